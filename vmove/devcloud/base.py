@@ -21,6 +21,7 @@ import dataclasses
 import hashlib
 import os
 import pathlib
+import shutil
 import signal
 import socket
 import subprocess
@@ -120,15 +121,29 @@ class DevCloud:
         marker = venv / ".vmove-lock"
         if marker.exists() and marker.read_text() == digest and (venv / "bin" / "python").exists():
             return venv
-        say(f"{name}: creating virtualenv from {lockfile.name} (first run only)")
+        log = self.logfile("venv-" + name)
+        say(f"{name}: creating virtualenv from {lockfile.name} (first run only; pip output in {log})")
         t0 = time.monotonic()
-        subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
+        log.write_text("")
+        self._logged_run(log, [sys.executable, "-m", "venv", "--clear", str(venv)])
         pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
-        subprocess.run(pip + ["-U", "pip", "setuptools", "wheel"], check=True)
-        subprocess.run(pip + ["-r", str(lockfile)] + (extra or []), check=True)
+        self._logged_run(log, pip + ["-U", "pip", "setuptools", "wheel"])
+        self._logged_run(log, pip + ["-r", str(lockfile)] + (extra or []))
         marker.write_text(digest)
         say(f"{name}: virtualenv ready in {time.monotonic() - t0:.0f}s")
         return venv
+
+    @staticmethod
+    def _logged_run(log: pathlib.Path, argv: list[str]) -> None:
+        """Run ``argv`` with its output appended to ``log``; on failure raise with the tail of it."""
+        with open(log, "ab") as out:
+            out.write(("$ " + " ".join(argv) + "\n").encode())
+            out.flush()
+            proc = subprocess.run(argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        rc = proc.returncode
+        if rc != 0:
+            tail = "\n".join(log.read_text(errors="replace").splitlines()[-15:])
+            raise DevCloudError(f"{' '.join(argv[:4])} ... failed (exit {rc}); end of {log}:\n{tail}")
 
     # --- processes -----------------------------------------------------
     def spawn(
@@ -206,6 +221,27 @@ def port_open(port: int, host: str = HOST) -> bool:
         return s.connect_ex((host, port)) == 0
 
 
+def port_owners(port: int) -> list[int]:
+    """Pids of the processes holding a socket that LISTENs on TCP ``port`` (any address)."""
+    inodes: set[str] = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError):
+            for line in pathlib.Path(table).read_text().splitlines()[1:]:
+                fields = line.split()
+                if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                    inodes.add(fields[9])
+    owners = []
+    for fd_dir in pathlib.Path("/proc").glob("[0-9]*/fd"):
+        with contextlib.suppress(OSError):
+            for fd in fd_dir.iterdir():
+                with contextlib.suppress(OSError):
+                    link = os.readlink(fd)
+                    if link.startswith("socket:[") and link[8:-1] in inodes:
+                        owners.append(int(fd_dir.parent.name))
+                        break
+    return sorted(owners)
+
+
 def wait_http(url: str, timeout: float = 60.0, ok=(200, 300, 401)) -> None:
     """Wait until ``url`` answers with a status in ``ok`` (a 401 means alive behind auth)."""
     deadline = time.monotonic() + timeout
@@ -250,5 +286,14 @@ class Component(abc.ABC):
             if proc == self.name or proc.startswith(self.name + "-"):
                 self.cloud.stop(proc)
 
+    def reset(self) -> None:
+        """Forget this component's state (``up --fresh``): stop it, remove its data directory.
+
+        Components keeping state elsewhere (a PostgreSQL database, ...) extend this.
+        """
+        self.stop()
+        shutil.rmtree(self.cloud.root / "data" / self.name, ignore_errors=True)
+
     def status(self) -> dict[str, bool]:
-        return {p: self.cloud.running(p) for p in self.cloud.procs() if p == self.name or p.startswith(self.name + "-")}
+        mine = [p for p in self.cloud.procs() if p == self.name or p.startswith(self.name + "-")]
+        return {p: self.cloud.running(p) for p in mine}
