@@ -1,0 +1,447 @@
+"""Real Cinder 29 of the dev cloud: cinder-api, cinder-scheduler, cinder-volume.
+
+Three backends of our file-backed driver (``peers/vmove_file_driver.py``):
+``a1`` and ``a2`` report ``volume_backend_name = fileA`` and ``b`` reports
+``fileB``; volume type ``A`` selects fileA and ``B`` selects fileB.  So a
+plain migrate (same type, other backend) is a1 <-> a2, and a retype is A -> B.
+Volumes are sparse files under ``<state>/data/cinder/<backend>/``, and
+migrate/retype take Cinder's generic path, which really copies the data
+(``dd conv=sparse`` between the two files).
+
+RPC goes over the machine's RabbitMQ (exchange ``cinder``), the database is
+``devcloud_cinder`` on the machine's PostgreSQL (SQLite breaks under several
+processes), auth is the dev cloud's real Keystone, and Cinder talks to the
+dev cloud's real Nova (``[nova]``) for the swap of attached volumes.
+
+Ready means ``GET /scheduler-stats/get_pools`` lists all three pools; the
+heartbeat-based service list is not enough (old heartbeats count as "up" for
+60 s).  See ``vmove/devcloud/peers/CINDER_NOTES.md`` for the status quirks
+that vmove's engine must handle.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import pathlib
+import shutil
+import subprocess
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+from vmove.devcloud import base
+from vmove.devcloud.base import HOST, PORTS, Component, DevCloud, DevCloudError, say
+
+HERE = pathlib.Path(__file__).resolve().parent
+LOCKFILE = HERE / "locks" / "cinder.txt"
+PEERS_DIR = HERE / "peers"
+
+ENDPOINT = f"http://{HOST}:{PORTS['cinder-api']}/v3"
+KEYSTONE_URL = f"http://{HOST}:{PORTS['keystone']}/v3"
+DB_NAME = "devcloud_cinder"
+#: the ``host`` of every cinder service; pools are ``devcloud@<backend>#<name>``
+HOST_NAME = "devcloud"
+#: backend (cinder.conf section) -> volume_backend_name
+BACKENDS = {"a1": "fileA", "a2": "fileA", "b": "fileB"}
+#: volume type -> volume_backend_name extra spec
+VOLUME_TYPES = {"A": "fileA", "B": "fileB"}
+#: what inject_fault() accepts; the driver reads them on every operation
+FAULT_KINDS = ("fail-create", "delay-create", "fail-connect", "delay-connect", "fail-delete", "delay-delete")
+#: microversion used for our own admin calls (3.67: no project id in URLs)
+API_VERSION = "3.71"
+
+
+def pool(backend: str) -> str:
+    """The pool name (``os-vol-host-attr:host``) of ``backend``: ``devcloud@a1#fileA``."""
+    return f"{HOST_NAME}@{backend}#{BACKENDS[backend]}"
+
+
+def backend_of(host: str) -> str:
+    """``devcloud@a1#fileA`` (or ``devcloud@a1``) -> ``a1``."""
+    return host.split("@", 1)[1].split("#", 1)[0]
+
+
+class Cinder(Component):
+    name = "cinder"
+    processes = ("cinder-api", "cinder-scheduler", "cinder-volume")
+
+    def __init__(self, cloud: DevCloud, debug: bool = False):
+        super().__init__(cloud)
+        self.debug = debug
+        self.endpoint = ENDPOINT
+
+    # --- paths ---------------------------------------------------------
+    @property
+    def venv(self) -> pathlib.Path:
+        return self.cloud.venv(self.name)
+
+    @property
+    def etc(self) -> pathlib.Path:
+        return self.cloud.etc(self.name)
+
+    @property
+    def data(self) -> pathlib.Path:
+        return self.cloud.data(self.name)
+
+    @property
+    def conf_path(self) -> pathlib.Path:
+        return self.etc / "cinder.conf"
+
+    @property
+    def faults_path(self) -> pathlib.Path:
+        return self.data / "faults.json"
+
+    def backend_dir(self, backend: str) -> pathlib.Path:
+        return self.data / "volumes" / backend
+
+    def volume_path(self, host: str, name_id: str) -> pathlib.Path:
+        """File of a volume, from its ``os-vol-host-attr:host`` and
+        ``os-vol-mig-status-attr:name_id`` (fall back to the volume id when
+        name_id is empty: it is only set after a migration)."""
+        return self.backend_dir(backend_of(host)) / f"volume-{name_id}"
+
+    # --- install -------------------------------------------------------
+    def install(self) -> None:
+        """Create/reuse the venv and copy Cinder's stock paste/rootwrap files."""
+        self.cloud.ensure_venv(self.name, LOCKFILE)
+        stock = self.venv / "etc" / "cinder"
+        etc = self.etc
+        paste = (stock / "api-paste.ini").read_text()
+        paste = paste.replace("/etc/cinder/healthcheck_disable", str(self.data / "healthcheck_disable"))
+        _write_if_changed(etc / "api-paste.ini", paste)
+        shutil.copyfile(stock / "resource_filters.json", etc / "resource_filters.json")
+        rootwrap = (stock / "rootwrap.conf").read_text()
+        lines = [
+            f"filters_path={etc / 'rootwrap.d'}" if ln.startswith("filters_path=") else ln
+            for ln in rootwrap.splitlines()
+        ]
+        _write_if_changed(etc / "rootwrap.conf", "\n".join(lines) + "\n")
+        shutil.copytree(stock / "rootwrap.d", etc / "rootwrap.d", dirs_exist_ok=True)
+
+    # --- start ---------------------------------------------------------
+    def start(self, fresh: bool = False) -> None:
+        """Start (or reuse) the Cinder processes and wait until all pools are known.
+
+        ``fresh`` stops what runs, drops the database and removes every
+        volume file first.
+        """
+        t0 = time.monotonic()
+        self.install()
+        if fresh:
+            self.stop()
+            self._reset_state()
+        for backend in BACKENDS:
+            self.backend_dir(backend).mkdir(parents=True, exist_ok=True)
+        (self.data / "state").mkdir(exist_ok=True)
+        self._write_conf()
+        if not all(self.cloud.running(p) for p in self.processes):
+            self._prepare_db()
+            env = {"PYTHONPATH": str(PEERS_DIR)}
+            for proc in self.processes:
+                if not self.cloud.running(proc):
+                    self.cloud.spawn(proc, [str(self.venv / "bin" / proc), "--config-file", str(self.conf_path)], env)
+        self.wait_ready()
+        self.ensure_volume_types()
+        say(f"cinder: ready at {self.endpoint} in {time.monotonic() - t0:.1f}s")
+
+    def _reset_state(self) -> None:
+        self._pg(drop=True)
+        for sub in ("volumes", "state"):
+            shutil.rmtree(self.data / sub, ignore_errors=True)
+        (self.data / "db-synced").unlink(missing_ok=True)
+        self.faults_path.unlink(missing_ok=True)
+
+    def _prepare_db(self) -> None:
+        created = self._pg(drop=False)
+        marker = self.data / "db-synced"
+        digest = _file_digest(LOCKFILE)
+        if created or not marker.exists() or marker.read_text() != digest:
+            t0 = time.monotonic()
+            subprocess.run(
+                [str(self.venv / "bin" / "cinder-manage"), "--config-file", str(self.conf_path), "db", "sync"],
+                check=True,
+                stdout=open(self.cloud.logfile("cinder-dbsync"), "ab"),
+                stderr=subprocess.STDOUT,
+                env=_child_env(),
+            )
+            marker.write_text(digest)
+            say(f"cinder: database {DB_NAME} synced in {time.monotonic() - t0:.1f}s")
+
+    def _pg(self, drop: bool) -> bool:
+        """Create the database if missing (drop it first if ``drop``); True if created."""
+        url = urllib.parse.urlsplit(base.PG_ADMIN_URL)
+        dsn = urllib.parse.urlunsplit(("postgresql", url.netloc, "/postgres", "", ""))
+        script = (
+            "import sys, psycopg2\n"
+            "conn = psycopg2.connect(sys.argv[1]); conn.autocommit = True; cur = conn.cursor()\n"
+            "if sys.argv[3] == '1':\n"
+            "    cur.execute('DROP DATABASE IF EXISTS \"%s\" WITH (FORCE)' % sys.argv[2])\n"
+            "cur.execute('SELECT 1 FROM pg_database WHERE datname = %s', (sys.argv[2],))\n"
+            "if cur.fetchone(): print('exists')\n"
+            "else: cur.execute('CREATE DATABASE \"%s\"' % sys.argv[2]); print('created')\n"
+        )
+        out = subprocess.run(
+            [str(self.venv / "bin" / "python"), "-c", script, dsn, DB_NAME, "1" if drop else "0"],
+            check=True,
+            capture_output=True,
+            text=True,
+            env=_child_env(),
+        ).stdout.strip()
+        return out == "created"
+
+    def _write_conf(self) -> None:
+        _write_if_changed(self.conf_path, self.render_conf())
+
+    def render_conf(self) -> str:
+        """cinder.conf: keystone auth, RabbitMQ, PostgreSQL, 3 file backends."""
+        url = urllib.parse.urlsplit(base.PG_ADMIN_URL)
+        db = urllib.parse.urlunsplit((url.scheme, url.netloc, "/" + DB_NAME, "", ""))
+        conf = self.conf_path
+        privsep = f"{self.venv / 'bin' / 'privsep-helper'} --config-file {conf}"
+        password = base.USERS["cinder"][0]
+        # the cinder service user, as keystoneauth options (authtoken, nova, service token)
+        ksa = (
+            f"auth_type = password\nauth_url = {KEYSTONE_URL}\nusername = cinder\npassword = {password}\n"
+            "project_name = service\nuser_domain_name = Default\nproject_domain_name = Default\n"
+        )
+        backends = "".join(
+            f"\n[{b}]\nvolume_driver = vmove_file_driver.FileVolumeDriver\n"
+            f"volume_backend_name = {name}\nfile_volume_dir = {self.backend_dir(b)}\n"
+            f"file_faults_path = {self.faults_path}\n"
+            for b, name in BACKENDS.items()
+        )
+        quotas = "".join(
+            f"quota_{q} = -1\n"
+            for q in ("volumes", "snapshots", "gigabytes", "backups", "backup_gigabytes", "groups")
+        )
+        return f"""# generated by vmove.devcloud.cinder: do not edit, it is rewritten on start
+[DEFAULT]
+debug = {str(self.debug).lower()}
+state_path = {self.data / "state"}
+host = {HOST_NAME}
+my_ip = {HOST}
+auth_strategy = keystone
+transport_url = {base.RABBIT_URL}
+control_exchange = cinder
+api_paste_config = {self.etc / "api-paste.ini"}
+rootwrap_config = {self.etc / "rootwrap.conf"}
+resource_query_filters_file = {self.etc / "resource_filters.json"}
+osapi_volume_listen = {HOST}
+osapi_volume_listen_port = {PORTS["cinder-api"]}
+osapi_volume_workers = 1
+enabled_backends = {",".join(BACKENDS)}
+default_volume_type = A
+# quotas lifted: db sync creates a default quota class of 10 volumes,
+# quota_volumes = -1 alone does not lift it
+use_default_quota_class = false
+per_volume_size_limit = -1
+{quotas}# fast capability reports: the scheduler knows all pools within seconds
+periodic_interval = 5
+periodic_fuzzy_delay = 0
+backend_stats_polling_interval = 5
+
+[database]
+connection = {db}
+max_pool_size = 5
+max_overflow = 10
+
+[oslo_concurrency]
+lock_path = {self.data / "state" / "lock"}
+
+[coordination]
+backend_url = file://{self.data / "state" / "coord"}
+
+[oslo_messaging_notifications]
+driver = noop
+
+[privsep_osbrick]
+helper_command = {privsep}
+
+[cinder_sys_admin]
+helper_command = {privsep}
+
+[keystone_authtoken]
+www_authenticate_uri = {KEYSTONE_URL}
+{ksa}service_token_roles_required = true
+
+[service_user]
+send_service_user_token = true
+{ksa}
+[nova]
+# Cinder -> Nova: swap of attached volumes during migrate/retype
+{ksa}region_name = RegionOne
+interface = public
+{backends}"""
+
+    # --- readiness -----------------------------------------------------
+    def wait_ready(self, timeout: float = 120.0) -> None:
+        """Wait until the API answers and the scheduler knows every pool."""
+        deadline = time.monotonic() + timeout
+        want = {pool(b) for b in BACKENDS}
+        seen: set[str] = set()
+        last: object = None
+        while time.monotonic() < deadline:
+            dead = [p for p in self.processes if not self.cloud.running(p)]
+            if dead:
+                raise DevCloudError(f"cinder: {', '.join(dead)} exited; see {self.cloud.logfile(dead[0])}")
+            try:
+                seen = {p["name"] for p in self.api("GET", "/scheduler-stats/get_pools")["pools"]}
+                if want <= seen:
+                    return
+            except (OSError, DevCloudError, KeyError, ValueError) as e:
+                last = e
+            time.sleep(0.5)
+        raise DevCloudError(f"cinder: pools {sorted(want - seen)} not known after {timeout:.0f}s (last: {last})")
+
+    def ready(self) -> bool:
+        try:
+            pools = {p["name"] for p in self.api("GET", "/scheduler-stats/get_pools")["pools"]}
+        except (OSError, DevCloudError, KeyError, ValueError):
+            return False
+        return {pool(b) for b in BACKENDS} <= pools
+
+    def ensure_volume_types(self) -> dict[str, str]:
+        """Create the volume types A and B if missing; return name -> id."""
+        types = {t["name"]: t["id"] for t in self.api("GET", "/types?is_public=None")["volume_types"]}
+        for name, backend_name in VOLUME_TYPES.items():
+            if name not in types:
+                body = {"volume_type": {"name": name, "extra_specs": {"volume_backend_name": backend_name}}}
+                types[name] = self.api("POST", "/types", body)["volume_type"]["id"]
+        return {n: types[n] for n in VOLUME_TYPES}
+
+    # --- admin REST calls (urllib only: no client library needed) -------
+    _token: tuple[str, float] | None = None
+
+    def token(self) -> str:
+        """A Keystone token of the dev cloud admin (cached for 10 minutes)."""
+        if self._token and self._token[1] > time.monotonic():
+            return self._token[0]
+        password, project, _roles = base.USERS["admin"]
+        body = {
+            "auth": {
+                "identity": {
+                    "methods": ["password"],
+                    "password": {"user": {"name": "admin", "domain": {"id": "default"}, "password": password}},
+                },
+                "scope": {"project": {"name": project, "domain": {"id": "default"}}},
+            }
+        }
+        req = urllib.request.Request(
+            f"{KEYSTONE_URL}/auth/tokens",
+            data=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(req, timeout=10) as r:
+                tok = r.headers["X-Subject-Token"]
+        except urllib.error.HTTPError as e:
+            raise DevCloudError(f"keystone refused the admin token: {e.code} {e.read()[:200]!r}") from e
+        self._token = (tok, time.monotonic() + 600)
+        return tok
+
+    def api(self, method: str, path: str, body: dict | None = None) -> dict:
+        """Call Cinder's API as the dev cloud admin; return the decoded JSON (or {})."""
+        req = urllib.request.Request(
+            self.endpoint + path,
+            method=method,
+            data=json.dumps(body).encode() if body is not None else None,
+            headers={
+                "X-Auth-Token": self.token(),
+                "Content-Type": "application/json",
+                "Accept": "application/json",
+                "OpenStack-API-Version": f"volume {API_VERSION}",
+            },
+        )
+        try:
+            with urllib.request.urlopen(req, timeout=30) as r:
+                raw = r.read()
+        except urllib.error.HTTPError as e:
+            raise DevCloudError(f"cinder {method} {path}: {e.code} {e.read()[:300]!r}") from e
+        return json.loads(raw) if raw else {}
+
+    # --- fault injection -----------------------------------------------
+    def inject_fault(self, backend: str, kind: str, seconds: float | None = None) -> None:
+        """Make ``backend`` (a1, a2, b) fail or slow down an operation.
+
+        ``kind`` is one of :data:`FAULT_KINDS`; ``seconds`` is the delay of a
+        ``delay-*`` kind (5 s if not given).  Takes effect on the next
+        operation, without a restart.
+        """
+        if backend not in BACKENDS:
+            raise ValueError(f"unknown backend {backend!r}; one of {sorted(BACKENDS)}")
+        if kind not in FAULT_KINDS:
+            raise ValueError(f"unknown fault {kind!r}; one of {FAULT_KINDS}")
+        faults = self.faults()
+        value: bool | float = True if kind.startswith("fail-") else float(seconds if seconds is not None else 5)
+        faults.setdefault(backend, {})[kind] = value
+        self._write_faults(faults)
+
+    def clear_faults(self, backend: str | None = None) -> None:
+        """Remove every injected fault (of ``backend`` only, if given)."""
+        faults = self.faults()
+        if backend is None:
+            faults = {}
+        else:
+            faults.pop(backend, None)
+        self._write_faults(faults)
+
+    def faults(self) -> dict[str, dict[str, bool | float]]:
+        try:
+            return json.loads(self.faults_path.read_text())
+        except (FileNotFoundError, ValueError):
+            return {}
+
+    def _write_faults(self, faults: dict) -> None:
+        tmp = self.faults_path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(faults, indent=1, sort_keys=True))
+        os.replace(tmp, self.faults_path)
+
+    # --- stop / status -------------------------------------------------
+    def stop(self) -> None:
+        helpers = self._privsep_helpers()
+        super().stop()
+        # os-brick's privsep daemons leave our process groups: stop them by pid
+        for pid in helpers + self._privsep_helpers():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, 15)
+
+    def _privsep_helpers(self) -> list[int]:
+        """Pids of the privsep-helper daemons started for *our* cinder.conf."""
+        needle = str(self.conf_path).encode()
+        pids = []
+        for proc in pathlib.Path("/proc").iterdir():
+            if not proc.name.isdigit():
+                continue
+            with contextlib.suppress(OSError):
+                argv = (proc / "cmdline").read_bytes().split(b"\0")
+                if any(a.endswith(b"privsep-helper") for a in argv[:2]) and needle in argv:
+                    pids.append(int(proc.name))
+        return pids
+
+    def status(self) -> dict[str, bool]:
+        st = super().status()
+        if st and all(st.values()):
+            st["cinder-pools-ready"] = self.ready()
+        return st
+
+
+def _file_digest(path: pathlib.Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _child_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("VIRTUAL_ENV", None)
+    env["PYTHONWARNINGS"] = "ignore"
+    env["PYTHONPATH"] = str(PEERS_DIR)
+    return env
+
+
+def _write_if_changed(path: pathlib.Path, text: str) -> None:
+    if not path.exists() or path.read_text() != text:
+        path.write_text(text)
