@@ -131,8 +131,7 @@ class Cinder(Component):
         t0 = time.monotonic()
         self.install()
         if fresh:
-            self.stop()
-            self._reset_state()
+            self.reset()
         for backend in BACKENDS:
             self.backend_dir(backend).mkdir(parents=True, exist_ok=True)
         (self.data / "state").mkdir(exist_ok=True)
@@ -142,17 +141,18 @@ class Cinder(Component):
             env = {"PYTHONPATH": str(PEERS_DIR)}
             for proc in self.processes:
                 if not self.cloud.running(proc):
-                    self.cloud.spawn(proc, [str(self.venv / "bin" / proc), "--config-file", str(self.conf_path)], env)
+                    argv = [str(self.venv / "bin" / proc), "--config-file", str(self.conf_path)]
+                    self.cloud.spawn(proc, argv, env)
         self.wait_ready()
         self.ensure_volume_types()
         say(f"cinder: ready at {self.endpoint} in {time.monotonic() - t0:.1f}s")
 
-    def _reset_state(self) -> None:
-        self._pg(drop=True)
-        for sub in ("volumes", "state"):
-            shutil.rmtree(self.data / sub, ignore_errors=True)
-        (self.data / "db-synced").unlink(missing_ok=True)
-        self.faults_path.unlink(missing_ok=True)
+    def reset(self) -> None:
+        """Stop Cinder, drop its database, remove its volume files and faults."""
+        self.stop()
+        if (self.venv / "bin" / "python").exists():
+            self._pg(drop=True)
+        super().reset()
 
     def _prepare_db(self) -> None:
         created = self._pg(drop=False)
@@ -160,13 +160,13 @@ class Cinder(Component):
         digest = _file_digest(LOCKFILE)
         if created or not marker.exists() or marker.read_text() != digest:
             t0 = time.monotonic()
-            subprocess.run(
-                [str(self.venv / "bin" / "cinder-manage"), "--config-file", str(self.conf_path), "db", "sync"],
-                check=True,
-                stdout=open(self.cloud.logfile("cinder-dbsync"), "ab"),
-                stderr=subprocess.STDOUT,
-                env=_child_env(),
-            )
+            manage = str(self.venv / "bin" / "cinder-manage")
+            argv = [manage, "--config-file", str(self.conf_path), "db", "sync"]
+            log = self.cloud.logfile("cinder-dbsync")
+            with open(log, "ab") as out:
+                rc = subprocess.run(argv, stdout=out, stderr=subprocess.STDOUT, env=_child_env()).returncode
+            if rc:
+                raise DevCloudError(f"cinder: db sync failed (exit {rc}); see {log}")
             marker.write_text(digest)
             say(f"cinder: database {DB_NAME} synced in {time.monotonic() - t0:.1f}s")
 
@@ -294,7 +294,8 @@ interface = public
             except (OSError, DevCloudError, KeyError, ValueError) as e:
                 last = e
             time.sleep(0.5)
-        raise DevCloudError(f"cinder: pools {sorted(want - seen)} not known after {timeout:.0f}s (last: {last})")
+        missing = sorted(want - seen)
+        raise DevCloudError(f"cinder: pools {missing} not known after {timeout:.0f}s (last: {last})")
 
     def ready(self) -> bool:
         try:
@@ -320,12 +321,10 @@ interface = public
         if self._token and self._token[1] > time.monotonic():
             return self._token[0]
         password, project, _roles = base.USERS["admin"]
+        user = {"name": "admin", "domain": {"id": "default"}, "password": password}
         body = {
             "auth": {
-                "identity": {
-                    "methods": ["password"],
-                    "password": {"user": {"name": "admin", "domain": {"id": "default"}, "password": password}},
-                },
+                "identity": {"methods": ["password"], "password": {"user": user}},
                 "scope": {"project": {"name": project, "domain": {"id": "default"}}},
             }
         }
@@ -375,8 +374,10 @@ interface = public
         if kind not in FAULT_KINDS:
             raise ValueError(f"unknown fault {kind!r}; one of {FAULT_KINDS}")
         faults = self.faults()
-        value: bool | float = True if kind.startswith("fail-") else float(seconds if seconds is not None else 5)
-        faults.setdefault(backend, {})[kind] = value
+        if kind.startswith("fail-"):
+            faults.setdefault(backend, {})[kind] = True
+        else:
+            faults.setdefault(backend, {})[kind] = float(5 if seconds is None else seconds)
         self._write_faults(faults)
 
     def clear_faults(self, backend: str | None = None) -> None:

@@ -25,8 +25,7 @@ import os
 import shutil
 import time
 
-from cinder.volume import configuration
-from cinder.volume import driver
+from cinder.volume import configuration, driver
 from oslo_config import cfg
 from oslo_log import log as logging
 

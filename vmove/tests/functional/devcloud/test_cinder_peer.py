@@ -1,0 +1,244 @@
+"""The dev cloud's real Cinder, driven the way vmove drives it.
+
+keystoneauth1 password auth against the dev cloud Keystone, the service
+catalog (``volumev3``) and python-cinderclient: volumes of type A and B,
+``os-migrate_volume`` a1 <-> a2, ``os-retype`` A -> B (on-demand), the
+failure paths through fault injection, and the swap of an attached volume
+through the real Nova when the Nova peer is there.
+
+The dev cloud is started (or reused) by the ``cinder_peer`` fixture; what the
+fixture started it also stops, unless ``VMOVE_DEVCLOUD_KEEP=1``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import os
+import time
+
+import pytest
+
+from vmove.devcloud import base
+from vmove.devcloud import cinder as cinder_mod
+
+pytestmark = pytest.mark.devcloud
+
+MARK = b"VMOVE-DEVCLOUD-MARKER-0123456789"
+#: where the second marker goes: well inside a 1 GiB volume
+FAR = 700 << 20
+
+
+def _have(module: str) -> bool:
+    return importlib.util.find_spec(f"vmove.devcloud.{module}") is not None
+
+
+@pytest.fixture(scope="module")
+def cinder_peer():
+    if not _have("keystone"):
+        pytest.skip("vmove.devcloud.keystone is not there yet")
+    from vmove.devcloud.keystone import Keystone
+
+    cloud = base.DevCloud()
+    comps = [cinder_mod.Cinder(cloud)]
+    if not base.port_open(base.PORTS["keystone"]):  # else reuse the Keystone that answers
+        comps.insert(0, Keystone(cloud))
+    started = [c for c in comps if not c.status() or not all(c.status().values())]
+    for c in comps:
+        c.install()
+        c.start()
+    yield comps[-1]
+    comps[-1].clear_faults()
+    if os.environ.get("VMOVE_DEVCLOUD_KEEP") != "1":
+        for c in reversed(started):
+            c.stop()
+
+
+@pytest.fixture(scope="module")
+def session(cinder_peer):
+    from vmove.devcloud import keystone
+
+    return keystone.session("admin")
+
+
+@pytest.fixture(scope="module")
+def cc(session):
+    from cinderclient import client
+
+    # the endpoint comes from the service catalog (volumev3, public)
+    return client.Client("3.71", session=session, service_type="volumev3", interface="public")
+
+
+@pytest.fixture
+def faults(cinder_peer):
+    yield cinder_peer
+    cinder_peer.clear_faults()
+
+
+@pytest.fixture
+def volumes(cc):
+    """Volumes made by a test; deleted after it (best effort)."""
+    made: list[str] = []
+    yield made
+    for vid in made:
+        with contextlib.suppress(Exception):
+            cc.volumes.delete(vid)
+
+
+# --- helpers -------------------------------------------------------------
+def host_of(vol) -> str:
+    return getattr(vol, "os-vol-host-attr:host")
+
+
+def state(vol) -> tuple:
+    return (vol.status, vol.migration_status, host_of(vol), vol.volume_type)
+
+
+def wait(cc, vid: str, pred, timeout: float = 90.0):
+    """Poll the volume until ``pred(vol)``; return (vol, list of distinct states seen)."""
+    seen: list[tuple] = []
+    deadline = time.monotonic() + timeout
+    while True:
+        vol = cc.volumes.get(vid)
+        if not seen or seen[-1] != state(vol):
+            seen.append(state(vol))
+        if pred(vol):
+            return vol, seen
+        if time.monotonic() > deadline:
+            raise AssertionError(f"volume {vid}: timeout, states seen: {seen}")
+        time.sleep(0.25)
+
+
+def create(cc, volumes, vtype: str, size: int = 1):
+    vol = cc.volumes.create(size, name=f"devcloud-test-{vtype}", volume_type=vtype)
+    volumes.append(vol.id)
+    vol, seen = wait(cc, vol.id, lambda v: v.status not in ("creating",))
+    assert vol.status == "available", seen
+    return vol
+
+
+def vol_file(peer, vol):
+    name_id = getattr(vol, "os-vol-mig-status-attr:name_id", None) or vol.id
+    return peer.volume_path(host_of(vol), name_id)
+
+
+def write_marker(peer, vol) -> None:
+    with open(vol_file(peer, vol), "r+b") as f:
+        f.write(MARK)
+        f.seek(FAR)
+        f.write(MARK)
+
+
+def has_marker(peer, vol) -> bool:
+    with open(vol_file(peer, vol), "rb") as f:
+        head = f.read(len(MARK))
+        f.seek(FAR)
+        return head == MARK and f.read(len(MARK)) == MARK
+
+
+def other_a(host: str) -> str:
+    return cinder_mod.pool("a2" if cinder_mod.backend_of(host) == "a1" else "a1")
+
+
+def migration_done(vol) -> bool:
+    return vol.migration_status in ("success", "error")
+
+
+# --- tests ---------------------------------------------------------------
+def test_pools_and_types(cc):
+    pools = {p.name for p in cc.pools.list()}
+    assert pools == {cinder_mod.pool(b) for b in cinder_mod.BACKENDS}
+    types = {t.name: t.get_keys() for t in cc.volume_types.list()}
+    assert types["A"] == {"volume_backend_name": "fileA"}
+    assert types["B"] == {"volume_backend_name": "fileB"}
+
+
+def test_types_place_volumes(cinder_peer, cc, volumes):
+    a = create(cc, volumes, "A")
+    b = create(cc, volumes, "B")
+    assert cinder_mod.backend_of(host_of(a)) in ("a1", "a2")
+    assert host_of(b) == cinder_mod.pool("b")
+    # volumes are real sparse files of the requested size
+    st = os.stat(vol_file(cinder_peer, a))
+    assert st.st_size == 1 << 30 and st.st_blocks * 512 < 1 << 20
+
+
+def test_migrate_keeps_data(cinder_peer, cc, volumes):
+    vol = create(cc, volumes, "A")
+    src_file = vol_file(cinder_peer, vol)
+    write_marker(cinder_peer, vol)
+    dst = other_a(host_of(vol))
+    cc.volumes.migrate_volume(vol.id, dst, force_host_copy=False, lock_volume=False)
+    vol, seen = wait(cc, vol.id, migration_done)
+    assert vol.migration_status == "success", seen
+    assert host_of(vol) == dst and vol.status == "available" and vol.volume_type == "A"
+    assert has_marker(cinder_peer, vol), "data did not move"
+    # the source file is deleted asynchronously, after the DB swap
+    deadline = time.monotonic() + 30
+    while src_file.exists() and time.monotonic() < deadline:
+        time.sleep(0.25)
+    assert not src_file.exists()
+
+
+def test_retype_on_demand_moves_to_b(cinder_peer, cc, volumes):
+    vol = create(cc, volumes, "A")
+    write_marker(cinder_peer, vol)
+    cc.volumes.retype(vol.id, "B", "on-demand")
+    # not migration_status alone: it may be None just before "success"
+    vol, seen = wait(
+        cc,
+        vol.id,
+        lambda v: (
+            v.migration_status == "error"
+            or (v.volume_type == "B" and v.status == "available" and v.migration_status == "success")
+        ),
+    )
+    assert vol.migration_status == "success", seen
+    assert host_of(vol) == cinder_mod.pool("b")
+    assert has_marker(cinder_peer, vol), "data did not move"
+
+
+def test_migrate_fails_when_destination_create_fails(faults, cc, volumes):
+    vol = create(cc, volumes, "A")
+    src, dst = host_of(vol), other_a(host_of(vol))
+    faults.inject_fault(cinder_mod.backend_of(dst), "fail-create")
+    cc.volumes.migrate_volume(vol.id, dst, force_host_copy=False, lock_volume=False)
+    vol, seen = wait(cc, vol.id, migration_done)
+    assert vol.migration_status == "error", seen
+    assert host_of(vol) == src and vol.status == "available"
+
+
+def test_delay_create_slows_the_migration(faults, cc, volumes):
+    vol = create(cc, volumes, "A")
+    dst = other_a(host_of(vol))
+    faults.inject_fault(cinder_mod.backend_of(dst), "delay-create", seconds=3)
+    t0 = time.monotonic()
+    cc.volumes.migrate_volume(vol.id, dst, force_host_copy=False, lock_volume=False)
+    vol, seen = wait(cc, vol.id, migration_done)
+    assert vol.migration_status == "success", seen
+    assert time.monotonic() - t0 >= 3
+
+
+def test_retype_never_leaves_the_type(cc, volumes):
+    vol = create(cc, volumes, "A")
+    before = vol.migration_status
+    cc.volumes.retype(vol.id, "B", "never")
+    # the refusal is only visible as "retyping -> available, type unchanged"
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        vol = cc.volumes.get(vol.id)
+        if vol.status == "available":
+            break
+        time.sleep(0.25)
+    time.sleep(1)
+    vol = cc.volumes.get(vol.id)
+    assert (vol.status, vol.volume_type, vol.migration_status) == ("available", "A", before)
+    assert cinder_mod.backend_of(host_of(vol)) in ("a1", "a2")
+
+
+def test_migrate_to_wrong_type_backend_errors(cc, volumes):
+    vol = create(cc, volumes, "A")
+    cc.volumes.migrate_volume(vol.id, cinder_mod.pool("b"), force_host_copy=False, lock_volume=False)
+    vol, seen = wait(cc, vol.id, migration_done)
+    assert vol.migration_status == "error", seen
+    assert cinder_mod.backend_of(host_of(vol)) in ("a1", "a2")
