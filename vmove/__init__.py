@@ -1,0 +1,1 @@
+"""vmove: plan, execute and record every move of an OpenStack workload."""

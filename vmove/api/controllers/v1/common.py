@@ -1,0 +1,31 @@
+"""Helpers shared by the v1 controllers."""
+
+import pecan
+from pecan import rest
+
+
+def context():
+    return pecan.request.context["context"]
+
+
+def conf():
+    return pecan.request.context["conf"]
+
+
+def isotime(value):
+    return value.isoformat() if value is not None else None
+
+
+def page_limit(query: dict) -> int:
+    """The page size: the one asked for (never above [api] max_limit), or the default."""
+    from vmove import exception
+
+    c = conf()
+    limit = query.get("limit")
+    if limit is None:
+        return min(c.api.default_limit, c.api.max_limit)
+    if limit > c.api.max_limit:
+        raise exception.Invalid(
+            f"Invalid query parameter 'limit': {limit} is more than the maximum of {c.api.max_limit}."
+        )
+    return limit

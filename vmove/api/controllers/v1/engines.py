@@ -1,0 +1,40 @@
+"""``/v1/engines`` (microversion 1.1): the engines and their heartbeat."""
+
+import pecan
+from pecan import rest
+
+from vmove import objects
+from vmove import policy
+from vmove.api import microversion
+from vmove.api import validation
+from vmove.api.controllers.v1 import common
+from vmove.api.schemas import engines as schemas
+from vmove.objects import engine as engine_obj
+
+objects.register_all()
+
+
+def engine_view(engine, down_after: float) -> dict:
+    return {
+        "id": engine.engine_id,
+        "host": engine.host,
+        "topic": engine.topic,
+        "pid": engine.pid,
+        "version": engine.version,
+        "state": engine.state(down_after),
+        "started_at": common.isotime(engine.started_at),
+        "last_heartbeat": common.isotime(engine.last_heartbeat),
+        "stopped_at": common.isotime(engine.stopped_at),
+    }
+
+
+class EnginesController(rest.RestController):
+    @pecan.expose("json")
+    @microversion.min_version("1.1")
+    @validation.response_schema(schemas.LIST_RESPONSE_1_1, min_version="1.1")
+    @validation.query_schema(schemas.LIST_QUERY_1_1, min_version="1.1")
+    def get_all(self, *, query):
+        ctx = common.context()
+        policy.authorize(ctx, "vmove:engine:get_all")
+        down_after = common.conf().engine.engine_down_time
+        return {"engines": [engine_view(e, down_after) for e in engine_obj.EngineList.get_all(ctx)]}

@@ -1,0 +1,121 @@
+"""``/v1/moves``: every move, and every state change of every move."""
+
+from oslo_utils import timeutils
+import pecan
+from pecan import rest
+
+from vmove import exception
+from vmove import objects
+from vmove import policy
+from vmove.api import validation
+from vmove.api.controllers import links
+from vmove.api.controllers.v1 import common
+from vmove.api.schemas import moves as schemas
+from vmove.objects import move as move_obj
+from vmove.objects import move_event as event_obj
+
+objects.register_all()
+
+_FIELDS_1_0 = (
+    "uuid", "resource_type", "resource_id", "resource_name", "type", "status", "phase",
+    "source_host", "dest_host", "source_backend", "dest_backend", "source_type", "dest_type",
+    "params", "priority", "attempt", "progress", "message", "project_id", "user_id", "origin",
+)
+_TIMES_1_0 = ("start_time", "end_time", "created_at", "updated_at")
+
+
+def move_view(move) -> dict:
+    view = {f: move[f] for f in _FIELDS_1_0}
+    view.update({f: common.isotime(move[f]) for f in _TIMES_1_0})
+    view["links"] = [links.make("self", "v1", "moves", move.uuid)]
+    return view
+
+
+def event_view(event) -> dict:
+    return {
+        "id": event.id,
+        "at": common.isotime(event.at),
+        "from_phase": event.from_phase,
+        "to_phase": event.to_phase,
+        "from_status": event.from_status,
+        "status": event.status,
+        "attempt": event.attempt,
+        "message": event.message,
+        "detail": event.detail,
+    }
+
+
+def get_move_or_404(ctx, uuid, rule):
+    """The move, if the caller may see it; otherwise 404 (another project's
+    moves are not even confirmed to exist)."""
+    validation.validate({"uuid": uuid}, {"type": "object", "properties": {"uuid": {"type": "string", "format": "uuid"}}},
+                        "move")
+    move = move_obj.Move.get_by_uuid(ctx, uuid)
+    if not policy.authorize(ctx, rule, {"project_id": move.project_id}, do_raise=False):
+        if ctx.project_id != move.project_id:
+            raise exception.MoveNotFound(move=uuid)
+        policy.authorize(ctx, rule, {"project_id": move.project_id})
+    return move
+
+
+class MoveEventsController(rest.RestController):
+    """``/v1/moves/{uuid}/events``."""
+
+    @pecan.expose("json")
+    @validation.response_schema(schemas.EVENTS_RESPONSE_1_0, min_version="1.0")
+    @validation.query_schema(schemas.SHOW_QUERY_1_0, min_version="1.0")
+    def get_all(self, move_uuid, *, query):
+        ctx = common.context()
+        get_move_or_404(ctx, move_uuid, "vmove:move:events")
+        events = event_obj.MoveEventList.get_by_move_uuid(ctx, move_uuid)
+        return {"move_uuid": move_uuid, "events": [event_view(e) for e in events]}
+
+
+class MovesController(rest.RestController):
+    """``/v1/moves``."""
+
+    events = MoveEventsController()
+
+    @pecan.expose("json")
+    @validation.response_schema(schemas.LIST_RESPONSE_1_0, min_version="1.0")
+    @validation.query_schema(schemas.LIST_QUERY_1_0, min_version="1.0")
+    def get_all(self, *, query):
+        ctx = common.context()
+        policy.authorize(ctx, "vmove:move:get_all")
+        filters = {k: query[k] for k in ("status", "type", "resource_type", "resource_id", "host", "origin")
+                   if k in query}
+        all_projects = policy.authorize(ctx, "vmove:move:get_all:all_projects", do_raise=False)
+        if "project_id" in query:
+            if not all_projects and query["project_id"] != ctx.project_id:
+                raise exception.Forbidden(action="vmove:move:get_all:all_projects")
+            filters["project_id"] = query["project_id"]
+        elif not all_projects:
+            filters["project_id"] = ctx.project_id
+        if "changes-since" in query:
+            try:
+                filters["changes_since"] = timeutils.normalize_time(timeutils.parse_isotime(query["changes-since"]))
+            except ValueError as e:
+                raise exception.Invalid(
+                    f"Invalid query parameter 'changes-since': {query['changes-since']!r} is not an "
+                    "ISO 8601 time (e.g. 2026-11-24T10:00:00Z)."
+                ) from e
+        limit = common.page_limit(query)
+        sort_key = query.get("sort_key", "created_at")
+        sort_dir = query.get("sort_dir", "asc")
+        found = move_obj.MoveList.get_all(
+            ctx, filters, limit=limit, marker=query.get("marker"), sort_key=sort_key, sort_dir=sort_dir
+        )
+        result = {"moves": [move_view(m) for m in found]}
+        if len(found) == limit:
+            next_query = {k: v for k, v in pecan.request.GET.items() if k != "marker"}
+            next_query["marker"] = found[-1].uuid
+            next_query["limit"] = limit
+            result["moves_links"] = [links.make("next", "v1", "moves", query=next_query)]
+        return result
+
+    @pecan.expose("json")
+    @validation.response_schema(schemas.SHOW_RESPONSE_1_0, min_version="1.0")
+    @validation.query_schema(schemas.SHOW_QUERY_1_0, min_version="1.0")
+    def get_one(self, move_uuid, *, query):
+        ctx = common.context()
+        return {"move": move_view(get_move_or_404(ctx, move_uuid, "vmove:move:get"))}

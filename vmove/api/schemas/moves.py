@@ -1,0 +1,106 @@
+"""Request and response schemas of /v1/moves, per microversion."""
+
+import copy
+
+from vmove.api.schemas import common
+from vmove.objects import fields
+
+STATUSES = list(fields.MoveStatus.ALL)
+TYPES = list(fields.MoveType.ALL)
+SORT_KEYS = [
+    "created_at", "updated_at", "priority", "status", "type", "resource_type",
+    "resource_id", "attempt", "progress",
+]
+
+LIST_QUERY_1_0 = {
+    "type": "object",
+    "properties": {
+        "status": {"type": "array", "items": {"type": "string", "enum": STATUSES}},
+        "type": {"type": "array", "items": {"type": "string", "enum": TYPES}},
+        "resource_type": {"type": "string", "enum": list(fields.ResourceType.ALL)},
+        "resource_id": {"type": "string", "minLength": 1, "maxLength": 255},
+        "host": {"type": "string", "minLength": 1, "maxLength": 255},
+        "origin": {"type": "string", "minLength": 1, "maxLength": 64},
+        "project_id": {"type": "string", "minLength": 1, "maxLength": 255},
+        "changes-since": {"type": "string", "minLength": 1},
+        "sort_key": {"type": "string", "enum": SORT_KEYS},
+        "sort_dir": common.SORT_DIR,
+        "limit": common.LIMIT,
+        "marker": common.UUID,
+    },
+    "additionalProperties": False,
+}
+
+SHOW_QUERY_1_0 = {"type": "object", "properties": {}, "additionalProperties": False}
+
+MOVE_1_0 = {
+    "type": "object",
+    "properties": {
+        "uuid": common.UUID,
+        "resource_type": {"type": "string", "enum": list(fields.ResourceType.ALL)},
+        "resource_id": {"type": "string"},
+        "resource_name": common.NULLABLE_STRING,
+        "type": {"type": "string", "enum": TYPES},
+        "status": {"type": "string", "enum": STATUSES},
+        "phase": {"type": "string"},
+        "source_host": common.NULLABLE_STRING,
+        "dest_host": common.NULLABLE_STRING,
+        "source_backend": common.NULLABLE_STRING,
+        "dest_backend": common.NULLABLE_STRING,
+        "source_type": common.NULLABLE_STRING,
+        "dest_type": common.NULLABLE_STRING,
+        "params": {"type": ["object", "null"]},
+        "priority": {"type": "integer"},
+        "attempt": {"type": "integer", "minimum": 1},
+        "progress": {"type": "integer", "minimum": 0, "maximum": 100},
+        "start_time": common.NULLABLE_TIMESTAMP,
+        "end_time": common.NULLABLE_TIMESTAMP,
+        "message": common.NULLABLE_STRING,
+        "project_id": {"type": "string"},
+        "user_id": common.NULLABLE_STRING,
+        "origin": {"type": "string"},
+        "created_at": {"type": "string"},
+        "updated_at": {"type": "string"},
+        "links": common.LINKS,
+    },
+    "additionalProperties": False,
+}
+MOVE_1_0["required"] = list(MOVE_1_0["properties"])
+
+SHOW_RESPONSE_1_0 = {
+    "type": "object",
+    "properties": {"move": MOVE_1_0},
+    "required": ["move"],
+    "additionalProperties": False,
+}
+
+LIST_RESPONSE_1_0 = {
+    "type": "object",
+    "properties": {"moves": {"type": "array", "items": MOVE_1_0}, "moves_links": common.LINKS},
+    "required": ["moves"],
+    "additionalProperties": False,
+}
+
+EVENT_1_0 = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"},
+        "at": {"type": "string"},
+        "from_phase": common.NULLABLE_STRING,
+        "to_phase": {"type": "string"},
+        "from_status": {"type": ["string", "null"], "enum": STATUSES + [None]},
+        "status": {"type": "string", "enum": STATUSES},
+        "attempt": {"type": "integer"},
+        "message": common.NULLABLE_STRING,
+        "detail": {"type": ["object", "null"]},
+    },
+    "additionalProperties": False,
+}
+EVENT_1_0["required"] = list(EVENT_1_0["properties"])
+
+EVENTS_RESPONSE_1_0 = {
+    "type": "object",
+    "properties": {"move_uuid": common.UUID, "events": {"type": "array", "items": copy.deepcopy(EVENT_1_0)}},
+    "required": ["move_uuid", "events"],
+    "additionalProperties": False,
+}

@@ -1,0 +1,14 @@
+"""vmove-api: the REST API alone (the production split; or use vmove.wsgi.api)."""
+
+from vmove import service
+from vmove.api import app as api_app
+from vmove.api import server
+
+
+def main(argv=None):
+    conf = service.prepare(argv)
+    srv = server.APIServer(api_app.setup_app(conf), conf.api.host_ip, conf.api.port)
+    try:
+        srv.serve_forever()
+    except KeyboardInterrupt:
+        pass

@@ -1,0 +1,203 @@
+"""Database access: enginefacade reader/writer functions in ``select()`` style.
+
+Every function takes the request context first; ``@reader``/``@writer`` open
+(or join) the context's transaction.
+"""
+
+from oslo_db import exception as db_exc
+from oslo_db.sqlalchemy import enginefacade
+from oslo_utils import timeutils
+import sqlalchemy as sa
+
+from vmove import exception
+from vmove.db import models
+
+main_context_manager = enginefacade.transaction_context()
+
+
+def _on_engine_create(engine):
+    if engine.dialect.name != "sqlite":
+        return
+
+    @sa.event.listens_for(engine, "connect")
+    def _sqlite_pragmas(dbapi_conn, _record):
+        cur = dbapi_conn.cursor()
+        # WAL lets the API read while the engine writes; wait instead of failing on a lock.
+        if engine.url.database not in (None, "", ":memory:"):
+            cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+
+
+main_context_manager.append_on_engine_create(_on_engine_create)
+
+
+def get_engine():
+    return main_context_manager.writer.get_engine()
+
+
+# --------------------------------------------------------------------- moves
+
+MOVE_SORT_KEYS = (
+    "created_at", "updated_at", "priority", "status", "type", "resource_type",
+    "resource_id", "attempt", "progress", "id",
+)
+
+
+def _move_query_filters(query, filters):
+    m = models.Move
+    for key in ("status", "type", "resource_id", "resource_type", "project_id", "phase"):
+        value = filters.get(key)
+        if value is None:
+            continue
+        if isinstance(value, list | tuple | set):
+            query = query.where(getattr(m, key).in_(list(value)))
+        else:
+            query = query.where(getattr(m, key) == value)
+    host = filters.get("host")
+    if host:
+        query = query.where(sa.or_(m.source_host == host, m.dest_host == host))
+    origin = filters.get("origin")
+    if origin:
+        # "notification" matches every move a notification made,
+        # "notification:<uuid>" the moves of that one.
+        if ":" in origin:
+            query = query.where(m.origin == origin)
+        else:
+            query = query.where(m.origin.like(origin.replace("%", r"\%") + ":%", escape="\\"))
+    since = filters.get("changes_since")
+    if since is not None:
+        query = query.where(m.updated_at >= since)
+    return query
+
+
+@main_context_manager.reader
+def move_get_all(context, filters=None, limit=None, marker=None, sort_key="created_at", sort_dir="asc"):
+    """Moves matching ``filters``, ``limit`` at most, after ``marker`` (a uuid)."""
+    m = models.Move
+    if sort_key not in MOVE_SORT_KEYS:
+        raise exception.Invalid(reason=f"unknown sort key {sort_key!r}")
+    query = _move_query_filters(sa.select(m), filters or {})
+    col = getattr(m, sort_key)
+    if marker is not None:
+        row = context.session.execute(sa.select(col, m.id).where(m.uuid == marker)).first()
+        if row is None:
+            raise exception.InvalidMarker(marker=marker)
+        value, marker_id = row
+        if sort_dir == "asc":
+            query = query.where(sa.or_(col > value, sa.and_(col == value, m.id > marker_id)))
+        else:
+            query = query.where(sa.or_(col < value, sa.and_(col == value, m.id < marker_id)))
+    order = (col.asc(), m.id.asc()) if sort_dir == "asc" else (col.desc(), m.id.desc())
+    query = query.order_by(*order)
+    if limit is not None:
+        query = query.limit(limit)
+    return list(context.session.execute(query).scalars())
+
+
+@main_context_manager.reader
+def move_get(context, uuid):
+    move = context.session.execute(sa.select(models.Move).where(models.Move.uuid == uuid)).scalar_one_or_none()
+    if move is None:
+        raise exception.MoveNotFound(move=uuid)
+    return move
+
+
+@main_context_manager.writer
+def move_create(context, values, event=None):
+    """Create a move and its first event in one transaction."""
+    now = timeutils.utcnow()
+    move = models.Move(**values)
+    move.created_at = move.created_at or now
+    move.updated_at = move.updated_at or now
+    context.session.add(move)
+    try:
+        context.session.flush()
+    except db_exc.DBDuplicateEntry as e:
+        raise exception.Conflict(reason=f"move {values.get('uuid')} already exists") from e
+    ev = dict(event or {})
+    ev.setdefault("to_phase", move.phase)
+    ev.setdefault("status", move.status)
+    ev.setdefault("attempt", move.attempt)
+    ev.setdefault("at", now)
+    context.session.add(models.MoveEvent(move_id=move.id, **ev))
+    context.session.flush()
+    return move
+
+
+@main_context_manager.writer
+def move_transition(context, uuid, values, event, expected=None):
+    """Change a move and write the event of that change, atomically.
+
+    ``expected`` maps column names to the values the row must still have
+    (compare-and-swap); if another writer changed them first nothing is
+    written and :class:`~vmove.exception.Conflict` is raised.
+    """
+    m = models.Move
+    current = context.session.execute(sa.select(m).where(m.uuid == uuid)).scalar_one_or_none()
+    if current is None:
+        raise exception.MoveNotFound(move=uuid)
+    now = timeutils.utcnow()
+    cond = [m.id == current.id]
+    for key, value in (expected or {}).items():
+        cond.append(getattr(m, key) == value)
+    values = dict(values, updated_at=now)
+    result = context.session.execute(sa.update(m).where(*cond).values(**values))
+    if result.rowcount != 1:
+        raise exception.Conflict(reason=f"move {uuid} changed concurrently")
+    ev = dict(event)
+    ev.setdefault("from_phase", current.phase)
+    ev.setdefault("from_status", current.status)
+    ev.setdefault("to_phase", values.get("phase", current.phase))
+    ev.setdefault("status", values.get("status", current.status))
+    ev.setdefault("attempt", values.get("attempt", current.attempt))
+    ev.setdefault("at", now)
+    context.session.add(models.MoveEvent(move_id=current.id, **ev))
+    context.session.flush()
+    context.session.expire(current)
+    return context.session.execute(sa.select(m).where(m.id == current.id)).scalar_one()
+
+
+@main_context_manager.reader
+def move_events_get(context, move_uuid):
+    m, e = models.Move, models.MoveEvent
+    move_id = context.session.execute(sa.select(m.id).where(m.uuid == move_uuid)).scalar_one_or_none()
+    if move_id is None:
+        raise exception.MoveNotFound(move=move_uuid)
+    query = sa.select(e).where(e.move_id == move_id).order_by(e.at.asc(), e.id.asc())
+    return list(context.session.execute(query).scalars())
+
+
+# ------------------------------------------------------------------- engines
+
+
+@main_context_manager.writer
+def engine_heartbeat(context, engine_id, host, topic, pid=None, version=None):
+    """Record that engine ``engine_id`` is alive (creating its row on first beat)."""
+    e = models.Engine
+    now = timeutils.utcnow()
+    result = context.session.execute(
+        sa.update(e).where(e.engine_id == engine_id).values(last_heartbeat=now, stopped_at=None)
+    )
+    if result.rowcount == 0:
+        context.session.add(
+            e(engine_id=engine_id, host=host, topic=topic, pid=pid, version=version,
+              started_at=now, last_heartbeat=now)
+        )
+        context.session.flush()
+    return now
+
+
+@main_context_manager.writer
+def engine_stopped(context, engine_id):
+    e = models.Engine
+    context.session.execute(
+        sa.update(e).where(e.engine_id == engine_id).values(stopped_at=timeutils.utcnow())
+    )
+
+
+@main_context_manager.reader
+def engine_get_all(context):
+    e = models.Engine
+    return list(context.session.execute(sa.select(e).order_by(e.started_at.asc(), e.id.asc())).scalars())

@@ -1,0 +1,39 @@
+"""Schema migrations (alembic), run by ``vmove-manage db sync``."""
+
+import os
+
+from alembic import command as alembic_command
+from alembic import config as alembic_config
+from alembic import migration as alembic_migration
+from alembic import script as alembic_script
+
+from vmove.db import api as db_api
+
+_SCRIPT_LOCATION = os.path.join(os.path.dirname(__file__), "migrations")
+
+
+def _config(connection=None) -> alembic_config.Config:
+    cfg = alembic_config.Config()
+    cfg.set_main_option("script_location", _SCRIPT_LOCATION)
+    cfg.attributes["connection"] = connection
+    return cfg
+
+
+def script_directory() -> alembic_script.ScriptDirectory:
+    return alembic_script.ScriptDirectory.from_config(_config())
+
+
+def head() -> str:
+    return script_directory().get_current_head()
+
+
+def upgrade(revision: str = "head", engine=None) -> None:
+    engine = engine or db_api.get_engine()
+    with engine.begin() as conn:
+        alembic_command.upgrade(_config(conn), revision)
+
+
+def version(engine=None) -> str | None:
+    engine = engine or db_api.get_engine()
+    with engine.connect() as conn:
+        return alembic_migration.MigrationContext.configure(conn).get_current_revision()

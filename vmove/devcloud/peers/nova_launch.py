@@ -1,0 +1,87 @@
+"""Launcher of the dev cloud's Nova and Placement processes (runs in Nova's venv).
+
+    python nova_launch.py compute|conductor|scheduler --config-file ... [oslo args]
+    python nova_launch.py wsgi HOST:PORT module:attr PROG [oslo args]
+
+Services: the ``nova.cmd.<service>`` entry point, after registering
+``vmove_fake_virt`` as ``nova.virt.vmove_fake_virt`` (Nova only loads
+``nova.virt.<compute_driver>``).
+
+wsgi: serves a WSGI application (``nova.wsgi.osapi_compute:application``,
+``placement.wsgi.api:application``) with the stdlib threading server, with a
+bound on requests in flight (``WSGI_MAX_INFLIGHT``, default 8) as a uwsgi
+worker pool would have: unbounded threads exhaust the oslo.db pool
+("QueuePool limit ... reached", then NoValidHost during moves).  Nova has no
+``nova-api`` script any more and its WSGI module parses ``sys.argv`` with
+oslo.config, hence ``PROG [oslo args]``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import socketserver
+import sys
+import threading
+from wsgiref import simple_server
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SERVICES = ("compute", "conductor", "scheduler")
+
+
+def run_service(service: str, args: list[str]) -> int:
+    # nova.cmd.<service> monkey-patches (threading backend) on import: first.
+    cmd = importlib.import_module(f"nova.cmd.{service}")
+    if HERE not in sys.path:
+        sys.path.insert(0, HERE)
+    import vmove_fake_virt
+
+    sys.modules["nova.virt.vmove_fake_virt"] = vmove_fake_virt
+    sys.argv = [f"nova-{service}"] + args
+    return cmd.main() or 0
+
+
+class _QuietHandler(simple_server.WSGIRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+class _ThreadingServer(socketserver.ThreadingMixIn, simple_server.WSGIServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 64
+
+
+def run_wsgi(listen: str, target: str, prog: str, args: list[str]) -> int:
+    host, _, port = listen.rpartition(":")
+    sys.argv = [prog] + args
+    module, _, attr = target.partition(":")
+    inner = getattr(importlib.import_module(module), attr or "application")
+    slots = threading.BoundedSemaphore(int(os.environ.get("WSGI_MAX_INFLIGHT", "8")))
+
+    def app(environ, start_response):
+        with slots:
+            return list(inner(environ, start_response))
+
+    server = simple_server.make_server(host or "127.0.0.1", int(port), app,
+                                       server_class=_ThreadingServer, handler_class=_QuietHandler)
+    print(f"{prog} serving on {host}:{port}", flush=True)
+    server.serve_forever()
+    return 0
+
+
+def main() -> int:
+    if len(sys.argv) < 2 or sys.argv[1] not in SERVICES + ("wsgi",):
+        print(__doc__, file=sys.stderr)
+        return 2
+    what = sys.argv[1]
+    if what == "wsgi":
+        if len(sys.argv) < 5:
+            print(__doc__, file=sys.stderr)
+            return 2
+        return run_wsgi(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:])
+    return run_service(what, sys.argv[2:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

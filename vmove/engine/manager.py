@@ -1,0 +1,26 @@
+"""The engine's RPC endpoint."""
+
+import os
+
+import oslo_messaging as messaging
+
+from vmove.engine import rpcapi
+
+
+class EngineManager:
+    """Serves the methods listed in :mod:`vmove.engine.rpcapi`."""
+
+    target = messaging.Target(version=rpcapi.RPC_API_VERSION)
+
+    def __init__(self, conf, engine_id: str):
+        self._conf = conf
+        self.engine_id = engine_id
+
+    def ping(self, context, data=None):
+        return {
+            "engine_id": self.engine_id,
+            "host": self._conf.host,
+            "pid": os.getpid(),
+            "data": data,
+            "request_id": context.request_id,
+        }

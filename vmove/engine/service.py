@@ -1,0 +1,68 @@
+"""The engine service: an RPC server plus a heartbeat into the database.
+
+No eventlet: oslo.messaging runs with its threading executor and the
+heartbeat is a plain thread.
+"""
+
+import logging
+import os
+import threading
+
+from oslo_utils import uuidutils
+import oslo_messaging as messaging
+
+from vmove import context as vmove_context
+from vmove import rpc
+from vmove import version
+from vmove.db import api as db_api
+from vmove.engine import manager
+
+LOG = logging.getLogger(__name__)
+
+
+class EngineService:
+    def __init__(self, conf, engine_id: str | None = None):
+        self.conf = conf
+        self.engine_id = engine_id or uuidutils.generate_uuid()
+        self.manager = manager.EngineManager(conf, self.engine_id)
+        self._server = None
+        self._stop = threading.Event()
+        self._heartbeat_thread = None
+
+    def heartbeat(self) -> None:
+        db_api.engine_heartbeat(
+            vmove_context.get_admin_context(), self.engine_id, self.conf.host,
+            self.conf.engine.topic, pid=os.getpid(), version=version.version_string(),
+        )
+
+    def _heartbeat_loop(self) -> None:
+        while not self._stop.wait(self.conf.engine.heartbeat_interval):
+            try:
+                self.heartbeat()
+            except Exception:  # a DB hiccup must not kill the engine
+                LOG.exception("Engine %s: heartbeat failed", self.engine_id)
+
+    def start(self) -> None:
+        self.heartbeat()
+        target = messaging.Target(topic=self.conf.engine.topic, server=self.engine_id)
+        self._server = rpc.get_server(self.conf, target, [self.manager])
+        self._server.start()
+        self._heartbeat_thread = threading.Thread(
+            target=self._heartbeat_loop, name="vmove-engine-heartbeat", daemon=True
+        )
+        self._heartbeat_thread.start()
+        LOG.info("Engine %s started on %s (topic %s)", self.engine_id, self.conf.host, self.conf.engine.topic)
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._server is not None:
+            self._server.stop()
+            self._server.wait()
+            self._server = None
+        if self._heartbeat_thread is not None:
+            self._heartbeat_thread.join(timeout=5)
+        try:
+            db_api.engine_stopped(vmove_context.get_admin_context(), self.engine_id)
+        except Exception:
+            LOG.exception("Engine %s: could not record its stop", self.engine_id)
+        LOG.info("Engine %s stopped", self.engine_id)

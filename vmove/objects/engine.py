@@ -1,0 +1,46 @@
+import datetime
+
+from oslo_utils import timeutils
+from oslo_versionedobjects import base as ovo_base
+
+from vmove.db import api as db_api
+from vmove.objects import base, fields
+
+
+@base.VmoveObjectRegistry.register
+class Engine(base.VmoveObject, ovo_base.VersionedObjectDictCompat):
+    """A vmove engine process and its last heartbeat."""
+
+    # Version 1.0: Initial version
+    VERSION = "1.0"
+
+    fields = {
+        "id": fields.IntegerField(),
+        "engine_id": fields.StringField(),
+        "host": fields.StringField(),
+        "topic": fields.StringField(),
+        "pid": fields.IntegerField(nullable=True),
+        "version": fields.StringField(nullable=True),
+        "started_at": fields.DateTimeField(),
+        "last_heartbeat": fields.DateTimeField(),
+        "stopped_at": fields.DateTimeField(nullable=True),
+    }
+
+    def state(self, down_after: float) -> str:
+        """'up', 'down' (no heartbeat for ``down_after`` seconds) or 'stopped'."""
+        if self.stopped_at is not None:
+            return "stopped"
+        age = timeutils.utcnow(with_timezone=True) - self.last_heartbeat
+        return "up" if age <= datetime.timedelta(seconds=down_after) else "down"
+
+
+@base.VmoveObjectRegistry.register
+class EngineList(base.VmoveObject, ovo_base.ObjectListBase):
+    # Version 1.0: Initial version
+    VERSION = "1.0"
+
+    fields = {"objects": fields.ListOfObjectsField("Engine")}
+
+    @classmethod
+    def get_all(cls, context):
+        return ovo_base.obj_make_list(context, cls(context), Engine, db_api.engine_get_all(context))

@@ -1,0 +1,63 @@
+from oslo_versionedobjects import base as ovo_base
+
+from vmove.db import api as db_api
+from vmove.objects import base, fields
+
+
+@base.VmoveObjectRegistry.register
+class Move(base.VmoveObject, ovo_base.VersionedObjectDictCompat):
+    # Version 1.0: Initial version
+    VERSION = "1.0"
+
+    fields = {
+        "id": fields.IntegerField(),
+        "uuid": fields.StringField(),
+        "resource_type": fields.ResourceTypeField(),
+        "resource_id": fields.StringField(),
+        "resource_name": fields.StringField(nullable=True),
+        "type": fields.MoveTypeField(),
+        "status": fields.MoveStatusField(),
+        "phase": fields.StringField(),
+        "source_host": fields.StringField(nullable=True),
+        "dest_host": fields.StringField(nullable=True),
+        "source_backend": fields.StringField(nullable=True),
+        "dest_backend": fields.StringField(nullable=True),
+        "source_type": fields.StringField(nullable=True),
+        "dest_type": fields.StringField(nullable=True),
+        "params": fields.FlexibleDictField(nullable=True),
+        "priority": fields.IntegerField(),
+        "attempt": fields.IntegerField(),
+        "progress": fields.IntegerField(),
+        "start_time": fields.DateTimeField(nullable=True),
+        "end_time": fields.DateTimeField(nullable=True),
+        "message": fields.StringField(nullable=True),
+        "project_id": fields.StringField(),
+        "user_id": fields.StringField(nullable=True),
+        "origin": fields.StringField(),
+        "engine_id": fields.StringField(nullable=True),
+        "lease_until": fields.DateTimeField(nullable=True),
+        "created_at": fields.DateTimeField(),
+        "updated_at": fields.DateTimeField(),
+    }
+
+    @classmethod
+    def get_by_uuid(cls, context, uuid):
+        return cls._from_db_object(context, cls(), db_api.move_get(context, uuid))
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.status in fields.MoveStatus.TERMINAL
+
+
+@base.VmoveObjectRegistry.register
+class MoveList(base.VmoveObject, ovo_base.ObjectListBase):
+    # Version 1.0: Initial version
+    VERSION = "1.0"
+
+    fields = {"objects": fields.ListOfObjectsField("Move")}
+
+    @classmethod
+    def get_all(cls, context, filters=None, limit=None, marker=None, sort_key="created_at", sort_dir="asc"):
+        rows = db_api.move_get_all(context, filters, limit=limit, marker=marker,
+                                   sort_key=sort_key, sort_dir=sort_dir)
+        return ovo_base.obj_make_list(context, cls(context), Move, rows)

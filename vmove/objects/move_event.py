@@ -1,0 +1,39 @@
+from oslo_versionedobjects import base as ovo_base
+
+from vmove.db import api as db_api
+from vmove.objects import base, fields
+
+
+@base.VmoveObjectRegistry.register
+class MoveEvent(base.VmoveObject, ovo_base.VersionedObjectDictCompat):
+    """One state change of a move: when, from which phase/status to which, and why."""
+
+    # Version 1.0: Initial version
+    VERSION = "1.0"
+
+    fields = {
+        "id": fields.IntegerField(),
+        "move_id": fields.IntegerField(),
+        "at": fields.DateTimeField(),
+        "from_phase": fields.StringField(nullable=True),
+        "to_phase": fields.StringField(),
+        "from_status": fields.MoveStatusField(nullable=True),
+        "status": fields.MoveStatusField(),
+        "attempt": fields.IntegerField(),
+        "engine_id": fields.StringField(nullable=True),
+        "message": fields.StringField(nullable=True),
+        "detail": fields.FlexibleDictField(nullable=True),
+    }
+
+
+@base.VmoveObjectRegistry.register
+class MoveEventList(base.VmoveObject, ovo_base.ObjectListBase):
+    # Version 1.0: Initial version
+    VERSION = "1.0"
+
+    fields = {"objects": fields.ListOfObjectsField("MoveEvent")}
+
+    @classmethod
+    def get_by_move_uuid(cls, context, move_uuid):
+        rows = db_api.move_events_get(context, move_uuid)
+        return ovo_base.obj_make_list(context, cls(context), MoveEvent, rows)

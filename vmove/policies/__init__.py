@@ -1,0 +1,9 @@
+"""Policy defaults in code, one module per resource."""
+
+import itertools
+
+from vmove.policies import base, engines, moves
+
+
+def list_rules():
+    return list(itertools.chain(base.list_rules(), moves.list_rules(), engines.list_rules()))

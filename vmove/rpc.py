@@ -1,0 +1,87 @@
+"""oslo.messaging plumbing: transports, serializer, notifier.
+
+Transports are made on first use from the loaded configuration, never at
+import time.  ``fake://`` is the in-process transport of the embedded default.
+"""
+
+import threading
+
+import oslo_messaging as messaging
+from oslo_messaging.rpc import dispatcher
+
+from vmove import context as vmove_context
+from vmove.objects import base as objects_base
+
+_LOCK = threading.Lock()
+_RPC_TRANSPORT = None
+_NOTIFICATION_TRANSPORT = None
+
+messaging.set_transport_defaults("vmove")
+
+
+class RequestContextSerializer(messaging.Serializer):
+    """Carries the RequestContext and versioned objects over the wire."""
+
+    def __init__(self, base=None):
+        self._base = base or objects_base.VmoveObjectSerializer()
+
+    def serialize_entity(self, ctxt, entity):
+        return self._base.serialize_entity(ctxt, entity)
+
+    def deserialize_entity(self, ctxt, entity):
+        return self._base.deserialize_entity(ctxt, entity)
+
+    def serialize_context(self, ctxt):
+        return ctxt.to_dict()
+
+    def deserialize_context(self, ctxt):
+        return vmove_context.RequestContext.from_dict(ctxt)
+
+
+def get_transport(conf):
+    global _RPC_TRANSPORT
+    with _LOCK:
+        if _RPC_TRANSPORT is None:
+            _RPC_TRANSPORT = messaging.get_rpc_transport(conf)
+        return _RPC_TRANSPORT
+
+
+def get_notification_transport(conf):
+    global _NOTIFICATION_TRANSPORT
+    with _LOCK:
+        if _NOTIFICATION_TRANSPORT is None:
+            _NOTIFICATION_TRANSPORT = messaging.get_notification_transport(conf)
+        return _NOTIFICATION_TRANSPORT
+
+
+def cleanup():
+    """Drop the transports (tests, and a clean shutdown)."""
+    global _RPC_TRANSPORT, _NOTIFICATION_TRANSPORT
+    with _LOCK:
+        for t in (_RPC_TRANSPORT, _NOTIFICATION_TRANSPORT):
+            if t is not None:
+                t.cleanup()
+        _RPC_TRANSPORT = _NOTIFICATION_TRANSPORT = None
+
+
+def get_client(conf, target, version_cap=None):
+    return messaging.get_rpc_client(
+        get_transport(conf), target, version_cap=version_cap, serializer=RequestContextSerializer()
+    )
+
+
+def get_server(conf, target, endpoints):
+    return messaging.get_rpc_server(
+        get_transport(conf),
+        target,
+        endpoints,
+        executor="threading",
+        serializer=RequestContextSerializer(),
+        access_policy=dispatcher.DefaultRPCAccessPolicy,
+    )
+
+
+def get_notifier(conf, publisher_id):
+    return messaging.Notifier(
+        get_notification_transport(conf), publisher_id=publisher_id, serializer=RequestContextSerializer()
+    )

@@ -1,0 +1,33 @@
+"""Process start-up shared by every vmove command."""
+
+import logging
+import os
+import sys
+
+from oslo_config import cfg
+from oslo_log import log
+
+from vmove import conf as vmove_conf
+from vmove import objects
+from vmove import version
+
+LOG = logging.getLogger(__name__)
+
+
+def prepare(argv=None, default_config_files=None, conf=None) -> cfg.ConfigOpts:
+    """Parse arguments and config files, set up logging, register objects."""
+    conf = conf or vmove_conf.CONF
+    log.register_options(conf)
+    conf(
+        sys.argv[1:] if argv is None else argv,
+        project="vmove",
+        version=version.version_string(),
+        default_config_files=default_config_files,
+    )
+    log.setup(conf, "vmove")
+    objects.register_all()
+    return conf
+
+
+def ensure_state_path(conf) -> None:
+    os.makedirs(conf.state_path, exist_ok=True)

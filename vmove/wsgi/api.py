@@ -1,0 +1,19 @@
+"""WSGI entry point: ``vmove.wsgi.api:application`` for uwsgi, gunicorn, mod_wsgi.
+
+Configuration files come from ``VMOVE_CONFIG_FILES`` (``a.conf;b.conf``),
+default ``/etc/vmove/vmove.conf``.
+"""
+
+import os
+
+from vmove import service
+from vmove.api import app as api_app
+
+
+def init_application():
+    files = os.environ.get("VMOVE_CONFIG_FILES", "/etc/vmove/vmove.conf")
+    conf = service.prepare([], default_config_files=[f for f in files.split(";") if f and os.path.exists(f)])
+    return api_app.setup_app(conf)
+
+
+application = init_application()
