@@ -220,11 +220,8 @@ class Keystone(base.Component):
                 say("keystone: process runs but does not answer or lost its database; restarting it")
                 self.cloud.stop(self.name)
             if base.port_open(PORTS["keystone"]):
-                owners = base.port_owners(PORTS["keystone"])
-                raise DevCloudError(
-                    f"port {PORTS['keystone']} is taken by another process (pids {owners or '?'}), "
-                    "not by this dev cloud's keystone; stop it or run `vmove-devcloud down`"
-                )
+                self._reuse_foreign()
+                return
             if not self.db.exists():
                 self._bootstrap()
             self._spawn()
@@ -240,6 +237,29 @@ class Keystone(base.Component):
         if accounts is not None:
             self._finish_accounts(*accounts)
         say(f"keystone: ready at {self.url} ({time.monotonic() - t0:.1f}s)")
+
+    def _reuse_foreign(self) -> None:
+        """Something else holds the port: reuse it if it is a dev cloud keystone (another state dir)."""
+        owners = base.port_owners(PORTS["keystone"])
+        try:
+            session("admin").get_token()
+        except Exception as e:
+            raise DevCloudError(
+                f"port {PORTS['keystone']} is taken by another process (pids {owners or '?'}) that is not "
+                f"a dev cloud keystone ({type(e).__name__}: {e}); stop it, or run `vmove-devcloud down` "
+                "with the VMOVE_DEVCLOUD_DIR it was started with"
+            ) from e
+        say(
+            f"keystone: a dev cloud keystone of another state directory answers on port {PORTS['keystone']} "
+            f"(pids {owners or '?'}); reusing it, this state directory will not stop it"
+        )
+        if not (self.venv / "bin" / "python").exists():
+            return  # not installed here: nothing to check its accounts with
+        marker = self.datadir / "accounts.sha256"
+        marker.unlink(missing_ok=True)  # its accounts are not known to be ours: apply them
+        accounts = self._start_accounts()
+        if accounts is not None:
+            self._finish_accounts(*accounts)
 
     def _answers(self) -> bool:
         try:
