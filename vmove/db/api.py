@@ -138,20 +138,23 @@ def move_transition(context, uuid, values, event, expected=None):
     current = context.session.execute(sa.select(m).where(m.uuid == uuid)).scalar_one_or_none()
     if current is None:
         raise exception.MoveNotFound(move=uuid)
+    before = {"phase": current.phase, "status": current.status, "attempt": current.attempt}
     now = timeutils.utcnow()
     cond = [m.id == current.id]
     for key, value in (expected or {}).items():
         cond.append(getattr(m, key) == value)
     values = dict(values, updated_at=now)
-    result = context.session.execute(sa.update(m).where(*cond).values(**values))
+    result = context.session.execute(
+        sa.update(m).where(*cond).values(**values).execution_options(synchronize_session=False)
+    )
     if result.rowcount != 1:
         raise exception.Conflict(reason=f"move {uuid} changed concurrently")
     ev = dict(event)
-    ev.setdefault("from_phase", current.phase)
-    ev.setdefault("from_status", current.status)
-    ev.setdefault("to_phase", values.get("phase", current.phase))
-    ev.setdefault("status", values.get("status", current.status))
-    ev.setdefault("attempt", values.get("attempt", current.attempt))
+    ev.setdefault("from_phase", before["phase"])
+    ev.setdefault("from_status", before["status"])
+    ev.setdefault("to_phase", values.get("phase", before["phase"]))
+    ev.setdefault("status", values.get("status", before["status"]))
+    ev.setdefault("attempt", values.get("attempt", before["attempt"]))
     ev.setdefault("at", now)
     context.session.add(models.MoveEvent(move_id=current.id, **ev))
     context.session.flush()

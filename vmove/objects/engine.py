@@ -43,4 +43,4 @@ class EngineList(base.VmoveObject, ovo_base.ObjectListBase):
 
     @classmethod
     def get_all(cls, context):
-        return ovo_base.obj_make_list(context, cls(context), Engine, db_api.engine_get_all(context))
+        return ovo_base.obj_make_list(context, cls(context), db_api.engine_get_all(context))

@@ -36,4 +36,4 @@ class MoveEventList(base.VmoveObject, ovo_base.ObjectListBase):
     @classmethod
     def get_by_move_uuid(cls, context, move_uuid):
         rows = db_api.move_events_get(context, move_uuid)
-        return ovo_base.obj_make_list(context, cls(context), MoveEvent, rows)
+        return ovo_base.obj_make_list(context, cls(context), rows)

@@ -1,0 +1,59 @@
+import json
+import warnings
+
+import pytest
+import webob
+
+from vmove.tests import fixtures as vfixtures
+
+warnings.filterwarnings("ignore", message=".*[Ee]ventlet.*")
+
+
+@pytest.fixture
+def conf():
+    fx = vfixtures.Config()
+    fx.setUp()
+    yield fx.conf
+    fx.cleanUp()
+
+
+@pytest.fixture
+def db(conf, tmp_path):
+    fx = vfixtures.Database(tmpdir=tmp_path)
+    fx.setUp()
+    yield fx
+    fx.cleanUp()
+
+
+class InProcessClient:
+    """Calls the WSGI app in process (unit tests); functional tests use real HTTP."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def request(self, method, path, body=None, version=None, headers=None, raw=None):
+        req = webob.Request.blank(path, method=method)
+        for k, v in (headers or {}).items():
+            req.headers[k] = v
+        if version:
+            req.headers["OpenStack-API-Version"] = f"vmove {version}"
+        if raw is not None:
+            req.body = raw
+            req.content_type = "application/json"
+        elif body is not None:
+            req.body = json.dumps(body).encode()
+            req.content_type = "application/json"
+        resp = req.get_response(self.app)
+        resp.json_body_or_none = json.loads(resp.body) if resp.body else None
+        return resp
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+
+@pytest.fixture
+def api(conf, db):
+    from vmove.api import app as api_app
+
+    conf.set_override("auth_strategy", "noauth", group="api")
+    return InProcessClient(api_app.setup_app(conf))

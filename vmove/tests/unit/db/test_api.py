@@ -1,0 +1,63 @@
+import pytest
+
+from vmove import context as vmove_context
+from vmove import exception
+from vmove.db import api as db_api
+from vmove.tests.fixtures import make_move
+
+
+@pytest.fixture
+def ctx():
+    return vmove_context.get_admin_context()
+
+
+def test_create_writes_move_and_first_event(db, ctx):
+    move = make_move()
+    events = db_api.move_events_get(ctx, move.uuid)
+    assert len(events) == 1
+    assert (events[0].from_phase, events[0].to_phase, events[0].status) == (None, "queued", "pending")
+
+
+def test_transition_is_atomic_with_its_event(db, ctx):
+    move = make_move()
+    new = db_api.move_transition(
+        ctx, move.uuid, {"status": "ongoing", "phase": "running", "progress": 10},
+        {"detail": {"migration_id": 7}}, expected={"status": "pending"},
+    )
+    assert (new.status, new.phase, new.progress) == ("ongoing", "running", 10)
+    events = db_api.move_events_get(ctx, move.uuid)
+    assert [(e.from_status, e.status, e.from_phase, e.to_phase) for e in events] == [
+        (None, "pending", None, "queued"),
+        ("pending", "ongoing", "queued", "running"),
+    ]
+    assert events[1].detail == {"migration_id": 7}
+
+
+def test_transition_compare_and_swap_refuses_stale_writer(db, ctx):
+    move = make_move()
+    db_api.move_transition(ctx, move.uuid, {"status": "ongoing"}, {}, expected={"status": "pending"})
+    with pytest.raises(exception.Conflict):
+        db_api.move_transition(ctx, move.uuid, {"status": "cancelled"}, {}, expected={"status": "pending"})
+    # nothing of the refused transition was written
+    assert [e.status for e in db_api.move_events_get(ctx, move.uuid)] == ["pending", "ongoing"]
+    assert db_api.move_get(ctx, move.uuid).status == "ongoing"
+
+
+def test_duplicate_uuid_is_conflict(db, ctx):
+    move = make_move()
+    with pytest.raises(exception.Conflict):
+        make_move(uuid=move.uuid)
+
+
+def test_unknown_sort_key_refused(db, ctx):
+    with pytest.raises(exception.Invalid):
+        db_api.move_get_all(ctx, sort_key="message")
+
+
+def test_engine_heartbeat_upserts(db, ctx):
+    db_api.engine_heartbeat(ctx, "e1", "h", "t", pid=1)
+    db_api.engine_heartbeat(ctx, "e1", "h", "t", pid=1)
+    db_api.engine_heartbeat(ctx, "e2", "h", "t", pid=2)
+    assert [e.engine_id for e in db_api.engine_get_all(ctx)] == ["e1", "e2"]
+    db_api.engine_stopped(ctx, "e1")
+    assert db_api.engine_get_all(ctx)[0].stopped_at is not None
