@@ -118,13 +118,14 @@ def bring_up(
     if set(comps) & {"nova", "cinder"}:
         say("infra: checking RabbitMQ and PostgreSQL")
         infra.ensure()
-    if fresh:
-        for name in reversed(list(comps)):
-            say(f"up: --fresh: removing the state of {name}")
-            comps[name].reset()
     failures = parallel("install", {n: c.install for n, c in comps.items()})
     if "keystone" in failures:
         raise DevCloudError(f"keystone: install failed: {failures['keystone']}")
+    if fresh:  # after the install: a component may need its venv to forget its state
+        for name in reversed(list(comps)):
+            if name not in failures:
+                say(f"up: --fresh: removing the state of {name}")
+                comps[name].reset()
     if "keystone" in comps:
         comps["keystone"].start()
     elif not base.port_open(PORTS["keystone"]):
