@@ -74,9 +74,7 @@ def load_all(cloud: DevCloud, names=COMPONENTS, hosts: int | None = None):
     return comps, missing
 
 
-def parallel(
-    label: str, jobs: dict[str, Callable[[], object]], every: float = 20.0
-) -> dict[str, BaseException]:
+def parallel(label: str, jobs: dict[str, Callable[[], object]], every: float = 20.0) -> dict[str, BaseException]:
     """Run ``jobs`` in threads, saying every ``every`` s which are still running; return the failures."""
     if not jobs:
         return {}
@@ -129,9 +127,7 @@ def bring_up(
     if "keystone" in comps:
         comps["keystone"].start()
     elif not base.port_open(PORTS["keystone"]):
-        raise DevCloudError(
-            "keystone is not running and not selected: run `vmove-devcloud up --only keystone`"
-        )
+        raise DevCloudError("keystone is not running and not selected: run `vmove-devcloud up --only keystone`")
     write_state(cloud, hosts=hosts)
     others = {n: c.start for n, c in comps.items() if n != "keystone" and n not in failures}
     failures |= parallel("start", others)
@@ -195,7 +191,7 @@ def bring_down(cloud: DevCloud, names=COMPONENTS) -> dict[str, list[int]]:
     """Stop ``names`` by pid (Nova and Cinder first); return the ports still listening."""
     comps, _ = load_all(cloud, names)
     for name in reversed(list(comps)):
-        if any(comps[name].status().values()) or comps[name].status():
+        if comps[name].status():
             say(f"down: stopping {name}")
         comps[name].stop()
     if tuple(names) == COMPONENTS:
@@ -218,6 +214,13 @@ def bring_down(cloud: DevCloud, names=COMPONENTS) -> dict[str, list[int]]:
         time.sleep(0.2)
         left = listening()
     return left
+
+
+def _pgid(pid: int) -> int | None:
+    try:
+        return os.getpgid(pid)
+    except ProcessLookupError:
+        return None
 
 
 def _zombie(pid: int) -> bool:
@@ -261,8 +264,15 @@ def cmd_status(args) -> int:
             print(f"{name:10} {proc:28} {'running' if ok else 'DEAD':8} {f'pid {pid}' if pid else ''}")
             running += ok
             dead += not ok
+    ours = {cloud.pid(p) for p in cloud.procs()}
     for name, port in PORTS.items():
-        print(f"port {port:5} {name:14} {'listening' if base.port_open(port) else 'free'}")
+        state = "free"
+        if base.port_open(port):
+            owners = base.port_owners(port)
+            state = f"listening (pids {', '.join(map(str, owners)) or '?'})"
+            if owners and not any(_pgid(pid) in ours for pid in owners):
+                state += ", not this state dir's"
+        print(f"port {port:5} {name:14} {state}")
     for name, state in infra.status().items():
         print(f"{name:10} {state}")
     if dead:
@@ -374,9 +384,7 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("down", help="stop every process of the dev cloud, by pid").set_defaults(fn=cmd_down)
     sub.add_parser("status", help="what runs, what listens").set_defaults(fn=cmd_status)
     env = sub.add_parser("env", help="credentials: openrc, clouds.yaml or a vmove.conf snippet")
-    env.add_argument(
-        "--user", choices=sorted(USERS), help="default: admin (vmove for vmove-conf, all for clouds-yaml)"
-    )
+    env.add_argument("--user", choices=sorted(USERS), help="default: admin (vmove for vmove-conf, all for clouds-yaml)")
     env.add_argument("--format", choices=("openrc", "clouds-yaml", "vmove-conf"), default="openrc")
     env.set_defaults(fn=cmd_env)
     fail = sub.add_parser("fail-host", help="kill a fake compute host (for evacuations)")
