@@ -63,8 +63,9 @@ def run_wsgi(listen: str, target: str, prog: str, args: list[str]) -> int:
         with slots:
             return list(inner(environ, start_response))
 
-    server = simple_server.make_server(host or "127.0.0.1", int(port), app,
-                                       server_class=_ThreadingServer, handler_class=_QuietHandler)
+    server = simple_server.make_server(
+        host or "127.0.0.1", int(port), app, server_class=_ThreadingServer, handler_class=_QuietHandler
+    )
     print(f"{prog} serving on {host}:{port}", flush=True)
     server.serve_forever()
     return 0

@@ -104,9 +104,9 @@ class RequestLog:
         if not self.file:
             return
         qs = environ.get("QUERY_STRING", "")
-        line = "%.3f %s %s %s%s -> %s\n" % (
-            time.time(), service, environ["REQUEST_METHOD"], environ.get("PATH_INFO", ""),
-            "?" + qs if qs else "", status[:3])
+        query = "?" + qs if qs else ""
+        path = environ.get("PATH_INFO", "")
+        line = f"{time.time():.3f} {service} {environ['REQUEST_METHOD']} {path}{query} -> {status[:3]}\n"
         with self.lock:
             self.file.write(line)
 
@@ -127,17 +127,30 @@ def glance_app(log: RequestLog):
         if method != "GET":
             status, body = "405 Method Not Allowed", {"message": "read-only glance stub", "code": 405}
         elif path in ("", "/", "/versions"):
-            status, body = "200 OK", {"versions": [
-                {"id": "v2.16", "status": "CURRENT", "links": [{"rel": "self", "href": "/v2/"}]}]}
+            status, body = (
+                "200 OK",
+                {
+                    "versions": [
+                        {"id": "v2.16", "status": "CURRENT", "links": [{"rel": "self", "href": "/v2/"}]}
+                    ]
+                },
+            )
         elif path == "/v2/schemas/image":
             status, body = "200 OK", IMAGE_SCHEMA
         elif path == "/v2/schemas/images":
-            status, body = "200 OK", {
-                "name": "images", "links": [],
-                "properties": {"images": {"type": "array", "items": IMAGE_SCHEMA}}}
+            status, body = (
+                "200 OK",
+                {
+                    "name": "images",
+                    "links": [],
+                    "properties": {"images": {"type": "array", "items": IMAGE_SCHEMA}},
+                },
+            )
         elif path == "/v2/images":
-            status, body = "200 OK", {
-                "images": [image(i) for i in IMAGES], "first": "/v2/images", "schema": "/v2/schemas/images"}
+            status, body = (
+                "200 OK",
+                {"images": [image(i) for i in IMAGES], "first": "/v2/images", "schema": "/v2/schemas/images"},
+            )
         elif match and match.group(1) in IMAGES:
             status, body = "200 OK", image(match.group(1))
         log("glance", environ, status)
@@ -152,11 +165,19 @@ def neutron_app(log: RequestLog):
     def app(environ, start_response):
         method, path = environ["REQUEST_METHOD"], environ.get("PATH_INFO", "")
         status = "404 Not Found"
-        body: dict = {"NeutronError": {"type": "NotFound", "message": "not found (neutron stub)", "detail": ""}}
+        body: dict = {
+            "NeutronError": {"type": "NotFound", "message": "not found (neutron stub)", "detail": ""}
+        }
         match = collection.match(path)
         if method == "GET" and path in ("", "/"):
-            status, body = "200 OK", {"versions": [
-                {"id": "v2.0", "status": "CURRENT", "links": [{"rel": "self", "href": "/v2.0/"}]}]}
+            status, body = (
+                "200 OK",
+                {
+                    "versions": [
+                        {"id": "v2.0", "status": "CURRENT", "links": [{"rel": "self", "href": "/v2.0/"}]}
+                    ]
+                },
+            )
         elif method == "GET" and match:
             # every collection is empty (servers are booted with networks='none')
             status, body = "200 OK", {match.group(1).replace("-", "_"): []}
@@ -185,13 +206,16 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     log = RequestLog(args.log)
     servers = [
-        simple_server.make_server(args.host, port, app(log), server_class=_ThreadingServer,
-                                  handler_class=_QuietHandler)
+        simple_server.make_server(
+            args.host, port, app(log), server_class=_ThreadingServer, handler_class=_QuietHandler
+        )
         for port, app in ((args.glance_port, glance_app), (args.neutron_port, neutron_app))
     ]
     threading.Thread(target=servers[1].serve_forever, daemon=True).start()
-    print(f"nova-stubs: glance on {args.host}:{args.glance_port}, neutron on {args.host}:{args.neutron_port}",
-          flush=True)
+    print(
+        f"nova-stubs: glance on {args.host}:{args.glance_port}, neutron on {args.host}:{args.neutron_port}",
+        flush=True,
+    )
     servers[0].serve_forever()
     return 0
 

@@ -53,9 +53,9 @@ import os
 import threading
 import time
 
-import nova.conf
 from nova import exception
 from nova.compute import power_state
+import nova.conf
 from nova.virt import fake
 from oslo_log import log as logging
 
@@ -77,8 +77,10 @@ def live_migration_seconds(host: str) -> float:
     """Duration of a live migration leaving ``host``."""
     base = _control_dir()
     if base:
-        for path in (os.path.join(base, host, "live_migration_seconds"),
-                     os.path.join(base, "live_migration_seconds")):
+        for path in (
+            os.path.join(base, host, "live_migration_seconds"),
+            os.path.join(base, "live_migration_seconds"),
+        ):
             try:
                 with open(path) as f:
                     return max(0.0, float(f.read().strip() or 0))
@@ -206,8 +208,7 @@ class FakeVirtDriver(fake.FakeDriverWithoutFakeNodes):
 
     def get_host_uptime(self):
         up = int(time.time() - BOOT_TIME)
-        return " %s up %d min,  0 users,  load average: 0.00, 0.00, 0.00" % (
-            time.strftime("%H:%M:%S"), up // 60)
+        return f" {time.strftime('%H:%M:%S')} up {up // 60} min,  0 users,  load average: 0.00, 0.00, 0.00"
 
     def get_available_resource(self, nodename):
         resources = super().get_available_resource(nodename)
@@ -215,35 +216,61 @@ class FakeVirtDriver(fake.FakeDriverWithoutFakeNodes):
         return resources
 
     # --- guests ---------------------------------------------------------
-    def spawn(self, context, instance, image_meta, injected_files,
-              admin_password, allocations, network_info=None,
-              block_device_info=None, power_on=True, accel_info=None):
+    def spawn(
+        self,
+        context,
+        instance,
+        image_meta,
+        injected_files,
+        admin_password,
+        allocations,
+        network_info=None,
+        block_device_info=None,
+        power_on=True,
+        accel_info=None,
+    ):
         if take_fault(self._host, "spawn"):
             raise exception.InstanceDeployFailure(
-                reason="vmove_fake_virt: injected spawn failure on %s" % self._host)
+                reason=f"vmove_fake_virt: injected spawn failure on {self._host}"
+            )
         self._place(context, instance, network_info, block_device_info, power_on)
 
-    def _place(self, context, instance, network_info=None,
-               block_device_info=None, power_on=True):
+    def _place(self, context, instance, network_info=None, block_device_info=None, power_on=True):
         """Put the guest on this fake hypervisor (no injected failure)."""
         flavor = instance.flavor
         self.instances.sizes[instance.uuid] = (flavor.vcpus, flavor.memory_mb, flavor.root_gb)
-        super().spawn(context, instance, None, None, None, None,
-                      network_info=network_info,
-                      block_device_info=block_device_info, power_on=power_on)
+        super().spawn(
+            context,
+            instance,
+            None,
+            None,
+            None,
+            None,
+            network_info=network_info,
+            block_device_info=block_device_info,
+            power_on=power_on,
+        )
 
-    def post_live_migration_at_destination(self, context, instance,
-                                           network_info,
-                                           block_migration=False,
-                                           block_device_info=None):
+    def post_live_migration_at_destination(
+        self, context, instance, network_info, block_migration=False, block_device_info=None
+    ):
         self._place(context, instance)
 
-    def finish_migration(self, context, migration, instance, disk_info,
-                         network_info, image_meta, resize_instance,
-                         allocations, block_device_info=None, power_on=True,
-                         share_info=None):
-        self._place(context, instance, block_device_info=block_device_info,
-                    power_on=power_on)
+    def finish_migration(
+        self,
+        context,
+        migration,
+        instance,
+        disk_info,
+        network_info,
+        image_meta,
+        resize_instance,
+        allocations,
+        block_device_info=None,
+        power_on=True,
+        share_info=None,
+    ):
+        self._place(context, instance, block_device_info=block_device_info, power_on=power_on)
 
     def _set_state(self, instance, state):
         guest = self.instances.get(instance.uuid)
@@ -255,42 +282,58 @@ class FakeVirtDriver(fake.FakeDriverWithoutFakeNodes):
     def power_off(self, instance, timeout=0, retry_interval=0):
         self._set_state(instance, power_state.SHUTDOWN)
 
-    def power_on(self, context, instance, network_info,
-                 block_device_info=None, accel_info=None, share_info=None):
-        super().power_on(context, instance, network_info, block_device_info,
-                         accel_info, share_info)
+    def power_on(
+        self, context, instance, network_info, block_device_info=None, accel_info=None, share_info=None
+    ):
+        super().power_on(context, instance, network_info, block_device_info, accel_info, share_info)
         self.instances.save()
 
     def unrescue(self, context, instance):
         self._set_state(instance, power_state.RUNNING)
 
     # --- cold migration -------------------------------------------------
-    def migrate_disk_and_power_off(self, context, instance, dest, flavor,
-                                   network_info, block_device_info=None,
-                                   timeout=0, retry_interval=0):
+    def migrate_disk_and_power_off(
+        self,
+        context,
+        instance,
+        dest,
+        flavor,
+        network_info,
+        block_device_info=None,
+        timeout=0,
+        retry_interval=0,
+    ):
         if take_fault(self._host, "cold_migration"):
             raise exception.InstanceFaultRollback(
                 inner_exception=exception.MigrationError(
-                    reason="vmove_fake_virt: injected cold migration failure on %s" % self._host))
+                    reason=f"vmove_fake_virt: injected cold migration failure on {self._host}"
+                )
+            )
         return super().migrate_disk_and_power_off(
-            context, instance, dest, flavor, network_info, block_device_info,
-            timeout, retry_interval)
+            context, instance, dest, flavor, network_info, block_device_info, timeout, retry_interval
+        )
 
     # --- live migration -------------------------------------------------
-    def check_can_live_migrate_destination(self, context, instance,
-                                           src_compute_info, dst_compute_info,
-                                           block_migration=False,
-                                           disk_over_commit=False):
+    def check_can_live_migrate_destination(
+        self,
+        context,
+        instance,
+        src_compute_info,
+        dst_compute_info,
+        block_migration=False,
+        disk_over_commit=False,
+    ):
         if take_fault(self._host, "live_migration_precheck"):
             raise exception.MigrationPreCheckError(
-                reason="vmove_fake_virt: injected pre-check failure on %s" % self._host)
+                reason=f"vmove_fake_virt: injected pre-check failure on {self._host}"
+            )
         return super().check_can_live_migrate_destination(
-            context, instance, src_compute_info, dst_compute_info,
-            block_migration, disk_over_commit)
+            context, instance, src_compute_info, dst_compute_info, block_migration, disk_over_commit
+        )
 
-    def live_migration(self, context, instance, dest, post_method,
-                       recover_method, block_migration=False,
-                       migrate_data=None):
+    def live_migration(
+        self, context, instance, dest, post_method, recover_method, block_migration=False, migrate_data=None
+    ):
         state = _LiveMigration()
         with self._lm_lock:
             self._lm[instance.uuid] = state
@@ -301,8 +344,7 @@ class FakeVirtDriver(fake.FakeDriverWithoutFakeNodes):
                 self._lm.pop(instance.uuid, None)
         if state.aborted:
             LOG.info("vmove_fake_virt: live migration aborted", instance=instance)
-            recover_method(context, instance, dest, migrate_data,
-                           migration_status="cancelled")
+            recover_method(context, instance, dest, migrate_data, migration_status="cancelled")
         elif take_fault(self._host, "live_migration"):
             recover_method(context, instance, dest, migrate_data)
         else:
@@ -352,8 +394,6 @@ class FakeVirtDriver(fake.FakeDriverWithoutFakeNodes):
             state.aborted = True
             state.done.set()
 
-    def post_live_migration(self, context, instance, block_device_info,
-                            migrate_data=None):
+    def post_live_migration(self, context, instance, block_device_info, migrate_data=None):
         # Runs on the source once the guest lives on the destination.
-        self.destroy(context, instance, network_info=None,
-                     block_device_info=block_device_info)
+        self.destroy(context, instance, network_info=None, block_device_info=block_device_info)
