@@ -70,9 +70,9 @@ class Cinder(Component):
     name = "cinder"
     processes = ("cinder-api", "cinder-scheduler", "cinder-volume")
 
-    def __init__(self, cloud: DevCloud, debug: bool = False):
+    def __init__(self, cloud: DevCloud, debug: bool | None = None):
         super().__init__(cloud)
-        self.debug = debug
+        self.debug = os.environ.get("VMOVE_DEVCLOUD_DEBUG") == "1" if debug is None else debug
         self.endpoint = ENDPOINT
 
     # --- paths ---------------------------------------------------------
@@ -101,9 +101,29 @@ class Cinder(Component):
 
     def volume_path(self, host: str, name_id: str) -> pathlib.Path:
         """File of a volume, from its ``os-vol-host-attr:host`` and
-        ``os-vol-mig-status-attr:name_id`` (fall back to the volume id when
-        name_id is empty: it is only set after a migration)."""
+        ``os-vol-mig-status-attr:name_id`` (or its id while name_id is empty:
+        it is only set by a migration)."""
         return self.backend_dir(backend_of(host)) / f"volume-{name_id}"
+
+    def volume_file(self, volume) -> pathlib.Path:
+        """File of ``volume``: a cinderclient Volume or the API's JSON dict, admin view."""
+        if isinstance(volume, dict):
+            attrs = volume
+        else:
+            attrs = getattr(volume, "_info", None) or vars(volume)
+        name_id = attrs.get("os-vol-mig-status-attr:name_id") or attrs["id"]
+        return self.volume_path(attrs["os-vol-host-attr:host"], name_id)
+
+    def write_data(self, volume, data: bytes, offset: int = 0) -> None:
+        """Write ``data`` into the volume's file (a marker to follow across moves)."""
+        with open(self.volume_file(volume), "r+b") as f:
+            f.seek(offset)
+            f.write(data)
+
+    def read_data(self, volume, length: int, offset: int = 0) -> bytes:
+        with open(self.volume_file(volume), "rb") as f:
+            f.seek(offset)
+            return f.read(length)
 
     # --- install -------------------------------------------------------
     def install(self) -> None:
