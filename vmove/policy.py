@@ -5,8 +5,7 @@ import threading
 from oslo_config import cfg
 from oslo_policy import policy
 
-from vmove import exception
-from vmove import policies
+from vmove import exception, policies
 
 _ENFORCER = None
 _LOCK = threading.Lock()
@@ -32,9 +31,7 @@ def authorize(context, rule, target=None, do_raise=True) -> bool:
     """Check ``rule`` for ``context``; the default target is the caller's project."""
     target = target if target is not None else {"project_id": context.project_id}
     try:
-        return get_enforcer().authorize(
-            rule, target, context, do_raise=do_raise, exc=exception.Forbidden, action=rule
-        )
+        return get_enforcer().authorize(rule, target, context, do_raise=do_raise, exc=exception.Forbidden, action=rule)
     except policy.InvalidScope as e:
         raise exception.Forbidden(action=rule) from e
 

@@ -6,10 +6,10 @@ import sys
 
 from oslo_config import cfg
 from oslo_log import log
+from oslo_service import backend as oslo_service_backend
 
 from vmove import conf as vmove_conf
-from vmove import objects
-from vmove import version
+from vmove import objects, version
 
 LOG = logging.getLogger(__name__)
 
@@ -17,6 +17,7 @@ LOG = logging.getLogger(__name__)
 def prepare(argv=None, default_config_files=None, conf=None) -> cfg.ConfigOpts:
     """Parse arguments and config files, set up logging, register objects."""
     conf = conf or vmove_conf.CONF
+    use_threading()
     log.register_options(conf)
     conf(
         sys.argv[1:] if argv is None else argv,
@@ -27,6 +28,14 @@ def prepare(argv=None, default_config_files=None, conf=None) -> cfg.ConfigOpts:
     log.setup(conf, "vmove")
     objects.register_all()
     return conf
+
+
+def use_threading() -> None:
+    """vmove never uses eventlet: make oslo.service (used by oslo.messaging) use threads."""
+    try:
+        oslo_service_backend.init_backend(oslo_service_backend.BackendType.THREADING)
+    except oslo_service_backend.exceptions.BackendAlreadySelected:
+        pass
 
 
 def ensure_state_path(conf) -> None:

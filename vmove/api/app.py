@@ -1,7 +1,7 @@
 """The WSGI application: middleware stack around the pecan app.
 
-    RequestId -> FaultWrapper -> auth (keystonemiddleware | noauth)
-      -> MicroversionMiddleware -> pecan (ConfigHook, ContextHook, FaultHook)
+RequestId -> FaultWrapper -> auth (keystonemiddleware | noauth)
+  -> MicroversionMiddleware -> pecan (ConfigHook, ContextHook, FaultHook)
 """
 
 from microversion_parse import middleware as mv_middleware

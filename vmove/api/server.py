@@ -13,7 +13,6 @@ LOG = logging.getLogger(__name__)
 
 
 class _Handler(simple_server.WSGIRequestHandler):
-
     def log_message(self, format, *args):  # noqa: A002 - stdlib signature
         LOG.info("%s %s", self.address_string(), format % args)
 

@@ -9,8 +9,7 @@ import logging
 
 from oslo_messaging import opts as messaging_opts
 
-from vmove import rpc
-from vmove import service
+from vmove import rpc, service
 from vmove.api import app as api_app
 from vmove.api import server
 from vmove.cmd import engine as engine_cmd
@@ -41,6 +40,9 @@ def main(argv=None):
     engine.start()
     srv = server.APIServer(api_app.setup_app(conf), conf.api.host_ip, conf.api.port)
     srv.start()
-    print(f"vmove-all: API on {srv.url} (auth: {conf.api.auth_strategy}), database "
-          f"{conf.database.connection}, RPC {conf.transport_url}", flush=True)
+    print(
+        f"vmove-all: API on {srv.url} (auth: {conf.api.auth_strategy}), database "
+        f"{conf.database.connection}, RPC {conf.transport_url}",
+        flush=True,
+    )
     engine_cmd.run_until_signalled([srv.stop, engine.stop, rpc.cleanup])

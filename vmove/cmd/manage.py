@@ -31,6 +31,10 @@ def _add_parsers(subparsers):
 def main(argv=None):
     conf = vmove_conf.CONF
     conf.register_cli_opt(cfg.SubCommandOpt("command", handler=_add_parsers))
+    from oslo_log import log
+
+    log.register_options(conf)
+    conf.set_default("use_stderr", True)  # stdout is the command's answer
     service.prepare(argv)
     func = getattr(conf.command, "func", None)
     if func is None:

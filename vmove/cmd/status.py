@@ -3,8 +3,7 @@
 import sys
 
 from oslo_config import cfg
-from oslo_upgradecheck import common_checks
-from oslo_upgradecheck import upgradecheck
+from oslo_upgradecheck import common_checks, upgradecheck
 
 from vmove import conf as vmove_conf
 from vmove.db import migration
@@ -32,5 +31,6 @@ class Checks(upgradecheck.UpgradeCommands):
 
 def main(argv=None):
     conf = vmove_conf.CONF
-    return upgradecheck.main(conf, project="vmove", upgrade_command=Checks(), argv=argv if argv is not None
-                             else sys.argv[1:])
+    return upgradecheck.main(
+        conf, project="vmove", upgrade_command=Checks(), argv=argv if argv is not None else sys.argv[1:]
+    )

@@ -10,8 +10,11 @@ opts = [
         default="keystone",
         choices=[
             ("keystone", "Validate tokens with keystonemiddleware ([keystone_authtoken])."),
-            ("noauth", "No authentication: every request is an admin of project 'vmove' "
-                       "(or of the X-Project-Id it names). Only for the embedded default."),
+            (
+                "noauth",
+                "No authentication: every request is an admin of project 'vmove' "
+                "(or of the X-Project-Id it names). Only for the embedded default.",
+            ),
         ],
         help="How API requests are authenticated.",
     ),

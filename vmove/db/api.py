@@ -40,8 +40,16 @@ def get_engine():
 # --------------------------------------------------------------------- moves
 
 MOVE_SORT_KEYS = (
-    "created_at", "updated_at", "priority", "status", "type", "resource_type",
-    "resource_id", "attempt", "progress", "id",
+    "created_at",
+    "updated_at",
+    "priority",
+    "status",
+    "type",
+    "resource_type",
+    "resource_id",
+    "attempt",
+    "progress",
+    "id",
 )
 
 
@@ -185,8 +193,7 @@ def engine_heartbeat(context, engine_id, host, topic, pid=None, version=None):
     )
     if result.rowcount == 0:
         context.session.add(
-            e(engine_id=engine_id, host=host, topic=topic, pid=pid, version=version,
-              started_at=now, last_heartbeat=now)
+            e(engine_id=engine_id, host=host, topic=topic, pid=pid, version=version, started_at=now, last_heartbeat=now)
         )
         context.session.flush()
     return now
@@ -195,9 +202,7 @@ def engine_heartbeat(context, engine_id, host, topic, pid=None, version=None):
 @main_context_manager.writer
 def engine_stopped(context, engine_id):
     e = models.Engine
-    context.session.execute(
-        sa.update(e).where(e.engine_id == engine_id).values(stopped_at=timeutils.utcnow())
-    )
+    context.session.execute(sa.update(e).where(e.engine_id == engine_id).values(stopped_at=timeutils.utcnow()))
 
 
 @main_context_manager.reader

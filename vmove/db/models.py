@@ -73,7 +73,8 @@ class MoveEvent(Base):
 
     id = orm.mapped_column(sa.Integer, primary_key=True, autoincrement=True)
     move_id = orm.mapped_column(
-        sa.Integer, sa.ForeignKey("moves.id", name="move_events_move_id_fkey", ondelete="CASCADE"),
+        sa.Integer,
+        sa.ForeignKey("moves.id", name="move_events_move_id_fkey", ondelete="CASCADE"),
         nullable=False,
     )
     at = orm.mapped_column(UTCDateTime, nullable=False, default=timeutils.utcnow)

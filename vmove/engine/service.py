@@ -8,12 +8,11 @@ import logging
 import os
 import threading
 
-from oslo_utils import uuidutils
 import oslo_messaging as messaging
+from oslo_utils import uuidutils
 
 from vmove import context as vmove_context
-from vmove import rpc
-from vmove import version
+from vmove import rpc, version
 from vmove.db import api as db_api
 from vmove.engine import manager
 
@@ -31,8 +30,12 @@ class EngineService:
 
     def heartbeat(self) -> None:
         db_api.engine_heartbeat(
-            vmove_context.get_admin_context(), self.engine_id, self.conf.host,
-            self.conf.engine.topic, pid=os.getpid(), version=version.version_string(),
+            vmove_context.get_admin_context(),
+            self.engine_id,
+            self.conf.host,
+            self.conf.engine.topic,
+            pid=os.getpid(),
+            version=version.version_string(),
         )
 
     def _heartbeat_loop(self) -> None:

@@ -58,6 +58,5 @@ class MoveList(base.VmoveObject, ovo_base.ObjectListBase):
 
     @classmethod
     def get_all(cls, context, filters=None, limit=None, marker=None, sort_key="created_at", sort_dir="asc"):
-        rows = db_api.move_get_all(context, filters, limit=limit, marker=marker,
-                                   sort_key=sort_key, sort_dir=sort_dir)
+        rows = db_api.move_get_all(context, filters, limit=limit, marker=marker, sort_key=sort_key, sort_dir=sort_dir)
         return ovo_base.obj_make_list(context, cls(context), rows)

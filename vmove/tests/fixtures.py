@@ -15,8 +15,7 @@ import sqlalchemy as sa
 
 from vmove import conf as vmove_conf
 from vmove import context as vmove_context
-from vmove import objects
-from vmove import policy
+from vmove import objects, policy
 from vmove.db import api as db_api
 from vmove.db import migration
 
@@ -104,9 +103,13 @@ class ServerDatabase(fixtures.Fixture):
         def drop():
             with admin.connect() as c:
                 if admin.dialect.name == "postgresql":
-                    c.execute(sa.text(
-                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                        "WHERE datname = :d AND pid <> pg_backend_pid()"), {"d": name})
+                    c.execute(
+                        sa.text(
+                            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                            "WHERE datname = :d AND pid <> pg_backend_pid()"
+                        ),
+                        {"d": name},
+                    )
                 c.execute(sa.text(f"DROP DATABASE IF EXISTS {name}"))
             admin.dispose()
 

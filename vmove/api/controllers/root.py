@@ -26,7 +26,10 @@ class V1Controller(rest.RestController):
     def get(self):
         doc = _version_document()
         doc["media_types"] = [{"base": "application/json", "type": "application/vnd.openstack.vmove-v1+json"}]
-        doc["resources"] = {"moves": links.make("moves", "v1", "moves"), "engines": links.make("engines", "v1", "engines")}
+        doc["resources"] = {
+            "moves": links.make("moves", "v1", "moves"),
+            "engines": links.make("engines", "v1", "engines"),
+        }
         return {"version": doc}
 
 

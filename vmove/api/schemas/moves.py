@@ -8,8 +8,15 @@ from vmove.objects import fields
 STATUSES = list(fields.MoveStatus.ALL)
 TYPES = list(fields.MoveType.ALL)
 SORT_KEYS = [
-    "created_at", "updated_at", "priority", "status", "type", "resource_type",
-    "resource_id", "attempt", "progress",
+    "created_at",
+    "updated_at",
+    "priority",
+    "status",
+    "type",
+    "resource_type",
+    "resource_id",
+    "attempt",
+    "progress",
 ]
 
 LIST_QUERY_1_0 = {

@@ -30,9 +30,7 @@ def _compare(engine):
         return not (type_ == "table" and name == "alembic_version")
 
     with engine.connect() as conn:
-        ctx = alembic_migration.MigrationContext.configure(
-            conn, opts={"compare_type": True, "include_object": include}
-        )
+        ctx = alembic_migration.MigrationContext.configure(conn, opts={"compare_type": True, "include_object": include})
         return autogenerate.compare_metadata(ctx, models.Base.metadata)
 
 
@@ -54,8 +52,12 @@ def test_event_times_keep_microseconds(backend_db):
     _, fx = backend_db
     at = datetime.datetime(2026, 11, 24, 10, 0, 0, 123456)
     move = vfixtures.make_move(created_at=at, updated_at=at)
-    db_api.move_transition(vmove_context.get_admin_context(), move.uuid,
-                           {"status": "ongoing", "phase": "running"}, {"at": at, "message": "go"})
+    db_api.move_transition(
+        vmove_context.get_admin_context(),
+        move.uuid,
+        {"status": "ongoing", "phase": "running"},
+        {"at": at, "message": "go"},
+    )
     events = db_api.move_events_get(vmove_context.get_admin_context(), move.uuid)
     assert events[-1].at == at
     with fx.engine.connect() as c:

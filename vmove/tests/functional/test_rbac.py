@@ -24,12 +24,23 @@ def keystone_api(conf, db, devcloud_keystone, tmp_path):
     ks = devcloud_keystone
     creds = ks.credentials("vmove")
     conf_file = tmp_path / "vmove.conf"
-    lines = ["[api]", "auth_strategy = keystone", "", "[keystone_authtoken]",
-             f"www_authenticate_uri = {ks.auth_url}", "auth_type = password", f"auth_url = {ks.auth_url}",
-             f"username = {creds['username']}", f"password = {creds['password']}",
-             f"project_name = {creds['project_name']}", "user_domain_name = Default",
-             "project_domain_name = Default", f"region_name = {ks.region}",
-             "service_token_roles_required = true", "token_cache_time = 300"]
+    lines = [
+        "[api]",
+        "auth_strategy = keystone",
+        "",
+        "[keystone_authtoken]",
+        f"www_authenticate_uri = {ks.auth_url}",
+        "auth_type = password",
+        f"auth_url = {ks.auth_url}",
+        f"username = {creds['username']}",
+        f"password = {creds['password']}",
+        f"project_name = {creds['project_name']}",
+        "user_domain_name = Default",
+        "project_domain_name = Default",
+        f"region_name = {ks.region}",
+        "service_token_roles_required = true",
+        "token_cache_time = 300",
+    ]
     conf_file.write_text("\n".join(lines) + "\n")
     conf(["--config-file", str(conf_file)], project="vmove", default_config_files=[])
     conf.set_override("connection", db.url, group="database")

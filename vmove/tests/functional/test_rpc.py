@@ -49,9 +49,9 @@ def test_ping_round_trip_and_heartbeat(transport, conf, db):
         srv = server.APIServer(api_app.setup_app(conf), "127.0.0.1", 0)
         srv.start()
         try:
+
             def engines():
-                req = urllib.request.Request(srv.url + "/v1/engines",
-                                             headers={"OpenStack-API-Version": "vmove 1.1"})
+                req = urllib.request.Request(srv.url + "/v1/engines", headers={"OpenStack-API-Version": "vmove 1.1"})
                 with urllib.request.urlopen(req, timeout=10) as r:
                     return json.loads(r.read())["engines"]
 

@@ -12,7 +12,9 @@ def _generate(tool, config, tmp_path):
     out = tmp_path / "out"
     subprocess.run(
         [str(BIN / tool), "--config-file", str(ROOT / config), "--output-file", str(out)],
-        check=True, cwd=ROOT, capture_output=True,
+        check=True,
+        cwd=ROOT,
+        capture_output=True,
     )
     return out.read_text()
 

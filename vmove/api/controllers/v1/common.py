@@ -1,7 +1,6 @@
 """Helpers shared by the v1 controllers."""
 
 import pecan
-from pecan import rest
 
 
 def context():

@@ -3,10 +3,8 @@
 import pecan
 from pecan import rest
 
-from vmove import objects
-from vmove import policy
-from vmove.api import microversion
-from vmove.api import validation
+from vmove import objects, policy
+from vmove.api import microversion, validation
 from vmove.api.controllers.v1 import common
 from vmove.api.schemas import engines as schemas
 from vmove.objects import engine as engine_obj

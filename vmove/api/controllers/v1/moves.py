@@ -4,9 +4,7 @@ from oslo_utils import timeutils
 import pecan
 from pecan import rest
 
-from vmove import exception
-from vmove import objects
-from vmove import policy
+from vmove import exception, objects, policy
 from vmove.api import validation
 from vmove.api.controllers import links
 from vmove.api.controllers.v1 import common
@@ -17,9 +15,27 @@ from vmove.objects import move_event as event_obj
 objects.register_all()
 
 _FIELDS_1_0 = (
-    "uuid", "resource_type", "resource_id", "resource_name", "type", "status", "phase",
-    "source_host", "dest_host", "source_backend", "dest_backend", "source_type", "dest_type",
-    "params", "priority", "attempt", "progress", "message", "project_id", "user_id", "origin",
+    "uuid",
+    "resource_type",
+    "resource_id",
+    "resource_name",
+    "type",
+    "status",
+    "phase",
+    "source_host",
+    "dest_host",
+    "source_backend",
+    "dest_backend",
+    "source_type",
+    "dest_type",
+    "params",
+    "priority",
+    "attempt",
+    "progress",
+    "message",
+    "project_id",
+    "user_id",
+    "origin",
 )
 _TIMES_1_0 = ("start_time", "end_time", "created_at", "updated_at")
 
@@ -48,8 +64,9 @@ def event_view(event) -> dict:
 def get_move_or_404(ctx, uuid, rule):
     """The move, if the caller may see it; otherwise 404 (another project's
     moves are not even confirmed to exist)."""
-    validation.validate({"uuid": uuid}, {"type": "object", "properties": {"uuid": {"type": "string", "format": "uuid"}}},
-                        "move")
+    validation.validate(
+        {"uuid": uuid}, {"type": "object", "properties": {"uuid": {"type": "string", "format": "uuid"}}}, "move"
+    )
     move = move_obj.Move.get_by_uuid(ctx, uuid)
     if not policy.authorize(ctx, rule, {"project_id": move.project_id}, do_raise=False):
         if ctx.project_id != move.project_id:
@@ -82,8 +99,9 @@ class MovesController(rest.RestController):
     def get_all(self, *, query):
         ctx = common.context()
         policy.authorize(ctx, "vmove:move:get_all")
-        filters = {k: query[k] for k in ("status", "type", "resource_type", "resource_id", "host", "origin")
-                   if k in query}
+        filters = {
+            k: query[k] for k in ("status", "type", "resource_type", "resource_id", "host", "origin") if k in query
+        }
         all_projects = policy.authorize(ctx, "vmove:move:get_all:all_projects", do_raise=False)
         if "project_id" in query:
             if not all_projects and query["project_id"] != ctx.project_id:

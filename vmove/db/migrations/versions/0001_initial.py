@@ -51,8 +51,16 @@ def upgrade() -> None:
         mysql_engine="InnoDB",
         mysql_charset="utf8mb4",
     )
-    for col in ("status", "project_id", "resource_id", "source_host", "dest_host", "origin",
-                "created_at", "updated_at"):
+    for col in (
+        "status",
+        "project_id",
+        "resource_id",
+        "source_host",
+        "dest_host",
+        "origin",
+        "created_at",
+        "updated_at",
+    ):
         op.create_index(f"moves_{col}_idx", "moves", [col])
 
     op.create_table(

@@ -63,8 +63,9 @@ def test_admin_lists_all_and_filters_by_project(api):
 def test_filters(api):
     live = make_move(type="live_migration", status="ongoing", source_host="h1", dest_host="h2")
     cold = make_move(type="cold_migration", status="failed", source_host="h3", dest_host="h1")
-    vol = make_move(type="volume_retype", resource_type="volume", status="succeeded", source_host=None,
-                    origin="notification:abc")
+    vol = make_move(
+        type="volume_retype", resource_type="volume", status="succeeded", source_host=None, origin="notification:abc"
+    )
     make_move(type="evacuation", status="pending", source_host="h9", origin="notification:def")
 
     def uuids(q):
@@ -157,11 +158,15 @@ def test_unknown_path_and_method_are_faults(api):
 def test_errors_write_nothing(api, db):
     make_move()
     with db.engine.connect() as c:
-        before = (c.execute(sa.select(sa.func.count()).select_from(models.Move)).scalar(),
-                  c.execute(sa.select(sa.func.count()).select_from(models.MoveEvent)).scalar())
+        before = (
+            c.execute(sa.select(sa.func.count()).select_from(models.Move)).scalar(),
+            c.execute(sa.select(sa.func.count()).select_from(models.MoveEvent)).scalar(),
+        )
     for q in ("limit=abc", "colour=1", "marker=" + str(uuid.uuid4())):
         assert api.get("/v1/moves?" + q).status_int == 400
     with db.engine.connect() as c:
-        after = (c.execute(sa.select(sa.func.count()).select_from(models.Move)).scalar(),
-                 c.execute(sa.select(sa.func.count()).select_from(models.MoveEvent)).scalar())
+        after = (
+            c.execute(sa.select(sa.func.count()).select_from(models.Move)).scalar(),
+            c.execute(sa.select(sa.func.count()).select_from(models.MoveEvent)).scalar(),
+        )
     assert before == after

@@ -21,8 +21,11 @@ def test_create_writes_move_and_first_event(db, ctx):
 def test_transition_is_atomic_with_its_event(db, ctx):
     move = make_move()
     new = db_api.move_transition(
-        ctx, move.uuid, {"status": "ongoing", "phase": "running", "progress": 10},
-        {"detail": {"migration_id": 7}}, expected={"status": "pending"},
+        ctx,
+        move.uuid,
+        {"status": "ongoing", "phase": "running", "progress": 10},
+        {"detail": {"migration_id": 7}},
+        expected={"status": "pending"},
     )
     assert (new.status, new.phase, new.progress) == ("ongoing", "running", 10)
     events = db_api.move_events_get(ctx, move.uuid)
