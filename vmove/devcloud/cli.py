@@ -113,12 +113,14 @@ def bring_up(
         f"up: {', '.join(comps) or 'nothing'} in {cloud.root}"
         + (f" ({hosts} compute hosts)" if "nova" in comps else "")
     )
+    jobs = {n: c.install for n, c in comps.items()}
     if set(comps) & {"nova", "cinder"}:
         say("infra: checking RabbitMQ and PostgreSQL")
-        infra.ensure()
-    failures = parallel("install", {n: c.install for n, c in comps.items()})
-    if "keystone" in failures:
-        raise DevCloudError(f"keystone: install failed: {failures['keystone']}")
+        jobs["infra"] = infra.ensure  # may apt-get install: side by side with the venvs
+    failures = parallel("install", jobs)
+    for name in ("infra", "keystone"):
+        if name in failures:
+            raise DevCloudError(f"{name}: {failures[name]}")
     if fresh:  # after the install: a component may need its venv to forget its state
         for name in reversed(list(comps)):
             if name not in failures:
