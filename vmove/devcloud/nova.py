@@ -77,32 +77,6 @@ PLACEMENT_URL = f"http://{HOST}:{PORTS['placement']}"
 GLANCE_URL = f"http://{HOST}:{PORTS['glance-stub']}"
 NEUTRON_URL = f"http://{HOST}:{PORTS['neutron-stub']}"
 
-# Runs in Nova's venv (psycopg2): list / drop / create / comment databases.
-PG_SCRIPT = """\
-import json, sys, urllib.parse
-import psycopg2
-url = urllib.parse.urlparse(sys.argv[1])
-conn = psycopg2.connect(host=url.hostname, port=url.port or 5432, user=url.username or "postgres",
-                        password=url.password, dbname="postgres")
-conn.autocommit = True
-cur = conn.cursor()
-action, args = sys.argv[2], sys.argv[3:]
-if action == "list":
-    cur.execute("SELECT datname, shobj_description(oid, 'pg_database') FROM pg_database")
-    print(json.dumps(dict(cur.fetchall())))
-elif action == "drop":
-    for name in args:
-        cur.execute('DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % name)
-elif action == "create":
-    for spec in args:
-        name, _, template = spec.partition("=")
-        cur.execute('CREATE DATABASE "%s"%s' % (name, ' TEMPLATE "%s"' % template if template else ""))
-elif action == "comment":
-    for spec in args:
-        name, _, text = spec.partition("=")
-        cur.execute('COMMENT ON DATABASE "%s" IS %%s' % name, (text,))
-"""
-
 
 class Nova(base.Component):
     """Nova + Placement with ``hosts`` fake compute hosts (an int N: host1..hostN, or names)."""
@@ -180,6 +154,7 @@ class Nova(base.Component):
         # conductor and scheduler exit if placement does not answer when they start
         started = self._spawn(["nova-stubs", "nova-placement", "nova-api"])
         self._wait_http("nova-placement", self.placement_url + "/")
+        self._pg("map-hosts", "devcloud_nova_api", "cell1", *self.hosts)  # no nova-manage discover_hosts
         started += self._spawn(["nova-conductor", "nova-scheduler", *map(self.compute_proc, self.hosts)])
         if started:
             say(f"nova: started {', '.join(started)}")
@@ -187,10 +162,7 @@ class Nova(base.Component):
         self._wait_computes()
         self._ensure_flavors()
         what = f"started {len(started)} process(es)" if started else "all processes were running"
-        say(
-            f"nova: ready at {self.compute_url}, hosts {', '.join(self.hosts)} "
-            f"({what}, {time.monotonic() - t0:.1f}s)"
-        )
+        say(f"nova: ready at {self.compute_url}, hosts {', '.join(self.hosts)} ({what}, {time.monotonic() - t0:.1f}s)")
 
     def _check_keystone(self) -> None:
         try:
@@ -213,9 +185,7 @@ class Nova(base.Component):
             return [py, stubs, *ports], {}
         if proc == "nova-placement":
             app = ["placement.wsgi.api:application", "placement-api"]
-            return [py, launch, "wsgi", f"{HOST}:{PORTS['placement']}", *app], {
-                "OS_PLACEMENT_CONFIG_DIR": etc
-            }
+            return [py, launch, "wsgi", f"{HOST}:{PORTS['placement']}", *app], {"OS_PLACEMENT_CONFIG_DIR": etc}
         if proc == "nova-api":
             app = ["nova.wsgi.osapi_compute:application", "nova-api"]
             # the FIRST file of OS_NOVA_CONFIG_FILES is read as the paste config
@@ -225,9 +195,7 @@ class Nova(base.Component):
             return [py, launch, proc.removeprefix("nova-"), *conf], {}
         host = proc.removeprefix("nova-compute-")
         host_conf = ["--config-file", str(self.layout.compute_conf(host))]
-        return [py, launch, "compute", *conf, *host_conf], {
-            "VMOVE_FAKE_VIRT_CONTROL": str(self.layout.control)
-        }
+        return [py, launch, "compute", *conf, *host_conf], {"VMOVE_FAKE_VIRT_CONTROL": str(self.layout.control)}
 
     def _spawn(self, procs: Sequence[str]) -> list[str]:
         """Start those of ``procs`` that do not run; returns the ones started."""
@@ -240,9 +208,7 @@ class Nova(base.Component):
             port = ports.get(proc)
             if port and base.port_open(port):
                 owners = base.port_owners(port) or "?"
-                raise DevCloudError(
-                    f"port {port} for {proc} is taken by pids {owners}, not by this dev cloud"
-                )
+                raise DevCloudError(f"port {port} for {proc} is taken by pids {owners}, not by this dev cloud")
             argv, env = self._argv(proc)
             self.cloud.spawn(proc, argv, env=self._env(**env), cwd=self.datadir)
             started.append(proc)
@@ -269,7 +235,7 @@ class Nova(base.Component):
                     ) from None
 
     def _wait_computes(self, timeout: float = 120) -> None:
-        """Wait until every host has its resource provider, then map new hosts to the cell."""
+        """Wait until every host has its resource provider."""
         deadline = time.monotonic() + timeout
         while True:
             names = {rp["name"] for rp in self.placement("GET", "/resource_providers")["resource_providers"]}
@@ -282,13 +248,6 @@ class Nova(base.Component):
             if time.monotonic() > deadline:
                 raise DevCloudError(f"computes {missing} did not register in placement within {timeout:.0f}s")
             time.sleep(0.5)
-        marker = self.datadir / "discovered-hosts"
-        known = set(marker.read_text().split()) if marker.exists() else set()
-        if not set(self.hosts) <= known:
-            self._manage(
-                ["nova-manage", "--config-file", str(self.layout.nova_conf), "cell_v2", "discover_hosts"]
-            )
-            marker.write_text("\n".join(sorted(known | set(self.hosts))))
 
     def _ensure_flavors(self) -> None:
         have = {f["name"] for f in self.api("GET", "/flavors?is_public=None")["flavors"]}
@@ -303,7 +262,7 @@ class Nova(base.Component):
     # --- databases -------------------------------------------------------
     def _pg(self, action: str, *args: str) -> str:
         proc = subprocess.run(
-            [self._bin("python"), "-c", PG_SCRIPT, base.PG_ADMIN_URL, action, *args],
+            [self._bin("python"), str(PEERS / "nova_dbtool.py"), base.PG_ADMIN_URL, action, *args],
             capture_output=True,
             text=True,
         )
@@ -383,9 +342,7 @@ class Nova(base.Component):
             )
         if proc.returncode != 0:
             tail = "\n".join(log.read_text(errors="replace").splitlines()[-20:])
-            raise DevCloudError(
-                f"{' '.join(argv[:6])} failed (exit {proc.returncode}); end of {log}:\n{tail}"
-            )
+            raise DevCloudError(f"{' '.join(argv[:6])} failed (exit {proc.returncode}); end of {log}:\n{tail}")
 
     # --- rabbitmq --------------------------------------------------------
     def _ensure_vhost(self) -> None:
@@ -481,9 +438,7 @@ class Nova(base.Component):
 
     def compute_service(self, host: str) -> dict:
         """The ``os-services`` record of ``host``'s nova-compute (microversion 2.53: uuid ids)."""
-        found = self.api("GET", f"/os-services?binary=nova-compute&host={host}", microversion="2.53")[
-            "services"
-        ]
+        found = self.api("GET", f"/os-services?binary=nova-compute&host={host}", microversion="2.53")["services"]
         if not found:
             raise DevCloudError(f"no nova-compute service for {host}")
         return found[0]

@@ -37,6 +37,12 @@ def run_service(service: str, args: list[str]) -> int:
     import vmove_fake_virt
 
     sys.modules["nova.virt.vmove_fake_virt"] = vmove_fake_virt
+    # A service started with the conductor pings it every 10 s until it answers:
+    # the first ping, sent before the conductor's queue exists, is simply lost.
+    # Ping every second instead (start-up only; same total patience).
+    from nova.conductor import api as conductor_api
+
+    conductor_api.API.wait_until_ready.__defaults__ = (1, 100)
     sys.argv = [f"nova-{service}"] + args
     return cmd.main() or 0
 

@@ -129,11 +129,7 @@ def glance_app(log: RequestLog):
         elif path in ("", "/", "/versions"):
             status, body = (
                 "200 OK",
-                {
-                    "versions": [
-                        {"id": "v2.16", "status": "CURRENT", "links": [{"rel": "self", "href": "/v2/"}]}
-                    ]
-                },
+                {"versions": [{"id": "v2.16", "status": "CURRENT", "links": [{"rel": "self", "href": "/v2/"}]}]},
             )
         elif path == "/v2/schemas/image":
             status, body = "200 OK", IMAGE_SCHEMA
@@ -165,18 +161,12 @@ def neutron_app(log: RequestLog):
     def app(environ, start_response):
         method, path = environ["REQUEST_METHOD"], environ.get("PATH_INFO", "")
         status = "404 Not Found"
-        body: dict = {
-            "NeutronError": {"type": "NotFound", "message": "not found (neutron stub)", "detail": ""}
-        }
+        body: dict = {"NeutronError": {"type": "NotFound", "message": "not found (neutron stub)", "detail": ""}}
         match = collection.match(path)
         if method == "GET" and path in ("", "/"):
             status, body = (
                 "200 OK",
-                {
-                    "versions": [
-                        {"id": "v2.0", "status": "CURRENT", "links": [{"rel": "self", "href": "/v2.0/"}]}
-                    ]
-                },
+                {"versions": [{"id": "v2.0", "status": "CURRENT", "links": [{"rel": "self", "href": "/v2.0/"}]}]},
             )
         elif method == "GET" and match:
             # every collection is empty (servers are booted with networks='none')
@@ -206,9 +196,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     log = RequestLog(args.log)
     servers = [
-        simple_server.make_server(
-            args.host, port, app(log), server_class=_ThreadingServer, handler_class=_QuietHandler
-        )
+        simple_server.make_server(args.host, port, app(log), server_class=_ThreadingServer, handler_class=_QuietHandler)
         for port, app in ((args.glance_port, glance_app), (args.neutron_port, neutron_app))
     ]
     threading.Thread(target=servers[1].serve_forever, daemon=True).start()

@@ -230,9 +230,7 @@ class FakeVirtDriver(fake.FakeDriverWithoutFakeNodes):
         accel_info=None,
     ):
         if take_fault(self._host, "spawn"):
-            raise exception.InstanceDeployFailure(
-                reason=f"vmove_fake_virt: injected spawn failure on {self._host}"
-            )
+            raise exception.InstanceDeployFailure(reason=f"vmove_fake_virt: injected spawn failure on {self._host}")
         self._place(context, instance, network_info, block_device_info, power_on)
 
     def _place(self, context, instance, network_info=None, block_device_info=None, power_on=True):
@@ -282,9 +280,7 @@ class FakeVirtDriver(fake.FakeDriverWithoutFakeNodes):
     def power_off(self, instance, timeout=0, retry_interval=0):
         self._set_state(instance, power_state.SHUTDOWN)
 
-    def power_on(
-        self, context, instance, network_info, block_device_info=None, accel_info=None, share_info=None
-    ):
+    def power_on(self, context, instance, network_info, block_device_info=None, accel_info=None, share_info=None):
         super().power_on(context, instance, network_info, block_device_info, accel_info, share_info)
         self.instances.save()
 
