@@ -291,3 +291,21 @@ def test_nova_swap_volume_api(cinder_peer, cc, nc, volumes, server):
     assert [a.volumeId for a in nc.volumes.get_server_volumes(server.id)] == [new.id]
     assert [a["server_id"] for a in new.attachments] == [server.id]
     check_swapped_data(cinder_peer, new)
+
+
+def test_migrate_fails_when_the_copy_cannot_attach(faults, cc, volumes):
+    """fail-connect: the destination is created, then attaching it for the copy fails."""
+    vol = create(cc, volumes, "A")
+    src, dst = host_of(vol), other_a(host_of(vol))
+    dst_dir = faults.backend_dir(cinder_mod.backend_of(dst))
+    before = set(dst_dir.iterdir())
+    faults.inject_fault(cinder_mod.backend_of(dst), "fail-connect")
+    cc.volumes.migrate_volume(vol.id, dst, force_host_copy=False, lock_volume=False)
+    vol, seen = wait(cc, vol.id, migration_done)
+    assert vol.migration_status == "error", seen
+    assert host_of(vol) == src and vol.status == "available"
+    # the temporary destination volume is deleted again, file included
+    deadline = time.monotonic() + 20
+    while set(dst_dir.iterdir()) - before and time.monotonic() < deadline:
+        time.sleep(0.25)
+    assert not set(dst_dir.iterdir()) - before
