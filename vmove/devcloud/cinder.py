@@ -154,11 +154,24 @@ class Cinder(Component):
         self.install()
         if fresh:
             self.reset()
+        problem = infra.postgres_problem() or infra.rabbit_problem()
+        if problem:
+            raise DevCloudError(f"cinder needs PostgreSQL and RabbitMQ: {problem}")
+        if not base.port_open(PORTS["keystone"]):
+            raise DevCloudError(
+                f"cinder needs the dev cloud keystone, which does not answer at {KEYSTONE_URL}"
+            )
         for backend in BACKENDS:
             self.backend_dir(backend).mkdir(parents=True, exist_ok=True)
         (self.data / "state").mkdir(exist_ok=True)
         self._write_conf()
         if not all(self.cloud.running(p) for p in self.processes):
+            port = PORTS["cinder-api"]
+            if not self.cloud.running("cinder-api") and base.port_open(port):
+                raise DevCloudError(
+                    f"port {port} is taken by another process (pids {base.port_owners(port) or '?'}), "
+                    "not by this dev cloud's cinder-api; stop it or run `vmove-devcloud down`"
+                )
             self._prepare_db()
             env = {"PYTHONPATH": str(PEERS_DIR)}
             for proc in self.processes:
@@ -361,6 +374,18 @@ interface = public
 
     def api(self, method: str, path: str, body: dict | None = None) -> dict:
         """Call Cinder's API as the dev cloud admin; return the decoded JSON (or {})."""
+        try:
+            return self._api(method, path, body)
+        except urllib.error.HTTPError as e:
+            if e.code != 401:
+                raise DevCloudError(f"cinder {method} {path}: {e.code} {e.read()[:300]!r}") from e
+        self._token = None  # keystone was reset meanwhile: one more try with a new token
+        try:
+            return self._api(method, path, body)
+        except urllib.error.HTTPError as e:
+            raise DevCloudError(f"cinder {method} {path}: {e.code} {e.read()[:300]!r}") from e
+
+    def _api(self, method: str, path: str, body: dict | None) -> dict:
         req = urllib.request.Request(
             self.endpoint + path,
             method=method,
@@ -372,11 +397,8 @@ interface = public
                 "OpenStack-API-Version": f"volume {API_VERSION}",
             },
         )
-        try:
-            with urllib.request.urlopen(req, timeout=30) as r:
-                raw = r.read()
-        except urllib.error.HTTPError as e:
-            raise DevCloudError(f"cinder {method} {path}: {e.code} {e.read()[:300]!r}") from e
+        with urllib.request.urlopen(req, timeout=30) as r:
+            raw = r.read()
         return json.loads(raw) if raw else {}
 
     # --- fault injection -----------------------------------------------
