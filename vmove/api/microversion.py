@@ -30,6 +30,7 @@ ENVIRON_KEY = f"{SERVICE_TYPE}.microversion"
 VERSIONS = [
     "1.0",  # Initial version: GET /v1/moves, /v1/moves/{uuid}, /v1/moves/{uuid}/events.
     "1.1",  # GET /v1/engines: the engines and their last heartbeat (admin).
+    "1.2",  # POST /v1/moves (ask for one move) and POST /v1/moves/{uuid}/action {"cancel": null}.
 ]
 
 Version = microversion_parse.Version

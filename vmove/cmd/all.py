@@ -7,8 +7,6 @@ Keystone; the schema is created or upgraded at start.  Listens on
 
 import logging
 
-from oslo_messaging import opts as messaging_opts
-
 from vmove import rpc, service
 from vmove.api import app as api_app
 from vmove.api import server
@@ -20,10 +18,6 @@ LOG = logging.getLogger(__name__)
 
 
 def set_embedded_defaults(conf) -> None:
-    # oslo.messaging declares transport_url when a transport is first made: declare it now
-    for group, opts in messaging_opts.list_opts():
-        if group in (None, "DEFAULT"):
-            conf.register_opts(opts)
     conf.set_default("transport_url", "fake://")
     conf.set_default("auth_strategy", "noauth", group="api")
     conf.set_default("state_path", "./state")

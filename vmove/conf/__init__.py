@@ -6,11 +6,11 @@ declares the options on a ``ConfigOpts`` object.
 
 from oslo_config import cfg
 
-from vmove.conf import api, database, default, engine
+from vmove.conf import api, clients, database, default, engine, messaging
 
 CONF = cfg.CONF
 
-_MODULES = (default, api, engine, database)
+_MODULES = (default, api, engine, database, clients, messaging)
 
 
 def register_opts(conf: cfg.ConfigOpts) -> None:

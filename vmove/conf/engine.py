@@ -17,6 +17,44 @@ opts = [
         help="An engine whose last heartbeat is older than this many seconds is reported down.",
     ),
     cfg.IntOpt("rpc_workers", default=8, min=1, help="Threads of the engine's RPC server."),
+    cfg.FloatOpt(
+        "poll_interval",
+        default=1.0,
+        min=0.05,
+        help="Seconds between two looks at the backends for all moves in flight "
+        "(one batched listing per backend per look).",
+    ),
+    cfg.FloatOpt(
+        "lease_time",
+        default=30.0,
+        min=1.0,
+        help="An engine owns the moves it drives for this many seconds and renews the lease at "
+        "every poll; another engine takes over the moves of an engine whose lease ran out.",
+    ),
+    cfg.IntOpt(
+        "max_in_flight",
+        default=10,
+        min=1,
+        help="Moves in flight at once over all engines, for moves that no plan or recovery limits.",
+    ),
+    cfg.IntOpt("executor_workers", default=8, min=1, help="Threads that start moves on the backends."),
+    cfg.FloatOpt(
+        "move_timeout",
+        default=3600.0,
+        min=1.0,
+        help="Default time a started move may take before it is failed (seconds).",
+    ),
+    cfg.FloatOpt("live_migration_timeout", help="Time limit of a live migration; default move_timeout."),
+    cfg.FloatOpt("cold_migration_timeout", help="Time limit of a cold migration; default move_timeout."),
+    cfg.FloatOpt("evacuation_timeout", help="Time limit of an evacuation; default move_timeout."),
+    cfg.FloatOpt("volume_migration_timeout", help="Time limit of a volume move; default move_timeout."),
+    cfg.FloatOpt(
+        "progress_interval",
+        default=5.0,
+        min=0.5,
+        help="Seconds between two reads of a running live migration's byte counters (progress).",
+    ),
+    cfg.BoolOpt("notifications", default=True, help="Emit a versioned notification on every state change."),
 ]
 
 

@@ -55,7 +55,7 @@ MOVE_SORT_KEYS = (
 
 def _move_query_filters(query, filters):
     m = models.Move
-    for key in ("status", "type", "resource_id", "resource_type", "project_id", "phase"):
+    for key in ("status", "type", "resource_id", "resource_type", "project_id", "phase", "engine_id"):
         value = filters.get(key)
         if value is None:
             continue
@@ -177,6 +177,127 @@ def move_events_get(context, move_uuid):
     if move_id is None:
         raise exception.MoveNotFound(move=move_uuid)
     query = sa.select(e).where(e.move_id == move_id).order_by(e.at.asc(), e.id.asc())
+    return list(context.session.execute(query).scalars())
+
+
+# -------------------------------------------------------------------- leases
+
+
+@main_context_manager.reader
+def move_count_in_flight(context):
+    """Moves started (ongoing) over all engines."""
+    m = models.Move
+    return context.session.execute(sa.select(sa.func.count()).select_from(m).where(m.status == "ongoing")).scalar()
+
+
+@main_context_manager.writer
+def move_claim_pending(context, engine_id, limit, lease_until, now):
+    """Claim up to ``limit`` pending moves (most important first) for ``engine_id``.
+
+    A pending move is free when nobody holds it or its holder's lease ran out.
+    Each claim is a compare-and-swap, so two engines never claim the same move.
+    """
+    if limit <= 0:
+        return []
+    m = models.Move
+    free = sa.or_(m.engine_id.is_(None), m.lease_until.is_(None), m.lease_until < now)
+    query = (
+        sa.select(m.id, m.engine_id, m.lease_until)
+        .where(m.status == "pending", free)
+        .order_by(m.priority.desc(), m.created_at.asc(), m.id.asc())
+        .limit(limit * 2)
+    )
+    claimed = []
+    for mid, holder, lease in context.session.execute(query).all():
+        if len(claimed) >= limit:
+            break
+        result = context.session.execute(
+            sa.update(m)
+            .where(m.id == mid, m.status == "pending", _same(m.engine_id, holder), _same(m.lease_until, lease))
+            .values(engine_id=engine_id, lease_until=lease_until)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount == 1:
+            claimed.append(mid)
+    if not claimed:
+        return []
+    rows = context.session.execute(sa.select(m).where(m.id.in_(claimed))).scalars()
+    order = {mid: i for i, mid in enumerate(claimed)}
+    return sorted(rows, key=lambda r: order[r.id])
+
+
+def _same(col, value):
+    return col.is_(None) if value is None else col == value
+
+
+@main_context_manager.writer
+def move_claim_stale(context, engine_id, lease_until, now):
+    """Take over the ongoing moves whose engine stopped renewing its lease."""
+    m = models.Move
+    stale = context.session.execute(
+        sa.select(m.id, m.engine_id, m.lease_until).where(
+            m.status == "ongoing",
+            sa.or_(m.lease_until.is_(None), m.lease_until < now),
+            sa.or_(m.engine_id.is_(None), m.engine_id != engine_id),
+        )
+    ).all()
+    taken = []
+    for mid, holder, lease in stale:
+        result = context.session.execute(
+            sa.update(m)
+            .where(m.id == mid, m.status == "ongoing", _same(m.engine_id, holder), _same(m.lease_until, lease))
+            .values(engine_id=engine_id, lease_until=lease_until)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount == 1:
+            taken.append((mid, holder))
+    if not taken:
+        return []
+    rows = {r.id: r for r in context.session.execute(sa.select(m).where(m.id.in_([t[0] for t in taken]))).scalars()}
+    return [(rows[mid], holder) for mid, holder in taken]
+
+
+@main_context_manager.writer
+def move_renew_leases(context, engine_id, lease_until):
+    """Renew the lease of every move ``engine_id`` holds that is not finished."""
+    m = models.Move
+    result = context.session.execute(
+        sa.update(m)
+        .where(m.engine_id == engine_id, m.status.in_(["pending", "ongoing"]))
+        .values(lease_until=lease_until)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
+
+
+@main_context_manager.writer
+def move_release(context, uuid, engine_id):
+    """Give back a claimed pending move (e.g. it could not be started now)."""
+    m = models.Move
+    context.session.execute(
+        sa.update(m)
+        .where(m.uuid == uuid, m.engine_id == engine_id, m.status == "pending")
+        .values(engine_id=None, lease_until=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+@main_context_manager.writer
+def move_set_progress(context, uuid, engine_id, progress):
+    """Progress is not a state change: update it in place, no event."""
+    m = models.Move
+    context.session.execute(
+        sa.update(m)
+        .where(m.uuid == uuid, m.engine_id == engine_id, m.status == "ongoing")
+        .values(progress=progress, updated_at=timeutils.utcnow())
+        .execution_options(synchronize_session=False)
+    )
+
+
+@main_context_manager.reader
+def move_get_owned(context, engine_id, status="ongoing"):
+    m = models.Move
+    query = sa.select(m).where(m.engine_id == engine_id, m.status == status).order_by(m.id)
     return list(context.session.execute(query).scalars())
 
 

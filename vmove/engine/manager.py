@@ -12,9 +12,10 @@ class EngineManager:
 
     target = messaging.Target(version=rpcapi.RPC_API_VERSION)
 
-    def __init__(self, conf, engine_id: str):
+    def __init__(self, conf, engine_id: str, runner=None):
         self._conf = conf
         self.engine_id = engine_id
+        self.runner = runner
 
     def ping(self, context, data=None):
         return {
@@ -24,3 +25,11 @@ class EngineManager:
             "data": data,
             "request_id": context.request_id,
         }
+
+    def move_requested(self, context, move_uuid):
+        if self.runner is not None:
+            self.runner.wake()
+
+    def abort_move(self, context, move_uuid):
+        if self.runner is not None:
+            self.runner.wake()

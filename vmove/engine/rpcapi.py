@@ -4,13 +4,19 @@ API version history:
 
     1.0 - Initial version: ping (an RPC round-trip that names the engine
           that answered).
+    1.1 - move_requested (cast: a new move is pending) and abort_move (cast:
+          a move was marked 'aborting'; send the abort to the backend now).
 """
+
+import logging
 
 import oslo_messaging as messaging
 
 from vmove import rpc
 
-RPC_API_VERSION = "1.0"
+LOG = logging.getLogger(__name__)
+
+RPC_API_VERSION = "1.1"
 
 
 class EngineAPI:
@@ -25,3 +31,20 @@ class EngineAPI:
         """Round-trip to any engine; returns its identity and ``data`` echoed."""
         cctxt = self._client.prepare(version="1.0", timeout=timeout)
         return cctxt.call(context, "ping", data=data)
+
+    def move_requested(self, context, move_uuid):
+        """Wake the engines: a move is pending. Best effort: engines also poll."""
+        cctxt = self._client.prepare(version="1.1", fanout=True)
+        self._cast(cctxt, context, "move_requested", move_uuid=move_uuid)
+
+    def abort_move(self, context, move_uuid):
+        cctxt = self._client.prepare(version="1.1", fanout=True)
+        self._cast(cctxt, context, "abort_move", move_uuid=move_uuid)
+
+    @staticmethod
+    def _cast(cctxt, context, method, **kwargs):
+        try:
+            cctxt.cast(context, method, **kwargs)
+        except messaging.MessagingException as e:
+            # the move is committed; the engines find it at their next poll
+            LOG.warning("Could not cast %s to the engines (%s); they will see it at their next poll", method, e)

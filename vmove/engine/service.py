@@ -11,19 +11,22 @@ import threading
 import oslo_messaging as messaging
 from oslo_utils import uuidutils
 
+from vmove import clients as vmove_clients
 from vmove import context as vmove_context
 from vmove import rpc, version
 from vmove.db import api as db_api
-from vmove.engine import manager
+from vmove.engine import manager, notify, runner
 
 LOG = logging.getLogger(__name__)
 
 
 class EngineService:
-    def __init__(self, conf, engine_id: str | None = None):
+    def __init__(self, conf, engine_id: str | None = None, clients=None, run_moves: bool = True):
         self.conf = conf
         self.engine_id = engine_id or uuidutils.generate_uuid()
-        self.manager = manager.EngineManager(conf, self.engine_id)
+        self.clients = clients or vmove_clients.Clients(conf)
+        self.runner = runner.MoveRunner(conf, self.engine_id, self.clients) if run_moves else None
+        self.manager = manager.EngineManager(conf, self.engine_id, self.runner)
         self._server = None
         self._stop = threading.Event()
         self._heartbeat_thread = None
@@ -46,6 +49,7 @@ class EngineService:
                 LOG.exception("Engine %s: heartbeat failed", self.engine_id)
 
     def start(self) -> None:
+        notify.setup(self.conf, f"vmove-engine:{self.conf.host}")
         self.heartbeat()
         target = messaging.Target(topic=self.conf.engine.topic, server=self.engine_id)
         self._server = rpc.get_server(self.conf, target, [self.manager])
@@ -54,10 +58,14 @@ class EngineService:
             target=self._heartbeat_loop, name="vmove-engine-heartbeat", daemon=True
         )
         self._heartbeat_thread.start()
+        if self.runner is not None:
+            self.runner.start()
         LOG.info("Engine %s started on %s (topic %s)", self.engine_id, self.conf.host, self.conf.engine.topic)
 
     def stop(self) -> None:
         self._stop.set()
+        if self.runner is not None:
+            self.runner.stop()
         if self._server is not None:
             self._server.stop()
             self._server.wait()

@@ -36,3 +36,21 @@ rules = [
 
 def list_rules():
     return rules
+
+
+rules += [
+    policy.DocumentedRuleDefault(
+        name="vmove:move:create",
+        check_str=base.ADMIN_OR_PROJECT_MEMBER,
+        description="Ask for one move of one instance or volume of the caller's project.",
+        operations=[{"path": "/v1/moves", "method": "POST"}],
+        scope_types=["project"],
+    ),
+    policy.DocumentedRuleDefault(
+        name="vmove:move:cancel",
+        check_str=base.ADMIN_OR_PROJECT_MEMBER,
+        description="Cancel a move (abort it on the backend when it can be).",
+        operations=[{"path": "/v1/moves/{move_id}/action (cancel)", "method": "POST"}],
+        scope_types=["project"],
+    ),
+]

@@ -52,6 +52,8 @@ class Config(fixtures.Fixture):
         self.conf([], project="vmove", default_config_files=[])
         self.conf.set_default("connection", "sqlite://", group="database")
         self.conf.set_override("response_validation", "error", group="api")
+        self.conf.set_override("transport_url", "fake://")
+        self.conf.set_override("notifications", False, group="engine")
         objects.register_all()
         policy.reset()
         self.addCleanup(policy.reset)

@@ -111,3 +111,34 @@ EVENTS_RESPONSE_1_0 = {
     "required": ["move_uuid", "events"],
     "additionalProperties": False,
 }
+
+INSTANCE_TYPES = ["live_migration", "cold_migration", "evacuation"]
+VOLUME_TYPES = ["volume_migration", "volume_retype", "volume_swap"]
+
+CREATE_BODY_1_2 = {
+    "type": "object",
+    "properties": {
+        "move": {
+            "type": "object",
+            "properties": {
+                "resource_type": {"type": "string", "enum": list(fields.ResourceType.ALL)},
+                "resource_id": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": r"^\S+$"},
+                "type": {"type": "string", "minLength": 1, "maxLength": 32},
+                "priority": {"type": "integer", "minimum": -1000000, "maximum": 1000000},
+                "params": {"type": "object"},
+            },
+            "required": ["resource_type", "resource_id", "type"],
+            "additionalProperties": False,
+        }
+    },
+    "required": ["move"],
+    "additionalProperties": False,
+}
+
+ACTION_BODY_1_2 = {
+    "type": "object",
+    "properties": {"cancel": {"type": "null"}},
+    "minProperties": 1,
+    "maxProperties": 1,
+    "additionalProperties": False,
+}

@@ -28,3 +28,16 @@ def page_limit(query: dict) -> int:
             f"Invalid query parameter 'limit': {limit} is more than the maximum of {c.api.max_limit}."
         )
     return limit
+
+
+_ENGINE_API = {}
+
+
+def engine_api():
+    """The engine RPC client of this API process (one per configuration)."""
+    from vmove.engine import rpcapi
+
+    c = conf()
+    if id(c) not in _ENGINE_API:
+        _ENGINE_API[id(c)] = rpcapi.EngineAPI(c)
+    return _ENGINE_API[id(c)]

@@ -5,7 +5,8 @@ import pecan
 from pecan import rest
 
 from vmove import exception, objects, policy
-from vmove.api import validation
+from vmove import moves as move_requests
+from vmove.api import microversion, validation
 from vmove.api.controllers import links
 from vmove.api.controllers.v1 import common
 from vmove.api.schemas import moves as schemas
@@ -92,6 +93,7 @@ class MovesController(rest.RestController):
     """``/v1/moves``."""
 
     events = MoveEventsController()
+    _custom_actions = {"action": ["POST"]}
 
     @pecan.expose("json")
     @validation.response_schema(schemas.LIST_RESPONSE_1_0, min_version="1.0")
@@ -130,6 +132,40 @@ class MovesController(rest.RestController):
             next_query["limit"] = limit
             result["moves_links"] = [links.make("next", "v1", "moves", query=next_query)]
         return result
+
+    @pecan.expose("json")
+    @microversion.min_version("1.2")
+    @validation.response_schema(schemas.SHOW_RESPONSE_1_0, min_version="1.2")
+    @validation.body_schema(schemas.CREATE_BODY_1_2, min_version="1.2")
+    def post(self, *, body):
+        ctx = common.context()
+        policy.authorize(ctx, "vmove:move:create")
+        req = body["move"]
+        move = move_requests.request_move(
+            ctx,
+            resource_type=req["resource_type"],
+            resource_id=req["resource_id"],
+            move_type=req["type"],
+            params=req.get("params"),
+            priority=req.get("priority", 0),
+        )
+        common.engine_api().move_requested(ctx, move.uuid)
+        pecan.response.status = 202
+        return {"move": move_view(move)}
+
+    @pecan.expose("json")
+    @microversion.min_version("1.2")
+    @validation.response_schema(schemas.SHOW_RESPONSE_1_0, min_version="1.2")
+    @validation.body_schema(schemas.ACTION_BODY_1_2, min_version="1.2")
+    def action(self, move_uuid, *, body):
+        ctx = common.context()
+        move = get_move_or_404(ctx, move_uuid, "vmove:move:get")
+        policy.authorize(ctx, "vmove:move:cancel", {"project_id": move.project_id})
+        move = move_requests.cancel_move(ctx, common.conf(), move)
+        if move.phase == "aborting":
+            common.engine_api().abort_move(ctx, move.uuid)
+        pecan.response.status = 202
+        return {"move": move_view(move)}
 
     @pecan.expose("json")
     @validation.response_schema(schemas.SHOW_RESPONSE_1_0, min_version="1.0")

@@ -1,0 +1,1 @@
+"""Move actions, loaded with stevedore from the ``vmove.actions`` entry points."""

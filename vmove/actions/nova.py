@@ -1,0 +1,363 @@
+"""Instance moves through Nova: live migration, cold migration, evacuation.
+
+Completion is read from ONE listing per poll for all instance moves in flight:
+``GET /os-migrations?changes-since=<oldest start>`` (compute 2.59+), shared by
+the three actions through :class:`MigrationsSnapshot`. The migration record,
+not the server, is the truth: the host changes before the record says
+``completed`` (see the dev cloud notes).
+"""
+
+import logging
+import threading
+import time
+
+from novaclient import exceptions as nova_exc
+from oslo_utils import timeutils
+
+from vmove.actions import base
+from vmove.engine import states
+
+LOG = logging.getLogger(__name__)
+
+LISTING_VERSION = "2.80"
+EVACUATE_VERSION = "2.94"  # before 2.95, an evacuated instance keeps its power state
+CLOCK_SKEW = 5.0  # seconds a migration record may predate the move's start
+
+HOST_SCHEMA = {"type": "string", "minLength": 1, "maxLength": 255}
+
+
+class MigrationsSnapshot:
+    """One ``os-migrations`` listing per poll, shared by every instance action."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._at = 0.0
+        self._since = None
+        self._records: list = []
+
+    def records(self, clients, since, max_age: float):
+        with self._lock:
+            fresh = time.monotonic() - self._at < max_age
+            if fresh and self._since is not None and self._since <= since:
+                return self._records
+            nova = clients.nova(LISTING_VERSION)
+            records = nova.migrations.list(changes_since=since.isoformat(), limit=1000)
+            self._records = [r.to_dict() for r in records]
+            self._since = since
+            self._at = time.monotonic()
+            return self._records
+
+
+_SNAPSHOTS: dict = {}
+_SNAPSHOTS_LOCK = threading.Lock()
+
+
+def snapshot_for(clients) -> MigrationsSnapshot:
+    with _SNAPSHOTS_LOCK:
+        return _SNAPSHOTS.setdefault(id(clients), MigrationsSnapshot())
+
+
+def _parse(ts):
+    return timeutils.normalize_time(timeutils.parse_isotime(ts)) if ts else None
+
+
+class InstanceAction(base.Action):
+    resource_type = "instance"
+    #: Nova's migration_type of records this action makes
+    migration_types: tuple = ()
+    #: server statuses the move may start from
+    source_statuses: tuple = ("ACTIVE",)
+
+    # ------------------------------------------------------------ checks
+    def _server(self, move):
+        try:
+            return self.clients.nova().servers.get(move.resource_id)
+        except nova_exc.NotFound:
+            raise base.ActionSkipped(reason=f"Instance {move.resource_id} does not exist (any more).") from None
+
+    def pre_condition(self, move) -> dict:
+        server = self._server(move)
+        host = getattr(server, "OS-EXT-SRV-ATTR:host", None)
+        values = {"resource_name": server.name, "source_host": host}
+        target = (move.params or {}).get("host")
+        if target and target == host:
+            raise base.ActionSkipped(reason=f"Instance {server.name} is already on host {host}.")
+        if move.source_host and host and move.source_host != host:
+            raise base.ActionSkipped(
+                reason=f"Instance {server.name} is on host {host}, not on {move.source_host} where it was to be "
+                "moved from: it moved since."
+            )
+        task = getattr(server, "OS-EXT-STS:task_state", None)
+        if task:
+            raise base.ActionFailed(reason=f"Instance {server.name} is busy (task state {task}).")
+        if server.status not in self.source_statuses:
+            raise base.ActionFailed(
+                reason=f"Invalid state for {move.type.replace('_', ' ')}: instance {server.name} is "
+                f"{server.status}; it must be {' or '.join(self.source_statuses)}."
+            )
+        return values
+
+    # ------------------------------------------------------------ observe
+    def _records_by_instance(self, moves):
+        starts = [m.start_time for m in moves if m.start_time is not None]
+        if not starts:
+            return {}
+        since = timeutils.normalize_time(min(starts)) - _seconds(CLOCK_SKEW)
+        records = snapshot_for(self.clients).records(
+            self.clients, since, max_age=max(self.conf.engine.poll_interval * 0.5, 0.05)
+        )
+        by_instance: dict = {}
+        for r in records:
+            if r.get("migration_type") not in self.migration_types:
+                continue
+            by_instance.setdefault(r["instance_uuid"], []).append(r)
+        return by_instance
+
+    def _record_for(self, move, by_instance):
+        start = timeutils.normalize_time(move.start_time) - _seconds(CLOCK_SKEW)
+        mine = [r for r in by_instance.get(move.resource_id, []) if _parse(r["created_at"]) >= start]
+        if not mine:
+            return None
+        return max(mine, key=lambda r: (_parse(r["created_at"]), r["id"]))
+
+    def observe(self, moves):
+        by_instance = self._records_by_instance(moves)
+        seen = {}
+        for move in moves:
+            record = self._record_for(move, by_instance)
+            if record is None:
+                seen[move.uuid] = base.Observation(phase=move.phase, not_started=True)
+                continue
+            obs = self.interpret(move, record)
+            obs.detail = dict(obs.detail or {}, migration_id=record["id"], migration_status=record["status"])
+            if obs.phase in (states.SUCCEEDED,) and record.get("dest_compute"):
+                obs.values.setdefault("dest_host", record["dest_compute"])
+            if obs.phase == states.FAILED and not obs.message:
+                obs.message = self._failure_message(move, record)
+            seen[move.uuid] = obs
+        return seen
+
+    def interpret(self, move, record) -> base.Observation:
+        raise NotImplementedError
+
+    def _failure_message(self, move, record) -> str:
+        """Nova's own reason for a failed migration, from the instance action's events."""
+        text = f"Nova migration {record['id']} ended {record['status']}"
+        request_id = None
+        for ev in self._events_with_request(move):
+            request_id = ev
+        if request_id:
+            try:
+                action = self.clients.nova("2.84").instance_action.get(move.resource_id, request_id)
+                for ev in getattr(action, "events", []) or []:
+                    if ev.get("result") == "Error":
+                        detail = ev.get("details") or ev.get("traceback", "").strip().splitlines()[-1:] or ""
+                        detail = detail if isinstance(detail, str) else " ".join(detail)
+                        return f"{text}: {ev.get('event')} failed: {detail}".strip()
+            except nova_exc.ClientException as e:
+                LOG.debug("No instance action for %s: %s", move.uuid, e)
+        return text + "."
+
+    def _events_with_request(self, move):
+        from vmove.db import api as db_api
+
+        for ev in db_api.move_events_get(self.clients_ctx(), move.uuid):
+            rid = (ev.detail or {}).get("request_id")
+            if rid:
+                yield rid
+
+    def clients_ctx(self):
+        from vmove import context as vmove_context
+
+        return vmove_context.get_admin_context()
+
+
+def _seconds(s):
+    import datetime
+
+    return datetime.timedelta(seconds=s)
+
+
+def _request_id(result) -> str | None:
+    ids = getattr(result, "request_ids", None) or []
+    return ids[0] if ids else None
+
+
+class LiveMigration(InstanceAction):
+    """``os-migrateLive`` with ``block_migration='auto'``; abortable while it runs."""
+
+    migration_types = ("live-migration",)
+    source_statuses = ("ACTIVE", "PAUSED")
+    schema = {
+        "type": "object",
+        "properties": {
+            "host": HOST_SCHEMA,
+            "block_migration": {"enum": ["auto", True, False]},
+        },
+        "additionalProperties": False,
+    }
+
+    def execute(self, move) -> dict:
+        params = move.params or {}
+        result = self.clients.nova("2.30").servers.live_migrate(
+            move.resource_id, params.get("host"), params.get("block_migration", "auto")
+        )
+        return {"request_id": _request_id(result)}
+
+    def interpret(self, move, record):
+        status = record["status"]
+        if move.phase == "aborting":
+            if status in ("cancelled",):
+                return base.Observation(
+                    phase=states.CANCELLED, message="Aborted on request; the instance did not move."
+                )
+            if status == "completed":
+                return base.Observation(phase=states.SUCCEEDED, message="Completed before the abort took effect.")
+            if status in ("error", "failed"):
+                return base.Observation(phase=states.FAILED)
+            return base.Observation(phase="aborting")
+        phase = {
+            "accepted": states.STARTING,
+            "queued": "preparing",
+            "preparing": "preparing",
+            "running": "running",
+            "post-migrating": "post_migrating",
+            "completed": states.SUCCEEDED,
+            "cancelled": states.CANCELLED,
+            "error": states.FAILED,
+            "failed": states.FAILED,
+        }.get(status, move.phase)
+        obs = base.Observation(phase=phase)
+        if phase == "running":
+            obs.progress = self._progress(move, record)
+        if phase == states.CANCELLED:
+            obs.message = "Nova cancelled the live migration."
+        return obs
+
+    def __init__(self, conf, clients):
+        super().__init__(conf, clients)
+        self._last_progress_read: dict = {}
+
+    def _progress(self, move, record):
+        """Byte counters of the running migration, read at most every progress_interval."""
+        now = time.monotonic()
+        last = self._last_progress_read.get(move.uuid, 0.0)
+        if now - last < self.conf.engine.progress_interval:
+            return None
+        self._last_progress_read[move.uuid] = now
+        try:
+            mig = self.clients.nova("2.80").server_migrations.get(move.resource_id, record["id"])
+        except nova_exc.ClientException:
+            return None
+        total = (mig.memory_total_bytes or 0) + (mig.disk_total_bytes or 0)
+        done = (mig.memory_processed_bytes or 0) + (mig.disk_processed_bytes or 0)
+        if total <= 0:
+            return None
+        # 30 % when it starts running, 90 % when every byte is across
+        return min(90, 30 + int(60 * done / total))
+
+    def can_abort(self, move) -> bool:
+        return move.phase in states.LIVE.abortable
+
+    def abort(self, move) -> dict:
+        by_instance = self._records_by_instance([move])
+        record = self._record_for(move, by_instance)
+        if record is None:
+            raise base.NotAbortable(reason="Nova has no migration record for this move yet; try again in a moment.")
+        try:
+            self.clients.nova("2.80").server_migrations.live_migration_abort(move.resource_id, record["id"])
+        except nova_exc.BadRequest as e:
+            raise base.NotAbortable(reason=f"Nova refused to abort migration {record['id']}: {e}") from e
+        return {"migration_id": record["id"]}
+
+    def step(self, move):
+        if move.phase == "aborting":
+            try:
+                self.abort(move)
+            except base.NotAbortable as e:
+                LOG.info("Abort of %s: %s", move.uuid, e.message)
+            except nova_exc.ClientException as e:
+                LOG.info("Abort of %s not accepted (yet): %s", move.uuid, e)
+        return None
+
+
+class ColdMigration(InstanceAction):
+    """``migrate`` (optionally to a host, 2.56), then the engine confirms the resize itself."""
+
+    migration_types = ("migration", "resize")
+    source_statuses = ("ACTIVE", "SHUTOFF")
+    schema = {"type": "object", "properties": {"host": HOST_SCHEMA}, "additionalProperties": False}
+
+    def execute(self, move) -> dict:
+        host = (move.params or {}).get("host")
+        result = self.clients.nova("2.56").servers.migrate(move.resource_id, host=host)
+        return {"request_id": _request_id(result)}
+
+    def interpret(self, move, record):
+        status = record["status"]
+        phase = {
+            "accepted": states.STARTING,
+            "pre-migrating": "migrating",
+            "migrating": "migrating",
+            "post-migrating": "migrating",
+            "finished": "resized",
+            "confirming": "confirming",
+            "confirmed": states.SUCCEEDED,
+            "error": states.FAILED,
+            "failed": states.FAILED,
+            "reverted": states.FAILED,
+        }.get(status, move.phase)
+        if move.phase == "confirming" and phase == "resized":
+            phase = "confirming"  # the record lags the confirm we sent
+        obs = base.Observation(phase=phase)
+        if status == "reverted":
+            obs.message = "The resize was reverted; the instance is back on its source host."
+        return obs
+
+    def step(self, move):
+        if move.phase != "resized":
+            return None
+        try:
+            self.clients.nova("2.56").servers.confirm_resize(move.resource_id)
+        except nova_exc.Conflict as e:
+            LOG.info("Confirm of %s not possible now: %s", move.uuid, e)
+            return None
+        return base.Observation(phase="confirming", detail={"step": "confirm_resize"})
+
+
+class Evacuation(InstanceAction):
+    """``evacuate`` (2.94: the instance keeps its power state) off a host that is down."""
+
+    migration_types = ("evacuation",)
+    source_statuses = ("ACTIVE", "SHUTOFF", "ERROR", "STOPPED", "PAUSED", "SUSPENDED")
+    schema = {"type": "object", "properties": {"host": HOST_SCHEMA}, "additionalProperties": False}
+
+    def pre_condition(self, move) -> dict:
+        values = super().pre_condition(move)
+        host = values.get("source_host")
+        services = self.clients.nova("2.53").services.list(host=host, binary="nova-compute")
+        if services and all(s.state == "up" and not getattr(s, "forced_down", False) for s in services):
+            raise base.ActionFailed(
+                reason=f"Compute host {host} is up: Nova evacuates only from a host that is down "
+                "(stopped, or forced down)."
+            )
+        return values
+
+    def execute(self, move) -> dict:
+        host = (move.params or {}).get("host")
+        result = self.clients.nova(EVACUATE_VERSION).servers.evacuate(move.resource_id, host=host)
+        return {"request_id": _request_id(result[0] if isinstance(result, tuple) else result)}
+
+    def interpret(self, move, record):
+        status = record["status"]
+        phase = {
+            "accepted": states.STARTING,
+            "pre-migrating": "rebuilding",
+            "migrating": "rebuilding",
+            "rebuilding": "rebuilding",
+            "done": states.SUCCEEDED,
+            "completed": states.SUCCEEDED,
+            "error": states.FAILED,
+            "failed": states.FAILED,
+        }.get(status, move.phase)
+        return base.Observation(phase=phase)

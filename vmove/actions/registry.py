@@ -1,0 +1,56 @@
+"""Loads the action classes registered under the ``vmove.actions`` entry points."""
+
+import logging
+import threading
+
+from stevedore import extension
+
+from vmove import exception
+
+LOG = logging.getLogger(__name__)
+NAMESPACE = "vmove.actions"
+
+_lock = threading.Lock()
+_classes: dict | None = None
+
+
+def _on_load_failure(manager, entrypoint, exc):
+    LOG.error("Could not load move action %s: %s", entrypoint, exc)
+
+
+def action_classes() -> dict:
+    """move type -> action class, for every installed action."""
+    global _classes
+    with _lock:
+        if _classes is None:
+            mgr = extension.ExtensionManager(NAMESPACE, invoke_on_load=False, on_load_failure_callback=_on_load_failure)
+            _classes = {ext.name: ext.plugin for ext in mgr}
+        return _classes
+
+
+def reset() -> None:
+    global _classes
+    with _lock:
+        _classes = None
+
+
+def action_class(move_type: str):
+    try:
+        return action_classes()[move_type]
+    except KeyError:
+        known = ", ".join(sorted(action_classes()))
+        raise exception.Invalid(f"Unknown move type {move_type!r}; installed types: {known}.") from None
+
+
+class Actions:
+    """Action instances of one engine, sharing its clients."""
+
+    def __init__(self, conf, clients):
+        self.conf = conf
+        self.clients = clients
+        self._instances: dict = {}
+
+    def get(self, move_type: str):
+        if move_type not in self._instances:
+            self._instances[move_type] = action_class(move_type)(self.conf, self.clients)
+        return self._instances[move_type]

@@ -1,0 +1,87 @@
+"""One keystoneauth1 session for vmove's service user; Nova and Cinder clients on it.
+
+The session counts the requests it sends per service, so the engine can
+report (and the benchmarks check) how many backend calls each move costs.
+"""
+
+import collections
+import threading
+
+from cinderclient import client as cinder_client
+from keystoneauth1 import loading as ks_loading
+from keystoneauth1 import session as ks_session
+from novaclient import client as nova_client
+
+
+class CountingSession(ks_session.Session):
+    """A keystoneauth1 Session that counts requests per service type."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._counts_lock = threading.Lock()
+        self.counts: collections.Counter = collections.Counter()
+
+    def request(self, url, method, *args, **kwargs):
+        filt = kwargs.get("endpoint_filter") or {}
+        service = filt.get("service_type") or kwargs.get("service_type") or "other"
+        if not kwargs.get("authenticated", True) is False:
+            with self._counts_lock:
+                self.counts[service] += 1
+        return super().request(url, method, *args, **kwargs)
+
+    def snapshot(self) -> dict:
+        with self._counts_lock:
+            return dict(self.counts)
+
+
+class Clients:
+    """Nova and Cinder clients for the engine's actions (made on first use)."""
+
+    def __init__(self, conf, session=None):
+        self.conf = conf
+        self._session = session
+        self._lock = threading.Lock()
+        self._nova: dict[str, object] = {}
+        self._cinder = None
+
+    @property
+    def session(self) -> CountingSession:
+        with self._lock:
+            if self._session is None:
+                auth = ks_loading.load_auth_from_conf_options(self.conf, "service_auth")
+                plain = ks_loading.load_session_from_conf_options(self.conf, "service_auth", auth=auth)
+                self._session = CountingSession(auth=auth, verify=plain.verify, cert=plain.cert, timeout=plain.timeout)
+            return self._session
+
+    def nova(self, version: str | None = None):
+        """python-novaclient at ``version`` (default: [nova] api_version)."""
+        version = version or self.conf.nova.api_version
+        with self._lock:
+            client = self._nova.get(version)
+        if client is None:
+            c = self.conf.nova
+            client = nova_client.Client(
+                version,
+                session=self.session,
+                region_name=c.region_name,
+                endpoint_type=c.interface,
+                endpoint_override=c.endpoint_override,
+            )
+            with self._lock:
+                self._nova[version] = client
+        return client
+
+    def cinder(self):
+        if self._cinder is None:
+            c = self.conf.cinder
+            self._cinder = cinder_client.Client(
+                c.api_version,
+                session=self.session,
+                region_name=c.region_name,
+                endpoint_type=c.interface + "URL" if c.interface else None,
+                endpoint_override=c.endpoint_override,
+            )
+        return self._cinder
+
+    def calls(self) -> dict:
+        return self.session.snapshot() if self._session is not None else {}

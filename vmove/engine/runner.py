@@ -1,0 +1,243 @@
+"""The engine's move loop: claim, start, observe, advance, time out.
+
+Everything the loop knows is in the database: it claims moves with a lease,
+commits every transition before it acts on the backend, and renews its
+leases at every poll. An engine that dies loses nothing; another one (or the
+same one restarted) takes its moves over when the leases run out and asks the
+backend where each really is.
+"""
+
+import collections
+import concurrent.futures
+import datetime
+import logging
+import threading
+
+from oslo_utils import timeutils
+
+from vmove import context as vmove_context
+from vmove import exception
+from vmove.actions import base as action_base
+from vmove.actions import registry
+from vmove.db import api as db_api
+from vmove.db import models
+from vmove.engine import states
+from vmove.engine.transitions import transition
+from vmove.objects import move as move_obj
+
+LOG = logging.getLogger(__name__)
+
+
+def _obj(ctx, row):
+    return move_obj.Move._from_db_object(ctx, move_obj.Move(), row) if isinstance(row, models.Move) else row
+
+
+class MoveRunner:
+    def __init__(self, conf, engine_id: str, clients):
+        self.conf = conf
+        self.engine_id = engine_id
+        self.clients = clients
+        self.actions = registry.Actions(conf, clients)
+        self.ctx = vmove_context.get_admin_context()
+        self._pool = concurrent.futures.ThreadPoolExecutor(
+            conf.engine.executor_workers, thread_name_prefix="vmove-start"
+        )
+        self._starting: set[str] = set()
+        self._starting_lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._taken_over: set[str] = set()
+
+    # ----------------------------------------------------------- lifecycle
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name="vmove-runner", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.tick()
+            except Exception:
+                LOG.exception("Engine %s: move loop failed; trying again", self.engine_id)
+            self._wake.wait(self.conf.engine.poll_interval)
+            self._wake.clear()
+
+    # ---------------------------------------------------------------- tick
+    def _lease_until(self):
+        return timeutils.utcnow() + datetime.timedelta(seconds=self.conf.engine.lease_time)
+
+    def tick(self) -> None:
+        now = timeutils.utcnow()
+        db_api.move_renew_leases(self.ctx, self.engine_id, self._lease_until())
+        for row, holder in db_api.move_claim_stale(self.ctx, self.engine_id, self._lease_until(), now):
+            self._take_over(_obj(self.ctx, row), holder)
+        self._dispatch(now)
+        self._observe()
+
+    def _dispatch(self, now) -> None:
+        with self._starting_lock:
+            starting = len(self._starting)
+        free = self.conf.engine.max_in_flight - db_api.move_count_in_flight(self.ctx) - starting
+        for row in db_api.move_claim_pending(self.ctx, self.engine_id, free, self._lease_until(), now):
+            move = _obj(self.ctx, row)
+            with self._starting_lock:
+                self._starting.add(move.uuid)
+            self._pool.submit(self._start_guarded, move)
+
+    # --------------------------------------------------------------- start
+    def _start_guarded(self, move) -> None:
+        try:
+            self.start_move(move)
+        except Exception:
+            LOG.exception("Engine %s: starting move %s failed", self.engine_id, move.uuid)
+        finally:
+            with self._starting_lock:
+                self._starting.discard(move.uuid)
+            self._wake.set()
+
+    def _safe_transition(self, move, phase, **kw):
+        try:
+            return transition(self.ctx, move, phase, engine_id=self.engine_id, **kw)
+        except exception.Conflict:
+            LOG.info("Move %s changed under engine %s; leaving it", move.uuid, self.engine_id)
+            return None
+
+    def start_move(self, move) -> None:
+        action = self.actions.get(move.type)
+        try:
+            values = action.pre_condition(move) or {}
+        except action_base.ActionSkipped as e:
+            self._safe_transition(move, states.IGNORED, message=e.message, detail={"step": "pre_condition"})
+            return
+        except Exception as e:  # ActionFailed, or the backend refused to tell
+            self._safe_transition(move, states.FAILED, message=_reason(e), detail={"step": "pre_condition"})
+            return
+        # the intent is committed before the backend is asked
+        started = self._safe_transition(
+            move,
+            states.STARTING,
+            values=values,
+            message=None,
+            detail={"step": "execute"},
+            expected={"engine_id": self.engine_id},
+        )
+        if started is None:
+            return
+        self._execute(action, started)
+
+    def _execute(self, action, move) -> None:
+        try:
+            detail = action.execute(move) or {}
+        except Exception as e:
+            self._safe_transition(move, states.FAILED, message=_reason(e), detail={"step": "execute"})
+            return
+        detail = dict(detail, executed=True)
+        self._safe_transition(move, states.STARTING, detail=detail, message=None)
+
+    # ------------------------------------------------------------ takeover
+    def _take_over(self, move, holder) -> None:
+        LOG.warning("Engine %s takes over move %s from engine %s", self.engine_id, move.uuid, holder)
+        self._safe_transition(
+            move,
+            move.phase,
+            detail={"taken_over_from": holder},
+            message=None,
+        )
+        self._taken_over.add(move.uuid)
+
+    # ------------------------------------------------------------- observe
+    def _observe(self) -> None:
+        with self._starting_lock:
+            busy = set(self._starting)
+        moves = [_obj(self.ctx, r) for r in db_api.move_get_owned(self.ctx, self.engine_id)]
+        moves = [m for m in moves if m.uuid not in busy]
+        by_type = collections.defaultdict(list)
+        for m in moves:
+            by_type[m.type].append(m)
+        for move_type, group in by_type.items():
+            action = self.actions.get(move_type)
+            try:
+                seen = action.observe(group)
+            except Exception as e:
+                LOG.warning("Engine %s: observing %d %s moves failed: %s", self.engine_id, len(group), move_type, e)
+                seen = {}
+            for move in group:
+                try:
+                    self._advance(action, move, seen.get(move.uuid))
+                except Exception:
+                    LOG.exception("Engine %s: advancing move %s failed", self.engine_id, move.uuid)
+
+    def _advance(self, action, move, obs) -> None:
+        if obs is not None and obs.not_started and move.phase == states.STARTING:
+            if move.uuid in self._taken_over and not _executed(self.ctx, move):
+                # the engine that died never reached the backend: start it now
+                LOG.info("Move %s never reached the backend; starting it", move.uuid)
+                self._taken_over.discard(move.uuid)
+                self._execute(action, move)
+                return
+            obs = None
+        if obs is not None and (obs.phase != move.phase or obs.values):
+            if obs.phase == states.SUCCEEDED:
+                try:
+                    action.post_condition(move)
+                except Exception as e:
+                    self._safe_transition(
+                        move, states.FAILED, message=_reason(e), detail={"step": "post_condition"}, values=obs.values
+                    )
+                    return
+            new = self._safe_transition(move, obs.phase, message=obs.message, detail=obs.detail, values=obs.values)
+            if new is None:
+                return
+            move = new
+        elif obs is not None and obs.progress is not None and obs.progress != move.progress:
+            db_api.move_set_progress(self.ctx, move.uuid, self.engine_id, obs.progress)
+        if move.status in states.TERMINAL:
+            return
+        # forward steps the engine takes itself (confirm a resize, abort ...)
+        step = action.step(move)
+        if step is not None and step.phase != move.phase:
+            new = self._safe_transition(move, step.phase, message=step.message, detail=step.detail, values=step.values)
+            move = new or move
+        self._check_timeout(action, move)
+
+    def _check_timeout(self, action, move) -> None:
+        if move.status != states.ONGOING or move.start_time is None:
+            return
+        limit = action.timeout(move)
+        age = (timeutils.utcnow(with_timezone=True) - move.start_time).total_seconds()
+        if age <= limit:
+            return
+        message = f"Timed out after {int(age)} s (limit {int(limit)} s) in phase {move.phase}."
+        if action.can_abort(move):
+            try:
+                action.abort(move)
+                message += " The backend was asked to abort it."
+            except Exception as e:
+                message += f" Aborting it failed: {_reason(e)}"
+        self._safe_transition(move, states.FAILED, message=message, detail={"step": "timeout"})
+
+
+def _executed(ctx, move) -> bool:
+    events = db_api.move_events_get(ctx, move.uuid)
+    return any((e.detail or {}).get("executed") for e in events if e.attempt == move.attempt)
+
+
+def _reason(exc: Exception) -> str:
+    """The human message of a backend or action error."""
+    if isinstance(exc, exception.VmoveException):
+        return exc.message
+    message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+    code = getattr(exc, "code", None) or getattr(exc, "http_status", None)
+    name = type(exc).__name__
+    return f"{name} (HTTP {code}): {message}" if code else f"{name}: {message}"

@@ -1,0 +1,49 @@
+"""Every state change of a move goes through :func:`transition`.
+
+It checks the move type's FSM, fills the timestamps, writes the move and its
+event in one transaction (compare-and-swap on the phase, so two writers can
+never both win), and only then emits the notification.  Callers act on the
+backend only after it returned.
+"""
+
+import logging
+
+from oslo_utils import timeutils
+
+from vmove.db import api as db_api
+from vmove.engine import notify, states
+from vmove.objects import move as move_obj
+
+LOG = logging.getLogger(__name__)
+
+
+def transition(ctx, move, phase, *, message=None, detail=None, values=None, engine_id=None, expected=None):
+    """Move ``move`` to ``phase``; returns the updated Move object.
+
+    Raises InvalidTransition for an edge the FSM does not have, and Conflict
+    when the row changed under us (another engine or the API got there first).
+    """
+    status = states.check(move.type, move.uuid, move.phase, phase)
+    now = timeutils.utcnow()
+    vals = dict(values or {})
+    vals.update(phase=phase, status=status)
+    if status == states.ONGOING and move.start_time is None:
+        vals.setdefault("start_time", now)
+    if status in states.TERMINAL:
+        vals.setdefault("end_time", now)
+        vals["lease_until"] = None
+        if status == states.SUCCEEDED:
+            vals["progress"] = 100
+    elif "progress" not in vals:
+        fsm_progress = states.machine(move.type).progress.get(phase)
+        if fsm_progress is not None and fsm_progress > (move.progress or 0):
+            vals["progress"] = fsm_progress
+    if message is not None:
+        vals["message"] = message
+    event = {"message": message, "detail": detail, "engine_id": engine_id, "at": now}
+    cas = {"phase": move.phase, "status": move.status}
+    cas.update(expected or {})
+    row = db_api.move_transition(ctx, move.uuid, vals, event, expected=cas)
+    new = move_obj.Move._from_db_object(ctx, move_obj.Move(), row)
+    notify.move_changed(ctx, new, move.status, move.phase)
+    return new
