@@ -56,7 +56,7 @@ class EngineNotFound(NotFound):
 
 
 class Conflict(VmoveException):
-    msg_fmt = "Conflict: %(reason)s"
+    msg_fmt = "%(reason)s"
     code = 409
 
 

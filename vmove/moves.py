@@ -6,8 +6,7 @@ transaction) and tell the engines; they never call Nova or Cinder.
 
 import logging
 
-from oslo_utils import timeutils
-from oslo_utils import uuidutils
+from oslo_utils import timeutils, uuidutils
 
 from vmove import exception
 from vmove.actions import base as action_base
@@ -28,11 +27,14 @@ def check_request(move_type: str, resource_type: str, params: dict) -> dict:
     cls = registry.action_class(move_type)
     if cls.resource_type != resource_type:
         raise exception.Invalid(
-            f"A {move_type} moves a{'n' if cls.resource_type == 'instance' else ''} {cls.resource_type}, "
-            f"not a{'n' if resource_type == 'instance' else ''} {resource_type}."
+            f"Move type {move_type} moves {_article(cls.resource_type)}, not {_article(resource_type)}."
         )
     validation.validate(params, validation.check_schema(cls.schema), f"{move_type} parameter")
     return cls.validate_params(move_type, params)
+
+
+def _article(word: str) -> str:
+    return f"an {word}" if word[:1] in "aeiou" else f"a {word}"
 
 
 def request_move(
