@@ -147,6 +147,7 @@ class Nova(base.Component):
         if fresh:
             self.reset()
         self._check_keystone()
+        self._check_foreign()
         self._ensure_vhost()
         nova_conf.write_all(self.layout, self.hosts, self.venv / "etc" / "nova" / "api-paste.ini")
         self._stop_unknown_computes()
@@ -163,6 +164,28 @@ class Nova(base.Component):
         self._ensure_flavors()
         what = f"started {len(started)} process(es)" if started else "all processes were running"
         say(f"nova: ready at {self.compute_url}, hosts {', '.join(self.hosts)} ({what}, {time.monotonic() - t0:.1f}s)")
+
+    def _check_foreign(self) -> None:
+        """Refuse to start beside a Nova of another dev cloud: it would share our databases and vhost."""
+        mine = (str(self.venv) + "/", str(self.layout.etc) + "/")
+        foreign = []
+        for proc in pathlib.Path("/proc").glob("[0-9]*"):
+            with contextlib.suppress(OSError):
+                cmd = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+                ours = any(m in cmd for m in mine)
+                nova = "/peers/nova_launch.py" in cmd or "/peers/nova_stubs.py" in cmd or cmd.startswith("nova-")
+                if nova and not ours:
+                    foreign.append(int(proc.name))
+        ports = {p: PORTS[n] for p, n in (("nova-stubs", "glance-stub"), ("nova-placement", "placement"),
+                                          ("nova-api", "nova-api"))}  # fmt: skip
+        for proc, port in ports.items():
+            if not self.cloud.running(proc) and base.port_open(port):
+                foreign.extend(base.port_owners(port))
+        if foreign:
+            raise DevCloudError(
+                f"another Nova runs on this machine (pids {sorted(set(foreign))}), not this dev cloud's "
+                f"({self.cloud.root}); stop it first (vmove-devcloud down with its VMOVE_DEVCLOUD_DIR)"
+            )
 
     def _check_keystone(self) -> None:
         try:
@@ -199,16 +222,10 @@ class Nova(base.Component):
 
     def _spawn(self, procs: Sequence[str]) -> list[str]:
         """Start those of ``procs`` that do not run; returns the ones started."""
-        ports = {"nova-stubs": PORTS["glance-stub"], "nova-placement": PORTS["placement"],
-                 "nova-api": PORTS["nova-api"]}  # fmt: skip
         started = []
         for proc in procs:
             if self.cloud.running(proc):
                 continue
-            port = ports.get(proc)
-            if port and base.port_open(port):
-                owners = base.port_owners(port) or "?"
-                raise DevCloudError(f"port {port} for {proc} is taken by pids {owners}, not by this dev cloud")
             argv, env = self._argv(proc)
             self.cloud.spawn(proc, argv, env=self._env(**env), cwd=self.datadir)
             started.append(proc)
@@ -278,12 +295,22 @@ class Nova(base.Component):
         return hashlib.sha256(blob).hexdigest()[:32]
 
     def _ensure_databases(self) -> None:
+        """Reuse our databases, or make new ones (from the templates when they match).
+
+        Each database's comment says which dev cloud (state directory) made it
+        for which schema: the databases have fixed names on the machine's
+        PostgreSQL, and a dev cloud in another state directory may have
+        recreated them since.
+        """
         digest = self._schema_digest()
-        marker = self.datadir / "databases.sha256"
+        stamp = f"{digest} {self.cloud.root}"
         existing = json.loads(self._pg("list"))
-        if marker.exists() and marker.read_text() == digest and all(d in existing for d in DATABASES):
+        if all(existing.get(d) == stamp for d in DATABASES):
             return
         t0 = time.monotonic()
+        self.stop()  # whatever of ours runs belongs to other databases
+        shutil.rmtree(self.layout.data / "hosts", ignore_errors=True)  # node identities, fake guests
+        nova_conf.write_all(self.layout, self.hosts, self.venv / "etc" / "nova" / "api-paste.ini")
         self._pg("drop", *DATABASES)
         templates = {d: TEMPLATE_PREFIX + d.removeprefix("devcloud_") for d in DATABASES}
         if all(existing.get(t) == digest for t in templates.values()):
@@ -297,7 +324,7 @@ class Nova(base.Component):
             self._pg("create", *(f"{t}={d}" for d, t in templates.items()))
             self._pg("comment", *(f"{t}={digest}" for t in templates.values()))
             say(f"nova: databases synced and kept as templates ({time.monotonic() - t0:.1f}s)")
-        marker.write_text(digest)
+        self._pg("comment", *(f"{d}={stamp}" for d in DATABASES))
 
     def _sync_schemas(self) -> None:
         conf = ["--config-file", str(self.layout.nova_conf)]
@@ -382,7 +409,7 @@ class Nova(base.Component):
             self.cloud.stop(proc, grace=0, sig=signal.SIGKILL)
 
     def reset(self) -> None:
-        """Stop, drop the databases and the RabbitMQ vhost, forget the state (templates are kept)."""
+        """Stop, drop the databases and the RabbitMQ vhost, forget the state (the templates stay)."""
         self.stop()
         if (self.venv / "bin" / "python").exists():
             self._pg("drop", *DATABASES)

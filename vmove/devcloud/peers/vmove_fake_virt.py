@@ -125,6 +125,42 @@ def take_fault(host: str, op: str) -> bool:
     return True
 
 
+def _device_path(connection_info) -> str | None:
+    data = (connection_info or {}).get("data") or {}
+    return data.get("device_path")
+
+
+def _sparse_copy(src: str, dst: str, chunk: int = 1 << 20) -> None:
+    """Copy the data of ``src`` into ``dst`` (a new, zeroed volume at least as large), skipping holes."""
+    with open(src, "rb") as fin, open(dst, "r+b") as fout:
+        for start, end in _data_extents(fin.fileno(), os.path.getsize(src)):
+            fin.seek(start)
+            fout.seek(start)
+            left = end - start
+            while left > 0:
+                block = fin.read(min(chunk, left))
+                if not block:
+                    break
+                fout.write(block)
+                left -= len(block)
+
+
+def _data_extents(fd: int, size: int):
+    """(start, end) of the regions of the file that hold data."""
+    if not hasattr(os, "SEEK_DATA"):
+        yield 0, size
+        return
+    offset = 0
+    while offset < size:
+        try:
+            start = os.lseek(fd, offset, os.SEEK_DATA)
+        except OSError:  # ENXIO: nothing but a hole after offset
+            return
+        end = os.lseek(fd, start, os.SEEK_HOLE)
+        yield start, end
+        offset = end
+
+
 class _GuestTable(dict):
     """The fake hypervisor's guests ({uuid: FakeInstance}), saved on change."""
 
@@ -286,6 +322,15 @@ class FakeVirtDriver(fake.FakeDriverWithoutFakeNodes):
 
     def unrescue(self, context, instance):
         self._set_state(instance, power_state.RUNNING)
+
+    # --- volumes --------------------------------------------------------
+    def swap_volume(self, context, old_connection_info, new_connection_info, instance, mountpoint, resize_to):
+        """Copy the data as a hypervisor would, when both volumes are local files (dev cloud Cinder)."""
+        old, new = _device_path(old_connection_info), _device_path(new_connection_info)
+        if old and new and os.path.isfile(old) and os.path.isfile(new):
+            _sparse_copy(old, new)
+            LOG.info("vmove_fake_virt: swap_volume copied %s to %s", old, new, instance=instance)
+        super().swap_volume(context, old_connection_info, new_connection_info, instance, mountpoint, resize_to)
 
     # --- cold migration -------------------------------------------------
     def migrate_disk_and_power_off(
