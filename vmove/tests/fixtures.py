@@ -57,6 +57,32 @@ class Config(fixtures.Fixture):
         objects.register_all()
         policy.reset()
         self.addCleanup(policy.reset)
+        self.addCleanup(drop_auth_plugin_opts, self.conf)
+
+
+def drop_auth_plugin_opts(conf):
+    """keystonemiddleware and keystoneauth register their auth plugin's options
+    (some required) on the configuration when they load: remove them, so the
+    next test starts from the declared options only."""
+    from keystoneauth1 import loading as ks_loading
+
+    conf.clear()
+    group = conf._groups.get("keystone_authtoken")
+    for info in list(group._opts.values()) if group else []:
+        conf.unregister_opt(info["opt"], group="keystone_authtoken")
+    declared = {o.name for o in ks_loading.get_auth_common_conf_options() + ks_loading.get_session_conf_options()}
+    group = conf._groups.get("service_auth")
+    for info in list(group._opts.values()) if group else []:
+        if info["opt"].name not in declared:
+            conf.unregister_opt(info["opt"], group="service_auth")
+
+
+def register_password_opts(conf, group="service_auth"):
+    from keystoneauth1 import loading as ks_loading
+
+    for opt in ks_loading.get_auth_plugin_conf_options("password"):
+        if opt.dest not in conf[group]:
+            conf.register_opt(opt, group=group)
 
 
 class Database(fixtures.Fixture):

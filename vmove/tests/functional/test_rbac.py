@@ -49,12 +49,6 @@ def keystone_api(conf, db, devcloud_keystone, tmp_path):
     srv.start()
     yield srv, ks
     srv.stop()
-    # keystonemiddleware registered its auth plugin's options (some required)
-    # on the global configuration: take them away for the tests that follow
-    conf.clear()
-    group = conf._groups.get("keystone_authtoken")
-    for info in list(group._opts.values()) if group else []:
-        conf.unregister_opt(info["opt"], group="keystone_authtoken")
 
 
 def call(url, token=None, version=None):

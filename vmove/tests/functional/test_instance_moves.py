@@ -1,0 +1,167 @@
+"""Instance moves driven by vmove's engine against the dev cloud's REAL Nova,
+requested over real HTTP, RPC over RabbitMQ, state in PostgreSQL: each type
+to success and to its failure paths, with the full event history."""
+
+import time
+import uuid
+
+import pytest
+
+from vmove.tests.functional.moves_env import vmove_env  # noqa: F401
+
+pytestmark = pytest.mark.devcloud
+
+
+@pytest.fixture
+def nova(devcloud):
+    devcloud.require("nova")
+    comp = devcloud.component("nova")
+    comp.clear_failures()
+    comp.set_live_migration_seconds(None)
+    yield devcloud.nova("admin")
+    comp.clear_failures()
+    comp.set_live_migration_seconds(None)
+
+
+@pytest.fixture
+def servers(nova):
+    made = []
+
+    def boot(host, name=None):
+        from vmove.devcloud import seed
+
+        flavor = seed.ensure_flavors(nova)["m1.tiny"]
+        s = nova.servers.create(name or f"vm-{uuid.uuid4().hex[:6]}", seed.image_id(), flavor, nics="none",
+                                host=host)
+        made.append(s.id)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            s = nova.servers.get(s.id)
+            if s.status == "ACTIVE" and getattr(s, "OS-EXT-STS:task_state") is None:
+                return s
+            assert s.status != "ERROR", getattr(s, "fault", None)
+            time.sleep(0.3)
+        pytest.fail(f"server {s.id} did not become ACTIVE")
+
+    yield boot
+    for sid in made:
+        try:
+            nova.servers.delete(sid)
+        except Exception:  # noqa: BLE001 - already gone
+            pass
+
+
+def host_of(nova, sid):
+    return getattr(nova.servers.get(sid), "OS-EXT-SRV-ATTR:host")
+
+
+def phases(env, uuid_):
+    return [e["to_phase"] for e in env.events(uuid_)]
+
+
+def test_live_migration_succeeds(vmove_env, nova, servers):  # noqa: F811
+    env = vmove_env
+    s = servers("host1")
+    move = env.request(resource_type="instance", resource_id=s.id, type="live_migration", params={"host": "host2"})
+    done = env.wait(move["uuid"])
+    assert done["status"] == "succeeded", done
+    assert (done["source_host"], done["dest_host"], done["progress"]) == ("host1", "host2", 100)
+    assert done["resource_name"] == s.name and done["start_time"] and done["end_time"]
+    assert host_of(nova, s.id) == "host2"
+    seen = phases(env, move["uuid"])
+    assert seen[0] == "queued" and seen[-1] == "succeeded" and "starting" in seen
+    events = env.events(move["uuid"])
+    assert any((e["detail"] or {}).get("migration_id") for e in events), events
+    # the engine's call count stays low: <= 3 Nova calls per move (pre_condition, execute, shared listing)
+    assert env.engine.clients.calls().get("compute", 0) <= 6
+
+
+def test_live_migration_abort(vmove_env, nova, servers, devcloud):  # noqa: F811
+    env = vmove_env
+    devcloud.component("nova").set_live_migration_seconds(30)
+    s = servers("host1")
+    move = env.request(resource_type="instance", resource_id=s.id, type="live_migration", params={"host": "host3"})
+    env.wait(move["uuid"], phase="running", timeout=60)
+    code, body = env.call("POST", f"/v1/moves/{move['uuid']}/action", {"cancel": None})
+    assert code == 202, body
+    assert body["move"]["phase"] == "aborting"
+    done = env.wait(move["uuid"], timeout=60)
+    assert done["status"] == "cancelled", done
+    assert host_of(nova, s.id) == "host1"
+    assert phases(env, move["uuid"])[-2:] == ["aborting", "cancelled"]
+
+
+def test_cold_migration_confirmed_by_the_engine(vmove_env, nova, servers):  # noqa: F811
+    env = vmove_env
+    s = servers("host2")
+    move = env.request(resource_type="instance", resource_id=s.id, type="cold_migration", params={"host": "host3"})
+    done = env.wait(move["uuid"])
+    assert done["status"] == "succeeded", (done, env.events(move["uuid"]))
+    seen = phases(env, move["uuid"])
+    assert "resized" in seen and "confirming" in seen, seen
+    server = nova.servers.get(s.id)
+    assert (server.status, getattr(server, "OS-EXT-SRV-ATTR:host")) == ("ACTIVE", "host3")
+    code, body = env.call("POST", f"/v1/moves/{move['uuid']}/action", {"cancel": None})
+    assert code == 409 and "already ended" in body["conflict"]["message"]
+
+
+def test_evacuation_of_a_failed_host(vmove_env, nova, servers, devcloud):  # noqa: F811
+    env = vmove_env
+    comp = devcloud.component("nova")
+    s = servers("host3")
+    # a host that is up cannot be evacuated: failed with the reason
+    move = env.request(resource_type="instance", resource_id=s.id, type="evacuation")
+    done = env.wait(move["uuid"])
+    assert done["status"] == "failed" and "is up" in done["message"], done
+    comp.fail_host("host3")
+    try:
+        move = env.request(resource_type="instance", resource_id=s.id, type="evacuation", params={"host": "host1"})
+        done = env.wait(move["uuid"])
+        assert done["status"] == "succeeded", (done, env.events(move["uuid"]))
+        assert done["dest_host"] == "host1"
+        assert host_of(nova, s.id) == "host1"
+        assert "rebuilding" in phases(env, move["uuid"]) or "starting" in phases(env, move["uuid"])
+    finally:
+        comp.restore_host("host3")
+
+
+def test_failure_paths(vmove_env, nova, servers, devcloud):  # noqa: F811
+    env = vmove_env
+    comp = devcloud.component("nova")
+    s = servers("host1")
+
+    # a destination Nova does not know: Nova's 400 is the move's message
+    move = env.request(resource_type="instance", resource_id=s.id, type="live_migration",
+                       params={"host": "no-such-host"})
+    done = env.wait(move["uuid"])
+    assert done["status"] == "failed" and "no-such-host" in done["message"], done
+
+    # already where it should go: ignored with the reason
+    move = env.request(resource_type="instance", resource_id=s.id, type="live_migration", params={"host": "host1"})
+    done = env.wait(move["uuid"])
+    assert done["status"] == "ignored" and "already on host host1" in done["message"], done
+
+    # an instance that does not exist: ignored
+    missing = str(uuid.uuid4())
+    move = env.request(resource_type="instance", resource_id=missing, type="cold_migration")
+    done = env.wait(move["uuid"])
+    assert done["status"] == "ignored" and "does not exist" in done["message"], done
+
+    # the hypervisor fails the live migration: failed, Nova's record says so
+    comp.inject_failure("host1", "live_migration")
+    move = env.request(resource_type="instance", resource_id=s.id, type="live_migration", params={"host": "host2"})
+    done = env.wait(move["uuid"])
+    assert done["status"] == "failed", done
+    assert "migration" in done["message"].lower(), done
+    assert host_of(nova, s.id) == "host1"
+
+
+def test_timeout_fails_and_aborts(vmove_env, nova, servers, devcloud, conf):  # noqa: F811
+    env = vmove_env
+    devcloud.component("nova").set_live_migration_seconds(30)
+    conf.set_override("live_migration_timeout", 3, group="engine")
+    s = servers("host2")
+    move = env.request(resource_type="instance", resource_id=s.id, type="live_migration", params={"host": "host1"})
+    done = env.wait(move["uuid"], timeout=60)
+    assert done["status"] == "failed" and "Timed out" in done["message"], done
+    assert "asked to abort" in done["message"]
