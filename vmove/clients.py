@@ -24,7 +24,7 @@ class CountingSession(ks_session.Session):
     def request(self, url, method, *args, **kwargs):
         filt = kwargs.get("endpoint_filter") or {}
         service = filt.get("service_type") or kwargs.get("service_type") or "other"
-        if not kwargs.get("authenticated", True) is False:
+        if kwargs.get("authenticated", True) is not False:
             with self._counts_lock:
                 self.counts[service] += 1
         return super().request(url, method, *args, **kwargs)
