@@ -1,0 +1,1 @@
+"""The ``openstack vmove ...`` commands (an osc-lib plugin); see :mod:`vmove.cli.plugin`."""

@@ -1,0 +1,293 @@
+"""``openstack vmove list|show|create|cancel|wait``."""
+
+from osc_lib import exceptions
+from osc_lib.command import command
+
+from vmove.cli import common
+from vmove.client import exceptions as client_exc
+from vmove.client import moves as client_moves
+
+#: every field of a move, in the order ``show`` gives them
+FIELDS = (
+    "uuid",
+    "resource_type",
+    "resource_id",
+    "resource_name",
+    "type",
+    "status",
+    "phase",
+    "progress",
+    "source_host",
+    "dest_host",
+    "source_backend",
+    "dest_backend",
+    "source_type",
+    "dest_type",
+    "params",
+    "priority",
+    "attempt",
+    "message",
+    "origin",
+    "project_id",
+    "user_id",
+    "start_time",
+    "end_time",
+    "created_at",
+    "updated_at",
+)
+LIST_FIELDS = ("uuid", "type", "resource_id", "status", "phase", "progress", "source_host", "dest_host")
+LONG_FIELDS = (
+    "uuid",
+    "type",
+    "resource_type",
+    "resource_id",
+    "resource_name",
+    "status",
+    "phase",
+    "progress",
+    "priority",
+    "attempt",
+    "source_host",
+    "dest_host",
+    "source_backend",
+    "dest_backend",
+    "source_type",
+    "dest_type",
+    "origin",
+    "project_id",
+    "start_time",
+    "end_time",
+    "created_at",
+    "message",
+)
+WAIT_FIELDS = ("uuid", "type", "resource_id", "status", "phase", "progress", "message")
+
+BLOCK_MIGRATION = {"auto": "auto", "true": True, "false": False}
+#: (option, parsed argument) of the params of each kind of resource
+INSTANCE_OPTIONS = (("--host", "host"), ("--block-migration", "block_migration"))
+VOLUME_OPTIONS = (
+    ("--migration-type", "migration_type"),
+    ("--destination-node", "destination_node"),
+    ("--destination-type", "destination_type"),
+)
+#: the volume move type a --migration-type implies when --type is not given
+VOLUME_TYPE_OF = {"swap": "volume_swap", "retype": "volume_retype"}
+
+
+def _split(values):
+    """Repeated options that may also be comma lists: ['a,b', 'c'] -> ['a', 'b', 'c']."""
+    return [v for value in values or [] for v in value.split(",") if v]
+
+
+class ListMove(command.Lister):
+    _description = "List moves.\n\nA user sees the moves of their project, an admin every project's; oldest first."
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument(
+            "--status",
+            metavar="<status>",
+            action="append",
+            help=(
+                f"Only moves in this status ({', '.join(client_moves.STATUSES)}); "
+                "repeat or comma-separate for any of several"
+            ),
+        )
+        parser.add_argument(
+            "--type",
+            metavar="<type>",
+            action="append",
+            dest="move_type",
+            help=f"Only moves of this type ({', '.join(client_moves.TYPES)}); repeat or comma-separate for several",
+        )
+        parser.add_argument("--resource", metavar="<resource-id>", help="Only moves of this instance or volume (ID)")
+        parser.add_argument(
+            "--resource-type", choices=client_moves.RESOURCE_TYPES, help="Only moves of instances, or of volumes"
+        )
+        parser.add_argument("--host", metavar="<host>", help="Only moves from or to this host")
+        parser.add_argument(
+            "--origin", metavar="<origin>", help="Only moves of this origin (the request, notification or plan run)"
+        )
+        parser.add_argument("--project", metavar="<project>", help="Only moves of this project (name or ID; admin)")
+        parser.add_argument(
+            "--changes-since",
+            metavar="<time>",
+            help="Only moves changed since this ISO 8601 time (e.g. 2026-11-24T10:00:00Z)",
+        )
+        parser.add_argument(
+            "--sort",
+            metavar="<key>[:<direction>]",
+            type=common.sort_option,
+            help=f"Sort by this key ({', '.join(client_moves.SORT_KEYS)}), asc or desc (default: created_at:asc)",
+        )
+        parser.add_argument(
+            "--limit",
+            metavar="<count>",
+            type=common.positive_int,
+            help="Show at most this many moves (default: all, fetched page after page)",
+        )
+        parser.add_argument("--marker", metavar="<move>", help="Start after this move (ID), as the API's pages do")
+        parser.add_argument("--long", action="store_true", help="List more fields")
+        return parser
+
+    def take_action(self, parsed_args):
+        client = self.app.client_manager.vmove
+        sort_key, sort_dir = parsed_args.sort or (None, None)
+        project_id = None
+        if parsed_args.project:
+            project_id = common.resolve_project(self.app.client_manager, parsed_args.project)
+        found = client.moves.list(
+            status=_split(parsed_args.status),
+            move_type=_split(parsed_args.move_type),
+            resource_type=parsed_args.resource_type,
+            resource_id=parsed_args.resource,
+            host=parsed_args.host,
+            origin=parsed_args.origin,
+            project_id=project_id,
+            changes_since=parsed_args.changes_since,
+            sort_key=sort_key,
+            sort_dir=sort_dir,
+            limit=parsed_args.limit,
+            marker=parsed_args.marker,
+        )
+        return common.listing(found, LONG_FIELDS if parsed_args.long else LIST_FIELDS)
+
+
+class ShowMove(command.ShowOne):
+    _description = "Show one move"
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument("move", metavar="<move>", help="Move (ID)")
+        return parser
+
+    def take_action(self, parsed_args):
+        return common.showing(self.app.client_manager.vmove.moves.get(parsed_args.move), FIELDS)
+
+
+class CreateMove(common.ExitStatus, command.ShowOne):
+    _description = (
+        "Ask for one move of an instance or a volume.\n\n"
+        "The move is queued (status pending) and run by the engine; follow it with --wait or "
+        "'openstack vmove show'."
+    )
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        what = parser.add_mutually_exclusive_group(required=True)
+        what.add_argument("--instance", metavar="<instance>", help="Move this instance (ID)")
+        what.add_argument("--volume", metavar="<volume>", help="Move this volume (ID)")
+        parser.add_argument(
+            "--type",
+            metavar="<type>",
+            dest="move_type",
+            help=(
+                "Move type: live_migration (default for an instance), cold_migration or evacuation; "
+                "volume_migration (default for a volume), volume_retype or volume_swap"
+            ),
+        )
+        parser.add_argument(
+            "--host", metavar="<host>", help="Instance: destination host (default: the scheduler picks)"
+        )
+        parser.add_argument(
+            "--block-migration",
+            choices=sorted(BLOCK_MIGRATION),
+            help="Live migration: block migration (default: auto)",
+        )
+        parser.add_argument(
+            "--migration-type",
+            choices=("swap", "cold", "retype", "migrate"),
+            help="Volume: how Cinder moves it (retype implies --type volume_retype, swap --type volume_swap)",
+        )
+        parser.add_argument(
+            "--destination-node", metavar="<host@backend#pool>", help="Volume: destination Cinder backend"
+        )
+        parser.add_argument("--destination-type", metavar="<volume-type>", help="Volume: new volume type")
+        parser.add_argument(
+            "--priority", metavar="<priority>", type=int, help="Priority; higher moves start first (default: 0)"
+        )
+        common.add_wait_options(parser, "the move has ended")
+        return parser
+
+    def _request(self, parsed_args):
+        """(resource type, resource ID, move type, params) from the options; CommandError if they clash."""
+        a = parsed_args
+        if a.instance:
+            resource_type, resource_id, allowed = "instance", a.instance, client_moves.INSTANCE_TYPES
+            move_type = a.move_type or "live_migration"
+            own, other = INSTANCE_OPTIONS, VOLUME_OPTIONS
+        else:
+            resource_type, resource_id, allowed = "volume", a.volume, client_moves.VOLUME_TYPES
+            move_type = a.move_type or VOLUME_TYPE_OF.get(a.migration_type, "volume_migration")
+            own, other = VOLUME_OPTIONS, INSTANCE_OPTIONS
+        if move_type not in allowed:
+            raise exceptions.CommandError(
+                f"A move of {resource_type} is one of {', '.join(allowed)}, not {move_type!r}."
+            )
+        wrong = [flag for flag, dest in other if getattr(a, dest) is not None]
+        if a.block_migration and move_type != "live_migration":
+            wrong.append("--block-migration")
+        if wrong:
+            raise exceptions.CommandError(f"{', '.join(wrong)} cannot be used with a {move_type} of {resource_type}.")
+        params = {dest: getattr(a, dest) for _, dest in own if getattr(a, dest) is not None}
+        if "block_migration" in params:
+            params["block_migration"] = BLOCK_MIGRATION[params["block_migration"]]
+        return resource_type, resource_id, move_type, params
+
+    def take_action(self, parsed_args):
+        client = self.app.client_manager.vmove
+        resource_type, resource_id, move_type, params = self._request(parsed_args)
+        move = client.moves.create(resource_type, resource_id, move_type, params=params, priority=parsed_args.priority)
+        if parsed_args.wait:
+            (move,), failed = common.wait(client, [move], parsed_args, self.app.stderr)
+            self.exit_status = 1 if failed else 0
+        return common.showing(move, FIELDS)
+
+
+class CancelMove(common.ExitStatus, command.Command):
+    _description = (
+        "Cancel moves.\n\n"
+        "A move not started yet never starts; a live migration under way is aborted. A move that "
+        "cannot be cancelled (it has ended, or cannot be aborted) says why."
+    )
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument("moves", metavar="<move>", nargs="+", help="Move(s) to cancel (ID)")
+        common.add_wait_options(parser, "the moves have ended (as cancelled)")
+        return parser
+
+    def take_action(self, parsed_args):
+        client = self.app.client_manager.vmove
+        accepted, refused = [], 0
+        for uuid in parsed_args.moves:
+            try:
+                accepted.append(client.moves.cancel(uuid))
+            except client_exc.ApiError as e:  # say it and go on with the others, like 'delete' does
+                refused += 1
+                self.app.stderr.write(f"Failed to cancel move {uuid}: {e}\n")
+        if parsed_args.wait and accepted:
+            _, failed = common.wait(client, accepted, parsed_args, self.app.stderr, expected=("cancelled",))
+            self.exit_status = 1 if failed else 0
+        if refused:
+            raise exceptions.CommandError(f"{refused} of {len(parsed_args.moves)} moves could not be cancelled.")
+
+
+class WaitMove(common.ExitStatus, command.Lister):
+    _description = (
+        "Wait until moves have ended, then list them.\n\n"
+        "Progress is shown on stderr; the exit status is 1 unless every move succeeded, and each "
+        "move that did not says why."
+    )
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument("moves", metavar="<move>", nargs="+", help="Move(s) to wait for (ID)")
+        common.add_wait_options(parser, None)
+        return parser
+
+    def take_action(self, parsed_args):
+        client = self.app.client_manager.vmove
+        final, failed = common.wait(client, parsed_args.moves, parsed_args, self.app.stderr)
+        self.exit_status = 1 if failed else 0
+        return common.listing(final, WAIT_FIELDS)
