@@ -29,7 +29,7 @@ IMPLIED = {"admin": {"manager", "member", "reader"}, "manager": {"member", "read
 
 
 def wait(what: str, check, timeout: float = TIMEOUT, every: float = 0.5):
-    """Poll ``check()`` until it returns something true; fail saying the last thing seen."""
+    """Poll ``check()`` -> (done, what it saw) until done; fail saying the last thing seen."""
     deadline = time.monotonic() + timeout
     last = None
     while time.monotonic() < deadline:
@@ -105,14 +105,10 @@ def test_vmove_conf_snippet_works_with_keystonemiddleware(devcloud_keystone, tmp
 
     @webob.dec.wsgify
     def app(req):
-        return webob.Response(
-            json_body={"roles": req.headers.get("X-Roles"), "project": req.headers["X-Project-Id"]}
-        )
+        return webob.Response(json_body={"roles": req.headers.get("X-Roles"), "project": req.headers["X-Project-Id"]})
 
     protected = auth_token.AuthProtocol(app, {"oslo_config_config": conf})
-    ok = webob.Request.blank("/", headers={"X-Auth-Token": devcloud_keystone.token("demo")}).get_response(
-        protected
-    )
+    ok = webob.Request.blank("/", headers={"X-Auth-Token": devcloud_keystone.token("demo")}).get_response(protected)
     assert ok.status_int == 200, ok.text
     assert set(ok.json["roles"].split(",")) == {"member", "reader"}
     bad = webob.Request.blank("/", headers={"X-Auth-Token": "not-a-token"}).get_response(protected)
@@ -187,20 +183,18 @@ def compute_hosts(nova) -> list[str]:
     )
 
 
-def boot(nova, made, name: str, host: str):
+def boot(nova, made, names_hosts: list[tuple[str, str]]):
+    """Boot one server per (name, host), all at once; return them ACTIVE."""
     from vmove.devcloud import seed
 
     flavor = seed.ensure_flavors(nova)["m1.tiny"]
-    server = nova.servers.create(
-        name,
-        seed.image_id(),
-        flavor,
-        nics="none",
-        host=host,
-        meta={"vmove:priority": "1", "HA_Enabled": "True"},
-    )
-    made["servers"].append(server.id)
-    return wait_server(nova, server.id, "ACTIVE", what=f"boot {name}")
+    meta = {"vmove:priority": "1", "HA_Enabled": "True"}
+    ids = []
+    for name, host in names_hosts:
+        server = nova.servers.create(name, seed.image_id(), flavor, nics="none", host=host, meta=meta)
+        made["servers"].append(server.id)
+        ids.append(server.id)
+    return [wait_server(nova, server_id, "ACTIVE", what=f"boot {server_id}") for server_id in ids]
 
 
 def wait_server(nova, server_id: str, status: str, host_not: str | None = None, what: str = ""):
@@ -212,16 +206,15 @@ def wait_server(nova, server_id: str, status: str, host_not: str | None = None, 
         done = s.status == status and task is None and (host_not is None or host_of(s) != host_not)
         return done, (s.status, task, host_of(s))
 
-    return wait(what or f"server {server_id} {status}", check)
+    wait(what or f"server {server_id} {status}", check)
+    return nova.servers.get(server_id)
 
 
 def wait_migration(nova, server_id: str, migration_type: str, statuses: set[str]):
     """/os-migrations is what tells a move is over: the server's host changes before."""
 
     def check():
-        found = [
-            m for m in nova.migrations.list(instance_uuid=server_id) if m.migration_type == migration_type
-        ]
+        found = [m for m in nova.migrations.list(instance_uuid=server_id) if m.migration_type == migration_type]
         latest = max(found, key=lambda m: m.created_at) if found else None
         return (latest is not None and latest.status in statuses), latest and latest.status
 
@@ -232,7 +225,7 @@ def wait_migration(nova, server_id: str, migration_type: str, statuses: set[str]
 def servers(devcloud, nova, made):
     hosts = compute_hosts(nova)
     assert len(hosts) >= 2, f"the dev cloud needs 2+ compute hosts, has {hosts}"
-    return [boot(nova, made, f"devcloud-test-{i}", hosts[i % len(hosts)]) for i in range(2)]
+    return boot(nova, made, [(f"devcloud-test-{i}", hosts[i]) for i in range(2)])
 
 
 @pytest.mark.devcloud
@@ -305,16 +298,15 @@ def wait_volume(cinder, vol_id: str, done, what: str):
         state = (v.status, v.migration_status, v.volume_type, getattr(v, "os-vol-host-attr:host"))
         return done(v), state
 
-    return wait(what, check)
+    wait(what, check)
+    return cinder.volumes.get(vol_id)
 
 
 def other_pool(cinder, vol) -> str:
     """Another pool with the volume's backend name (a1 <-> a2 for type A)."""
     here = getattr(vol, "os-vol-host-attr:host")
     backend_name = here.rsplit("#", 1)[1]
-    pools = [
-        p.name for p in cinder.pools.list() if p.name.rsplit("#", 1)[1] == backend_name and p.name != here
-    ]
+    pools = [p.name for p in cinder.pools.list() if p.name.rsplit("#", 1)[1] == backend_name and p.name != here]
     assert pools, f"no other pool than {here} for {backend_name}"
     return pools[0]
 
