@@ -213,7 +213,7 @@ class Keystone(base.Component):
     def start(self) -> None:
         t0 = time.monotonic()
         self._write_config()
-        if self.cloud.running(self.name) and self.db.exists() and self._answers():
+        if self.cloud.running(self.name) and self.db.exists() and self._answers(timeout=15):
             say(f"keystone: already running (pid {self.cloud.pid(self.name)}), reusing it")
         else:
             if self.cloud.running(self.name):  # our process, but broken or without its DB
@@ -261,9 +261,9 @@ class Keystone(base.Component):
         if accounts is not None:
             self._finish_accounts(*accounts)
 
-    def _answers(self) -> bool:
+    def _answers(self, timeout: float = 2) -> bool:
         try:
-            base.wait_http(self.url, timeout=2, ok=(200,))
+            base.wait_http(self.url, timeout=timeout, ok=(200,))
         except DevCloudError:
             return False
         return True
