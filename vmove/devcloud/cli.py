@@ -370,7 +370,10 @@ def cmd_restore_host(args) -> int:
 def cmd_seed(args) -> int:
     from vmove.devcloud import seed
 
-    seed.seed(servers=args.servers, volumes=args.volumes)
+    if args.clean:
+        seed.clean()
+    else:
+        seed.seed(servers=args.servers, volumes=args.volumes)
     return 0
 
 
@@ -398,6 +401,7 @@ def parser() -> argparse.ArgumentParser:
     seed = sub.add_parser("seed", help="flavors, servers with metadata, volumes (some attached)")
     seed.add_argument("--servers", type=int, default=6)
     seed.add_argument("--volumes", type=int, default=4)
+    seed.add_argument("--clean", action="store_true", help="delete the seed-* servers and volumes instead")
     seed.set_defaults(fn=cmd_seed)
     return p
 

@@ -112,9 +112,7 @@ def seed(servers: int = 6, volumes: int = 4, user: str = "admin") -> dict[str, l
             continue
         meta = {"vmove:priority": str(i % 5 + 1), "HA_Enabled": "True" if i % 2 == 0 else "False"}
         flavor = flavors["m1.tiny" if i % 3 else "m1.small"]
-        existing[name] = nova.servers.create(
-            name, image, flavor, meta=meta, nics="none", host=hosts[i % len(hosts)]
-        )
+        existing[name] = nova.servers.create(name, image, flavor, meta=meta, nics="none", host=hosts[i % len(hosts)])
         say(f"seed: server {name} on {hosts[i % len(hosts)]} {meta}")
     names = [f"seed-{i:03d}" for i in range(servers)]
 
@@ -161,6 +159,11 @@ def seed(servers: int = 6, volumes: int = 4, user: str = "admin") -> dict[str, l
     if attached:
         vol_list = wait_for("attachments in-use", _attached(cinder, vol_names, attached))
 
+    final = sorted(
+        (s for s in nova.servers.list(search_opts={"all_tenants": True}) if s.name in names),
+        key=lambda s: s.name,
+    )
+    server_names = {s.id: s.name for s in final}
     report = {
         "servers": [
             {
@@ -170,8 +173,7 @@ def seed(servers: int = 6, volumes: int = 4, user: str = "admin") -> dict[str, l
                 "priority": s.metadata.get("vmove:priority"),
                 "ha": s.metadata.get("HA_Enabled"),
             }
-            for s in nova.servers.list(search_opts={"all_tenants": True})
-            if s.name in names
+            for s in final
         ],
         "volumes": [
             {
@@ -187,11 +189,32 @@ def seed(servers: int = 6, volumes: int = 4, user: str = "admin") -> dict[str, l
     for s in report["servers"]:
         say(f"seed:   {s['name']:10} {s['host']:8} priority={s['priority']} HA_Enabled={s['ha']}")
     for v in report["volumes"]:
-        where = ",".join(v["attached_to"]) or "-"
+        where = ",".join(server_names.get(a, a) for a in v["attached_to"]) or "-"
         say(f"seed:   {v['name']:14} type {v['type']} {v['host']} attached to {where}")
     took = time.monotonic() - t0
     say(f"seed: {len(report['servers'])} servers, {len(report['volumes'])} volumes ({took:.1f}s)")
     return report
+
+
+def clean(user: str = "admin") -> None:
+    """Delete every ``seed-*`` server and ``seed-vol-*`` volume (volumes once detached)."""
+    nova, cinder = clients(user)
+    servers = [s for s in nova.servers.list(search_opts={"all_tenants": True}) if s.name.startswith("seed-")]
+    for server in servers:
+        nova.servers.delete(server.id)
+        say(f"seed: deleting server {server.name}")
+
+    def gone():
+        left = [s for s in nova.servers.list(search_opts={"all_tenants": True}) if s.name.startswith("seed-")]
+        return not left
+
+    if servers:
+        wait_for("seed servers deleted", gone, timeout=120)
+    vols = [v for v in cinder.volumes.list(search_opts={"all_tenants": True}) if v.name.startswith("seed-vol-")]
+    for vol in vols:
+        wait_for(f"{vol.name} detached", lambda v=vol: cinder.volumes.get(v.id).status != "in-use", timeout=120)
+        cinder.volumes.delete(vol.id)
+        say(f"seed: deleting volume {vol.name}")
 
 
 def _attached(cinder, names: list[str], attached: list[str]):
