@@ -168,13 +168,16 @@ class Nova(base.Component):
     def _check_foreign(self) -> None:
         """Refuse to start beside a Nova of another dev cloud: it would share our databases and vhost."""
         mine = (str(self.venv) + "/", str(self.layout.etc) + "/")
+        sessions = {self.cloud.pid(p) for p in self.cloud.procs() if p.startswith("nova-")}
         foreign = []
         for proc in pathlib.Path("/proc").glob("[0-9]*"):
-            with contextlib.suppress(OSError):
+            with contextlib.suppress(OSError, IndexError, ValueError):
                 cmd = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-                ours = any(m in cmd for m in mine)
                 nova = "/peers/nova_launch.py" in cmd or "/peers/nova_stubs.py" in cmd or cmd.startswith("nova-")
-                if nova and not ours:
+                if not nova or any(m in cmd for m in mine):
+                    continue
+                session = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[3])
+                if session not in sessions:  # forked workers carry only "nova-conductor: ... worker(0)"
                     foreign.append(int(proc.name))
         ports = {p: PORTS[n] for p, n in (("nova-stubs", "glance-stub"), ("nova-placement", "placement"),
                                           ("nova-api", "nova-api"))}  # fmt: skip
