@@ -252,23 +252,29 @@ def check_swapped_data(peer, vol) -> None:
         pytest.xfail("Nova's fake virt driver did not copy the volume data during swap_volume")
 
 
-def test_attached_retype_swaps_through_nova(cinder_peer, cc, nc, volumes, server):
+@pytest.mark.parametrize("op", ["retype", "migrate"])
+def test_attached_move_swaps_through_nova(cinder_peer, cc, nc, volumes, server, op):
     vol = create(cc, volumes, "A")
     write_marker(cinder_peer, vol)
     vol = attach(cc, nc, server, vol)
     old_attachment = vol.attachments[0]["attachment_id"]
 
-    cc.volumes.retype(vol.id, "B", "on-demand")
+    if op == "retype":
+        target_type, target = "B", cinder_mod.pool("b")
+        cc.volumes.retype(vol.id, "B", "on-demand")
+    else:
+        target_type, target = "A", other_a(host_of(vol))
+        cc.volumes.migrate_volume(vol.id, target, force_host_copy=False, lock_volume=False)
     vol, seen = wait(
         cc,
         vol.id,
         lambda v: (
             v.migration_status == "error"
-            or (v.volume_type == "B" and v.status == "in-use" and v.migration_status == "success")
+            or (v.volume_type == target_type and v.status == "in-use" and v.migration_status == "success")
         ),
     )
     assert vol.migration_status == "success", seen
-    assert host_of(vol) == cinder_mod.pool("b")
+    assert host_of(vol) == target
     # Cinder called Nova's swap: Nova records the action and a new attachment
     assert "swap_volume" in [a.action for a in nc.instance_action.list(server.id)]
     assert [a.volumeId for a in nc.volumes.get_server_volumes(server.id)] == [vol.id]
@@ -277,20 +283,21 @@ def test_attached_retype_swaps_through_nova(cinder_peer, cc, nc, volumes, server
     check_swapped_data(cinder_peer, vol)
 
 
-def test_nova_swap_volume_api(cinder_peer, cc, nc, volumes, server):
-    """The route a client of Nova takes: PUT os-volume_attachments/{old} with the new volume."""
-    old = attach(cc, nc, server, create(cc, volumes, "A"))
-    write_marker(cinder_peer, old)
-    new = create(cc, volumes, "B")
+def test_nova_swap_volume_api_is_for_cinder_only(cc, nc, volumes, server):
+    """Nova 34 refuses a swap (PUT os-volume_attachments/{old}) that Cinder did not start.
 
-    nc.volumes.update_server_volume(server.id, old.id, new.id)
-    new, seen = wait(cc, new.id, lambda v: v.status in ("in-use", "error"))
-    assert new.status == "in-use", seen
-    old, seen = wait(cc, old.id, lambda v: v.status in ("available", "error"))
-    assert old.status == "available" and not old.attachments, seen
-    assert [a.volumeId for a in nc.volumes.get_server_volumes(server.id)] == [new.id]
-    assert [a["server_id"] for a in new.attachments] == [server.id]
-    check_swapped_data(cinder_peer, new)
+    So a client such as vmove cannot swap a volume through Nova itself: moving an
+    attached volume means os-retype / os-migrate_volume on Cinder, which then calls Nova.
+    """
+    from novaclient import exceptions as nova_exc
+
+    old = attach(cc, nc, server, create(cc, volumes, "A"))
+    new = create(cc, volumes, "B")
+    with pytest.raises(nova_exc.Conflict, match="not migrating"):
+        nc.volumes.update_server_volume(server.id, old.id, new.id)
+    assert cc.volumes.get(old.id).status == "in-use"
+    assert cc.volumes.get(new.id).status == "available"
+    assert [a.volumeId for a in nc.volumes.get_server_volumes(server.id)] == [old.id]
 
 
 def test_migrate_fails_when_the_copy_cannot_attach(faults, cc, volumes):
