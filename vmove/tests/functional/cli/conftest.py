@@ -120,3 +120,9 @@ class OpenStackCLI:
 @pytest.fixture
 def openstack(vmove_api, devcloud_keystone):
     return OpenStackCLI(vmove_api.url, devcloud_keystone)
+
+
+@pytest.fixture
+def projects(devcloud_keystone):
+    """Project ID of each dev cloud user."""
+    return {user: devcloud_keystone.session(user).get_project_id() for user in ("admin", "demo", "alt")}

@@ -1,0 +1,158 @@
+"""``openstack vmove create|cancel|wait`` (API 1.2), and --wait's progress and exit status.
+
+No engine runs here: the test plays the engine, moving the rows along in
+the database while the command polls the API.
+"""
+
+import json
+import time
+import uuid
+
+import pytest
+
+from vmove import context as vmove_context
+from vmove.db import api as db_api
+from vmove.tests import fixtures as vfixtures
+
+pytestmark = pytest.mark.keystone
+
+FAST = ("--poll-interval", "0.2", "--wait-timeout", "60")
+
+
+def advance(move_uuid, phase, status, progress=None, message=None):
+    values = {"phase": phase, "status": status}
+    if progress is not None:
+        values["progress"] = progress
+    if message is not None:
+        values["message"] = message
+    db_api.move_transition(vmove_context.get_admin_context(), move_uuid, values, {"message": message})
+    time.sleep(0.5)  # let the command see this step
+
+
+def moves_of(resource_id, timeout=30):
+    """The moves of ``resource_id``, once there is one (the command under test creates it)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = db_api.move_get_all(vmove_context.get_admin_context(), {"resource_id": resource_id})
+        if found:
+            return found
+        time.sleep(0.2)
+    raise AssertionError(f"no move of {resource_id} after {timeout} s")
+
+
+def first_line(proc) -> str:
+    """The first progress line (written at the first poll): the command is watching from now on."""
+    line = proc.stderr.readline()
+    assert line, f"the command ended early: {proc.communicate()}"
+    return line
+
+
+def finish(proc, first, timeout=60):
+    out, err = proc.communicate(timeout=timeout)
+    return proc.returncode, out, first + err
+
+
+def test_create_then_cancel(openstack, projects):
+    instance = str(uuid.uuid4())
+    created = openstack.json(
+        "vmove", "create", "--instance", instance, "--host", "host2", "--priority", "7", user="demo"
+    )
+    assert (created["status"], created["phase"], created["type"]) == ("pending", "queued", "live_migration")
+    assert created["resource_id"] == instance and created["priority"] == 7
+    assert created["params"] == {"host": "host2"} and created["project_id"] == projects["demo"]
+
+    again = openstack("vmove", "create", "--instance", instance, user="demo")
+    assert again.returncode == 1
+    assert f"already has move {created['uuid']}" in again.stderr and "(HTTP 409)" in again.stderr
+
+    cancel = openstack("vmove", "cancel", created["uuid"], user="demo")
+    assert (cancel.returncode, cancel.stdout) == (0, "")
+    assert openstack.json("vmove", "show", created["uuid"], user="demo")["status"] == "cancelled"
+
+    twice = openstack("vmove", "cancel", created["uuid"], user="demo")
+    assert twice.returncode == 1
+    assert (
+        f"Failed to cancel move {created['uuid']}: Move {created['uuid']} has already ended (cancelled). (HTTP 409)"
+        in twice.stderr
+    )
+    assert "1 of 1 moves could not be cancelled." in twice.stderr
+
+
+def test_create_refusals_show_the_apis_message(openstack):
+    bad = openstack("vmove", "create", "--instance", str(uuid.uuid4()), "--priority", "99999999", user="demo")
+    assert bad.returncode == 1 and "(HTTP 400)" in bad.stderr and "99999999" in bad.stderr
+    clash = openstack("vmove", "create", "--volume", "v1", "--host", "h1", user="demo")
+    assert clash.returncode == 1
+    assert "--host cannot be used with a volume_migration of volume." in clash.stderr
+    old = openstack("--os-vmove-api-version", "1.1", "vmove", "create", "--instance", "i1", user="demo")
+    assert old.returncode == 1
+    assert "this command needs API version 1.2 or later; version 1.1 was asked for" in old.stderr
+
+
+def test_create_wait_shows_progress_and_succeeds(openstack):
+    instance = str(uuid.uuid4())
+    proc = openstack.start("vmove", "create", "--instance", instance, "--wait", *FAST, "-f", "json", user="demo")
+    first = first_line(proc)
+    (m,) = moves_of(instance)
+    advance(m.uuid, "starting", "ongoing", 10)
+    advance(m.uuid, "running", "ongoing", 55)
+    advance(m.uuid, "succeeded", "succeeded", 100)
+    code, out, err = finish(proc, first)
+    assert code == 0, err
+    lines = err.splitlines()
+    assert lines[0].startswith("[........................]   0%  pending, phase queued (live_migration of instance")
+    assert any(" 55%  ongoing, phase running " in line for line in lines)
+    assert lines[-1].startswith("[########################] 100%  succeeded, phase succeeded")
+    assert '"status": "succeeded"' in out
+
+
+def test_create_wait_fails_with_the_moves_message(openstack):
+    instance = str(uuid.uuid4())
+    proc = openstack.start("vmove", "create", "--instance", instance, "--wait", *FAST, user="demo")
+    first = first_line(proc)
+    (m,) = moves_of(instance)
+    advance(m.uuid, "starting", "ongoing", 10)
+    advance(m.uuid, "failed", "failed", message="No valid host was found. There are not enough hosts available.")
+    code, out, err = finish(proc, first)
+    assert code == 1
+    assert (
+        f"Move {m.uuid} (live_migration of instance {instance}) failed: No valid host was found. "
+        "There are not enough hosts available." in err
+    )
+    assert "| status         | failed" in out
+
+
+def test_cancel_wait_for_a_live_migration_under_way(openstack, projects):
+    m = vfixtures.make_move(project_id=projects["demo"], status="ongoing", phase="running", progress=30)
+    proc = openstack.start("vmove", "cancel", m.uuid, "--wait", *FAST, user="demo")
+    first = first_line(proc)
+    assert "ongoing, phase aborting" in first
+    advance(m.uuid, "cancelled", "cancelled", message="Aborted on request.")
+    code, out, err = finish(proc, first)
+    assert code == 0, err
+    assert out == "" and "cancelled, phase cancelled" in err
+
+
+def test_wait_for_several_moves(openstack, projects):
+    p = projects["demo"]
+    a, b, c = (vfixtures.make_move(project_id=p, status="ongoing", phase="running", progress=20) for _ in range(3))
+    proc = openstack.start("vmove", "wait", a.uuid, b.uuid, c.uuid, *FAST, "-f", "json", user="demo")
+    first = first_line(proc)
+    advance(a.uuid, "succeeded", "succeeded", 100)
+    advance(b.uuid, "ignored", "ignored", message="No room on any host.")
+    advance(c.uuid, "succeeded", "succeeded", 100)
+    code, out, err = finish(proc, first)
+    assert code == 1
+    lines = err.splitlines()
+    assert lines[0].startswith("[####....................]  20%  0/3 ended: 3 ongoing")
+    assert any("1/3 ended: 2 ongoing, 1 succeeded" in line for line in lines)
+    assert f"Move {b.uuid} (live_migration of instance {b.resource_id}) ignored: No room on any host." in err
+    final = {row["ID"]: row["Status"] for row in json.loads(out)}
+    assert final == {a.uuid: "succeeded", b.uuid: "ignored", c.uuid: "succeeded"}
+
+
+def test_wait_timeout(openstack, projects):
+    m = vfixtures.make_move(project_id=projects["demo"], status="ongoing", phase="running")
+    result = openstack("vmove", "wait", m.uuid, "--wait-timeout", "1", "--poll-interval", "0.3", user="demo")
+    assert result.returncode == 1
+    assert f"1 of 1 moves had not ended after 1 s: {m.uuid}" in result.stderr
