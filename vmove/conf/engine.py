@@ -25,6 +25,13 @@ opts = [
         "(one batched listing per backend per look).",
     ),
     cfg.FloatOpt(
+        "max_poll_interval",
+        default=5.0,
+        min=0.05,
+        help="While nothing changes, the engine looks at the backends less and less often, up to this "
+        "many seconds apart; any change, or a new request, brings it back to poll_interval.",
+    ),
+    cfg.FloatOpt(
         "lease_time",
         default=30.0,
         min=1.0,

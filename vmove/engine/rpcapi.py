@@ -45,6 +45,6 @@ class EngineAPI:
     def _cast(cctxt, context, method, **kwargs):
         try:
             cctxt.cast(context, method, **kwargs)
-        except messaging.MessagingException as e:
+        except Exception as e:  # noqa: BLE001 - never turn a committed request into an error
             # the move is committed; the engines find it at their next poll
             LOG.warning("Could not cast %s to the engines (%s); they will see it at their next poll", method, e)

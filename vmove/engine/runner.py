@@ -48,6 +48,7 @@ class MoveRunner:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._taken_over: set[str] = set()
+        self._changed = False
 
     # ----------------------------------------------------------- lifecycle
     def start(self) -> None:
@@ -65,12 +66,20 @@ class MoveRunner:
         self._wake.set()
 
     def _loop(self) -> None:
+        interval = self.conf.engine.poll_interval
         while not self._stop.is_set():
+            self._changed = False
             try:
                 self.tick()
             except Exception:
                 LOG.exception("Engine %s: move loop failed; trying again", self.engine_id)
-            self._wake.wait(self.conf.engine.poll_interval)
+            # back off while nothing changes: fewer backend calls for long moves
+            if self._changed:
+                interval = self.conf.engine.poll_interval
+            else:
+                interval = min(interval * 1.5, max(self.conf.engine.max_poll_interval, self.conf.engine.poll_interval))
+            if self._wake.wait(interval):
+                interval = self.conf.engine.poll_interval
             self._wake.clear()
 
     # ---------------------------------------------------------------- tick
@@ -107,6 +116,7 @@ class MoveRunner:
             self._wake.set()
 
     def _safe_transition(self, move, phase, **kw):
+        self._changed = True
         try:
             return transition(self.ctx, move, phase, engine_id=self.engine_id, **kw)
         except exception.Conflict:
@@ -202,6 +212,7 @@ class MoveRunner:
             move = new
         elif obs is not None and obs.progress is not None and obs.progress != move.progress:
             db_api.move_set_progress(self.ctx, move.uuid, self.engine_id, obs.progress)
+            self._changed = True
         if move.status in states.TERMINAL:
             return
         # forward steps the engine takes itself (confirm a resize, abort ...)

@@ -35,9 +35,12 @@ _ENGINE_API = {}
 
 def engine_api():
     """The engine RPC client of this API process (one per configuration)."""
+    from vmove import rpc
     from vmove.engine import rpcapi
 
     c = conf()
-    if id(c) not in _ENGINE_API:
-        _ENGINE_API[id(c)] = rpcapi.EngineAPI(c)
-    return _ENGINE_API[id(c)]
+    key = (id(c), id(rpc.get_transport(c)))  # a new transport (tests, reconfig) gets a new client
+    if key not in _ENGINE_API:
+        _ENGINE_API.clear()
+        _ENGINE_API[key] = rpcapi.EngineAPI(c)
+    return _ENGINE_API[key]
