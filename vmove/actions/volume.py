@@ -70,6 +70,7 @@ source pool.
 import logging
 import threading
 import time
+import weakref
 
 from cinderclient import exceptions as cinder_exc
 from novaclient import exceptions as nova_exc
@@ -205,13 +206,17 @@ class VolumeListing:
         return [v._info for v in cinder.volumes.list(detailed=True, search_opts=opts)]
 
 
-_LISTINGS: dict = {}
+_LISTINGS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _LISTINGS_LOCK = threading.Lock()
 
 
 def listing_for(clients) -> VolumeListing:
+    """The listing shared by the volume actions of one engine (one Clients object)."""
     with _LISTINGS_LOCK:
-        return _LISTINGS.setdefault(id(clients), VolumeListing())
+        listing = _LISTINGS.get(clients)
+        if listing is None:
+            listing = _LISTINGS[clients] = VolumeListing()
+        return listing
 
 
 # ------------------------------------------------------------------ action
@@ -364,7 +369,8 @@ class VolumeMigration(base.Action):
         if not pools:
             raise base.ActionFailed(reason=f"Pool {node} not found")
         pinned = _backend_name(getattr(vtype, "extra_specs", None))
-        served = {(getattr(p, "capabilities", None) or {}).get("volume_backend_name") for p in pools}
+        # cinderclient moves a detailed pool's capabilities up to attributes of the pool
+        served = {getattr(p, "volume_backend_name", None) or _backend_name(p._info.get("capabilities")) for p in pools}
         if pinned and pinned not in served:
             raise base.ActionFailed(reason="Volume type must be same for migrating")
 
@@ -387,8 +393,9 @@ class VolumeMigration(base.Action):
     # ------------------------------------------------------------ observe
     def observe(self, moves):
         interval = self.conf.engine.poll_interval
+        slowest = max(interval, getattr(self.conf.engine, "max_poll_interval", None) or interval)
         volumes = listing_for(self.clients).volumes(
-            self.clients, moves, max_age=max(interval * 0.5, 0.05), keep=3 * interval + 1.0
+            self.clients, moves, max_age=max(interval * 0.5, 0.05), keep=2 * slowest + 1.0
         )
         seen = {}
         for move in moves:
