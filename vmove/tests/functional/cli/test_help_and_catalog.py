@@ -67,3 +67,15 @@ def test_the_cli_uses_the_catalog_endpoint(vmove_api, conf, devcloud_keystone):
         assert [r["ID"] for r in result] == [m.uuid]
     finally:
         on_9393.stop()
+
+
+def test_an_api_version_this_client_does_not_speak():
+    done = subprocess.run(
+        [OPENSTACK, "--os-vmove-api-version", "1.99", "vmove", "list"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert "API version 1.99 is not supported by this client, which speaks 1.0 to" in done.stderr
