@@ -97,8 +97,8 @@ def test_sigkill_engine_mid_moves(conf, tmp_path, devcloud, nova):
         for i in range(4):
             booted.append(client.servers.create(f"failover-{i}", seed.image_id(), flavor, nics="none", host="host1"))
         for s in booted:
-            _wait(lambda: client.servers.get(s.id).status == "ACTIVE", f"boot {s.id}")
-        comp.set_live_migration_seconds(8)
+            _wait(lambda s=s: client.servers.get(s.id).status == "ACTIVE", f"boot {s.id}")
+        comp.set_live_migration_seconds(4)
 
         first = _engine(conf_file, tmp_path / "engine-a.log")
         moves = [
