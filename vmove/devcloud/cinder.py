@@ -185,44 +185,60 @@ class Cinder(Component):
     def reset(self) -> None:
         """Stop Cinder, drop its database, remove its volume files and faults."""
         self.stop()
-        infra.drop_database(DB_NAME)
+        owner = _pg(
+            "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s", (DB_NAME,)
+        )
+        if owner and (owner[0][0] or "").endswith(f" {self.cloud.root}"):
+            infra.drop_database(DB_NAME)  # only ours: another state directory may own it now
         super().reset()
 
     def _prepare_db(self) -> None:
-        """Create and sync the database; a synced copy is kept as a template.
+        """Reuse our database, or make a new one (a copy of the template when it matches).
 
-        ``cinder-manage db sync`` takes ~4 s; a copy of the template database
-        (made after the first sync of this lock file) takes well under a second.
+        The database has a fixed name on the machine's PostgreSQL, so its comment
+        says which dev cloud (state directory) made it for which lock file: a dev
+        cloud of another state directory may have recreated it since, and then our
+        volume files mean nothing.  ``cinder-manage db sync`` takes ~4 s; a copy of
+        the template database (kept after a sync) well under a second.
         """
-        marker = self.data / "db-synced"
-        digest = _file_digest(LOCKFILE)
-        exists = infra.database_exists(DB_NAME)
-        if exists and marker.exists() and marker.read_text() == digest:
+        digest = _file_digest(LOCKFILE)[:32]
+        stamp = f"{digest} {self.cloud.root}"
+        comments = dict(
+            _pg(
+                "SELECT datname, shobj_description(oid, 'pg_database') FROM pg_database "
+                "WHERE datname IN (%s, %s)",
+                (DB_NAME, TEMPLATE_DB),
+            )
+        )
+        if comments.get(DB_NAME) == stamp:
             return
         t0 = time.monotonic()
-        if not exists and _pg(
-            "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s", (TEMPLATE_DB,)
-        ) == [(digest,)]:
+        if DB_NAME in comments:
+            say(f"cinder: database {DB_NAME} is not this dev cloud's ({comments[DB_NAME]}); recreating it")
+        infra.drop_database(DB_NAME)
+        shutil.rmtree(self.data / "volumes", ignore_errors=True)  # they belonged to the old database
+        for backend in BACKENDS:
+            self.backend_dir(backend).mkdir(parents=True, exist_ok=True)
+        if comments.get(TEMPLATE_DB) == digest:
             _pg(f'CREATE DATABASE "{DB_NAME}" TEMPLATE "{TEMPLATE_DB}"')
-            marker.write_text(digest)
             say(f"cinder: database {DB_NAME} copied from {TEMPLATE_DB} in {time.monotonic() - t0:.1f}s")
-            return
-        infra.create_database(DB_NAME)
-        manage = str(self.venv / "bin" / "cinder-manage")
-        argv = [manage, "--config-file", str(self.conf_path), "db", "sync"]
-        log = self.cloud.logfile("cinder-dbsync")
-        with open(log, "ab") as out:
-            rc = subprocess.run(argv, stdout=out, stderr=subprocess.STDOUT, env=_child_env()).returncode
-        if rc:
-            raise DevCloudError(f"cinder: db sync failed (exit {rc}); see {log}")
-        marker.write_text(digest)
-        say(f"cinder: database {DB_NAME} synced in {time.monotonic() - t0:.1f}s")
-        try:  # nobody is connected to the new database yet: keep a copy for the next reset
-            infra.drop_database(TEMPLATE_DB)
-            _pg(f'CREATE DATABASE "{TEMPLATE_DB}" TEMPLATE "{DB_NAME}"')
-            _pg(f'COMMENT ON DATABASE "{TEMPLATE_DB}" IS %s', (digest,))
-        except Exception as e:  # only an optimisation
-            say(f"cinder: no template database ({str(e).strip()})")
+        else:
+            infra.create_database(DB_NAME)
+            manage = str(self.venv / "bin" / "cinder-manage")
+            argv = [manage, "--config-file", str(self.conf_path), "db", "sync"]
+            log = self.cloud.logfile("cinder-dbsync")
+            with open(log, "ab") as out:
+                rc = subprocess.run(argv, stdout=out, stderr=subprocess.STDOUT, env=_child_env()).returncode
+            if rc:
+                raise DevCloudError(f"cinder: db sync failed (exit {rc}); see {log}")
+            say(f"cinder: database {DB_NAME} synced in {time.monotonic() - t0:.1f}s")
+            try:  # nobody is connected to the new database yet: keep a copy for the next time
+                infra.drop_database(TEMPLATE_DB)
+                _pg(f'CREATE DATABASE "{TEMPLATE_DB}" TEMPLATE "{DB_NAME}"')
+                _pg(f'COMMENT ON DATABASE "{TEMPLATE_DB}" IS %s', (digest,))
+            except Exception as e:  # only an optimisation
+                say(f"cinder: no template database ({str(e).strip()})")
+        _pg(f'COMMENT ON DATABASE "{DB_NAME}" IS %s', (stamp,))
 
     def _write_conf(self) -> None:
         _write_if_changed(self.conf_path, self.render_conf())
