@@ -4,7 +4,7 @@ Three backends of our file-backed driver (``peers/vmove_file_driver.py``):
 ``a1`` and ``a2`` report ``volume_backend_name = fileA`` and ``b`` reports
 ``fileB``; volume type ``A`` selects fileA and ``B`` selects fileB.  So a
 plain migrate (same type, other backend) is a1 <-> a2, and a retype is A -> B.
-Volumes are sparse files under ``<state>/data/cinder/<backend>/``, and
+Volumes are sparse files under ``<state>/data/cinder/volumes/<backend>/``, and
 migrate/retype take Cinder's generic path, which really copies the data
 (``dd conv=sparse`` between the two files).
 
@@ -42,7 +42,7 @@ PEERS_DIR = HERE / "peers"
 ENDPOINT = f"http://{HOST}:{PORTS['cinder-api']}/v3"
 KEYSTONE_URL = f"http://{HOST}:{PORTS['keystone']}/v3"
 DB_NAME = "devcloud_cinder"
-#: a synced copy of DB_NAME (comment = sha256 of the lock file); makes a reset fast
+#: a synced copy of DB_NAME (its comment: the lock file digest); makes a reset fast
 TEMPLATE_DB = "devcloud_cinder_tpl"
 #: the ``host`` of every cinder service; pools are ``devcloud@<backend>#<name>``
 HOST_NAME = "devcloud"
