@@ -29,6 +29,13 @@ DEFAULT_HOSTS = 3
 NOT_OURS = ("vmove-api",)
 
 
+#: the ports each component listens on (keystone handles its own port)
+COMPONENT_PORTS = {
+    "nova": ("nova-api", "placement", "glance-stub", "neutron-stub"),
+    "cinder": ("cinder-api",),
+}
+
+
 # --- components --------------------------------------------------------------
 def state_file(cloud: DevCloud) -> pathlib.Path:
     return cloud.root / "devcloud.json"
@@ -131,6 +138,10 @@ def bring_up(
     elif not base.port_open(PORTS["keystone"]):
         raise DevCloudError("keystone is not running and not selected: run `vmove-devcloud up --only keystone`")
     write_state(cloud, hosts=hosts)
+    for name in [n for n in comps if n in COMPONENT_PORTS and n not in failures]:
+        taken = foreign_ports(cloud, name)
+        if taken:
+            failures[name] = DevCloudError(taken)
     others = {n: c.start for n, c in comps.items() if n != "keystone" and n not in failures}
     failures |= parallel("start", others)
     for name, exc in failures.items():
@@ -216,6 +227,34 @@ def bring_down(cloud: DevCloud, names=COMPONENTS) -> dict[str, list[int]]:
         time.sleep(0.2)
         left = listening()
     return left
+
+
+def foreign_ports(cloud: DevCloud, name: str) -> str | None:
+    """Why ``name`` cannot start here: its ports are held by processes of another state dir, or None."""
+    ours = {cloud.pid(p) for p in cloud.procs()}
+    taken = []
+    for port_name in COMPONENT_PORTS.get(name, ()):
+        port = PORTS[port_name]
+        owners = base.port_owners(port) if base.port_open(port) else []
+        if owners and not any(_pgid(pid) in ours for pid in owners):
+            where = {_state_dir_of(pid) for pid in owners} - {None}
+            taken.append(f"{port} ({port_name}: pids {owners}{', state dir ' + ', '.join(where) if where else ''})")
+    if not taken:
+        return None
+    return (
+        f"port(s) {'; '.join(taken)} already in use by another dev cloud or program; "
+        f"stop it first (VMOVE_DEVCLOUD_DIR=<its state dir> vmove-devcloud down)"
+    )
+
+
+def _state_dir_of(pid: int) -> str | None:
+    """The dev cloud state dir a process runs from (a program of ``<state>/venvs/``), if any."""
+    with contextlib.suppress(OSError):
+        for arg in pathlib.Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[:2]:
+            text = arg.decode(errors="replace")
+            if "/venvs/" in text:
+                return text.split("/venvs/", 1)[0]
+    return None
 
 
 def _pgid(pid: int) -> int | None:
