@@ -43,7 +43,6 @@ import signal
 import subprocess
 import time
 import urllib.error
-import urllib.parse
 import urllib.request
 
 from vmove.devcloud import base, nova_conf
@@ -65,7 +64,6 @@ FLAVORS = (
 )
 DATABASES = ("devcloud_nova_api", "devcloud_nova_cell0", "devcloud_nova", "devcloud_placement")
 TEMPLATE_PREFIX = "devcloud_nova_tpl_"
-RABBIT_VHOST = "devcloud_nova"
 #: What ``inject_failure`` can break (see peers/vmove_fake_virt.py).
 FAULT_OPS = ("live_migration", "live_migration_precheck", "cold_migration", "spawn")
 #: Nova API microversion used by this module's own calls.
@@ -106,7 +104,6 @@ class Nova(base.Component):
             db_url=base.PG_ADMIN_URL,
             glance_url=GLANCE_URL,
             neutron_url=NEUTRON_URL,
-            placement_port=PORTS["placement"],
         )
 
     # --- names and URLs --------------------------------------------------
@@ -127,10 +124,9 @@ class Nova(base.Component):
 
     @property
     def transport_url(self) -> str:
-        """RabbitMQ URL of Nova's RPC and versioned notifications (topic ``versioned_notifications``)."""
-        if _rabbitmqctl_usable():
-            return _with_vhost(base.RABBIT_URL, RABBIT_VHOST)
-        return base.RABBIT_URL
+        """RabbitMQ URL of Nova's RPC and versioned notifications (exchange ``nova``,
+        topic ``versioned_notifications``)."""
+        return nova_conf.transport_url()
 
     # --- install ---------------------------------------------------------
     def install(self) -> None:
@@ -148,9 +144,11 @@ class Nova(base.Component):
             self.reset()
         self._check_keystone()
         self._check_foreign()
-        self._ensure_vhost()
+        if nova_conf.ensure_vhost():
+            say(f"nova: RabbitMQ vhost {nova_conf.RABBIT_VHOST} created")
         nova_conf.write_all(self.layout, self.hosts, self.venv / "etc" / "nova" / "api-paste.ini")
         self._stop_unknown_computes()
+        self._stop_if_changed()
         self._ensure_databases()
         # conductor and scheduler exit if placement does not answer when they start
         started = self._spawn(["nova-stubs", "nova-placement", "nova-api"])
@@ -159,11 +157,26 @@ class Nova(base.Component):
         started += self._spawn(["nova-conductor", "nova-scheduler", *map(self.compute_proc, self.hosts)])
         if started:
             say(f"nova: started {', '.join(started)}")
+            (self.datadir / "code.sha256").write_text(self._code_digest())
         self._wait_http("nova-api", self.compute_url + "/")
         self._wait_computes()
         self._ensure_flavors()
         what = f"started {len(started)} process(es)" if started else "all processes were running"
         say(f"nova: ready at {self.compute_url}, hosts {', '.join(self.hosts)} ({what}, {time.monotonic() - t0:.1f}s)")
+
+    def _code_digest(self) -> str:
+        """What the running processes were started from: our peer modules and the common configs."""
+        files = [*sorted(PEERS.glob("nova_*.py")), PEERS / "vmove_fake_virt.py", LOCKFILE,
+                 self.layout.nova_conf, self.layout.placement_conf, self.layout.paste_ini]  # fmt: skip
+        return hashlib.sha256(b"".join(f.read_bytes() for f in files)).hexdigest()
+
+    def _stop_if_changed(self) -> None:
+        """Processes started from other code or configuration are restarted (a dev cloud follows the tree)."""
+        marker = self.datadir / "code.sha256"
+        running = [p for p in self.cloud.procs() if p.startswith("nova-") and self.cloud.running(p)]
+        if running and (not marker.exists() or marker.read_text() != self._code_digest()):
+            say("nova: code or configuration changed since the processes started: restarting them")
+            self.stop()
 
     def _check_foreign(self) -> None:
         """Refuse to start beside a Nova of another dev cloud: it would share our databases and vhost."""
@@ -374,28 +387,6 @@ class Nova(base.Component):
             tail = "\n".join(log.read_text(errors="replace").splitlines()[-20:])
             raise DevCloudError(f"{' '.join(argv[:6])} failed (exit {proc.returncode}); end of {log}:\n{tail}")
 
-    # --- rabbitmq --------------------------------------------------------
-    def _ensure_vhost(self) -> None:
-        if not _rabbitmqctl_usable():
-            return
-        if RABBIT_VHOST in _rabbitmqctl("list_vhosts", "--silent").split():
-            return
-        user = urllib.parse.urlparse(base.RABBIT_URL).username or "guest"
-        _rabbitmqctl("add_vhost", RABBIT_VHOST)
-        _rabbitmqctl("set_permissions", "-p", RABBIT_VHOST, user, ".*", ".*", ".*")
-        # nobody may listen to the notifications: cap their queues
-        _rabbitmqctl(
-            "set_policy",
-            "-p",
-            RABBIT_VHOST,
-            "--apply-to",
-            "queues",
-            "notifications-cap",
-            r"^(versioned_)?notifications\.",
-            '{"max-length": 10000}',
-        )
-        say(f"nova: RabbitMQ vhost {RABBIT_VHOST} created")
-
     # --- stop / reset ----------------------------------------------------
     def stop(self) -> None:
         """SIGTERM every nova process at once, SIGKILL what is left after 3 s."""
@@ -416,8 +407,7 @@ class Nova(base.Component):
         self.stop()
         if (self.venv / "bin" / "python").exists():
             self._pg("drop", *DATABASES)
-        if _rabbitmqctl_usable() and RABBIT_VHOST in _rabbitmqctl("list_vhosts", "--silent").split():
-            _rabbitmqctl("delete_vhost", RABBIT_VHOST)
+        nova_conf.delete_vhost()
         shutil.rmtree(self.datadir, ignore_errors=True)
         self.datadir.mkdir(parents=True, exist_ok=True)
 
@@ -478,31 +468,55 @@ class Nova(base.Component):
             raise DevCloudError(f"unknown host {host!r}; this Nova has {', '.join(self.hosts)}")
 
     # --- fake driver controls -------------------------------------------
-    def set_live_migration_seconds(self, seconds: float | None, host: str | None = None) -> None:
-        """How long a live migration leaving ``host`` (or any host) stays 'running'; None = default (0).
-
-        Takes effect for the next live migration, no restart needed.
-        """
-        path = self.layout.control / (host or "") / "live_migration_seconds"
+    # Plain files under data/nova/control, read by the fake driver at each
+    # operation: no restart needed.  A server-scoped control does not disturb
+    # other test sessions sharing the dev cloud; a host-scoped one does.
+    def _control(self, name: str, host: str | None, server: str | None) -> pathlib.Path:
+        if host and server:
+            raise ValueError("give a host or a server, not both")
         if host:
             self._check_host(host)
-        if seconds is None:
-            path.unlink(missing_ok=True)
-            return
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(f"{float(seconds)}\n")
+            return self.layout.control / host / name
+        if server:
+            return self.layout.control / "servers" / server / name
+        return self.layout.control / name
 
-    def inject_failure(self, host: str, op: str, times: int | None = 1) -> None:
-        """Make the next ``times`` ``op`` (one of FAULT_OPS) on ``host`` fail; None = until cleared."""
-        self._check_host(host)
+    def set_live_migration_seconds(
+        self, seconds: float | None, host: str | None = None, server: str | None = None
+    ) -> None:
+        """How long a live migration of ``server``, or leaving ``host``, or any, stays 'running'.
+
+        The most specific setting wins.  ``seconds=None`` removes the setting
+        (with neither host nor server: every setting); the default is 0.
+        """
+        path = self._control("live_migration_seconds", host, server)
+        if seconds is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(f"{float(seconds)}\n")
+        elif host or server:
+            path.unlink(missing_ok=True)
+        else:
+            for found in self.layout.control.rglob("live_migration_seconds"):
+                found.unlink(missing_ok=True)
+
+    def inject_failure(self, host: str | None, op: str, times: int | None = 1, server: str | None = None) -> None:
+        """Make the next ``times`` ``op`` (one of FAULT_OPS) on ``host``, or of ``server``, fail.
+
+        ``times=None``: until cleared.  See peers/vmove_fake_virt.py for what
+        each failure looks like from the API.
+        """
         if op not in FAULT_OPS:
             raise ValueError(f"unknown fault {op!r}; known: {', '.join(FAULT_OPS)}")
-        path = self.layout.control / host / f"fail_{op}"
+        if not (host or server):
+            raise ValueError("inject_failure needs a host or a server")
+        path = self._control(f"fail_{op}", host, server)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("always" if times is None else str(int(times)))
 
-    def clear_failures(self, host: str | None = None) -> None:
-        for path in self.layout.control.glob(f"{host or '*'}/fail_*"):
+    def clear_failures(self, host: str | None = None, server: str | None = None) -> None:
+        """Remove injected failures: of ``host``, of ``server``, or (neither) all of them."""
+        pattern = f"{host}/fail_*" if host else f"servers/{server}/fail_*" if server else "**/fail_*"
+        for path in self.layout.control.glob(pattern):
             path.unlink(missing_ok=True)
 
     # --- HTTP helpers (stdlib only) ------------------------------------
@@ -581,34 +595,3 @@ class Nova(base.Component):
 
 def _clean_environ() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV" and not k.startswith("OS_")}
-
-
-def _with_vhost(url: str, vhost: str) -> str:
-    parts = urllib.parse.urlparse(url)
-    return urllib.parse.urlunparse(parts._replace(path="/" + urllib.parse.quote(vhost, safe="")))
-
-
-_RABBITMQCTL: list[bool] = []
-
-
-def _rabbitmqctl_usable() -> bool:
-    """True if the broker of base.RABBIT_URL is local and ``rabbitmqctl`` can manage it (cached)."""
-    if not _RABBITMQCTL:
-        ok = False
-        host = urllib.parse.urlparse(base.RABBIT_URL).hostname
-        if host in ("127.0.0.1", "localhost") and shutil.which("rabbitmqctl"):
-            with contextlib.suppress(DevCloudError):
-                _rabbitmqctl("list_vhosts", "--silent")
-                ok = True
-        _RABBITMQCTL.append(ok)
-    return _RABBITMQCTL[0]
-
-
-def _rabbitmqctl(*args: str) -> str:
-    try:
-        proc = subprocess.run(["rabbitmqctl", *args], capture_output=True, text=True, timeout=30)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise DevCloudError(f"rabbitmqctl {' '.join(args)}: {exc}") from None
-    if proc.returncode != 0:
-        raise DevCloudError(f"rabbitmqctl {' '.join(args)} failed: {proc.stderr.strip()[-500:]}")
-    return proc.stdout

@@ -1,17 +1,23 @@
-"""Configuration files of the dev cloud's Nova and Placement (see nova.py).
+"""Configuration of the dev cloud's Nova and Placement (see nova.py).
 
-Pure text rendering, no side effect: every path, URL and password comes in
-through :class:`NovaLayout`.
+The configuration files (text rendering, no side effect: every path, URL and
+password comes in through :class:`NovaLayout`) and the RabbitMQ vhost that
+Nova's transport URL points at.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import functools
 import pathlib
+import shutil
+import subprocess
+import urllib.parse
 
 from vmove.devcloud import base
 
-SERVICE_PROJECT = "service"
+RABBIT_VHOST = "devcloud_nova"
 
 # How many connections each process may open to one database.  The machine's
 # PostgreSQL allows 100 in all, shared with cinder/keystone/vmove.
@@ -29,7 +35,6 @@ class NovaLayout:
     db_url: str  # PostgreSQL server URL, no database
     glance_url: str
     neutron_url: str
-    placement_port: int
 
     def db(self, name: str) -> str:
         return f"{self.db_url.rstrip('/')}/{name}"
@@ -166,3 +171,53 @@ def write_all(layout: NovaLayout, hosts: list[str], paste_source: pathlib.Path) 
     layout.paste_ini.write_text(paste_source.read_text())
     for host in hosts:
         layout.compute_conf(host).write_text(compute_conf(layout, host))
+
+
+# --- RabbitMQ ---------------------------------------------------------------
+@functools.cache
+def rabbitmqctl_usable() -> bool:
+    """True if the broker of base.RABBIT_URL is local and ``rabbitmqctl`` can manage it."""
+    host = urllib.parse.urlparse(base.RABBIT_URL).hostname
+    if host not in ("127.0.0.1", "localhost") or not shutil.which("rabbitmqctl"):
+        return False
+    with contextlib.suppress(base.DevCloudError):
+        rabbitmqctl("list_vhosts", "--silent")
+        return True
+    return False
+
+
+def rabbitmqctl(*args: str) -> str:
+    try:
+        proc = subprocess.run(["rabbitmqctl", *args], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise base.DevCloudError(f"rabbitmqctl {' '.join(args)}: {exc}") from None
+    if proc.returncode != 0:
+        raise base.DevCloudError(f"rabbitmqctl {' '.join(args)} failed: {proc.stderr.strip()[-500:]}")
+    return proc.stdout
+
+
+def transport_url() -> str:
+    """Nova's RabbitMQ URL: vhost RABBIT_VHOST when we can make it, else base.RABBIT_URL as it is."""
+    if not rabbitmqctl_usable():
+        return base.RABBIT_URL
+    parts = urllib.parse.urlparse(base.RABBIT_URL)
+    return urllib.parse.urlunparse(parts._replace(path="/" + RABBIT_VHOST))
+
+
+def ensure_vhost() -> bool:
+    """Create Nova's vhost if missing (True if created)."""
+    if not rabbitmqctl_usable() or RABBIT_VHOST in rabbitmqctl("list_vhosts", "--silent").split():
+        return False
+    user = urllib.parse.urlparse(base.RABBIT_URL).username or "guest"
+    rabbitmqctl("add_vhost", RABBIT_VHOST)
+    rabbitmqctl("set_permissions", "-p", RABBIT_VHOST, user, ".*", ".*", ".*")
+    # nobody may listen to the notifications: cap their queues
+    cap = '{"max-length": 10000}'
+    rabbitmqctl("set_policy", "-p", RABBIT_VHOST, "--apply-to", "queues", "cap", r"^(versioned_)?notifications\.", cap)
+    return True
+
+
+def delete_vhost() -> None:
+    """Drop Nova's vhost with every queue in it (reset)."""
+    if rabbitmqctl_usable() and RABBIT_VHOST in rabbitmqctl("list_vhosts", "--silent").split():
+        rabbitmqctl("delete_vhost", RABBIT_VHOST)

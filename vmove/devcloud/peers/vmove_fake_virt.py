@@ -29,12 +29,14 @@ While a live migration runs, the migration record gets ``memory_total_bytes``
 Run-time controls, read from the directory ``$VMOVE_FAKE_VIRT_CONTROL``
 (plain files, written by ``vmove.devcloud.nova.Nova``; nothing needs a restart):
 
-* ``live_migration_seconds`` or ``<host>/live_migration_seconds``: how long a
-  live migration whose source is ``<host>`` stays ``running`` (float, default
-  ``$FAKE_LIVE_MIGRATION_SECONDS`` or 0).  During that time abort and
-  force-complete work.
-* ``<host>/fail_<op>``: make the next ``<op>`` on ``<host>`` fail.  The file
-  holds how many times (default 1; ``always`` = until removed):
+* ``live_migration_seconds``, ``<host>/live_migration_seconds`` or
+  ``servers/<uuid>/live_migration_seconds`` (the most specific wins): how long
+  a live migration of that server, or leaving that host, stays ``running``
+  (float, default ``$FAKE_LIVE_MIGRATION_SECONDS`` or 0).  During that time
+  abort and force-complete work.
+* ``<host>/fail_<op>`` or ``servers/<uuid>/fail_<op>``: make the next ``<op>``
+  on ``<host>``, or of that server wherever it runs, fail.  The file holds how many times
+  (default 1; ``always`` = until removed):
 
   - ``fail_live_migration`` (source): the transfer fails after its duration,
     migration ``failed``, server stays ACTIVE on the source;
@@ -48,6 +50,7 @@ Run-time controls, read from the directory ``$VMOVE_FAKE_VIRT_CONTROL``
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import threading
@@ -73,19 +76,23 @@ def _control_dir() -> str | None:
     return os.environ.get(CONTROL_ENV) or None
 
 
-def live_migration_seconds(host: str) -> float:
-    """Duration of a live migration leaving ``host``."""
+def _control_files(name: str, host: str, server: str | None) -> list[str]:
+    """Where a control ``name`` may be set, most specific first: server, host, everywhere."""
     base = _control_dir()
-    if base:
-        for path in (
-            os.path.join(base, host, "live_migration_seconds"),
-            os.path.join(base, "live_migration_seconds"),
-        ):
-            try:
-                with open(path) as f:
-                    return max(0.0, float(f.read().strip() or 0))
-            except (OSError, ValueError):
-                continue
+    if not base:
+        return []
+    paths = [os.path.join(base, "servers", server, name)] if server else []
+    return [*paths, os.path.join(base, host, name), os.path.join(base, name)]
+
+
+def live_migration_seconds(host: str, server: str | None = None) -> float:
+    """Duration of a live migration of ``server`` leaving ``host``."""
+    for path in _control_files("live_migration_seconds", host, server):
+        try:
+            with open(path) as f:
+                return max(0.0, float(f.read().strip() or 0))
+        except (OSError, ValueError):
+            continue
     try:
         return max(0.0, float(os.environ.get("FAKE_LIVE_MIGRATION_SECONDS", "0")))
     except ValueError:
@@ -95,34 +102,29 @@ def live_migration_seconds(host: str) -> float:
 _fault_lock = threading.Lock()
 
 
-def take_fault(host: str, op: str) -> bool:
-    """True if a failure of ``op`` was injected for ``host`` (and use it up)."""
-    base = _control_dir()
-    if not base:
-        return False
-    path = os.path.join(base, host, "fail_" + op)
-    with _fault_lock:
-        try:
-            with open(path) as f:
-                content = f.read().strip()
-        except OSError:
-            return False
-        if content == "always":
-            return True
-        try:
-            left = int(content or 1) - 1
-        except ValueError:
-            left = 0
-        try:
-            if left > 0:
-                with open(path, "w") as f:
-                    f.write(str(left))
-            else:
-                os.unlink(path)
-        except OSError:
-            pass
-    LOG.warning("vmove_fake_virt: injected failure of %s on %s", op, host)
-    return True
+def take_fault(host: str, op: str, server: str | None = None) -> bool:
+    """True if a failure of ``op`` was injected for ``server`` or ``host`` (and use it up)."""
+    for path in _control_files("fail_" + op, host, server)[:-1]:  # no machine-wide failures
+        with _fault_lock:
+            try:
+                with open(path) as f:
+                    content = f.read().strip()
+            except OSError:
+                continue
+            if content != "always":
+                try:
+                    left = int(content or 1) - 1
+                except ValueError:
+                    left = 0
+                with contextlib.suppress(OSError):
+                    if left > 0:
+                        with open(path, "w") as f:
+                            f.write(str(left))
+                    else:
+                        os.unlink(path)
+        LOG.warning("vmove_fake_virt: injected failure of %s on %s (server %s)", op, host, server)
+        return True
+    return False
 
 
 def _device_path(connection_info) -> str | None:
@@ -265,7 +267,7 @@ class FakeVirtDriver(fake.FakeDriverWithoutFakeNodes):
         power_on=True,
         accel_info=None,
     ):
-        if take_fault(self._host, "spawn"):
+        if take_fault(self._host, "spawn", instance.uuid):
             raise exception.InstanceDeployFailure(reason=f"vmove_fake_virt: injected spawn failure on {self._host}")
         self._place(context, instance, network_info, block_device_info, power_on)
 
@@ -344,7 +346,7 @@ class FakeVirtDriver(fake.FakeDriverWithoutFakeNodes):
         timeout=0,
         retry_interval=0,
     ):
-        if take_fault(self._host, "cold_migration"):
+        if take_fault(self._host, "cold_migration", instance.uuid):
             raise exception.InstanceFaultRollback(
                 inner_exception=exception.MigrationError(
                     reason=f"vmove_fake_virt: injected cold migration failure on {self._host}"
@@ -364,7 +366,7 @@ class FakeVirtDriver(fake.FakeDriverWithoutFakeNodes):
         block_migration=False,
         disk_over_commit=False,
     ):
-        if take_fault(self._host, "live_migration_precheck"):
+        if take_fault(self._host, "live_migration_precheck", instance.uuid):
             raise exception.MigrationPreCheckError(
                 reason=f"vmove_fake_virt: injected pre-check failure on {self._host}"
             )
@@ -386,14 +388,14 @@ class FakeVirtDriver(fake.FakeDriverWithoutFakeNodes):
         if state.aborted:
             LOG.info("vmove_fake_virt: live migration aborted", instance=instance)
             recover_method(context, instance, dest, migrate_data, migration_status="cancelled")
-        elif take_fault(self._host, "live_migration"):
+        elif take_fault(self._host, "live_migration", instance.uuid):
             recover_method(context, instance, dest, migrate_data)
         else:
             post_method(context, instance, dest, block_migration, migrate_data)
 
     def _transfer(self, instance, migrate_data, state):
         """Wait for the configured duration, reporting progress."""
-        seconds = live_migration_seconds(self._host)
+        seconds = live_migration_seconds(self._host, instance.uuid)
         if seconds <= 0:
             return
         migration = getattr(migrate_data, "migration", None)

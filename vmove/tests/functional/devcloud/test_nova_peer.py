@@ -39,14 +39,6 @@ def nc(devcloud, peer):
 
 
 @pytest.fixture
-def controls(peer):
-    """The fake driver's controls, reset after the test."""
-    yield peer
-    peer.set_live_migration_seconds(None)
-    peer.clear_failures()
-
-
-@pytest.fixture
 def servers(nc):
     """Boots servers for a test (``servers(n)``); deletes them afterwards."""
     made: list[str] = []
@@ -60,10 +52,23 @@ def servers(nc):
         made.extend(ids)
         return [wait(nc, sid, "ACTIVE") for sid in ids]
 
+    boot.made = made
     yield boot
     for sid in made:
         with contextlib.suppress(Exception):
             nc.servers.delete(sid)
+
+
+@pytest.fixture
+def controls(peer, servers):
+    """The fake driver's controls; the test's servers' settings are removed afterwards.
+
+    Server-scoped controls only: other test sessions may share this Nova.
+    """
+    yield peer
+    for sid in servers.made:
+        peer.set_live_migration_seconds(None, server=sid)
+        peer.clear_failures(server=sid)
 
 
 # --- helpers -------------------------------------------------------------------
@@ -149,7 +154,7 @@ def test_live_migration(nc, servers):
 def test_slow_live_migration_reports_progress_and_aborts(nc, servers, controls):
     (srv,) = servers()
     src = host_of(srv)
-    controls.set_live_migration_seconds(20, host=src)
+    controls.set_live_migration_seconds(20, server=srv.id)
     nc.servers.live_migrate(srv, host=None, block_migration="auto")
     mig = running_migration(nc, srv)
     deadline = time.monotonic() + 10
@@ -170,7 +175,7 @@ def test_slow_live_migration_reports_progress_and_aborts(nc, servers, controls):
 def test_slow_live_migration_force_complete(nc, servers, controls):
     (srv,) = servers()
     src = host_of(srv)
-    controls.set_live_migration_seconds(20)
+    controls.set_live_migration_seconds(20, server=srv.id)
     nc.servers.live_migrate(srv, host=None, block_migration="auto")
     mig = running_migration(nc, srv)
     t0 = time.monotonic()
@@ -183,7 +188,7 @@ def test_slow_live_migration_force_complete(nc, servers, controls):
 def test_injected_live_migration_failure(nc, servers, controls):
     (srv,) = servers()
     src = host_of(srv)
-    controls.inject_failure(src, "live_migration")
+    controls.inject_failure(None, "live_migration", server=srv.id)
     nc.servers.live_migrate(srv, host=None, block_migration="auto")
     mig = migration(nc, srv.id)
     srv = wait(nc, srv.id, "ACTIVE")
@@ -192,6 +197,16 @@ def test_injected_live_migration_failure(nc, servers, controls):
     nc.servers.live_migrate(srv, host=None, block_migration="auto")
     srv = wait(nc, srv.id, "ACTIVE", host_not=src)
     assert migration(nc, srv.id).status == "completed"
+
+
+def test_injected_precheck_failure_on_every_destination(nc, servers, controls):
+    (srv,) = servers()
+    src = host_of(srv)
+    controls.inject_failure(None, "live_migration_precheck", times=None, server=srv.id)
+    nc.servers.live_migrate(srv, host=None, block_migration="auto")
+    mig = migration(nc, srv.id)
+    srv = wait(nc, srv.id, "ACTIVE")
+    assert (mig.status, host_of(srv)) == ("error", src)
 
 
 def test_cold_migration_confirm(nc, servers):
@@ -209,7 +224,7 @@ def test_cold_migration_confirm(nc, servers):
 def test_injected_cold_migration_failure_keeps_the_server(nc, servers, controls):
     (srv,) = servers()
     src = host_of(srv)
-    controls.inject_failure(src, "cold_migration")
+    controls.inject_failure(None, "cold_migration", server=srv.id)
     nc.servers.migrate(srv)
     mig = migration(nc, srv.id)
     srv = wait(nc, srv.id, "ACTIVE")
