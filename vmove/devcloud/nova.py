@@ -159,7 +159,7 @@ class Nova(base.Component):
             say(f"nova: started {', '.join(started)}")
             (self.datadir / "code.sha256").write_text(self._code_digest())
         self._wait_http("nova-api", self.compute_url + "/")
-        self._wait_computes()
+        self._wait_ready(started)
         self._ensure_flavors()
         what = f"started {len(started)} process(es)" if started else "all processes were running"
         say(f"nova: ready at {self.compute_url}, hosts {', '.join(self.hosts)} ({what}, {time.monotonic() - t0:.1f}s)")
@@ -230,11 +230,18 @@ class Nova(base.Component):
             # the FIRST file of OS_NOVA_CONFIG_FILES is read as the paste config
             env = {"OS_NOVA_CONFIG_DIR": etc, "OS_NOVA_CONFIG_FILES": "api-paste.ini;nova.conf"}
             return [py, launch, "wsgi", f"{HOST}:{PORTS['nova-api']}", *app], env
+        ready = {"VMOVE_NOVA_READY_FILE": str(self._ready_file(proc))}
         if proc in ("nova-conductor", "nova-scheduler"):
-            return [py, launch, proc.removeprefix("nova-"), *conf], {}
+            return [py, launch, proc.removeprefix("nova-"), *conf], ready
         host = proc.removeprefix("nova-compute-")
         host_conf = ["--config-file", str(self.layout.compute_conf(host))]
-        return [py, launch, "compute", *conf, *host_conf], {"VMOVE_FAKE_VIRT_CONTROL": str(self.layout.control)}
+        return [py, launch, "compute", *conf, *host_conf], {
+            **ready,
+            "VMOVE_FAKE_VIRT_CONTROL": str(self.layout.control),
+        }
+
+    def _ready_file(self, proc: str) -> pathlib.Path:
+        return self.datadir / "ready" / proc
 
     def _spawn(self, procs: Sequence[str]) -> list[str]:
         """Start those of ``procs`` that do not run; returns the ones started."""
@@ -243,6 +250,8 @@ class Nova(base.Component):
             if self.cloud.running(proc):
                 continue
             argv, env = self._argv(proc)
+            self._ready_file(proc).parent.mkdir(exist_ok=True)
+            self._ready_file(proc).unlink(missing_ok=True)
             self.cloud.spawn(proc, argv, env=self._env(**env), cwd=self.datadir)
             started.append(proc)
         return started
@@ -267,20 +276,18 @@ class Nova(base.Component):
                         f"{proc} did not answer on {url}; end of its log:\n{self._log_tail(proc)}"
                     ) from None
 
-    def _wait_computes(self, timeout: float = 120) -> None:
-        """Wait until every host has its resource provider."""
+    def _wait_ready(self, procs: Sequence[str], timeout: float = 120) -> None:
+        """Wait until the services ``procs`` (conductor, scheduler, computes) have started."""
         deadline = time.monotonic() + timeout
-        while True:
-            names = {rp["name"] for rp in self.placement("GET", "/resource_providers")["resource_providers"]}
-            missing = [h for h in self.hosts if h not in names]
-            if not missing:
-                break
-            for proc in ("nova-conductor", "nova-scheduler", *map(self.compute_proc, missing)):
+        waiting = [p for p in procs if not p.startswith(("nova-api", "nova-placement", "nova-stubs"))]
+        while waiting:
+            for proc in waiting:
                 if not self.cloud.running(proc):
                     raise DevCloudError(f"{proc} exited; end of its log:\n{self._log_tail(proc)}")
-            if time.monotonic() > deadline:
-                raise DevCloudError(f"computes {missing} did not register in placement within {timeout:.0f}s")
-            time.sleep(0.5)
+            waiting = [p for p in waiting if not self._ready_file(p).exists()]
+            if waiting and time.monotonic() > deadline:
+                raise DevCloudError(f"{', '.join(waiting)} did not start within {timeout:.0f}s")
+            time.sleep(0.2)
 
     def _ensure_flavors(self) -> None:
         have = {f["name"] for f in self.api("GET", "/flavors?is_public=None")["flavors"]}
@@ -436,7 +443,7 @@ class Nova(base.Component):
         self._check_host(host)
         t0 = time.monotonic()
         proc = self.compute_proc(host)
-        self._spawn([proc])
+        self._wait_ready(self._spawn([proc]), timeout=timeout)
         deadline = t0 + timeout
         service_id = self.compute_service(host)["id"]
         while True:

@@ -5,7 +5,8 @@
 
 Services: the ``nova.cmd.<service>`` entry point, after registering
 ``vmove_fake_virt`` as ``nova.virt.vmove_fake_virt`` (Nova only loads
-``nova.virt.<compute_driver>``).
+``nova.virt.<compute_driver>``); ``$VMOVE_NOVA_READY_FILE`` is written once the
+service has started (init_host done, RPC servers consuming).
 
 wsgi: serves a WSGI application (``nova.wsgi.osapi_compute:application``,
 ``placement.wsgi.api:application``) with the stdlib threading server, with a
@@ -54,8 +55,25 @@ def run_service(service: str, args: list[str]) -> int:
             return serve(server, workers=workers, no_fork=no_fork or workers in (None, 1))
 
         nova_service.serve = serve_in_process
+    _tell_when_ready(os.environ.get("VMOVE_NOVA_READY_FILE"))
     sys.argv = [f"nova-{service}"] + args
     return cmd.main() or 0
+
+
+def _tell_when_ready(path: str | None) -> None:
+    """Write ``path`` once the service has started: init_host done, RPC servers consuming."""
+    if not path:
+        return
+    from nova import service as nova_service
+
+    start = nova_service.Service.start
+
+    def start_then_tell(self):
+        start(self)
+        with open(path, "w") as f:
+            f.write(f"{os.getpid()}\n")
+
+    nova_service.Service.start = start_then_tell
 
 
 class _QuietHandler(simple_server.WSGIRequestHandler):
