@@ -1,11 +1,15 @@
 """Pieces shared by the vmove commands: columns, formatting, option parsing."""
 
 import argparse
+import logging
 
+from keystoneauth1 import exceptions as ksa_exc
 from osc_lib import exceptions, utils
 from osc_lib.cli import format_columns
 
 from vmove.cli import progress
+
+LOG = logging.getLogger(__name__)
 
 #: fields whose values are JSON objects
 FORMATTERS = {"params": format_columns.DictColumn, "detail": format_columns.DictColumn}
@@ -55,7 +59,9 @@ def resolve_project(client_manager, value: str) -> str:
     as an ID, as given.
     """
     auth_ref = client_manager.auth_ref
-    if auth_ref is not None and value in (auth_ref.project_id, auth_ref.project_name):
+    if auth_ref is None:  # no Keystone (--os-auth-type none): nothing to look names up in
+        return value
+    if value in (auth_ref.project_id, auth_ref.project_name):
         return auth_ref.project_id
     endpoint_filter = {
         "service_type": "identity",
@@ -63,9 +69,13 @@ def resolve_project(client_manager, value: str) -> str:
         "region_name": client_manager.region_name,
         "version": (3, 0),
     }
-    response = client_manager.session.get(
-        "/projects", params={"name": value}, endpoint_filter=endpoint_filter, raise_exc=False
-    )
+    try:
+        response = client_manager.session.get(
+            "/projects", params={"name": value}, endpoint_filter=endpoint_filter, raise_exc=False
+        )
+    except ksa_exc.ClientException as e:
+        LOG.debug("cannot look project %s up in Keystone (%s); taking it as an ID", value, e)
+        return value
     if response.ok:
         found = response.json().get("projects") or []
         if len(found) > 1:

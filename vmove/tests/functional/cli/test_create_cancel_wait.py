@@ -5,7 +5,6 @@ the database while the command polls the API.
 """
 
 import json
-import time
 import uuid
 
 import pytest
@@ -26,30 +25,32 @@ def advance(move_uuid, phase, status, progress=None, message=None):
     if message is not None:
         values["message"] = message
     db_api.move_transition(vmove_context.get_admin_context(), move_uuid, values, {"message": message})
-    time.sleep(0.5)  # let the command see this step
 
 
-def moves_of(resource_id, timeout=30):
-    """The moves of ``resource_id``, once there is one (the command under test creates it)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = db_api.move_get_all(vmove_context.get_admin_context(), {"resource_id": resource_id})
-        if found:
-            return found
-        time.sleep(0.2)
-    raise AssertionError(f"no move of {resource_id} after {timeout} s")
+class Watch:
+    """A running ``--wait`` command, its progress lines read as they come."""
+
+    def __init__(self, proc):
+        self.proc = proc
+        self.lines = []
+
+    def until(self, text) -> str:
+        """Read progress lines up to the first one showing ``text`` (the command has seen that state)."""
+        while True:
+            line = self.proc.stderr.readline()
+            assert line, f"the command ended before showing {text!r}: {self.lines} {self.proc.communicate()}"
+            self.lines.append(line)
+            if text in line:
+                return line
+
+    def finish(self, timeout=60):
+        out, err = self.proc.communicate(timeout=timeout)
+        return self.proc.returncode, out, "".join(self.lines) + err
 
 
-def first_line(proc) -> str:
-    """The first progress line (written at the first poll): the command is watching from now on."""
-    line = proc.stderr.readline()
-    assert line, f"the command ended early: {proc.communicate()}"
-    return line
-
-
-def finish(proc, first, timeout=60):
-    out, err = proc.communicate(timeout=timeout)
-    return proc.returncode, out, first + err
+def only_move_of(resource_id):
+    (move,) = db_api.move_get_all(vmove_context.get_admin_context(), {"resource_id": resource_id})
+    return move
 
 
 def test_create_then_cancel(openstack, projects):
@@ -91,29 +92,30 @@ def test_create_refusals_show_the_apis_message(openstack):
 
 def test_create_wait_shows_progress_and_succeeds(openstack):
     instance = str(uuid.uuid4())
-    proc = openstack.start("vmove", "create", "--instance", instance, "--wait", *FAST, "-f", "json", user="demo")
-    first = first_line(proc)
-    (m,) = moves_of(instance)
+    cmd = Watch(openstack.start("vmove", "create", "--instance", instance, "--wait", *FAST, "-f", "json", user="demo"))
+    first = cmd.until("pending, phase queued")
+    assert first.startswith(
+        f"[........................]   0%  pending, phase queued (live_migration of instance {instance})"
+    )
+    m = only_move_of(instance)
     advance(m.uuid, "starting", "ongoing", 10)
     advance(m.uuid, "running", "ongoing", 55)
+    cmd.until(" 55%  ongoing, phase running ")
     advance(m.uuid, "succeeded", "succeeded", 100)
-    code, out, err = finish(proc, first)
+    code, out, err = cmd.finish()
     assert code == 0, err
-    lines = err.splitlines()
-    assert lines[0].startswith("[........................]   0%  pending, phase queued (live_migration of instance")
-    assert any(" 55%  ongoing, phase running " in line for line in lines)
-    assert lines[-1].startswith("[########################] 100%  succeeded, phase succeeded")
-    assert '"status": "succeeded"' in out
+    assert err.splitlines()[-1].startswith("[########################] 100%  succeeded, phase succeeded")
+    assert json.loads(out)["status"] == "succeeded"
 
 
 def test_create_wait_fails_with_the_moves_message(openstack):
     instance = str(uuid.uuid4())
-    proc = openstack.start("vmove", "create", "--instance", instance, "--wait", *FAST, user="demo")
-    first = first_line(proc)
-    (m,) = moves_of(instance)
+    cmd = Watch(openstack.start("vmove", "create", "--instance", instance, "--wait", *FAST, user="demo"))
+    cmd.until("pending, phase queued")
+    m = only_move_of(instance)
     advance(m.uuid, "starting", "ongoing", 10)
     advance(m.uuid, "failed", "failed", message="No valid host was found. There are not enough hosts available.")
-    code, out, err = finish(proc, first)
+    code, out, err = cmd.finish()
     assert code == 1
     assert (
         f"Move {m.uuid} (live_migration of instance {instance}) failed: No valid host was found. "
@@ -124,11 +126,10 @@ def test_create_wait_fails_with_the_moves_message(openstack):
 
 def test_cancel_wait_for_a_live_migration_under_way(openstack, projects):
     m = vfixtures.make_move(project_id=projects["demo"], status="ongoing", phase="running", progress=30)
-    proc = openstack.start("vmove", "cancel", m.uuid, "--wait", *FAST, user="demo")
-    first = first_line(proc)
-    assert "ongoing, phase aborting" in first
+    cmd = Watch(openstack.start("vmove", "cancel", m.uuid, "--wait", *FAST, user="demo"))
+    cmd.until("ongoing, phase aborting")
     advance(m.uuid, "cancelled", "cancelled", message="Aborted on request.")
-    code, out, err = finish(proc, first)
+    code, out, err = cmd.finish()
     assert code == 0, err
     assert out == "" and "cancelled, phase cancelled" in err
 
@@ -136,17 +137,19 @@ def test_cancel_wait_for_a_live_migration_under_way(openstack, projects):
 def test_wait_for_several_moves(openstack, projects):
     p = projects["demo"]
     a, b, c = (vfixtures.make_move(project_id=p, status="ongoing", phase="running", progress=20) for _ in range(3))
-    proc = openstack.start("vmove", "wait", a.uuid, b.uuid, c.uuid, *FAST, "-f", "json", user="demo")
-    first = first_line(proc)
+    cmd = Watch(openstack.start("vmove", "wait", a.uuid, b.uuid, c.uuid, *FAST, "-f", "json", user="demo"))
+    assert cmd.until("0/3 ended").startswith("[####....................]  20%  0/3 ended: 3 ongoing")
     advance(a.uuid, "succeeded", "succeeded", 100)
+    cmd.until("1/3 ended: 2 ongoing, 1 succeeded")
     advance(b.uuid, "ignored", "ignored", message="No room on any host.")
     advance(c.uuid, "succeeded", "succeeded", 100)
-    code, out, err = finish(proc, first)
+    code, out, err = cmd.finish()
     assert code == 1
-    lines = err.splitlines()
-    assert lines[0].startswith("[####....................]  20%  0/3 ended: 3 ongoing")
-    assert any("1/3 ended: 2 ongoing, 1 succeeded" in line for line in lines)
-    assert f"Move {b.uuid} (live_migration of instance {b.resource_id}) ignored: No room on any host." in err
+    assert "3/3 ended: 2 succeeded, 1 ignored" in err.splitlines()[-2]
+    assert (
+        err.splitlines()[-1]
+        == f"Move {b.uuid} (live_migration of instance {b.resource_id}) ignored: No room on any host."
+    )
     final = {row["ID"]: row["Status"] for row in json.loads(out)}
     assert final == {a.uuid: "succeeded", b.uuid: "ignored", c.uuid: "succeeded"}
 

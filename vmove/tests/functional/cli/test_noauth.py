@@ -36,3 +36,5 @@ def test_list_show_and_create_without_keystone(noauth_api):
     )
     assert created.json()["type"] == "cold_migration" and created.json()["project_id"] == "vmove"
     assert openstack(noauth_api.url, "vmove", "show", m.uuid, "-f", "value", "-c", "progress").stdout.strip() == "100"
+    mine = openstack(noauth_api.url, "vmove", "list", "--project", "vmove", "--status", "succeeded", "-f", "value")
+    assert mine.stdout.split()[0] == m.uuid

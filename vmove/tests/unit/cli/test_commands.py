@@ -3,6 +3,7 @@
 import io
 from unittest import mock
 
+from keystoneauth1 import exceptions as ksa_exc
 from osc_lib import exceptions
 import pytest
 
@@ -248,3 +249,11 @@ def test_resolve_project():
     assert common.resolve_project(client_manager(FakeResponse(True)), "abc123") == "abc123"
     with pytest.raises(exceptions.CommandError, match="More than one project is named 'twin'"):
         common.resolve_project(client_manager(FakeResponse(True, [{"id": 1}, {"id": 2}])), "twin")
+    # no Keystone to ask, or Keystone cannot be reached
+    no_auth = client_manager(None)
+    no_auth.auth_ref = None
+    assert common.resolve_project(no_auth, "demo") == "demo"
+    no_auth.session.get.assert_not_called()
+    unreachable = client_manager(None)
+    unreachable.session.get.side_effect = ksa_exc.EndpointNotFound()
+    assert common.resolve_project(unreachable, "demo") == "demo"
