@@ -24,6 +24,7 @@ from vmove.db import api as db_api
 from vmove.devcloud import cinder as cinder_mod
 from vmove.engine import service as engine_service
 from vmove.objects import move as move_obj
+from vmove.tests import fixtures as vfixtures
 from vmove.tests.functional.moves_env import configure_cloud
 
 pytestmark = pytest.mark.devcloud
@@ -60,7 +61,21 @@ def faults(cinder_peer):
 
 
 @pytest.fixture
-def engine(conf, db, devcloud, cinder_peer):
+def vmove_db(conf, tmp_path):
+    """vmove's database on the machine's PostgreSQL.
+
+    Not SQLite: the engine's threads (the loop, the start pool, the heartbeat)
+    write at the same time, and SQLite then fails at random with "database is
+    locked" (a move stays queued).
+    """
+    fx = vfixtures.Database(tmpdir=tmp_path, url=vfixtures.POSTGRES_URL)
+    fx.setUp()
+    yield fx
+    fx.cleanUp()
+
+
+@pytest.fixture
+def engine(conf, vmove_db, devcloud, cinder_peer):
     """One vmove engine on the dev cloud, polling every POLL seconds."""
     configure_cloud(conf, devcloud, poll=POLL)
     if "max_poll_interval" in conf.engine:
