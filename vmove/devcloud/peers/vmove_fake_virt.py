@@ -412,14 +412,12 @@ class FakeVirtDriver(fake.FakeDriverWithoutFakeNodes):
 
     @staticmethod
     def _report(instance, migration, total, fraction):
-        processed = int(total * min(fraction, 1.0))
+        # Nova's API schema wants these >= 1 (or null): disk stays null (shared storage)
+        processed = max(1, int(total * min(fraction, 1.0)))
         try:
             migration.memory_total = total
             migration.memory_processed = processed
-            migration.memory_remaining = total - processed
-            migration.disk_total = 0
-            migration.disk_processed = 0
-            migration.disk_remaining = 0
+            migration.memory_remaining = max(1, total - processed)
             migration.save()
             instance.progress = int(100 * processed / total) if total else 0
             instance.save()
