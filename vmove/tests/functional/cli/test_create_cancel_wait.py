@@ -79,6 +79,27 @@ def test_create_then_cancel(openstack, projects):
     assert "1 of 1 moves could not be cancelled." in twice.stderr
 
 
+def test_create_volume_moves(openstack):
+    volume = str(uuid.uuid4())
+    args = ("--volume", volume, "--migration-type", "migrate", "--destination-node", "cinder@lvm2#pool")
+    created = openstack.json("vmove", "create", *args, user="demo")
+    assert (created["resource_type"], created["type"], created["status"]) == ("volume", "volume_migration", "pending")
+    assert created["params"] == {"migration_type": "migrate", "destination_node": "cinder@lvm2#pool"}
+    retype = openstack.json(
+        "vmove", "create", "--volume", str(uuid.uuid4()), "--migration-type", "retype", "--destination-type", "fast"
+    )
+    assert retype["type"] == "volume_retype" and retype["params"]["destination_type"] == "fast"
+    for argv, message in (
+        (["--volume", volume], "migration_type is required for a volume_migration"),
+        (
+            ["--volume", "v2", "--migration-type", "retype"],
+            "destination type is required when migration type is retype",
+        ),
+    ):
+        refused = openstack("vmove", "create", *argv, user="demo")
+        assert refused.returncode == 1 and message in refused.stderr and "(HTTP 400)" in refused.stderr
+
+
 def test_create_refusals_show_the_apis_message(openstack):
     bad = openstack("vmove", "create", "--instance", str(uuid.uuid4()), "--priority", "99999999", user="demo")
     assert bad.returncode == 1 and "(HTTP 400)" in bad.stderr and "99999999" in bad.stderr
