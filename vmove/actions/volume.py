@@ -306,6 +306,8 @@ class VolumeMigration(base.Action):
             if target.id == getattr(current, "id", None) or target.name == vol.get("volume_type"):
                 raise base.ActionFailed(reason="Volume type must be different for retyping")
             values.update(dest_type=target.name)
+        if len(self._before) > 1000:  # moves whose start was refused after pre_condition
+            self._before.clear()
         self._before[move.uuid] = {
             "status_before": vol.get("status"),
             "migration_status_before": vol.get("migration_status"),
@@ -412,7 +414,7 @@ class VolumeMigration(base.Action):
                 continue
             obs = self.interpret(move, vol)
             if obs.phase == states.FAILED:
-                obs.message = self._with_cinder_reason(move, obs.message)
+                obs = self._explain_failure(move, vol)
             seen[move.uuid] = obs
         return seen
 
@@ -422,8 +424,12 @@ class VolumeMigration(base.Action):
         except cinder_exc.NotFound:
             return None
 
-    def interpret(self, move, vol: dict) -> base.Observation:
-        """The observation of ``move`` from its volume as Cinder lists it (admin view)."""
+    def interpret(self, move, vol: dict, executed: dict | None = None) -> base.Observation:
+        """The observation of ``move`` from its volume as Cinder lists it (admin view).
+
+        ``executed`` is the detail execute() recorded (the volume before the
+        request, the request id): read only to explain a failure.
+        """
         detail = {
             "cinder_status": vol.get("status"),
             "migration_status": vol.get("migration_status"),
@@ -439,7 +445,7 @@ class VolumeMigration(base.Action):
         if operation(params) == "migrate":
             obs = self._migrate_phase(move, vol, params["destination_node"])
         else:
-            obs = self._retype_phase(move, vol, params["destination_type"])
+            obs = self._retype_phase(move, vol, params["destination_type"], executed or {})
         obs.detail = dict(detail, **(obs.detail or {}))
         if obs.phase == states.SUCCEEDED:
             obs.values = {"dest_backend": vol.get(HOST_ATTR), "dest_type": vol.get("volume_type")}
@@ -472,13 +478,15 @@ class VolumeMigration(base.Action):
         # a stale value of an earlier migration: no sign of this request yet
         return base.Observation(phase=move.phase, not_started=move.phase == states.STARTING)
 
-    def _retype_phase(self, move, vol, wanted) -> base.Observation:
+    def _retype_phase(self, move, vol, wanted, executed) -> base.Observation:
         status, ms, host = vol.get("status"), vol.get("migration_status"), vol.get(HOST_ATTR)
         working = move.phase in ("migrating", "completing")
+        # an "error" is ours once Cinder was seen at work, or when the volume did not say it before
+        new_error = ms == "error" and (working or executed.get("migration_status_before", "error") != "error")
         if ms in IN_PROGRESS:
             return base.Observation(phase=IN_PROGRESS[ms])
         if status == "retyping":
-            if ms == "error" and working:
+            if new_error:
                 return self._type_unchanged(move, vol, failed_copy=True)
             # accepted; Cinder's scheduler has not picked it up (migration_status is stale)
             return base.Observation(phase=states.STARTING)
@@ -487,7 +495,7 @@ class VolumeMigration(base.Action):
             if ms == "success" or not moved:  # migrated, or retyped in place on its own pool
                 return self._arrived(move, vol)
             return base.Observation(phase="completing")  # None with the new type: completion not over
-        return self._type_unchanged(move, vol, failed_copy=ms == "error")
+        return self._type_unchanged(move, vol, failed_copy=new_error)
 
     def _arrived(self, move, vol) -> base.Observation:
         status = vol.get("status")
@@ -526,26 +534,36 @@ class VolumeMigration(base.Action):
         return move.resource_name or vol.get("name") or vol.get("id")
 
     # ------------------------------------------------------------ failure reasons
-    def _with_cinder_reason(self, move, message):
-        """Add Cinder's user messages written for our request (a failed destination create, ...)."""
+    def _explain_failure(self, move, vol) -> base.Observation:
+        """A failure read again with what execute() recorded, and Cinder's own reason added.
+
+        Costs a database read and at most one Cinder call, on failures only.
+        """
+        executed = self._executed_detail(move)
+        if executed is None:
+            # the request never reached Cinder (an engine died before sending it): what we see is older
+            return base.Observation(phase=move.phase, not_started=True)
+        obs = self.interpret(move, vol, executed)
+        if obs.phase != states.FAILED:
+            return obs
         reasons = []
-        request_id = self._request_id_of(move)
-        if request_id:
+        if executed.get("request_id"):
             try:
-                found = self.clients.cinder().messages.list(search_opts={"request_id": request_id})
+                found = self.clients.cinder().messages.list(search_opts={"request_id": executed["request_id"]})
                 reasons = [m.user_message for m in found if getattr(m, "user_message", None)]
             except cinder_exc.ClientException as e:
                 LOG.debug("No Cinder messages for %s: %s", move.uuid, e)
         if reasons:
-            return f"{message} Cinder says: {'; '.join(dict.fromkeys(reasons))}"
-        return message
+            obs.message = f"{obs.message} Cinder says: {'; '.join(dict.fromkeys(reasons))}"
+        return obs
 
-    def _request_id_of(self, move) -> str | None:
+    def _executed_detail(self, move) -> dict | None:
+        """The event detail of this attempt's request to Cinder, None if it was never sent."""
         from vmove import context as vmove_context
         from vmove.db import api as db_api
 
-        request_id = None
+        found = None
         for ev in db_api.move_events_get(vmove_context.get_admin_context(), move.uuid):
-            if ev.attempt == move.attempt and (ev.detail or {}).get("request_id"):
-                request_id = ev.detail["request_id"]
-        return request_id
+            if ev.attempt == move.attempt and (ev.detail or {}).get("executed"):
+                found = ev.detail
+        return found

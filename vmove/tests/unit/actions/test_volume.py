@@ -8,8 +8,6 @@ Cinder is driven in vmove/tests/functional/test_volume_moves.py.
 import datetime
 import types
 
-from cinderclient import exceptions as cinder_exc
-from novaclient import exceptions as nova_exc
 from oslo_utils import timeutils
 import pytest
 
@@ -21,114 +19,20 @@ from vmove.db import api as db_api
 from vmove.engine import runner as engine_runner
 from vmove.engine import states
 from vmove.objects import move as move_obj
-
-VID = "11111111-2222-3333-4444-555555555555"
-A1, A2, B = "cloud@a1#fileA", "cloud@a2#fileA", "cloud@b#fileB"
-TYPE_A, TYPE_B, TYPE_ANY = "type-a-id", "type-b-id", "type-any-id"
-SERVER = "99999999-2222-3333-4444-555555555555"
-
-
-# --- a fake cinderclient / novaclient ---------------------------------------------
-def vol(status="available", ms=None, host=A1, vtype="A", attachments=(), updated=None, **kw):
-    info = {
-        "id": VID,
-        "name": "data-1",
-        "status": status,
-        "migration_status": ms,
-        "os-vol-host-attr:host": host,
-        "volume_type": vtype,
-        "volume_type_id": {"A": TYPE_A, "B": TYPE_B, "any": TYPE_ANY}.get(vtype),
-        "attachments": [{"server_id": s, "attachment_id": f"att-{s[:4]}"} for s in attachments],
-        "os-vol-mig-status-attr:name_id": None,
-        "updated_at": (updated or timeutils.utcnow()).strftime("%Y-%m-%dT%H:%M:%S.%f"),
-    }
-    info.update(kw)
-    return info
-
-
-class Obj:
-    def __init__(self, **kw):
-        self.__dict__.update(kw)
-        self._info = kw
-
-
-class Result(tuple):
-    request_ids = ["req-0123"]
-
-
-class FakeCinder:
-    def __init__(self, volume=None):
-        self.state = volume
-        self.calls: list = []
-        self.snapshots: list = []
-        self.messages_found: list = []
-        self.filter_refused = False
-        self.types = [
-            Obj(id=TYPE_A, name="A", extra_specs={"volume_backend_name": "fileA"}),
-            Obj(id=TYPE_B, name="B", extra_specs={"capabilities:volume_backend_name": "fileB"}),
-            Obj(id=TYPE_ANY, name="any", extra_specs={}),
-        ]
-        pools = [(A1, "fileA"), (A2, "fileA"), (B, "fileB")]
-        # cinderclient moves a detailed pool's capabilities up to attributes
-        self.pool_list = [types.SimpleNamespace(name=n, volume_backend_name=b, _info={"name": n}) for n, b in pools]
-        self.volumes = types.SimpleNamespace(
-            get=self._get, list=self._list, migrate_volume=self._migrate, retype=self._retype
-        )
-        self.volume_types = types.SimpleNamespace(list=lambda is_public=None: self._call("types", self.types))
-        self.pools = types.SimpleNamespace(list=lambda detailed=False: self._call("pools", self.pool_list))
-        self.volume_snapshots = types.SimpleNamespace(list=lambda **kw: self._call("snapshots", self.snapshots))
-        self.messages = types.SimpleNamespace(
-            list=lambda search_opts=None: self._call("messages", self.messages_found, search_opts)
-        )
-
-    def _call(self, name, result, *args):
-        self.calls.append((name, *args))
-        return result
-
-    def _get(self, vid):
-        self.calls.append(("get", vid))
-        if self.state is None or vid != self.state["id"]:
-            raise cinder_exc.NotFound(404, f"Volume {vid} could not be found.")
-        return Obj(**self.state)
-
-    def _list(self, detailed=True, search_opts=None):
-        self.calls.append(("list", dict(search_opts or {})))
-        if self.filter_refused and "updated_at" in (search_opts or {}):
-            raise cinder_exc.BadRequest(400, "Invalid filters updated_at are found in query options.")
-        return [Obj(**self.state)] if self.state else []
-
-    def _migrate(self, vid, host, force_host_copy, lock_volume):
-        self.calls.append(("migrate_volume", vid, host, force_host_copy, lock_volume))
-        return Result()
-
-    def _retype(self, vid, new_type, policy):
-        self.calls.append(("retype", vid, new_type, policy))
-        return Result()
-
-
-class FakeNova:
-    def __init__(self, status="ACTIVE", task=None, exists=True):
-        self.server = Obj(id=SERVER, status=status, **{"OS-EXT-STS:task_state": task})
-        self.exists = exists
-        self.calls: list = []
-        self.servers = types.SimpleNamespace(get=self._get)
-
-    def _get(self, sid):
-        self.calls.append(("servers.get", sid))
-        if not self.exists:
-            raise nova_exc.NotFound(404)
-        return self.server
-
-
-class FakeClients:
-    def __init__(self, cinder, nova=None):
-        self._cinder, self._nova = cinder, nova or FakeNova()
-
-    def cinder(self):
-        return self._cinder
-
-    def nova(self, version=None):
-        return self._nova
+from vmove.tests.unit.actions.fakes import (
+    A1,
+    A2,
+    SERVER,
+    TYPE_A,
+    TYPE_B,
+    VID,
+    B,
+    FakeCinder,
+    FakeClients,
+    FakeNova,
+    Obj,
+    vol,
+)
 
 
 @pytest.fixture
@@ -625,7 +529,7 @@ def test_a_volume_missing_from_the_listing(conf, cinder):
 
 def test_a_failure_carries_cinders_user_messages(conf, cinder, monkeypatch):
     action = action_for(conf, cinder)
-    monkeypatch.setattr(action, "_request_id_of", lambda move: "req-0123")
+    monkeypatch.setattr(action, "_executed_detail", lambda move: {"executed": True, "request_id": "req-0123"})
     cinder.messages_found = [Obj(user_message="create volume from backend storage:Driver failed to create the volume.")]
     cinder.state = vol(ms="error")
     move = a_move(migration_type="migrate", destination_node=A2, phase="migrating")
@@ -659,4 +563,42 @@ def test_runner_drives_a_migration_to_success_with_its_events(conf, db, cinder):
     assert [e.to_phase for e in events] == ["queued", "starting", "starting", "migrating", "completing", "succeeded"]
     assert events[2].detail["request_id"] == "req-0123"
     assert [e.detail.get("migration_status") for e in events[3:]] == ["migrating", None, "success"]
-    assert action_for(conf, cinder)._request_id_of(done) == "req-0123"
+    assert action_for(conf, cinder)._executed_detail(done)["request_id"] == "req-0123"
+
+
+def executed(monkeypatch, action, detail):
+    monkeypatch.setattr(action, "_executed_detail", lambda move: detail)
+
+
+def test_a_failure_without_a_request_sent_is_not_a_failure(conf, cinder, monkeypatch):
+    """An engine died before sending the request: the stale "error" is of an earlier migration."""
+    action = action_for(conf, cinder)
+    executed(monkeypatch, action, None)
+    cinder.state = vol(ms="error")
+    move = a_move(migration_type="migrate", destination_node=A2)
+    obs = action.observe([move])[move.uuid]
+    assert obs.not_started and obs.phase == "starting"
+
+
+@pytest.mark.parametrize(
+    ("before", "why"),
+    [
+        ("error", "Cinder found no backend for it or refused it, without an error on the volume."),
+        (None, "the copy to a backend of the new type failed (migration status error)."),
+    ],
+)
+def test_a_retype_error_is_ours_only_if_the_volume_did_not_say_it_before(conf, cinder, monkeypatch, before, why):
+    action = action_for(conf, cinder)
+    executed(monkeypatch, action, {"executed": True, "migration_status_before": before})
+    cinder.state = vol(status="available", ms="error")
+    move = a_move("volume_retype", destination_type="B")
+    obs = action.observe([move])[move.uuid]
+    assert obs.phase == "failed" and obs.message.endswith(why)
+
+
+def test_an_error_while_still_retyping_counts_once_known_fresh(conf, cinder):
+    action = action_for(conf, cinder)
+    move = a_move("volume_retype", destination_type="B")
+    assert action.interpret(move, vol(status="retyping", ms="error")).phase == "starting"  # may be stale
+    obs = action.interpret(move, vol(status="retyping", ms="error"), {"migration_status_before": "success"})
+    assert obs.phase == "failed"
