@@ -22,12 +22,23 @@ def _on_engine_create(engine):
     @sa.event.listens_for(engine, "connect")
     def _sqlite_pragmas(dbapi_conn, _record):
         cur = dbapi_conn.cursor()
-        # WAL lets the API read while the engine writes; wait instead of failing on a lock.
+        # WAL lets readers go on while the engine writes; wait instead of failing on a lock.
         if engine.url.database not in (None, "", ":memory:"):
             cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA busy_timeout=30000")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.close()
+
+    @sa.event.listens_for(engine, "begin", insert=True)
+    def _begin_immediate(conn):
+        # A transaction that reads then writes must hold the write lock from the
+        # start: SQLite cannot upgrade a read transaction once another writer
+        # committed ("database is locked" at once, whatever busy_timeout says).
+        # oslo.db emits a plain BEGIN unless "in_transaction" is set (and
+        # clears it at commit/rollback); this listener runs before it.
+        if "in_transaction" not in conn.info:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            conn.info["in_transaction"] = True
 
 
 main_context_manager.append_on_engine_create(_on_engine_create)
