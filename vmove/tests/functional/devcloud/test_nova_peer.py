@@ -72,8 +72,8 @@ def controls(peer, servers):
 
 
 # --- helpers -------------------------------------------------------------------
-def host_of(server) -> str:
-    return getattr(server, HOST_ATTR)
+def host_of(server) -> str | None:
+    return getattr(server, HOST_ATTR, None)
 
 
 def wait(nc, sid: str, status: str, host_not: str | None = None, timeout: float = 90.0):
@@ -83,7 +83,7 @@ def wait(nc, sid: str, status: str, host_not: str | None = None, timeout: float 
         srv = nc.servers.get(sid)
         if srv.status == "ERROR":
             raise AssertionError(f"server {sid} went ERROR: {getattr(srv, 'fault', None)}")
-        if srv.status == status and getattr(srv, TASK_ATTR) is None and host_of(srv) != host_not:
+        if srv.status == status and getattr(srv, TASK_ATTR) is None and (host_not is None or host_of(srv) != host_not):
             return srv
         if time.monotonic() > deadline:
             raise AssertionError(f"server {sid}: {srv.status}/{getattr(srv, TASK_ATTR)} on {host_of(srv)}")
@@ -135,6 +135,21 @@ def test_hypervisor_detail_has_uptime_without_rpc(nc, peer):
     # the fake driver reports uptime in the node stats: no RPC to each compute
     detail = nc.hypervisors.list(detailed=True)
     assert all(h.uptime for h in detail if h.hypervisor_hostname in peer.hosts)
+
+
+def test_keystone_roles_apply(devcloud, nc):
+    """Real Keystone tokens and Nova's policy: a member boots, only an admin moves."""
+    from novaclient import exceptions
+
+    demo = devcloud.nova("demo")
+    srv = demo.servers.create("nova-peer-demo", nova_mod.IMAGE_ID, demo.flavors.find(name="m1.tiny"), nics="none")
+    try:
+        wait(demo, srv.id, "ACTIVE")
+        with pytest.raises(exceptions.Forbidden):
+            demo.servers.live_migrate(srv.id, host=None, block_migration="auto")
+        assert host_of(nc.servers.get(srv.id))  # the admin sees where it runs
+    finally:
+        demo.servers.delete(srv.id)
 
 
 def test_live_migration(nc, servers):
