@@ -67,7 +67,7 @@ def main(argv=None):
     for key in ("auth_url", "username", "password", "project_name", "user_domain_name", "project_domain_name"):
         conf.set_override(key, creds[key], group="service_auth")
     conf.set_override("region_name", info.region, group="nova")
-    migration.upgrade("head")
+    migration.upgrade()
 
     hosts = sorted(s.host for s in nova.services.list(binary="nova-compute") if s.state == "up")
     flavor = seed.ensure_flavors(nova)["m1.tiny"]

@@ -31,6 +31,8 @@ VERSIONS = [
     "1.0",  # Initial version: GET /v1/moves, /v1/moves/{uuid}, /v1/moves/{uuid}/events.
     "1.1",  # GET /v1/engines: the engines and their last heartbeat (admin).
     "1.2",  # POST /v1/moves (ask for one move) and POST /v1/moves/{uuid}/action {"cancel": null}.
+    "1.3",  # Host recovery: /v1/notifications, their Masakari-shaped vmoves, restore.
+    "1.4",  # Migration plans and runs: /v1/plans, /v1/plans/{id}/runs, /v1/runs.
 ]
 
 Version = microversion_parse.Version

@@ -29,7 +29,7 @@ def main(argv=None):
     set_embedded_defaults(vmove_conf.CONF)
     conf = service.prepare(argv)
     service.ensure_state_path(conf)
-    migration.upgrade("head")
+    migration.upgrade()
     engine = engine_service.EngineService(conf)
     engine.start()
     srv = server.APIServer(api_app.setup_app(conf), conf.api.host_ip, conf.api.port)

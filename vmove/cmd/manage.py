@@ -22,7 +22,7 @@ def _add_parsers(subparsers):
     db = subparsers.add_parser("db", help="Database schema commands.")
     db_sub = db.add_subparsers(dest="db_command")
     sync = db_sub.add_parser("sync", help="Create or upgrade the schema.")
-    sync.add_argument("revision", nargs="?", default="head")
+    sync.add_argument("revision", nargs="?", default="heads")
     sync.set_defaults(func=_db_sync)
     ver = db_sub.add_parser("version", help="Print the schema revision.")
     ver.set_defaults(func=_db_version)

@@ -1,20 +1,27 @@
 """vmove configuration: one module per option group, registered at start-up.
 
-Nothing here reads a value at import time; :func:`register_opts` only
-declares the options on a ``ConfigOpts`` object.
+Every module of this package (but ``opts``) has ``register_opts(conf)`` and
+``list_opts()``; nothing here reads a value at import time.
 """
+
+import importlib
+import pkgutil
 
 from oslo_config import cfg
 
-from vmove.conf import api, clients, database, default, engine, messaging
-
 CONF = cfg.CONF
 
-_MODULES = (default, api, engine, database, clients, messaging)
+_SKIP = {"opts"}
+
+
+def modules():
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
+        if info.name not in _SKIP:
+            yield importlib.import_module(f"{__name__}.{info.name}")
 
 
 def register_opts(conf: cfg.ConfigOpts) -> None:
-    for mod in _MODULES:
+    for mod in modules():
         mod.register_opts(conf)
 
 

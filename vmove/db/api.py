@@ -194,6 +194,46 @@ def move_events_get(context, move_uuid):
 # -------------------------------------------------------------------- leases
 
 
+@main_context_manager.writer
+def move_dispatch(context, engine_id, lease_until, now, choose):
+    """Claim the moves ``choose`` picks, with dispatch serialized across engines.
+
+    Under the ``dispatch`` lock row, reads the moves in flight (ongoing, or
+    pending and claimed under a live lease) and the free pending ones (most
+    important first), calls ``choose(pending, in_flight)`` which returns the
+    rows to claim, and claims them for ``engine_id``. Returns the claimed rows.
+    """
+    m = models.Move
+    context.session.execute(sa.select(models.Lock.name).where(models.Lock.name == "dispatch").with_for_update()).first()
+    live = sa.and_(m.engine_id.is_not(None), m.lease_until.is_not(None), m.lease_until >= now)
+    in_flight = list(
+        context.session.execute(
+            sa.select(m).where(sa.or_(m.status == "ongoing", sa.and_(m.status == "pending", live)))
+        ).scalars()
+    )
+    pending = list(
+        context.session.execute(
+            sa.select(m)
+            .where(m.status == "pending", sa.not_(live))
+            .order_by(m.priority.desc(), m.created_at.asc(), m.id.asc())
+            .limit(5000)
+        ).scalars()
+    )
+    chosen = choose(pending, in_flight)
+    if not chosen:
+        return []
+    ids = [r.id for r in chosen]
+    context.session.execute(
+        sa.update(m)
+        .where(m.id.in_(ids), m.status == "pending")
+        .values(engine_id=engine_id, lease_until=lease_until)
+        .execution_options(synchronize_session=False)
+    )
+    context.session.expire_all()
+    rows = {r.id: r for r in context.session.execute(sa.select(m).where(m.id.in_(ids))).scalars()}
+    return [rows[i] for i in ids if rows[i].engine_id == engine_id]
+
+
 @main_context_manager.reader
 def move_count_in_flight(context):
     """Moves started (ongoing) over all engines."""

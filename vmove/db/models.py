@@ -103,3 +103,11 @@ class Engine(Base):
     started_at = orm.mapped_column(UTCDateTime, nullable=False, default=timeutils.utcnow)
     last_heartbeat = orm.mapped_column(UTCDateTime, nullable=False, default=timeutils.utcnow)
     stopped_at = orm.mapped_column(UTCDateTime, nullable=True)
+
+
+class Lock(Base):
+    """Named rows locked with SELECT ... FOR UPDATE to serialize work across engines."""
+
+    __tablename__ = "locks"
+
+    name = orm.mapped_column(sa.String(64), primary_key=True)

@@ -4,7 +4,7 @@ import os
 
 import oslo_messaging as messaging
 
-from vmove.engine import rpcapi
+from vmove.engine import extensions, rpcapi
 
 
 class EngineManager:
@@ -31,5 +31,10 @@ class EngineManager:
             self.runner.wake()
 
     def abort_move(self, context, move_uuid):
+        if self.runner is not None:
+            self.runner.wake()
+
+    def process(self, context, kind, ident):
+        extensions.handle(context, self._conf, kind, ident)
         if self.runner is not None:
             self.runner.wake()

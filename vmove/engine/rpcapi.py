@@ -6,6 +6,8 @@ API version history:
           that answered).
     1.1 - move_requested (cast: a new move is pending) and abort_move (cast:
           a move was marked 'aborting'; send the abort to the backend now).
+    1.2 - process (cast: an engine extension has work, e.g. a host-failure
+          notification or a plan run; see vmove.engine.extensions).
 """
 
 import logging
@@ -16,7 +18,7 @@ from vmove import rpc
 
 LOG = logging.getLogger(__name__)
 
-RPC_API_VERSION = "1.1"
+RPC_API_VERSION = "1.2"
 
 
 class EngineAPI:
@@ -40,6 +42,11 @@ class EngineAPI:
     def abort_move(self, context, move_uuid):
         cctxt = self._client.prepare(version="1.1", fanout=True)
         self._cast(cctxt, context, "abort_move", move_uuid=move_uuid)
+
+    def process(self, context, kind, ident):
+        """Ask one engine to run the ``kind`` extension's handler for ``ident``."""
+        cctxt = self._client.prepare(version="1.2")
+        self._cast(cctxt, context, "process", kind=kind, ident=ident)
 
     @staticmethod
     def _cast(cctxt, context, method, **kwargs):

@@ -21,7 +21,7 @@ from vmove.actions import base as action_base
 from vmove.actions import registry
 from vmove.db import api as db_api
 from vmove.db import models
-from vmove.engine import states
+from vmove.engine import extensions, scheduler, states
 from vmove.engine.transitions import transition
 from vmove.objects import move as move_obj
 
@@ -91,18 +91,32 @@ class MoveRunner:
         db_api.move_renew_leases(self.ctx, self.engine_id, self._lease_until())
         for row, holder in db_api.move_claim_stale(self.ctx, self.engine_id, self._lease_until(), now):
             self._take_over(_obj(self.ctx, row), holder)
+        extensions.run_ticks(self.ctx, self.conf, self.engine_id)
         self._dispatch(now)
         self._observe()
 
     def _dispatch(self, now) -> None:
-        with self._starting_lock:
-            starting = len(self._starting)
-        free = self.conf.engine.max_in_flight - db_api.move_count_in_flight(self.ctx) - starting
-        for row in db_api.move_claim_pending(self.ctx, self.engine_id, free, self._lease_until(), now):
+        expired = []
+
+        def choose(pending, in_flight):
+            start, expire = scheduler.plan(
+                pending,
+                in_flight,
+                self.conf.engine.max_in_flight,
+                now,
+                lambda origin: scheduler.limits_for(self.ctx, origin),
+            )
+            expired.extend((_obj(self.ctx, m), reason) for m, reason in expire)
+            return start
+
+        claimed = db_api.move_dispatch(self.ctx, self.engine_id, self._lease_until(), now, choose)
+        for row in claimed:
             move = _obj(self.ctx, row)
             with self._starting_lock:
                 self._starting.add(move.uuid)
             self._pool.submit(self._start_guarded, move)
+        for move, reason in expired:
+            self._safe_transition(move, states.IGNORED, message=reason.capitalize() + ".", detail={"step": "dispatch"})
 
     # --------------------------------------------------------------- start
     def _start_guarded(self, move) -> None:

@@ -110,7 +110,7 @@ class Database(fixtures.Fixture):
         reset = db_api.main_context_manager.patch_factory(factory)
         self.addCleanup(reset)
         self.addCleanup(factory.dispose_pool)
-        migration.upgrade("head")
+        migration.upgrade()
         self.engine = db_api.get_engine()
 
 

@@ -14,6 +14,8 @@ import urllib.request
 
 import pytest
 
+from vmove.db.migration import head as migration_head
+
 BIN = pathlib.Path(sys.executable).parent
 
 
@@ -40,8 +42,9 @@ def state(tmp_path):
 def test_vmove_all_embedded_default(state):
     tmp_path, conf, port = state
     log = open(tmp_path / "all.log", "wb")
-    proc = subprocess.Popen([str(BIN / "vmove-all"), "--config-file", str(conf)], stdout=log,
-                            stderr=subprocess.STDOUT, cwd=tmp_path)
+    proc = subprocess.Popen(
+        [str(BIN / "vmove-all"), "--config-file", str(conf)], stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path
+    )
     try:
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 30
@@ -62,16 +65,23 @@ def test_vmove_all_embedded_default(state):
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 0, (tmp_path / "all.log").read_text()
     # the engine recorded its own stop
-    out = subprocess.run([str(BIN / "vmove-manage"), "--config-file", str(conf), "db", "version"],
-                         capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "0001", out.stdout
+    out = subprocess.run(
+        [str(BIN / "vmove-manage"), "--config-file", str(conf), "db", "version"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert out.stdout.strip() == migration_head(), out.stdout
 
 
 def test_manage_and_status(state):
     tmp_path, conf, _ = state
     os.makedirs(tmp_path / "state")
-    run = lambda *a: subprocess.run([str(BIN / a[0]), "--config-file", str(conf), *a[1:]],  # noqa: E731
-                                    capture_output=True, text=True)
+    run = lambda *a: subprocess.run(
+        [str(BIN / a[0]), "--config-file", str(conf), *a[1:]],  # noqa: E731
+        capture_output=True,
+        text=True,
+    )
     r = run("vmove-manage", "db", "version")
     assert r.returncode == 0 and "None" in r.stdout
     r = run("vmove-status", "upgrade", "check")
@@ -80,7 +90,7 @@ def test_manage_and_status(state):
     assert "Result: Failure" in flat and "run 'vmove-manage db sync'" in flat
     r = run("vmove-manage", "db", "sync")
     assert r.returncode == 0, r.stderr
-    assert "0001" in r.stdout
+    assert migration_head() in r.stdout
     r = run("vmove-status", "upgrade", "check")
     assert r.returncode == 0, r.stdout + r.stderr
-    assert "Database schema is at 0001" in r.stdout
+    assert f"Database schema is at {migration_head()}" in r.stdout
