@@ -223,10 +223,16 @@ def bring_down(cloud: DevCloud, names=COMPONENTS) -> dict[str, list[int]]:
                 strays = [p for p in strays if pathlib.Path(f"/proc/{p}").exists() and not _zombie(p)]
     deadline = time.monotonic() + 5
     left = listening()
-    while left and time.monotonic() < deadline:
+    while any(not _foreign(cloud, pids) for pids in left.values()) and time.monotonic() < deadline:
         time.sleep(0.2)
         left = listening()
     return left
+
+
+def _foreign(cloud: DevCloud, pids: list[int]) -> bool:
+    """True if ``pids`` are all programs of another dev cloud's state dir."""
+    dirs = {_state_dir_of(pid) for pid in pids}
+    return bool(pids) and None not in dirs and str(cloud.root) not in dirs
 
 
 def foreign_ports(cloud: DevCloud, name: str) -> str | None:
@@ -274,13 +280,19 @@ def cmd_down(args) -> int:
     t0 = time.monotonic()
     cloud = DevCloud()
     left = bring_down(cloud)
-    if left:
-        for name, pids in left.items():
+    failed = False
+    for name, pids in left.items():
+        if _foreign(cloud, pids):
+            owner = ", ".join(sorted({str(_state_dir_of(pid)) for pid in pids}))
+            print(f"note: {name} port {PORTS[name]} belongs to the dev cloud of {owner}: left alone")
+        else:
             print(f"STILL LISTENING: {name} port {PORTS[name]} (pids {pids or '?'})")
+            failed = True
+    if failed:
         return 1
-    ports = ", ".join(str(PORTS[n]) for n in PORTS if n not in NOT_OURS)
-    print(f"dev cloud down in {time.monotonic() - t0:.1f}s; nothing listens on {ports}")
-    extra = listening(include_not_ours=True)
+    checked = ", ".join(str(PORTS[n]) for n in PORTS if n not in NOT_OURS)
+    print(f"dev cloud of {cloud.root} down in {time.monotonic() - t0:.1f}s (ports checked: {checked})")
+    extra = {n: pids for n, pids in listening(include_not_ours=True).items() if n in NOT_OURS}
     for name in extra:
         print(f"note: {name} port {PORTS[name]} is in use; it is not the dev cloud's (pids {extra[name]})")
     print("RabbitMQ and PostgreSQL are machine services: left running")
