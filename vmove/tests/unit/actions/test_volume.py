@@ -602,3 +602,21 @@ def test_an_error_while_still_retyping_counts_once_known_fresh(conf, cinder):
     assert action.interpret(move, vol(status="retyping", ms="error")).phase == "starting"  # may be stale
     obs = action.interpret(move, vol(status="retyping", ms="error"), {"migration_status_before": "success"})
     assert obs.phase == "failed"
+
+
+# --- through the REST API: a 400 with the message, nothing written -------------------------
+def test_post_moves_refuses_a_swap_without_destination_type(api, db):
+    headers = {"X-Project-Id": "p1", "X-Roles": "admin,member,reader", "X-User-Id": "u1"}
+    move = {"resource_type": "volume", "resource_id": VID, "type": "volume_swap", "params": {}}
+    r = api.request("POST", "/v1/moves", body={"move": move}, version="1.2", headers=headers)
+    assert r.status_int == 400, r.body
+    assert "destination type is required when migration type is swap" in r.body.decode()
+    assert db_api.move_get_all(vmove_context.get_admin_context(), {"resource_id": VID}) == []
+
+
+def test_post_moves_records_the_defaulted_migration_type(api, db):
+    headers = {"X-Project-Id": "p1", "X-Roles": "admin,member,reader", "X-User-Id": "u1"}
+    move = {"resource_type": "volume", "resource_id": VID, "type": "volume_retype", "params": {"destination_type": "B"}}
+    r = api.request("POST", "/v1/moves", body={"move": move}, version="1.2", headers=headers)
+    assert r.status_int == 202, r.body
+    assert r.json_body_or_none["move"]["params"] == {"destination_type": "B", "migration_type": "retype"}
