@@ -17,7 +17,8 @@ Parameters (``params`` of the move)
     without snapshots, migrated to ``destination_node`` or retyped to
     ``destination_type``).  Required for ``volume_migration``; it defaults to
     ``retype`` for ``volume_retype`` and to ``swap`` for ``volume_swap``, which
-    also accept only the kinds that fit their name (see ``KINDS``).
+    also accept only the kinds that fit their name (see ``KINDS``).  So the
+    JSON schema cannot list it as required: ``validate_params`` does (400).
 ``destination_node``
     a Cinder pool, ``host@backend#pool`` (``host@backend`` means any pool of
     that backend).
@@ -37,8 +38,9 @@ for migrate).  At run time (``pre_condition``; the move ends ``failed``):
 snapshots), "Volume type must be same for migrating", "Volume type must be
 different for retyping", "Invalid state for swapping volume" (the volume must
 be in-use, attached to one server that is ACTIVE, PAUSED or VERIFY_RESIZE
-with no task running: what Nova's swap accepts; migrate/retype of an attached
-volume is checked the same way, since Cinder swaps it through Nova too),
+with no task running: what Nova's swap accepts; Watcher's "RESIZED" is no
+Nova status.  A migrate/retype of an attached volume is checked the same way,
+since Cinder swaps it through Nova too),
 "Pool <node> not found", "Volume type <type> not found".  Skipped (the move
 ends ``ignored``): "Volume <id> not found", "Volume is already on node <node>".
 
