@@ -68,9 +68,7 @@ def _engine(conf_file, log):
 def nova(devcloud):
     devcloud.require("nova")
     comp = devcloud.component("nova")
-    comp.clear_failures()
     yield comp, devcloud.nova("admin")
-    comp.set_live_migration_seconds(None)
 
 
 def test_sigkill_engine_mid_moves(conf, tmp_path, devcloud, nova):
@@ -98,7 +96,8 @@ def test_sigkill_engine_mid_moves(conf, tmp_path, devcloud, nova):
             booted.append(client.servers.create(f"failover-{i}", seed.image_id(), flavor, nics="none", host="host1"))
         for s in booted:
             _wait(lambda s=s: client.servers.get(s.id).status == "ACTIVE", f"boot {s.id}")
-        comp.set_live_migration_seconds(4)
+        for s in booted:
+            comp.set_live_migration_seconds(4, server=s.id)
 
         first = _engine(conf_file, tmp_path / "engine-a.log")
         moves = [
@@ -144,6 +143,7 @@ def test_sigkill_engine_mid_moves(conf, tmp_path, devcloud, nova):
         srv.stop()
         rpc.cleanup()
         for s in booted:
+            comp.set_live_migration_seconds(None, server=s.id)
             try:
                 client.servers.delete(s.id)
             except Exception:  # noqa: BLE001

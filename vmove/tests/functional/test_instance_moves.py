@@ -15,16 +15,12 @@ pytestmark = pytest.mark.devcloud
 @pytest.fixture
 def nova(devcloud):
     devcloud.require("nova")
-    comp = devcloud.component("nova")
-    comp.clear_failures()
-    comp.set_live_migration_seconds(None)
+    # faults and slow migrations are set per server: the dev cloud is shared
     yield devcloud.nova("admin")
-    comp.clear_failures()
-    comp.set_live_migration_seconds(None)
 
 
 @pytest.fixture
-def servers(nova):
+def servers(nova, devcloud):
     made = []
 
     def boot(host, name=None):
@@ -43,7 +39,10 @@ def servers(nova):
         pytest.fail(f"server {s.id} did not become ACTIVE")
 
     yield boot
+    comp = devcloud.component("nova")
     for sid in made:
+        comp.clear_failures(server=sid)
+        comp.set_live_migration_seconds(None, server=sid)
         try:
             nova.servers.delete(sid)
         except Exception:  # noqa: BLE001 - already gone
@@ -78,8 +77,8 @@ def test_live_migration_succeeds(vmove_env, nova, servers):  # noqa: F811
 
 def test_live_migration_abort(vmove_env, nova, servers, devcloud):  # noqa: F811
     env = vmove_env
-    devcloud.component("nova").set_live_migration_seconds(30)
     s = servers("host1")
+    devcloud.component("nova").set_live_migration_seconds(30, server=s.id)
     move = env.request(resource_type="instance", resource_id=s.id, type="live_migration", params={"host": "host3"})
     env.wait(move["uuid"], phase="running", timeout=60)
     code, body = env.call("POST", f"/v1/moves/{move['uuid']}/action", {"cancel": None})
@@ -149,7 +148,7 @@ def test_failure_paths(vmove_env, nova, servers, devcloud):  # noqa: F811
     assert done["status"] == "ignored" and "does not exist" in done["message"], done
 
     # the hypervisor fails the live migration: failed, Nova's record says so
-    comp.inject_failure("host1", "live_migration")
+    comp.inject_failure(None, "live_migration", server=s.id)
     move = env.request(resource_type="instance", resource_id=s.id, type="live_migration", params={"host": "host2"})
     done = env.wait(move["uuid"])
     assert done["status"] == "failed", done
@@ -159,9 +158,9 @@ def test_failure_paths(vmove_env, nova, servers, devcloud):  # noqa: F811
 
 def test_timeout_fails_and_aborts(vmove_env, nova, servers, devcloud, conf):  # noqa: F811
     env = vmove_env
-    devcloud.component("nova").set_live_migration_seconds(30)
     conf.set_override("live_migration_timeout", 3, group="engine")
     s = servers("host2")
+    devcloud.component("nova").set_live_migration_seconds(30, server=s.id)
     move = env.request(resource_type="instance", resource_id=s.id, type="live_migration", params={"host": "host1"})
     done = env.wait(move["uuid"], timeout=60)
     assert done["status"] == "failed" and "Timed out" in done["message"], done
