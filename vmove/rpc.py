@@ -82,6 +82,10 @@ def get_server(conf, target, endpoints):
 
 
 def get_notifier(conf, publisher_id):
+    transport = get_notification_transport(conf)
+    # vmove's notifications are on unless [engine] notifications = false: when
+    # no driver is configured, publish versioned messages on the bus
+    driver = None if conf.oslo_messaging_notifications.driver else "messagingv2"
     return messaging.Notifier(
-        get_notification_transport(conf), publisher_id=publisher_id, serializer=RequestContextSerializer()
+        transport, publisher_id=publisher_id, driver=driver, serializer=RequestContextSerializer()
     )

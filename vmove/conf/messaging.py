@@ -13,6 +13,8 @@ def register_opts(conf: cfg.ConfigOpts) -> None:
         if group in (None, "DEFAULT"):
             # only transport_url: the others' defaults are set by vmove.rpc
             conf.register_opts([o for o in opts if o.name == "transport_url"])
+        elif group == "oslo_messaging_notifications":
+            conf.register_opts(opts, group=group)
 
 
 def list_opts():
