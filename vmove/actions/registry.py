@@ -29,9 +29,12 @@ def action_classes() -> dict:
 
 
 def reset() -> None:
+    """Forget the loaded actions (and stevedore's entry point cache): the next
+    lookup sees newly installed packages."""
     global _classes
     with _lock:
         _classes = None
+        extension.ExtensionManager.ENTRY_POINT_CACHE.pop(NAMESPACE, None)
 
 
 def action_class(move_type: str):

@@ -250,6 +250,8 @@ class MoveRunner:
                 message += " The backend was asked to abort it."
             except Exception as e:
                 message += f" Aborting it failed: {_reason(e)}"
+        else:
+            message += " The backend has no abort for it: it may still finish there; check the resource."
         self._safe_transition(move, states.FAILED, message=message, detail={"step": "timeout"})
 
 

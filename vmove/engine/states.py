@@ -108,11 +108,21 @@ VOLUME = {
 MACHINES = {f.move_type: f for f in (LIVE, COLD, EVACUATION, *VOLUME.values())}
 
 
+def generic(move_type: str) -> FSM:
+    """The FSM of a move type added by a third-party action."""
+    return _fsm(move_type, [QUEUED, STARTING, "running"], extra={STARTING: {IGNORED}}, progress={"running": 50})
+
+
 def machine(move_type: str) -> FSM:
-    try:
-        return MACHINES[move_type]
-    except KeyError:
-        raise exception.Invalid(reason=f"unknown move type {move_type!r}") from None
+    fsm = MACHINES.get(move_type)
+    if fsm is None:
+        from vmove.actions import registry
+
+        cls = registry.action_classes().get(move_type)
+        if cls is None:
+            raise exception.Invalid(reason=f"unknown move type {move_type!r}")
+        fsm = getattr(cls, "fsm", None) or generic(move_type)
+    return fsm
 
 
 def check(move_type: str, move_uuid: str, source: str, target: str) -> str:

@@ -15,7 +15,8 @@ class Move(base.VmoveObject, ovo_base.VersionedObjectDictCompat):
         "resource_type": fields.ResourceTypeField(),
         "resource_id": fields.StringField(),
         "resource_name": fields.StringField(nullable=True),
-        "type": fields.MoveTypeField(),
+        # a string, not an enum: third-party actions add move types
+        "type": fields.StringField(),
         "status": fields.MoveStatusField(),
         "phase": fields.StringField(),
         "source_host": fields.StringField(nullable=True),

@@ -23,7 +23,7 @@ LIST_QUERY_1_0 = {
     "type": "object",
     "properties": {
         "status": {"type": "array", "items": {"type": "string", "enum": STATUSES}},
-        "type": {"type": "array", "items": {"type": "string", "enum": TYPES}},
+        "type": {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": 32}},
         "resource_type": {"type": "string", "enum": list(fields.ResourceType.ALL)},
         "resource_id": {"type": "string", "minLength": 1, "maxLength": 255},
         "host": {"type": "string", "minLength": 1, "maxLength": 255},
@@ -47,7 +47,7 @@ MOVE_1_0 = {
         "resource_type": {"type": "string", "enum": list(fields.ResourceType.ALL)},
         "resource_id": {"type": "string"},
         "resource_name": common.NULLABLE_STRING,
-        "type": {"type": "string", "enum": TYPES},
+        "type": {"type": "string"},
         "status": {"type": "string", "enum": STATUSES},
         "phase": {"type": "string"},
         "source_host": common.NULLABLE_STRING,

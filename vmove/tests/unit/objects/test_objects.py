@@ -10,7 +10,7 @@ from vmove.objects import base
 EXPECTED = {
     "Engine": "1.0-ba6dd6c4a082f37bb7294419e1ffb632",
     "EngineList": "1.0-15ecf022a68ddbb8c2a6739cfc9f8f5e",
-    "Move": "1.0-0a5678626537257e3fefaff46cd20a72",
+    "Move": "1.0-fa50ce1debebb28f7abc6029842a10ff",
     "MoveEvent": "1.0-0d4b7df9315be82bf8ce7e1847fecfde",
     "MoveEventList": "1.0-15ecf022a68ddbb8c2a6739cfc9f8f5e",
     "MoveList": "1.0-15ecf022a68ddbb8c2a6739cfc9f8f5e",
