@@ -111,3 +111,5 @@ class Lock(Base):
     __tablename__ = "locks"
 
     name = orm.mapped_column(sa.String(64), primary_key=True)
+
+from vmove.db import plan_models  # noqa: E402,F401
