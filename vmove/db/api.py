@@ -29,13 +29,17 @@ def _on_engine_create(engine):
         cur.execute("PRAGMA foreign_keys=ON")
         cur.close()
 
-    @sa.event.listens_for(engine, "begin", insert=True)
+    # A transaction that reads then writes must hold the write lock from the
+    # start: SQLite cannot upgrade a read transaction once another writer
+    # committed ("database is locked" at once, whatever busy_timeout says).
+    # oslo.db emits a plain BEGIN itself: replace that listener with ours
+    # (same "in_transaction" marker, which oslo.db clears at commit/rollback).
+    for listener in list(engine.dispatch.begin):
+        if getattr(listener, "__name__", "") == "_sqlite_emit_begin":
+            sa.event.remove(engine, "begin", listener)
+
+    @sa.event.listens_for(engine, "begin")
     def _begin_immediate(conn):
-        # A transaction that reads then writes must hold the write lock from the
-        # start: SQLite cannot upgrade a read transaction once another writer
-        # committed ("database is locked" at once, whatever busy_timeout says).
-        # oslo.db emits a plain BEGIN unless "in_transaction" is set (and
-        # clears it at commit/rollback); this listener runs before it.
         if "in_transaction" not in conn.info:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
             conn.info["in_transaction"] = True
