@@ -2,8 +2,8 @@
 
 import itertools
 
-from vmove.policies import base, engines, moves
+from vmove.policies import base, engines, moves, plans
 
 
 def list_rules():
-    return list(itertools.chain(base.list_rules(), moves.list_rules(), engines.list_rules()))
+    return list(itertools.chain(base.list_rules(), moves.list_rules(), engines.list_rules(), plans.list_rules()))

@@ -5,7 +5,7 @@ from pecan import rest
 
 from vmove.api import microversion
 from vmove.api.controllers import links
-from vmove.api.controllers.v1 import engines, moves
+from vmove.api.controllers.v1 import engines, moves, plans, runs
 
 
 def _version_document() -> dict:
@@ -21,6 +21,8 @@ def _version_document() -> dict:
 class V1Controller(rest.RestController):
     moves = moves.MovesController()
     engines = engines.EnginesController()
+    plans = plans.PlansController()
+    runs = runs.RunsController()
 
     @pecan.expose("json")
     def get(self):

@@ -14,6 +14,13 @@ EXPECTED = {
     "MoveEvent": "1.0-0d4b7df9315be82bf8ce7e1847fecfde",
     "MoveEventList": "1.0-15ecf022a68ddbb8c2a6739cfc9f8f5e",
     "MoveList": "1.0-15ecf022a68ddbb8c2a6739cfc9f8f5e",
+    "Plan": "1.0-7787f4375a55eb194e522489ff830faa",
+    "PlanItem": "1.0-baf81958af3d0bfd8c4611df70acedb9",
+    "PlanList": "1.0-15ecf022a68ddbb8c2a6739cfc9f8f5e",
+    "Run": "1.0-38e52f853fddf1a3a7db8015fcd947a8",
+    "RunItem": "1.0-113cba36329a0a70085fbb65309e79c4",
+    "RunItemList": "1.0-15ecf022a68ddbb8c2a6739cfc9f8f5e",
+    "RunList": "1.0-15ecf022a68ddbb8c2a6739cfc9f8f5e",
 }
 
 

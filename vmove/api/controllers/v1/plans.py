@@ -1,0 +1,248 @@
+"""``/v1/plans`` (microversion 1.4): migration plans, and ordering their runs.
+
+A plan says what to move (items: instances and volumes, each with a move
+type and a priority) and where (the mapping), how many at once (limits) and
+when (the window, UTC). ``mapping``, ``limits``, ``window`` and ``items`` are
+each replaced as a whole by a PATCH; the items of a plan with a run in
+progress cannot be replaced, nor the plan deleted (409 saying which run).
+"""
+
+from oslo_utils import timeutils, uuidutils
+import pecan
+from pecan import rest
+
+from vmove import exception, objects, policy
+from vmove import plans as plan_runs
+from vmove.actions import registry
+from vmove.api import microversion, validation
+from vmove.api.controllers import links
+from vmove.api.controllers.v1 import common
+from vmove.api.controllers.v1 import runs as runs_ctl
+from vmove.api.schemas import plans as schemas
+from vmove.db import plans_api
+from vmove.objects import plan as plan_obj
+
+objects.register_all()
+
+LIMIT_KEYS = ("max_in_flight", "per_source_host", "per_dest_host", "per_backend")
+MAPPING_KEYS = ("hosts", "volume_types", "backends")
+
+
+# ------------------------------------------------------------------ views
+def _item_view(item, history) -> dict:
+    entries = history.get((item.resource_type, item.resource_id), [])
+    status, message = plans_api.migration_status(entries)
+    return {
+        "uuid": item.uuid,
+        "resource_type": item.resource_type,
+        "resource_id": item.resource_id,
+        "type": item.move_type,
+        "priority": item.priority,
+        "migration_status": status,
+        "migration_message": message,
+        "attempts": [
+            {"run": e["run"], "move": e["move_uuid"], "attempt": e["attempt"], "status": e["move_status"]}
+            for e in entries
+            if e["move_uuid"]
+        ],
+    }
+
+
+def plan_view(plan, history=None) -> dict:
+    view = {
+        "uuid": plan.uuid,
+        "name": plan.name,
+        "description": plan.description,
+        "project_id": plan.project_id,
+        "user_id": plan.user_id,
+        "mapping": {k: dict((plan.mapping or {}).get(k) or {}) for k in MAPPING_KEYS},
+        "limits": {k: plan[k] for k in LIMIT_KEYS},
+        "window": {"not_before": common.isotime(plan.not_before), "not_after": common.isotime(plan.not_after)},
+        "approval": plan.approval,
+        "item_count": len(plan.items),
+        "created_at": common.isotime(plan.created_at),
+        "updated_at": common.isotime(plan.updated_at),
+        "links": [links.make("self", "v1", "plans", plan.uuid)],
+    }
+    if history is not None:
+        view["items"] = [_item_view(i, history) for i in plan.items]
+    return view
+
+
+# ------------------------------------------------------------------ input
+def _field_error(field: str, message: str):
+    return exception.Invalid(f"Invalid request body field 'plan.{field}': {message}")
+
+
+def _time(field, value):
+    if value is None:
+        return None
+    try:
+        return timeutils.normalize_time(timeutils.parse_isotime(value))
+    except ValueError:
+        raise _field_error(field, f"{value!r} is not an ISO 8601 time (e.g. 2026-11-24T22:00:00Z).") from None
+
+
+def _items(items) -> list:
+    seen = {}
+    for n, item in enumerate(items):
+        field = f"items.{n}"
+        try:
+            cls = registry.action_class(item["type"])
+        except exception.Invalid as e:
+            raise _field_error(f"{field}.type", e.message) from None
+        if cls.resource_type != item["resource_type"]:
+            raise _field_error(
+                f"{field}.type",
+                f"move type {item['type']} moves a {cls.resource_type}, not a {item['resource_type']}.",
+            )
+        key = (item["resource_type"], item["resource_id"])
+        if key in seen:
+            raise _field_error(
+                f"{field}.resource_id",
+                f"{item['resource_type']} {item['resource_id']} is already item {seen[key]} of the plan.",
+            )
+        seen[key] = n
+    return items
+
+
+def plan_values(req: dict) -> tuple[dict, list | None]:
+    """Database values (and the items, None if not given) of a plan body; 400 naming the field."""
+    values = {}
+    for key in ("name", "description", "approval"):
+        if key in req:
+            values[key] = req[key]
+    if "mapping" in req:
+        values["mapping"] = {k: dict(req["mapping"].get(k) or {}) for k in MAPPING_KEYS}
+    if "limits" in req:
+        values.update({k: req["limits"].get(k) for k in LIMIT_KEYS})
+    if "window" in req:
+        window = req["window"] or {}
+        not_before = _time("window.not_before", window.get("not_before"))
+        not_after = _time("window.not_after", window.get("not_after"))
+        if not_before is not None and not_after is not None and not_after <= not_before:
+            raise _field_error("window.not_after", "the window must close (not_after) after it opens (not_before).")
+        values.update(not_before=not_before, not_after=not_after)
+    items = _items(req["items"]) if "items" in req else None
+    return values, items
+
+
+def get_plan_or_404(ctx, uuid, rule):
+    """The plan, if the caller may see it; another project's plans are not even confirmed to exist."""
+    validation.validate(
+        {"uuid": uuid}, {"type": "object", "properties": {"uuid": {"type": "string", "format": "uuid"}}}, "plan"
+    )
+    plan = plan_obj.Plan.get_by_uuid(ctx, uuid)
+    if not policy.authorize(ctx, rule, {"project_id": plan.project_id}, do_raise=False):
+        if ctx.project_id != plan.project_id:
+            raise plans_api.PlanNotFound(plan=uuid)
+        policy.authorize(ctx, rule, {"project_id": plan.project_id})
+    return plan
+
+
+def _show(ctx, plan) -> dict:
+    return {"plan": plan_view(plan, plans_api.item_history(ctx, plan.uuid))}
+
+
+# ------------------------------------------------------------------ controllers
+class PlanRunsController(rest.RestController):
+    """``/v1/plans/{uuid}/runs``: a plan's runs, and ordering a new one."""
+
+    @pecan.expose("json")
+    @microversion.min_version("1.4")
+    @validation.response_schema(schemas.RUNS_RESPONSE_1_4, min_version="1.4")
+    @validation.query_schema(schemas.RUN_LIST_QUERY_1_4, min_version="1.4")
+    def get_all(self, plan_uuid, *, query):
+        ctx = common.context()
+        get_plan_or_404(ctx, plan_uuid, "vmove:plan:get")
+        query = dict(query, plan_id=plan_uuid)
+        return runs_ctl.list_runs(ctx, query, {"plan_uuid": plan_uuid}, ("plans", plan_uuid, "runs"))
+
+    @pecan.expose("json")
+    @microversion.min_version("1.4")
+    @validation.response_schema(schemas.RUN_RESPONSE_1_4, min_version="1.4")
+    @validation.body_schema(schemas.ORDER_BODY_1_4, min_version="1.4")
+    def post(self, plan_uuid, *, body):
+        ctx = common.context()
+        plan = get_plan_or_404(ctx, plan_uuid, "vmove:plan:get")
+        policy.authorize(ctx, "vmove:run:create", {"project_id": plan.project_id})
+        cross = policy.authorize(
+            ctx, "vmove:run:create:any_project_resources", {"project_id": plan.project_id}, do_raise=False
+        )
+        run = plan_runs.order_run(ctx, plan, bool((body or {}).get("dry_run", False)), cross)
+        common.engine_api().process(ctx, "run", run.uuid)
+        pecan.response.status = 202
+        return {"run": runs_ctl.run_view(ctx, run)}
+
+
+class PlansController(rest.RestController):
+    """``/v1/plans``."""
+
+    runs = PlanRunsController()
+
+    @pecan.expose("json")
+    @microversion.min_version("1.4")
+    @validation.response_schema(schemas.PLANS_RESPONSE_1_4, min_version="1.4")
+    @validation.query_schema(schemas.LIST_QUERY_1_4, min_version="1.4")
+    def get_all(self, *, query):
+        ctx = common.context()
+        policy.authorize(ctx, "vmove:plan:get_all")
+        filters = {"name": query.get("name")}
+        filters["project_id"] = runs_ctl.project_filter(ctx, query, "vmove:plan:get_all:all_projects")
+        limit = common.page_limit(query)
+        found = plan_obj.PlanList.get_all(
+            ctx,
+            filters,
+            limit=limit,
+            marker=query.get("marker"),
+            sort_key=query.get("sort_key", "created_at"),
+            sort_dir=query.get("sort_dir", "asc"),
+        )
+        result = {"plans": [plan_view(p) for p in found]}
+        if len(found) == limit:
+            result["plans_links"] = [runs_ctl.next_link(found[-1].uuid, limit, "plans")]
+        return result
+
+    @pecan.expose("json")
+    @microversion.min_version("1.4")
+    @validation.response_schema(schemas.PLAN_RESPONSE_1_4, min_version="1.4")
+    @validation.query_schema(schemas.EMPTY_QUERY, min_version="1.4")
+    def get_one(self, plan_uuid, *, query):
+        ctx = common.context()
+        return _show(ctx, get_plan_or_404(ctx, plan_uuid, "vmove:plan:get"))
+
+    @pecan.expose("json")
+    @microversion.min_version("1.4")
+    @validation.response_schema(schemas.PLAN_RESPONSE_1_4, min_version="1.4")
+    @validation.body_schema(schemas.CREATE_BODY_1_4, min_version="1.4")
+    def post(self, *, body):
+        ctx = common.context()
+        policy.authorize(ctx, "vmove:plan:create")
+        values, items = plan_values(body["plan"])
+        values.setdefault("approval", "auto")
+        values.setdefault("mapping", {k: {} for k in MAPPING_KEYS})
+        values.update(uuid=uuidutils.generate_uuid(), project_id=ctx.project_id, user_id=ctx.user_id)
+        row = plans_api.plan_create(ctx, values, items or [])
+        pecan.response.status = 201
+        return _show(ctx, plan_obj.Plan._from_db_object(ctx, plan_obj.Plan(), row))
+
+    @pecan.expose("json")
+    @microversion.min_version("1.4")
+    @validation.response_schema(schemas.PLAN_RESPONSE_1_4, min_version="1.4")
+    @validation.body_schema(schemas.UPDATE_BODY_1_4, min_version="1.4")
+    def patch(self, plan_uuid, *, body):
+        ctx = common.context()
+        plan = get_plan_or_404(ctx, plan_uuid, "vmove:plan:get")
+        policy.authorize(ctx, "vmove:plan:update", {"project_id": plan.project_id})
+        values, items = plan_values(body["plan"])
+        row = plans_api.plan_update(ctx, plan_uuid, values, items)
+        return _show(ctx, plan_obj.Plan._from_db_object(ctx, plan_obj.Plan(), row))
+
+    @pecan.expose("json")
+    @microversion.min_version("1.4")
+    def delete(self, plan_uuid):
+        ctx = common.context()
+        plan = get_plan_or_404(ctx, plan_uuid, "vmove:plan:get")
+        policy.authorize(ctx, "vmove:plan:delete", {"project_id": plan.project_id})
+        plans_api.plan_delete(ctx, plan_uuid)
+        pecan.response.status = 204

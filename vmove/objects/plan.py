@@ -1,0 +1,173 @@
+"""Plans, their items, runs and the runs' verdicts as versioned objects."""
+
+from oslo_versionedobjects import base as ovo_base
+from oslo_versionedobjects import fields as ovo_fields
+
+from vmove.db import plans_api
+from vmove.objects import base, fields
+
+
+@base.VmoveObjectRegistry.register
+class PlanItem(base.VmoveObject, ovo_base.VersionedObjectDictCompat):
+    # Version 1.0: Initial version
+    VERSION = "1.0"
+
+    fields = {
+        "id": fields.IntegerField(),
+        "uuid": fields.StringField(),
+        "plan_id": fields.IntegerField(),
+        "resource_type": fields.ResourceTypeField(),
+        "resource_id": fields.StringField(),
+        "move_type": fields.StringField(),
+        "priority": fields.IntegerField(),
+        "created_at": fields.DateTimeField(),
+        "updated_at": fields.DateTimeField(),
+    }
+
+
+@base.VmoveObjectRegistry.register
+class Plan(base.VmoveObject, ovo_base.VersionedObjectDictCompat):
+    # Version 1.0: Initial version
+    VERSION = "1.0"
+
+    fields = {
+        "id": fields.IntegerField(),
+        "uuid": fields.StringField(),
+        "name": fields.StringField(),
+        "description": fields.StringField(nullable=True),
+        "project_id": fields.StringField(),
+        "user_id": fields.StringField(nullable=True),
+        "mapping": fields.FlexibleDictField(nullable=True),
+        "approval": fields.StringField(),
+        "max_in_flight": fields.IntegerField(nullable=True),
+        "per_source_host": fields.IntegerField(nullable=True),
+        "per_dest_host": fields.IntegerField(nullable=True),
+        "per_backend": fields.IntegerField(nullable=True),
+        "not_before": fields.DateTimeField(nullable=True),
+        "not_after": fields.DateTimeField(nullable=True),
+        "items": fields.ListOfObjectsField("PlanItem"),
+        "created_at": fields.DateTimeField(),
+        "updated_at": fields.DateTimeField(),
+    }
+
+    @classmethod
+    def _from_db_object(cls, context, obj, db_obj):
+        for name in obj.fields:
+            if name == "items":
+                obj.items = [PlanItem._from_db_object(context, PlanItem(), i) for i in db_obj.items]
+            else:
+                setattr(obj, name, getattr(db_obj, name))
+        obj._context = context
+        obj.obj_reset_changes()
+        return obj
+
+    @classmethod
+    def get_by_uuid(cls, context, uuid):
+        return cls._from_db_object(context, cls(), plans_api.plan_get(context, uuid))
+
+
+@base.VmoveObjectRegistry.register
+class PlanList(base.VmoveObject, ovo_base.ObjectListBase):
+    # Version 1.0: Initial version
+    VERSION = "1.0"
+
+    fields = {"objects": fields.ListOfObjectsField("Plan")}
+
+    @classmethod
+    def get_all(cls, context, filters=None, limit=None, marker=None, sort_key="created_at", sort_dir="asc"):
+        rows = plans_api.plan_get_all(
+            context, filters, limit=limit, marker=marker, sort_key=sort_key, sort_dir=sort_dir
+        )
+        return ovo_base.obj_make_list(context, cls(context), Plan, rows)
+
+
+@base.VmoveObjectRegistry.register
+class Run(base.VmoveObject, ovo_base.VersionedObjectDictCompat):
+    # Version 1.0: Initial version
+    VERSION = "1.0"
+
+    fields = {
+        "id": fields.IntegerField(),
+        "uuid": fields.StringField(),
+        "plan_uuid": fields.StringField(),
+        "plan_name": fields.StringField(),
+        "project_id": fields.StringField(),
+        "user_id": fields.StringField(nullable=True),
+        "dry_run": ovo_fields.BooleanField(),
+        "approval": fields.StringField(),
+        "cross_project": ovo_fields.BooleanField(),
+        "status": fields.StringField(),
+        "message": fields.StringField(nullable=True),
+        "decided_by": fields.StringField(nullable=True),
+        "decided_at": fields.DateTimeField(nullable=True),
+        "validated_at": fields.DateTimeField(nullable=True),
+        "started_at": fields.DateTimeField(nullable=True),
+        "finished_at": fields.DateTimeField(nullable=True),
+        "counts": fields.FlexibleDictField(nullable=True),
+        "progress": fields.IntegerField(),
+        "engine_id": fields.StringField(nullable=True),
+        "lease_until": fields.DateTimeField(nullable=True),
+        "created_at": fields.DateTimeField(),
+        "updated_at": fields.DateTimeField(),
+    }
+
+    @classmethod
+    def get_by_uuid(cls, context, uuid):
+        return cls._from_db_object(context, cls(), plans_api.run_get(context, uuid))
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in plans_api.ACTIVE
+
+
+@base.VmoveObjectRegistry.register
+class RunList(base.VmoveObject, ovo_base.ObjectListBase):
+    # Version 1.0: Initial version
+    VERSION = "1.0"
+
+    fields = {"objects": fields.ListOfObjectsField("Run")}
+
+    @classmethod
+    def get_all(cls, context, filters=None, limit=None, marker=None, sort_key="created_at", sort_dir="asc"):
+        rows = plans_api.run_get_all(context, filters, limit=limit, marker=marker, sort_key=sort_key, sort_dir=sort_dir)
+        return ovo_base.obj_make_list(context, cls(context), Run, rows)
+
+
+@base.VmoveObjectRegistry.register
+class RunItem(base.VmoveObject, ovo_base.VersionedObjectDictCompat):
+    """A run's verdict on one plan item, and the move made for it."""
+
+    # Version 1.0: Initial version
+    VERSION = "1.0"
+
+    fields = {
+        "id": fields.IntegerField(),
+        "run_id": fields.IntegerField(),
+        "item_uuid": fields.StringField(),
+        "resource_type": fields.ResourceTypeField(),
+        "resource_id": fields.StringField(),
+        "resource_name": fields.StringField(nullable=True),
+        "move_type": fields.StringField(),
+        "priority": fields.IntegerField(),
+        "verdict": fields.StringField(),
+        "code": fields.StringField(nullable=True),
+        "reason": fields.StringField(nullable=True),
+        "params": fields.FlexibleDictField(nullable=True),
+        "source": fields.StringField(nullable=True),
+        "dest": fields.StringField(nullable=True),
+        "move_uuid": fields.StringField(nullable=True),
+        "attempt": fields.IntegerField(nullable=True),
+        "created_at": fields.DateTimeField(),
+    }
+
+
+@base.VmoveObjectRegistry.register
+class RunItemList(base.VmoveObject, ovo_base.ObjectListBase):
+    # Version 1.0: Initial version
+    VERSION = "1.0"
+
+    fields = {"objects": fields.ListOfObjectsField("RunItem")}
+
+    @classmethod
+    def get_by_run_uuid(cls, context, run_uuid):
+        return ovo_base.obj_make_list(context, cls(context), RunItem, plans_api.run_items_get(context, run_uuid))
