@@ -22,6 +22,8 @@ import dataclasses
 import fcntl
 import os
 import pathlib
+import signal
+import threading
 
 import pytest
 
@@ -151,11 +153,26 @@ def _up(comp: base.Component) -> bool:
     return bool(st) and all(st.values())
 
 
+def _sigterm_tears_down() -> None:
+    """Make SIGTERM (``timeout pytest ...``) a KeyboardInterrupt, so that pytest still runs the
+    session teardown and stops what it started, instead of leaving the cloud behind."""
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) in (
+        signal.SIG_DFL,
+        None,
+    ):
+        signal.signal(signal.SIGTERM, interrupt)
+
+
 def provide(names: tuple[str, ...], info: CloudInfo | None = None):
     """Generator behind the fixtures: bring ``names`` up, yield a CloudInfo, then stop what it started."""
     cloud = info.cloud if info else base.DevCloud()
     info = info if info is not None else CloudInfo(cloud)
     leases = Leases(cloud)
+    _sigterm_tears_down()
     with leases.locked():
         comps, missing = cli.load_all(cloud, names)
         before = {n for n, c in comps.items() if _up(c)}
