@@ -136,6 +136,10 @@ class Leases:
                 to_stop.append(name)
         return to_stop
 
+    def disown(self, names) -> None:
+        for name in names:
+            (self.dir / f"started-{name}").unlink(missing_ok=True)
+
 
 def _alive(lease: pathlib.Path) -> bool:
     try:
@@ -188,10 +192,13 @@ def provide(names: tuple[str, ...], info: CloudInfo | None = None):
     try:
         yield info
     finally:
-        if os.environ.get("VMOVE_DEVCLOUD_KEEP") != "1":
-            with leases.locked():
-                for name in reversed(leases.leave(names)):
-                    comps[name].stop()
+        with leases.locked():
+            to_stop = leases.leave(names)
+            if os.environ.get("VMOVE_DEVCLOUD_KEEP") == "1":
+                leases.disown(names)  # kept for the user: no later test session stops it
+                to_stop = []
+            for name in reversed(to_stop):
+                comps[name].stop()
 
 
 @pytest.fixture(scope="session")
