@@ -196,8 +196,9 @@ def ensure_postgres() -> None:
         _trust_loopback(version)
     say(f"infra: starting PostgreSQL {version} (pg_ctlcluster {version} main start)")
     proc = _run(["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "start"], timeout=60)
-    if proc.returncode != 0 and "already running" not in proc.stderr:
-        raise DevCloudError(f"pg_ctlcluster {version} main start failed: {proc.stderr.strip()[-1000:]}")
+    output = (proc.stdout + proc.stderr).strip()
+    if proc.returncode != 0 and "already running" not in output:  # pg_ctlcluster says it on stdout
+        raise DevCloudError(f"pg_ctlcluster {version} main start failed: {output[-1000:]}")
     why = _wait(postgres_problem, "PostgreSQL", 30)
     if why:
         hint = ""
