@@ -1,0 +1,152 @@
+"""``/v1/notifications`` (microversion 1.3): host failures, their recovery and restore.
+
+The body of ``POST /v1/notifications`` is Masakari's COMPUTE_HOST
+notification. A notification for a host and event that already has one new
+or running is answered with that one (200) and starts nothing; a new one is
+202 and the engines take it from there (see :mod:`vmove.engine.recovery`).
+"""
+
+from oslo_utils import timeutils
+import pecan
+from pecan import rest
+
+from vmove import exception, objects, policy, recovery
+from vmove.api import microversion, validation
+from vmove.api.controllers import links
+from vmove.api.controllers.v1 import common
+from vmove.api.controllers.v1 import vmoves as vmoves_controller
+from vmove.api.schemas import notifications as schemas
+from vmove.objects import notification as nobj
+
+objects.register_all()
+
+
+def parse_time(value: str, field: str):
+    try:
+        return timeutils.normalize_time(timeutils.parse_isotime(value))
+    except ValueError as e:
+        raise exception.Invalid(
+            f"Invalid {field}: {value!r} is not an ISO 8601 time (e.g. 2026-11-24T10:00:00 or 2026-11-24T10:00:00Z)."
+        ) from e
+
+
+def _restore_view(n):
+    if n.restore_status is None:
+        return None
+    return {
+        "status": n.restore_status,
+        "progress": n.restore_progress,
+        "attempt": n.restore_attempt,
+        "message": n.restore_message,
+        "requested_at": common.isotime(n.restore_requested_at),
+        "finished_at": common.isotime(n.restore_finished_at),
+    }
+
+
+def notification_view(n) -> dict:
+    return {
+        "id": n.id,
+        "notification_uuid": n.uuid,
+        "uuid": n.uuid,
+        "type": n.type,
+        "hostname": n.hostname,
+        "generated_time": common.isotime(n.generated_time),
+        "payload": n.payload,
+        "status": n.status,
+        "progress": n.progress,
+        "message": n.message,
+        "attempt": n.attempt,
+        "related_notification_uuid": n.related_uuid,
+        "restore": _restore_view(n),
+        "created_at": common.isotime(n.created_at),
+        "updated_at": common.isotime(n.updated_at),
+        "finished_at": common.isotime(n.finished_at),
+        "links": [links.make("self", "v1", "notifications", n.uuid)],
+    }
+
+
+def detail_view(ctx, n) -> dict:
+    view = notification_view(n)
+    evacuations = recovery.moves_of(ctx, [n.evacuation_origin]) if n.event == nobj.STOPPED else []
+    restores = recovery.moves_of(ctx, [o for o in n.vmove_origins() if o.startswith("restore:")])
+    view["vmoves_summary"] = {"evacuation": recovery.summary(evacuations), "restore": recovery.summary(restores)}
+    return view
+
+
+get_notification_or_404 = vmoves_controller.get_notification_or_404
+
+
+class NotificationsController(rest.RestController):
+    """``/v1/notifications``."""
+
+    vmoves = vmoves_controller.VMovesController()
+    _custom_actions = {"action": ["POST"]}
+
+    @pecan.expose("json")
+    @microversion.min_version("1.3")
+    @validation.response_schema(schemas.CREATE_RESPONSE_1_3, min_version="1.3")
+    @validation.body_schema(schemas.CREATE_BODY_1_3, min_version="1.3")
+    def post(self, *, body):
+        ctx = common.context()
+        policy.authorize(ctx, "vmove:notification:create")
+        data = body["notification"]
+        generated = parse_time(data["generated_time"], "request body field 'notification.generated_time'")
+        notification, created = recovery.create_notification(ctx, data, generated)
+        if created:
+            common.engine_api().process(ctx, "notification", notification.uuid)
+            pecan.response.status = 202
+        else:
+            pecan.response.status = 200  # the same host and event is already being handled: that one
+        return {"notification": notification_view(notification)}
+
+    @pecan.expose("json")
+    @microversion.min_version("1.3")
+    @validation.response_schema(schemas.LIST_RESPONSE_1_3, min_version="1.3")
+    @validation.query_schema(schemas.LIST_QUERY_1_3, min_version="1.3")
+    def get_all(self, *, query):
+        ctx = common.context()
+        policy.authorize(ctx, "vmove:notification:get_all")
+        filters = {k: query[k] for k in ("status", "type", "event", "hostname") if k in query}
+        if "generated-since" in query:
+            filters["generated_since"] = parse_time(query["generated-since"], "query parameter 'generated-since'")
+        limit = common.page_limit(query)
+        found = nobj.NotificationList.get_all(
+            ctx,
+            filters,
+            limit=limit,
+            marker=query.get("marker"),
+            sort_key=query.get("sort_key", "created_at"),
+            sort_dir=query.get("sort_dir", "desc"),
+        )
+        result = {"notifications": [notification_view(n) for n in found]}
+        if len(found) == limit:
+            next_query = {k: v for k, v in pecan.request.GET.items() if k != "marker"}
+            next_query.update(marker=found[-1].uuid, limit=limit)
+            result["notifications_links"] = [links.make("next", "v1", "notifications", query=next_query)]
+        return result
+
+    @pecan.expose("json")
+    @microversion.min_version("1.3")
+    @validation.response_schema(schemas.SHOW_RESPONSE_1_3, min_version="1.3")
+    @validation.query_schema(schemas.SHOW_QUERY_1_3, min_version="1.3")
+    def get_one(self, notification_uuid, *, query):
+        ctx = common.context()
+        policy.authorize(ctx, "vmove:notification:get")
+        return {"notification": detail_view(ctx, get_notification_or_404(ctx, notification_uuid))}
+
+    @pecan.expose("json")
+    @microversion.min_version("1.3")
+    @validation.response_schema(schemas.CREATE_RESPONSE_1_3, min_version="1.3")
+    @validation.body_schema(schemas.ACTION_BODY_1_3, min_version="1.3")
+    def action(self, notification_uuid, *, body):
+        ctx = common.context()
+        what = "restore" if "restore" in body else "retry"
+        policy.authorize(ctx, f"vmove:notification:{what}")
+        notification = get_notification_or_404(ctx, notification_uuid)
+        if what == "restore":
+            notification = recovery.request_restore(ctx, notification, requested_by="on request")
+        else:
+            notification = recovery.request_retry(ctx, notification)
+        common.engine_api().process(ctx, "notification", notification.uuid)
+        pecan.response.status = 202
+        return {"notification": notification_view(notification)}

@@ -1,0 +1,112 @@
+"""``/v1/notifications/{uuid}/vmoves`` (microversion 1.3): a notification's moves in Masakari's vmove shape.
+
+Existing Masakari clients (openstacksdk ``instance_ha``, ``openstack
+notification vmove list/show``, the dashboard's VMoves panel) read these
+unchanged: the ``vmoves``/``vmove`` keys and Masakari's field names
+(``instance_uuid``, ``instance_name``, a cold migration's type is
+``migration``), with vmove's own fields added (phase, priority, attempt,
+progress, origin, a link to the move). Unlike Masakari, a vmove is only
+found under the notification that made it.
+"""
+
+from oslo_utils import uuidutils
+import pecan
+from pecan import rest
+
+from vmove import policy
+from vmove.api import microversion, validation
+from vmove.api.controllers import links
+from vmove.api.controllers.v1 import common
+from vmove.api.schemas import notifications as schemas
+from vmove.db import recovery_api
+from vmove.objects import move as move_obj
+from vmove.objects import notification as nobj
+
+#: vmove's move type -> Masakari's vmove type
+TYPE_NAMES = {"cold_migration": "migration"}
+#: Masakari's vmove type (or ours) -> vmove's move types
+TYPE_FILTER = {"migration": ["cold_migration"], "cold_migration": ["cold_migration"]}
+SORT_COLUMNS = {"instance_uuid": "resource_id"}
+
+
+def vmove_view(move, notification_uuid) -> dict:
+    return {
+        "id": move.id,
+        "uuid": move.uuid,
+        "notification_uuid": notification_uuid,
+        "instance_uuid": move.resource_id,
+        "instance_name": move.resource_name,
+        "source_host": move.source_host,
+        "dest_host": move.dest_host,
+        "start_time": common.isotime(move.start_time),
+        "end_time": common.isotime(move.end_time),
+        "type": TYPE_NAMES.get(move.type, move.type),
+        "status": move.status,
+        "message": move.message,
+        "created_at": common.isotime(move.created_at),
+        "updated_at": common.isotime(move.updated_at),
+        "phase": move.phase,
+        "priority": move.priority,
+        "attempt": move.attempt,
+        "progress": move.progress,
+        "origin": move.origin,
+        "links": [links.make("move", "v1", "moves", move.uuid)],
+    }
+
+
+def get_notification_or_404(ctx, uuid):
+    if not uuidutils.is_uuid_like(uuid):
+        raise recovery_api.NotificationNotFound(notification=uuid)
+    return nobj.Notification.get_by_uuid(ctx, uuid)
+
+
+def _obj(ctx, row):
+    return move_obj.Move._from_db_object(ctx, move_obj.Move(), row)
+
+
+class VMovesController(rest.RestController):
+    """``/v1/notifications/{notification_uuid}/vmoves``."""
+
+    @pecan.expose("json")
+    @microversion.min_version("1.3")
+    @validation.response_schema(schemas.VMOVES_RESPONSE_1_3, min_version="1.3")
+    @validation.query_schema(schemas.VMOVES_QUERY_1_3, min_version="1.3")
+    def get_all(self, notification_uuid, *, query):
+        ctx = common.context()
+        policy.authorize(ctx, "vmove:notification:vmoves:index")
+        n = get_notification_or_404(ctx, notification_uuid)
+        filters = {}
+        if "status" in query:
+            filters["status"] = query["status"]
+        if "type" in query:
+            filters["type"] = sorted({t for name in query["type"] for t in TYPE_FILTER.get(name, [name])})
+        limit = common.page_limit(query)
+        sort_key = query.get("sort_key", "created_at")
+        rows = recovery_api.vmove_get_all(
+            ctx,
+            n.vmove_origins(),
+            filters,
+            limit=limit,
+            marker=query.get("marker"),
+            sort_key=SORT_COLUMNS.get(sort_key, sort_key),
+            sort_dir=query.get("sort_dir", "asc"),
+        )
+        result = {"vmoves": [vmove_view(_obj(ctx, r), n.uuid) for r in rows]}
+        if len(rows) == limit:
+            next_query = {k: v for k, v in pecan.request.GET.items() if k != "marker"}
+            next_query.update(marker=rows[-1].uuid, limit=limit)
+            result["vmoves_links"] = [links.make("next", "v1", "notifications", n.uuid, "vmoves", query=next_query)]
+        return result
+
+    @pecan.expose("json")
+    @microversion.min_version("1.3")
+    @validation.response_schema(schemas.VMOVE_RESPONSE_1_3, min_version="1.3")
+    @validation.query_schema(schemas.SHOW_QUERY_1_3, min_version="1.3")
+    def get_one(self, notification_uuid, vmove_uuid, *, query):
+        ctx = common.context()
+        policy.authorize(ctx, "vmove:notification:vmoves:detail")
+        n = get_notification_or_404(ctx, notification_uuid)
+        row = recovery_api.vmove_get(ctx, n.vmove_origins(), vmove_uuid)
+        if row is None:
+            raise recovery_api.VMoveNotFound(vmove=vmove_uuid, notification=n.uuid)
+        return {"vmove": vmove_view(_obj(ctx, row), n.uuid)}

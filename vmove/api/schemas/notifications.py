@@ -1,0 +1,229 @@
+"""Request and response schemas of /v1/notifications and their vmoves (microversion 1.3).
+
+The request body is Masakari's (``masakari/api/openstack/ha/schemas``) for
+a COMPUTE_HOST notification; the vmoves answer in Masakari's vmove shape
+(``vmoves`` / ``vmove`` keys and field names) plus vmove's own fields.
+"""
+
+from vmove.api.schemas import common
+from vmove.objects import fields
+from vmove.objects import notification as notification_obj
+
+MOVE_STATUSES = list(fields.MoveStatus.ALL)
+# Masakari's vmove types, plus our name of a cold migration
+VMOVE_TYPES = ["evacuation", "live_migration", "migration", "cold_migration"]
+HOSTNAME = {"type": "string", "minLength": 1, "maxLength": 255, "pattern": r"^\S+$"}
+
+CREATE_BODY_1_3 = {
+    "type": "object",
+    "properties": {
+        "notification": {
+            "type": "object",
+            "properties": {
+                "type": {"type": "string", "enum": [notification_obj.COMPUTE_HOST]},
+                "hostname": HOSTNAME,
+                # ISO 8601, with or without a time zone (Masakari monitors send none): checked by the controller
+                "generated_time": {"type": "string", "minLength": 1, "maxLength": 64},
+                "payload": {
+                    "type": "object",
+                    "properties": {
+                        "event": {"type": "string", "enum": [notification_obj.STOPPED, notification_obj.STARTED]},
+                        "host_status": {"type": "string", "enum": ["NORMAL", "UNKNOWN"]},
+                        "cluster_status": {"type": "string", "enum": ["ONLINE", "OFFLINE"]},
+                    },
+                    "required": ["event"],
+                    "additionalProperties": False,
+                },
+            },
+            "required": ["type", "hostname", "generated_time", "payload"],
+            "additionalProperties": False,
+        }
+    },
+    "required": ["notification"],
+    "additionalProperties": False,
+}
+
+ACTION_BODY_1_3 = {
+    "type": "object",
+    "properties": {"restore": {"type": "null"}, "retry": {"type": "null"}},
+    "minProperties": 1,
+    "maxProperties": 1,
+    "additionalProperties": False,
+}
+
+LIST_QUERY_1_3 = {
+    "type": "object",
+    "properties": {
+        "status": {"type": "array", "items": {"type": "string", "enum": list(notification_obj.STATUSES)}},
+        "type": {"type": "array", "items": {"type": "string", "enum": [notification_obj.COMPUTE_HOST]}},
+        "event": {
+            "type": "array",
+            "items": {"type": "string", "enum": [notification_obj.STOPPED, notification_obj.STARTED]},
+        },
+        "hostname": HOSTNAME,
+        "generated-since": {"type": "string", "minLength": 1, "maxLength": 64},
+        "sort_key": {
+            "type": "string",
+            "enum": ["created_at", "updated_at", "generated_time", "status", "type", "hostname"],
+        },
+        "sort_dir": common.SORT_DIR,
+        "limit": common.LIMIT,
+        "marker": common.UUID,
+    },
+    "additionalProperties": False,
+}
+
+SHOW_QUERY_1_3 = {"type": "object", "properties": {}, "additionalProperties": False}
+
+VMOVES_QUERY_1_3 = {
+    "type": "object",
+    "properties": {
+        "status": {"type": "array", "items": {"type": "string", "enum": MOVE_STATUSES}},
+        "type": {"type": "array", "items": {"type": "string", "enum": VMOVE_TYPES}},
+        "sort_key": {
+            "type": "string",
+            "enum": [
+                "created_at",
+                "updated_at",
+                "start_time",
+                "end_time",
+                "status",
+                "type",
+                "priority",
+                "attempt",
+                "instance_uuid",
+            ],
+        },
+        "sort_dir": common.SORT_DIR,
+        "limit": common.LIMIT,
+        # Masakari pages with the integer id; a vmove uuid works too
+        "marker": {"type": "string", "pattern": r"^([0-9]+|[0-9a-fA-F-]{36})$"},
+    },
+    "additionalProperties": False,
+}
+
+_RESTORE = {
+    "type": ["object", "null"],
+    "properties": {
+        "status": {"type": "string", "enum": list(notification_obj.RESTORE_STATUSES)},
+        "progress": {"type": "integer", "minimum": 0, "maximum": 100},
+        "attempt": {"type": "integer", "minimum": 0},
+        "message": common.NULLABLE_STRING,
+        "requested_at": common.NULLABLE_TIMESTAMP,
+        "finished_at": common.NULLABLE_TIMESTAMP,
+    },
+    "additionalProperties": False,
+}
+_RESTORE["required"] = list(_RESTORE["properties"])
+
+NOTIFICATION_1_3 = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"},
+        "notification_uuid": common.UUID,
+        "uuid": common.UUID,
+        "type": {"type": "string"},
+        "hostname": {"type": "string"},
+        "generated_time": {"type": "string"},
+        "payload": {"type": "object"},
+        "status": {"type": "string", "enum": list(notification_obj.STATUSES)},
+        "progress": {"type": "integer", "minimum": 0, "maximum": 100},
+        "message": common.NULLABLE_STRING,
+        "attempt": {"type": "integer", "minimum": 1},
+        "related_notification_uuid": {"type": ["string", "null"]},
+        "restore": _RESTORE,
+        "created_at": {"type": "string"},
+        "updated_at": {"type": "string"},
+        "finished_at": common.NULLABLE_TIMESTAMP,
+        "links": common.LINKS,
+    },
+    "additionalProperties": False,
+}
+NOTIFICATION_1_3["required"] = list(NOTIFICATION_1_3["properties"])
+
+NOTIFICATION_DETAIL_1_3 = {
+    "type": "object",
+    "properties": {
+        **NOTIFICATION_1_3["properties"],
+        # how the latest attempt of each instance's move stands
+        "vmoves_summary": {
+            "type": "object",
+            "properties": {
+                key: {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}}
+                for key in ("evacuation", "restore")
+            },
+            "required": ["evacuation", "restore"],
+            "additionalProperties": False,
+        },
+    },
+    "required": NOTIFICATION_1_3["required"] + ["vmoves_summary"],
+    "additionalProperties": False,
+}
+
+SHOW_RESPONSE_1_3 = {
+    "type": "object",
+    "properties": {"notification": NOTIFICATION_DETAIL_1_3},
+    "required": ["notification"],
+    "additionalProperties": False,
+}
+
+CREATE_RESPONSE_1_3 = {
+    "type": "object",
+    "properties": {"notification": NOTIFICATION_1_3},
+    "required": ["notification"],
+    "additionalProperties": False,
+}
+
+LIST_RESPONSE_1_3 = {
+    "type": "object",
+    "properties": {
+        "notifications": {"type": "array", "items": NOTIFICATION_1_3},
+        "notifications_links": common.LINKS,
+    },
+    "required": ["notifications"],
+    "additionalProperties": False,
+}
+
+VMOVE_1_3 = {
+    "type": "object",
+    "properties": {
+        # Masakari's fields
+        "id": {"type": "integer"},
+        "uuid": common.UUID,
+        "notification_uuid": common.UUID,
+        "instance_uuid": {"type": "string"},
+        "instance_name": common.NULLABLE_STRING,
+        "source_host": common.NULLABLE_STRING,
+        "dest_host": common.NULLABLE_STRING,
+        "start_time": common.NULLABLE_TIMESTAMP,
+        "end_time": common.NULLABLE_TIMESTAMP,
+        "type": {"type": "string"},
+        "status": {"type": "string", "enum": MOVE_STATUSES},
+        "message": common.NULLABLE_STRING,
+        "created_at": {"type": "string"},
+        "updated_at": {"type": "string"},
+        # vmove's
+        "phase": {"type": "string"},
+        "priority": {"type": "integer"},
+        "attempt": {"type": "integer", "minimum": 1},
+        "progress": {"type": "integer", "minimum": 0, "maximum": 100},
+        "origin": {"type": "string"},
+        "links": common.LINKS,
+    },
+    "additionalProperties": False,
+}
+VMOVE_1_3["required"] = list(VMOVE_1_3["properties"])
+
+VMOVES_RESPONSE_1_3 = {
+    "type": "object",
+    "properties": {"vmoves": {"type": "array", "items": VMOVE_1_3}, "vmoves_links": common.LINKS},
+    "required": ["vmoves"],
+    "additionalProperties": False,
+}
+
+VMOVE_RESPONSE_1_3 = {
+    "type": "object",
+    "properties": {"vmove": VMOVE_1_3},
+    "required": ["vmove"],
+    "additionalProperties": False,
+}

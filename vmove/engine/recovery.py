@@ -1,0 +1,174 @@
+"""Host recovery in the engines: the ``recovery`` engine extension.
+
+- ``process("notification", uuid)`` (cast by the API when a notification
+  arrives, or a restore or retry is asked for) sets the notification up:
+  fence the host and write its evacuations (:mod:`recovery_evacuate`), or
+  bring the host back and write the moves back (:mod:`recovery_restore`), or
+  act on a host-recovered (STARTED) notification.
+- the tick, at every poll of every engine, rolls the active notifications
+  up (progress, status, stop when the cloud is full), and sets up what a
+  lost cast or a dead engine left behind.
+- scheduler limits: ``notification:<uuid>`` moves run under ``[recovery]
+  max_in_flight`` (and ``max_in_flight_per_dest_host``), ``restore:<uuid>``
+  moves under ``restore_max_in_flight``.
+
+The moves themselves are run by the engine's move loop like any other.
+Set-up work is claimed in the database (``engine_id``/``claimed_until`` of
+the notification) so that one engine does it, and is resumable, so that
+another engine can finish what a dead one started.
+"""
+
+import datetime
+import logging
+import threading
+
+from oslo_utils import timeutils, uuidutils
+
+from vmove import clients as vmove_clients
+from vmove import conf as vmove_conf
+from vmove.db import recovery_api
+from vmove.engine import recovery_evacuate, recovery_restore, scheduler
+from vmove.engine.runner import _reason as runner_reason
+from vmove.objects import notification as nobj
+
+LOG = logging.getLogger(__name__)
+
+KIND = "notification"
+#: who claims set-up work in this process (a handler does not know its engine's id)
+OWNER = uuidutils.generate_uuid()
+
+_clients: dict = {}
+_clients_lock = threading.Lock()
+
+
+def register(registry) -> None:
+    registry.handler(KIND, process)
+    registry.tick(tick)
+    scheduler.register("notification", notification_limits)
+    scheduler.register("restore", restore_limits)
+
+
+def notification_limits(ctx, ident) -> scheduler.Limits:
+    c = vmove_conf.CONF.recovery
+    return scheduler.Limits(total=c.max_in_flight, per_dest_host=c.max_in_flight_per_dest_host or None)
+
+
+def restore_limits(ctx, ident) -> scheduler.Limits:
+    return scheduler.Limits(total=vmove_conf.CONF.recovery.restore_max_in_flight)
+
+
+def clients_for(conf):
+    """The Nova/Placement clients of this process's recovery work (their calls are counted)."""
+    with _clients_lock:
+        found = _clients.get(id(conf))
+        if found is None:
+            found = _clients[id(conf)] = vmove_clients.Clients(conf)
+        return found
+
+
+def use_clients(conf, clients) -> None:
+    """Use ``clients`` for ``conf`` (tests, benchmarks)."""
+    with _clients_lock:
+        _clients[id(conf)] = clients
+
+
+# ------------------------------------------------------------------ entry points
+
+
+def process(ctx, conf, uuid) -> None:
+    """RPC handler: set up whatever ``uuid`` waits for, then roll it up."""
+    advance(ctx, conf, recovery_api.notification_get(ctx, uuid))
+
+
+def tick(ctx, conf, engine_id) -> None:
+    now = timeutils.utcnow()
+    late = now - datetime.timedelta(seconds=conf.recovery.claim_timeout)
+    for row in recovery_api.notifications_active(ctx):
+        try:
+            if _needs_set_up(row, now) and not _fresh(row, late):
+                advance(ctx, conf, row)
+            else:
+                roll_up(ctx, conf, nobj.Notification.from_row(ctx, row))
+        except Exception:
+            LOG.exception("Notification %s: the recovery tick failed; trying again at the next poll", row.uuid)
+
+
+def _fresh(row, late) -> bool:
+    """Set-up asked for a moment ago: the RPC handler does it (the poll takes over when it is late)."""
+    if row.status == nobj.NEW:
+        asked = row.updated_at if row.attempt > 1 else row.created_at
+        return row.event == nobj.STOPPED and asked > late
+    if row.restore_status == nobj.RESTORE_REQUESTED:
+        return row.restore_requested_at is not None and row.restore_requested_at > late
+    return False
+
+
+def _needs_set_up(row, now) -> bool:
+    if row.status == nobj.NEW:
+        return True
+    if row.restore_status == nobj.RESTORE_REQUESTED:
+        return True
+    if row.restore_status == nobj.RESTORE_WAITING:
+        return row.restore_next_try is None or row.restore_next_try <= now
+    return False
+
+
+# ---------------------------------------------------------------------- work
+
+
+def advance(ctx, conf, row) -> None:
+    """Set up (under a claim) what the notification waits for, then roll it up."""
+    now = timeutils.utcnow()
+    follow = None
+    if _needs_set_up(row, now):
+        until = now + datetime.timedelta(seconds=conf.recovery.claim_timeout)
+        claimed = recovery_api.notification_claim(ctx, row.uuid, OWNER, until, now)
+        if claimed is None:
+            return  # another engine is on it
+        try:
+            follow = _set_up(ctx, conf, nobj.Notification.from_row(ctx, claimed))
+        except Exception as e:
+            # keep the claim: the set-up is tried again when it runs out, not at every poll
+            LOG.exception("Notification %s: set-up failed; trying again in %ss", row.uuid, conf.recovery.claim_timeout)
+            _note_failure(ctx, row.uuid, e, conf.recovery.claim_timeout)
+            return
+        recovery_api.notification_release(ctx, row.uuid, OWNER)
+    roll_up(ctx, conf, nobj.Notification.get_by_uuid(ctx, row.uuid))
+    if follow:
+        advance(ctx, conf, recovery_api.notification_get(ctx, follow))
+
+
+def _note_failure(ctx, uuid, exc, retry_in) -> None:
+    n = recovery_api.notification_get(ctx, uuid)
+    why = f"Set-up failed, tried again in {int(retry_in)} s: {runner_reason(exc)}"
+    field = "message" if n.status == nobj.NEW else "restore_message"
+    try:
+        recovery_api.notification_update(ctx, uuid, {field: why})
+    except Exception:  # noqa: BLE001 - the log has it
+        LOG.exception("Notification %s: could not record the set-up failure", uuid)
+
+
+def _set_up(ctx, conf, n):
+    clients = clients_for(conf)
+    if n.status == nobj.NEW and n.event == nobj.STARTED:
+        return recovery_restore.process_started(ctx, conf, n)
+    if n.status == nobj.NEW:
+        if n.run_started_at is None:
+            row = recovery_api.notification_update(
+                ctx, n.uuid, {"run_started_at": timeutils.utcnow()}, expected={"status": nobj.NEW, "attempt": n.attempt}
+            )
+            n = nobj.Notification.from_row(ctx, row)
+        recovery_evacuate.set_up(ctx, conf, clients, n, OWNER)
+        return None
+    if n.restore_status in (nobj.RESTORE_REQUESTED, nobj.RESTORE_WAITING):
+        recovery_restore.set_up(ctx, conf, clients, n, OWNER)
+    return None
+
+
+def roll_up(ctx, conf, n) -> None:
+    if n.event == nobj.STARTED:
+        recovery_restore.roll_up_started(ctx, n)
+        return
+    recovery_evacuate.roll_up(ctx, conf, n, OWNER)
+    if n.restore_status == nobj.RESTORE_RUNNING:
+        recovery_restore.roll_up(ctx, conf, nobj.Notification.get_by_uuid(ctx, n.uuid))

@@ -1,0 +1,359 @@
+"""Evacuating a failed host: set-up (one move per instance, most important first), stop, roll-up.
+
+Set-up is idempotent and resumable: it looks at the moves the notification
+already has, so an engine that dies half-way leaves nothing another engine
+cannot finish, and a retry (attempt + 1) makes new moves only for the
+instances whose latest move did not succeed. Earlier attempts stay as they
+are (Masakari's retries counted the old failures and could never succeed).
+"""
+
+import dataclasses
+import datetime
+import logging
+
+from oslo_utils import strutils, timeutils
+
+from vmove import exception, recovery
+from vmove import moves as move_requests
+from vmove.db import recovery_api
+from vmove.engine import recovery_capacity, states
+from vmove.engine.transitions import transition
+from vmove.objects import move as move_obj
+from vmove.objects import notification as nobj
+
+LOG = logging.getLogger(__name__)
+
+SERVICES_VERSION = "2.53"  # service ids are uuids; forced_down can be set
+LIST_VERSION = "2.47"  # the server's flavor is embedded (vcpus, ram, disk, extra_specs)
+#: move priority of instances without a (valid) priority: after every other
+UNMARKED = -1_000_000
+
+
+@dataclasses.dataclass
+class Candidate:
+    server: object
+    priority: int  # the move's priority: higher starts first
+    ha: bool | None
+    raw_priority: str | None
+
+    @property
+    def id(self) -> str:
+        return self.server.id
+
+
+def move_priority(raw, conf) -> int:
+    """The move priority (higher first) of an instance whose priority_key value is ``raw``."""
+    value = None
+    if raw is not None:
+        try:
+            value = int(str(raw).strip())
+        except ValueError:
+            value = None
+    if value is None:
+        value = conf.recovery.default_priority
+    if value is None:
+        return UNMARKED
+    value = -value if conf.recovery.priority_order == "lowest_first" else value
+    return max(UNMARKED + 1, min(-UNMARKED, value))
+
+
+def _bool(raw):
+    if raw is None:
+        return None
+    try:
+        return strutils.bool_from_string(str(raw), strict=True)
+    except ValueError:
+        return None
+
+
+def ordered(servers, conf) -> list:
+    """Candidates most important first: priority, then HA-enabled before not, then oldest first, then id."""
+    found = []
+    for s in servers:
+        meta = getattr(s, "metadata", None) or {}
+        raw = meta.get(conf.recovery.priority_key)
+        found.append(Candidate(s, move_priority(raw, conf), _bool(meta.get(conf.recovery.ha_enabled_key)), raw))
+    return sorted(found, key=lambda c: (-c.priority, 0 if c.ha else 1, getattr(c.server, "created", "") or "", c.id))
+
+
+def skip_reason(c: Candidate, conf):
+    """``(reason, message)`` when the recovery's configuration leaves the instance where it is, else None."""
+    if not conf.recovery.evacuate_all_instances and c.ha is not True:
+        value = (getattr(c.server, "metadata", None) or {}).get(conf.recovery.ha_enabled_key)
+        return recovery.REASON_NOT_HA, (
+            f"Not evacuated: the instance is not HA-enabled ({conf.recovery.ha_enabled_key}={value!r}) and "
+            "[recovery] evacuate_all_instances is False."
+        )
+    if c.server.status == "ERROR" and conf.recovery.error_instances == "skip":
+        return recovery.REASON_ERROR_STATE, (
+            "Not evacuated: the instance is in ERROR state and [recovery] error_instances is skip."
+        )
+    return None
+
+
+# ------------------------------------------------------------------ set-up
+
+
+def set_up(ctx, conf, clients, notification, owner) -> str:
+    """Fence the host in Nova, then write the moves of this run; returns what was done (the message)."""
+    n = notification
+    nova = clients.nova(SERVICES_VERSION)
+    services = nova.services.list(host=n.hostname, binary="nova-compute")
+    if not services:
+        _end(ctx, n, nobj.IGNORED, f"Nova has no nova-compute service on host {n.hostname}: nothing to recover.")
+        return "ignored"
+    fence = _fence(nova, services[0], n)
+    servers = clients.nova(LIST_VERSION).servers.list(search_opts={"host": n.hostname, "all_tenants": True}, limit=-1)
+    servers = [s for s in servers if getattr(s, "OS-EXT-SRV-ATTR:host", n.hostname) == n.hostname]
+    plan = _plan(ctx, conf, n, servers)
+    notes = _room_for(clients, conf, n, plan)
+    written, ignored, busy = _write(ctx, conf, n, plan, owner)
+    parts = [f"Host {n.hostname}: {fence}.", f"{len(servers)} instance(s) on it"]
+    parts[-1] += f", attempt {n.attempt}: {written} evacuation(s) requested, {ignored} ignored."
+    if busy:
+        parts.append("Left alone (another move in progress): " + "; ".join(busy) + ".")
+    parts.extend(notes)
+    message = " ".join(parts)
+    recovery_api.notification_update(
+        ctx,
+        n.uuid,
+        {"status": nobj.RUNNING, "processed_at": timeutils.utcnow(), "message": message},
+        expected={"status": nobj.NEW, "attempt": n.attempt},
+    )
+    return message
+
+
+def _fence(nova, service, n) -> str:
+    done = []
+    if service.status != "disabled":
+        nova.services.disable_log_reason(service.id, f"vmove: host failure, notification {n.uuid}")
+        done.append("compute service disabled")
+    if not getattr(service, "forced_down", False):
+        nova.services.force_down(service.id, True)
+        done.append("forced down")
+    return " and ".join(done) if done else "compute service already disabled and forced down"
+
+
+@dataclasses.dataclass
+class Planned:
+    candidate: Candidate
+    attempt: int
+    skip: tuple | None = None  # (reason, message)
+    dest: str | None = None
+
+
+def _plan(ctx, conf, n, servers) -> list:
+    """What this run does for each instance, most important first (instances already handled are left out)."""
+    moves = recovery.moves_of(ctx, [n.evacuation_origin])
+    latest = {m.resource_id: m for m in recovery.latest_by_instance(moves)}
+    ended_ignored = [m.id for m in latest.values() if m.status == states.IGNORED]
+    details = recovery_api.last_details(ctx, ended_ignored)
+    started = n.run_started_at
+    plan = []
+    for c in ordered(servers, conf):
+        last = latest.get(c.id)
+        attempt = 1
+        if last is not None:
+            if started is not None and last.created_at >= started:
+                continue  # this run made it already (we are resuming a set-up)
+            retry = last.status in (states.FAILED, states.CANCELLED) or (
+                last.status == states.IGNORED and details.get(last.id, {}).get("reason") in recovery.RETRYABLE
+            )
+            if not retry:
+                continue
+            attempt = last.attempt + 1
+        plan.append(Planned(c, attempt, skip_reason(c, conf)))
+    return plan
+
+
+def _room_for(clients, conf, n, plan) -> list:
+    """Capacity check (and destinations when a per-host limit is set); returns notes for the message."""
+    per_host = conf.recovery.max_in_flight_per_dest_host
+    if not (conf.recovery.capacity_check or per_host):
+        return []
+    todo = [p for p in plan if p.skip is None]
+    if not todo:
+        return []
+    try:
+        rooms = recovery_capacity.read_room(clients, conf, n.hostname)
+    except recovery_capacity.CapacityUnknown as e:
+        LOG.warning("Notification %s: no capacity check: %s", n.uuid, e)
+        note = f"No capacity check ({e})"
+        return [
+            note
+            + ("; Nova's scheduler chooses the destinations and the per-host limit cannot hold." if per_host else ".")
+        ]
+    needs = {p.candidate.id: recovery_capacity.needs_of(p.candidate.server) for p in todo}
+    placed = recovery_capacity.place([(p.candidate.id, needs[p.candidate.id]) for p in todo], rooms)
+    hosts = ", ".join(sorted(r.host for r in rooms))
+    for p in todo:
+        dest = placed.get(p.candidate.id)
+        if dest is None and conf.recovery.capacity_check and needs[p.candidate.id]:
+            what = recovery_capacity.describe(needs[p.candidate.id])
+            where = (
+                f"no enabled, up compute host ({hosts}) has {what} free after the more important instances"
+                if rooms
+                else "no other compute host is enabled and up"
+            )
+            p.skip = (recovery.REASON_NO_ROOM, f"No room: {where} (Placement capacity check).")
+        elif per_host:
+            p.dest = dest
+    return []
+
+
+def _write(ctx, conf, n, plan, owner):
+    written = ignored = 0
+    busy = []
+    for p in plan:
+        c = p.candidate
+        values = {"attempt": p.attempt, "source_host": n.hostname, "resource_name": c.server.name}
+        if p.skip is not None:
+            # claimed while we record why it is not evacuated: the dispatcher must not start it meanwhile
+            values.update(engine_id=owner, lease_until=timeutils.utcnow() + _seconds(conf.recovery.claim_timeout))
+        try:
+            move = _request(ctx, n, c, p, values)
+        except exception.Conflict as e:
+            busy.append(f"{c.server.name} ({c.id}): {e.message}")
+            continue
+        if p.skip is None:
+            written += 1
+            continue
+        reason, message = p.skip
+        transition(ctx, move, states.IGNORED, message=message, detail={"step": "recovery", "reason": reason})
+        ignored += 1
+    return written, ignored, busy
+
+
+def _request(ctx, n, c, p, values):
+    params = {"host": p.dest} if p.dest else {}
+    kwargs = dict(
+        resource_type="instance",
+        resource_id=c.id,
+        move_type="evacuation",
+        params=params,
+        priority=c.priority,
+        origin=n.evacuation_origin,
+        project_id=getattr(c.server, "tenant_id", None) or n.project_id,
+        values=values,
+    )
+    try:
+        return move_requests.request_move(ctx, **kwargs)
+    except exception.Conflict:
+        # a move requested before the host failed and still waiting cannot happen now: replace it
+        other = [
+            m
+            for m in _pending_moves_of(ctx, c.id)
+            if m.status == states.PENDING and not m.origin.startswith("notification:")
+        ]
+        if not other:
+            raise
+        transition(
+            ctx,
+            other[0],
+            states.CANCELLED,
+            message=f"Cancelled: host {n.hostname} failed; notification {n.uuid} evacuates the instance.",
+            detail={"step": "recovery", "notification": n.uuid},
+        )
+        return move_requests.request_move(ctx, **kwargs)
+
+
+def _pending_moves_of(ctx, resource_id):
+    return move_obj.MoveList.get_all(ctx, {"resource_id": resource_id, "status": [states.PENDING]}, limit=5)
+
+
+def _seconds(s):
+    return datetime.timedelta(seconds=s)
+
+
+def _end(ctx, n, status, message):
+    recovery_api.notification_update(
+        ctx,
+        n.uuid,
+        {
+            "status": status,
+            "message": message,
+            "progress": 100,
+            "finished_at": timeutils.utcnow(),
+            "processed_at": timeutils.utcnow(),
+            "active_key": None,
+        },
+        expected={"status": [nobj.NEW, nobj.RUNNING], "attempt": n.attempt},
+    )
+
+
+# ---------------------------------------------------------- stop, roll-up
+
+
+def no_valid_host_streak(run_moves) -> int:
+    """How many of the latest-ended evacuations in a row found no valid host (a success ends the streak)."""
+    ended = [m for m in run_moves if m.status in (states.SUCCEEDED, states.FAILED) and m.end_time is not None]
+    streak = 0
+    for m in sorted(ended, key=lambda m: (m.end_time, m.id), reverse=True):
+        if m.status == states.SUCCEEDED:
+            break
+        if recovery.is_no_valid_host(m.message):
+            streak += 1
+    return streak
+
+
+def roll_up(ctx, conf, notification, owner) -> None:
+    """Stop the recovery when the cloud is full; record progress; end it when every move has ended."""
+    n = notification
+    if n.status != nobj.RUNNING or n.processed_at is None:
+        return
+    moves = recovery.moves_of(ctx, [n.evacuation_origin])
+    run = [m for m in moves if n.run_started_at is None or m.created_at >= n.run_started_at]
+    limit = conf.recovery.no_valid_host_limit
+    pending = [m for m in run if m.status == states.PENDING]
+    if limit and pending and (streak := no_valid_host_streak(run)) >= limit:
+        _stop(ctx, n, pending, streak)
+        moves = recovery.moves_of(ctx, [n.evacuation_origin])
+    latest = recovery.latest_by_instance(moves)
+    prog = recovery.progress(latest)
+    if any(m.status not in states.TERMINAL for m in latest):
+        if prog != n.progress:
+            recovery_api.notification_update(ctx, n.uuid, {"progress": prog}, expected={"status": nobj.RUNNING})
+        return
+    status, message = outcome(ctx, n, latest)
+    recovery_api.notification_update(
+        ctx,
+        n.uuid,
+        {"status": status, "progress": 100, "message": message, "finished_at": timeutils.utcnow(), "active_key": None},
+        expected={"status": nobj.RUNNING, "attempt": n.attempt},
+    )
+    LOG.info("Notification %s %s: %s", n.uuid, status, message)
+
+
+def _stop(ctx, n, pending, streak) -> None:
+    message = (
+        f"Not started: the recovery stopped because {streak} evacuations in a row found no valid host "
+        "(the cloud has no room left); retry the notification once there is room."
+    )
+    for m in pending:
+        try:
+            transition(
+                ctx, m, states.IGNORED, message=message, detail={"step": "recovery", "reason": recovery.REASON_STOPPED}
+            )
+        except exception.Conflict:
+            LOG.info("Move %s started before the recovery of %s could stop it", m.uuid, n.uuid)
+    LOG.warning("Notification %s: stopped after %d NoValidHost failures in a row", n.uuid, streak)
+
+
+def outcome(ctx, n, latest):
+    """``(status, message)`` of a recovery whose moves have all ended."""
+    if not latest:
+        return nobj.FINISHED, f"No instance to evacuate on host {n.hostname}."
+    counts = recovery.summary(latest)
+    ignored = [m.id for m in latest if m.status == states.IGNORED]
+    reasons = [d.get("reason") for d in recovery_api.last_details(ctx, ignored).values()]
+    retryable = sum(1 for r in reasons if r in recovery.RETRYABLE)
+    failed = counts.get(states.FAILED, 0) + counts.get(states.CANCELLED, 0)
+    text = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+    message = f"Host {n.hostname}, attempt {n.attempt}: {len(latest)} instance(s): {text}."
+    if reasons.count(recovery.REASON_STOPPED):
+        message += " Stopped early: evacuations in a row found no valid host (the cloud is full)."
+    if retryable:
+        message += f" {retryable} could not be placed for lack of room."
+    if failed or retryable:
+        return nobj.FAILED, message + ' Retry with POST .../action {"retry": null} once fixed.'
+    return nobj.FINISHED, message

@@ -1,0 +1,272 @@
+"""The recovery extension's set-up, stop and roll-up against a fake Nova and Placement."""
+
+import pytest
+
+from vmove import recovery
+from vmove.db import recovery_api
+from vmove.engine import recovery as engine_recovery
+from vmove.engine import recovery_evacuate, states
+from vmove.engine.transitions import transition
+from vmove.objects import notification as nobj
+from vmove.tests.unit.recovery import fakes
+
+
+def moves(ctx, n):
+    return recovery.moves_of(ctx, [n.evacuation_origin])
+
+
+def finish(ctx, move, status=states.SUCCEEDED, message=None, dest="host1"):
+    """Drive a pending evacuation to an end as the engine's move loop would."""
+    move = transition(ctx, move, states.STARTING, values={"source_host": move.source_host})
+    values = {"dest_host": dest} if status == states.SUCCEEDED else {}
+    return transition(ctx, move, status, message=message, values=values)
+
+
+def reload(ctx, n):
+    return nobj.Notification.get_by_uuid(ctx, n.uuid)
+
+
+def test_set_up_fences_the_host_and_writes_one_move_per_instance_most_important_first(ctx, cloud, notify):
+    nova = cloud.nova()
+    p3, p1, none, p1_ha, p2 = nova.add(
+        fakes.server(name="p3", meta={"vmove:priority": "3"}),
+        fakes.server(name="p1", meta={"vmove:priority": "1"}),
+        fakes.server(name="none"),
+        fakes.server(name="p1-ha", meta={"vmove:priority": "1", "HA_Enabled": "True"}, project="p2"),
+        fakes.server(name="p2", meta={"vmove:priority": " 2 "}),
+    )
+    nova.add(fakes.server(host="host1", name="elsewhere"))
+    n = notify()
+    svc = nova.services_by_host["host3"]
+    assert (svc.status, svc.forced_down) == ("disabled", True)
+    assert ("services.disable", "host3", f"vmove: host failure, notification {n.uuid}") in nova.calls
+    made = moves(ctx, n)
+    assert [m.resource_name for m in made] == ["p1-ha", "p1", "p2", "p3", "none"]
+    assert [m.priority for m in made] == [-1, -1, -2, -3, recovery_evacuate.UNMARKED]
+    for m in made:
+        assert (m.type, m.status, m.origin, m.source_host, m.attempt) == (
+            "evacuation",
+            "pending",
+            f"notification:{n.uuid}",
+            "host3",
+            1,
+        )
+    assert made[0].project_id == "p2" and made[1].project_id == "p1"
+    n = reload(ctx, n)
+    assert n.status == nobj.RUNNING and n.processed_at is not None
+    assert "5 evacuation(s) requested, 0 ignored" in n.message
+    assert n.progress == 0
+
+
+def test_set_up_is_idempotent(ctx, conf, cloud, notify):
+    cloud.nova().add(*[fakes.server() for _ in range(3)])
+    n = notify()
+    engine_recovery.process(ctx, conf, n.uuid)
+    engine_recovery.tick(ctx, conf, "engine-1")
+    assert len(moves(ctx, n)) == 3
+
+
+def test_resumes_a_set_up_an_engine_died_in(ctx, conf, cloud, notify):
+    nova = cloud.nova()
+    nova.add(*[fakes.server(meta={"vmove:priority": str(i)}) for i in range(1, 5)])
+    n = notify(advance=False)
+    # the dead engine had started the run and written the first two moves
+    row = recovery_api.notification_update(ctx, n.uuid, {"run_started_at": n.created_at})
+    n = nobj.Notification.from_row(ctx, row)
+    plan = recovery_evacuate._plan(ctx, conf, n, nova.all_servers)[:2]
+    recovery_evacuate._write(ctx, conf, n, plan, "dead-engine")
+    engine_recovery.process(ctx, conf, n.uuid)
+    made = moves(ctx, n)
+    assert [m.priority for m in made] == [-1, -2, -3, -4]
+    assert reload(ctx, n).status == nobj.RUNNING
+
+
+def test_unknown_host_is_ignored(ctx, cloud, notify):
+    n = notify(hostname="nohost")
+    n = reload(ctx, n)
+    assert n.status == nobj.IGNORED and "no nova-compute service on host nohost" in n.message
+    assert moves(ctx, n) == []
+
+
+def test_empty_host_finishes(ctx, cloud, notify):
+    n = reload(ctx, notify())
+    assert n.status == nobj.FINISHED and n.progress == 100
+    assert "No instance to evacuate" in n.message
+
+
+@pytest.mark.parametrize(
+    ("order", "default", "expected"),
+    [
+        # unmarked ("none") and invalid ("bad") values: last, in creation order
+        ("lowest_first", None, ["p1", "p5", "none", "bad"]),
+        ("highest_first", None, ["p5", "p1", "none", "bad"]),
+        ("lowest_first", 3, ["p1", "none", "bad", "p5"]),
+    ],
+)
+def test_priority_order_and_default(ctx, conf, cloud, notify, order, default, expected):
+    conf.set_override("priority_order", order, group="recovery")
+    conf.set_override("default_priority", default, group="recovery")
+    cloud.nova().add(
+        fakes.server(name="none"),
+        fakes.server(name="p5", meta={"vmove:priority": "5"}),
+        fakes.server(name="bad", meta={"vmove:priority": "high"}),
+        fakes.server(name="p1", meta={"vmove:priority": "1"}),
+    )
+    n = notify()
+    assert [m.resource_name for m in moves(ctx, n)] == expected
+
+
+def test_ties_are_broken_by_ha_then_creation_then_id(conf):
+    a, b, c = (fakes.server(name=x, meta={"vmove:priority": "2"}) for x in "abc")
+    c.metadata["HA_Enabled"] = "true"
+    b.created = a.created  # same creation time: the id decides
+    ordered = recovery_evacuate.ordered([a, b, c], conf)
+    assert ordered[0].server is c
+    assert [x.server for x in ordered[1:]] == sorted([a, b], key=lambda s: s.id)
+
+
+def test_non_ha_and_error_instances_recorded_as_ignored_with_the_reason(ctx, conf, cloud, notify):
+    conf.set_override("evacuate_all_instances", False, group="recovery")
+    conf.set_override("error_instances", "skip", group="recovery")
+    cloud.nova().add(
+        fakes.server(name="ha", meta={"HA_Enabled": "True"}),
+        fakes.server(name="off", meta={"HA_Enabled": "False"}),
+        fakes.server(name="unmarked"),
+        fakes.server(name="broken", status="ERROR", meta={"HA_Enabled": "yes"}),
+    )
+    n = notify()
+    by_name = {m.resource_name: m for m in moves(ctx, n)}
+    assert by_name["ha"].status == "pending"
+    for name in ("off", "unmarked"):
+        assert by_name[name].status == "ignored"
+        assert "not HA-enabled" in by_name[name].message
+    assert by_name["broken"].status == "ignored" and "ERROR state" in by_name["broken"].message
+    details = recovery_api.last_details(ctx, [by_name["off"].id, by_name["broken"].id])
+    assert {d["reason"] for d in details.values()} == {recovery.REASON_NOT_HA, recovery.REASON_ERROR_STATE}
+    assert "1 evacuation(s) requested, 3 ignored" in reload(ctx, n).message
+
+
+def test_capacity_check_ignores_what_cannot_fit_most_important_first(ctx, conf, cloud, notify):
+    cloud.session.free_ram = {"host1": 3000, "host2": 2000}
+    cloud.nova().add(
+        fakes.server(name="big-p3", ram=2500, meta={"vmove:priority": "3"}),
+        fakes.server(name="big-p1", ram=2500, meta={"vmove:priority": "1"}),
+        fakes.server(name="small-p2", ram=1500, meta={"vmove:priority": "2"}),
+        fakes.server(name="small-p4", ram=1000, meta={"vmove:priority": "4"}),
+    )
+    n = notify()
+    status = {m.resource_name: (m.status, m.message) for m in moves(ctx, n)}
+    assert status["big-p1"][0] == status["small-p2"][0] == "pending"
+    assert status["big-p3"][0] == "ignored"
+    assert (
+        "No room: no enabled, up compute host (host1, host2) has 1 VCPU, 2500 MB RAM, 1 GB disk" in status["big-p3"][1]
+    )
+    # big-p1 went to host1 (most free RAM), small-p2 to host2: 500 MB left on each
+    assert status["small-p4"][0] == "ignored"
+    assert ("hypervisors.list",) in cloud.nova().calls
+
+
+def test_no_capacity_check_when_placement_does_not_answer(ctx, cloud, notify):
+    cloud.session.down = True
+    cloud.nova().add(fakes.server())
+    n = reload(ctx, notify())
+    assert [m.status for m in moves(ctx, n)] == ["pending"]
+    assert "No capacity check (Placement did not answer" in n.message
+
+
+def test_per_destination_limit_makes_vmove_choose_destinations(ctx, conf, cloud, notify):
+    conf.set_override("max_in_flight_per_dest_host", 2, group="recovery")
+    cloud.session.free_ram = {"host1": 4000, "host2": 3000}
+    cloud.nova().add(*[fakes.server(ram=1000) for _ in range(4)])
+    n = notify()
+    # most free RAM first (4000/3000), then most free VCPU on equal RAM (3000/3000: host2 has one more)
+    assert [m.params["host"] for m in moves(ctx, n)] == ["host1", "host2", "host1", "host2"]
+    limits = engine_recovery.notification_limits(ctx, n.uuid)
+    assert (limits.total, limits.per_dest_host) == (10, 2)
+
+
+def test_a_pending_move_of_the_instance_is_replaced(ctx, cloud, notify):
+    from vmove import moves as move_requests
+
+    (s,) = cloud.nova().add(fakes.server())
+    old = move_requests.request_move(
+        ctx, resource_type="instance", resource_id=s.id, move_type="live_migration", params={"host": "host3"}
+    )
+    n = notify()
+    (made,) = moves(ctx, n)
+    assert made.status == "pending"
+    old = recovery.moves_of(ctx, [old.origin])[0]
+    assert old.status == "cancelled" and f"notification {n.uuid} evacuates" in old.message
+
+
+def test_roll_up_progress_then_finished(ctx, conf, cloud, notify):
+    cloud.nova().add(*[fakes.server() for _ in range(4)])
+    n = notify()
+    made = moves(ctx, n)
+    finish(ctx, made[0])
+    transition(ctx, made[1], states.STARTING)
+    engine_recovery.tick(ctx, conf, "e1")
+    n = reload(ctx, n)
+    # one done (100), one starting (the evacuation FSM's 33), two pending
+    assert (n.status, n.progress) == (nobj.RUNNING, (100 + 33) // 4)
+    for m in moves(ctx, n)[1:]:
+        if m.status == "pending":
+            m = transition(ctx, m, states.STARTING)
+        finish_from_starting(ctx, m)
+    engine_recovery.tick(ctx, conf, "e1")
+    n = reload(ctx, n)
+    assert (n.status, n.progress) == (nobj.FINISHED, 100)
+    assert "4 instance(s): succeeded 4" in n.message
+    # finished: a new notification for the host may be recorded
+    assert recovery_api.notification_get(ctx, n.uuid).active_key is None
+
+
+def finish_from_starting(ctx, m, status=states.SUCCEEDED, message=None):
+    values = {"dest_host": "host1"} if status == states.SUCCEEDED else {}
+    return transition(ctx, m, status, message=message, values=values)
+
+
+NO_VALID_HOST = "Nova migration 7 ended error: conductor_rebuild_server failed: No valid host was found. "
+
+
+def test_stops_after_no_valid_host_in_a_row_and_ignores_the_rest(ctx, conf, cloud, notify):
+    conf.set_override("no_valid_host_limit", 2, group="recovery")
+    cloud.nova().add(*[fakes.server(meta={"vmove:priority": str(i)}) for i in range(1, 7)])
+    n = notify()
+    made = moves(ctx, n)
+    finish(ctx, made[0])
+    finish(ctx, made[1], states.FAILED, NO_VALID_HOST)
+    finish(ctx, made[2], states.FAILED, "Nova migration 9 ended error: spawn failed")  # not a capacity problem
+    engine_recovery.tick(ctx, conf, "e1")
+    assert [m.status for m in moves(ctx, n)][3:] == ["pending"] * 3  # one in a row so far
+    finish(ctx, made[3], states.FAILED, NO_VALID_HOST)
+    engine_recovery.tick(ctx, conf, "e1")
+    after = moves(ctx, n)
+    assert [m.status for m in after] == ["succeeded", "failed", "failed", "failed", "ignored", "ignored"]
+    assert "2 evacuations in a row found no valid host" in after[4].message
+    n = reload(ctx, n)
+    assert n.status == nobj.FAILED
+    assert "Stopped early" in n.message and "2 could not be placed for lack of room" in n.message
+
+
+def test_stop_never_touches_a_started_move(ctx, conf, cloud, notify):
+    conf.set_override("no_valid_host_limit", 1, group="recovery")
+    cloud.nova().add(*[fakes.server() for _ in range(3)])
+    n = notify()
+    made = moves(ctx, n)
+    finish(ctx, made[0], states.FAILED, NO_VALID_HOST)
+    transition(ctx, made[1], states.STARTING)
+    engine_recovery.tick(ctx, conf, "e1")
+    assert [m.status for m in moves(ctx, n)] == ["failed", "ongoing", "ignored"]
+    assert reload(ctx, n).status == nobj.RUNNING
+
+
+def test_no_valid_host_limit_zero_never_stops(ctx, conf, cloud, notify):
+    conf.set_override("no_valid_host_limit", 0, group="recovery")
+    cloud.nova().add(*[fakes.server() for _ in range(3)])
+    n = notify()
+    made = moves(ctx, n)
+    finish(ctx, made[0], states.FAILED, NO_VALID_HOST)
+    finish(ctx, made[1], states.FAILED, NO_VALID_HOST)
+    engine_recovery.tick(ctx, conf, "e1")
+    assert moves(ctx, n)[2].status == "pending"
