@@ -78,7 +78,7 @@ class PlanList(base.VmoveObject, ovo_base.ObjectListBase):
         rows = plans_api.plan_get_all(
             context, filters, limit=limit, marker=marker, sort_key=sort_key, sort_dir=sort_dir
         )
-        return ovo_base.obj_make_list(context, cls(context), Plan, rows)
+        return ovo_base.obj_make_list(context, cls(context), rows)
 
 
 @base.VmoveObjectRegistry.register
@@ -130,7 +130,7 @@ class RunList(base.VmoveObject, ovo_base.ObjectListBase):
     @classmethod
     def get_all(cls, context, filters=None, limit=None, marker=None, sort_key="created_at", sort_dir="asc"):
         rows = plans_api.run_get_all(context, filters, limit=limit, marker=marker, sort_key=sort_key, sort_dir=sort_dir)
-        return ovo_base.obj_make_list(context, cls(context), Run, rows)
+        return ovo_base.obj_make_list(context, cls(context), rows)
 
 
 @base.VmoveObjectRegistry.register
@@ -170,4 +170,4 @@ class RunItemList(base.VmoveObject, ovo_base.ObjectListBase):
 
     @classmethod
     def get_by_run_uuid(cls, context, run_uuid):
-        return ovo_base.obj_make_list(context, cls(context), RunItem, plans_api.run_items_get(context, run_uuid))
+        return ovo_base.obj_make_list(context, cls(context), plans_api.run_items_get(context, run_uuid))
