@@ -77,6 +77,14 @@ class Action(abc.ABC):
         """Checks beyond the schema that need no backend; returns normalized params."""
         return params
 
+    def prefetch(self, moves) -> None:
+        """Read the backend once for all ``moves`` about to start (optional).
+
+        Lets ``pre_condition`` use one batched listing instead of one call per
+        move; it must still work (one call) for a move that was not prefetched.
+        """
+        return None
+
     def pre_condition(self, move) -> dict:
         """Raise ActionSkipped/ActionFailed, or return values to record on the move."""
         return {}

@@ -68,8 +68,43 @@ class InstanceAction(base.Action):
     #: server statuses the move may start from
     source_statuses: tuple = ("ACTIVE",)
 
+    #: below this many moves starting together, one GET per server is cheaper than a listing
+    PREFETCH_MIN = 3
+    PREFETCH_TTL = 30.0
+
+    def __init__(self, conf, clients):
+        super().__init__(conf, clients)
+        self._prefetched: dict = {}
+        self._prefetch_lock = threading.Lock()
+
     # ------------------------------------------------------------ checks
+    def prefetch(self, moves) -> None:
+        """One server listing (per source host when all are known) for many moves starting together."""
+        if len(moves) < self.PREFETCH_MIN:
+            return
+        wanted = {m.resource_id for m in moves}
+        hosts = {m.source_host for m in moves}
+        nova = self.clients.nova()
+        found = {}
+        searches = [{"all_tenants": 1, "host": h} for h in hosts] if None not in hosts else [{"all_tenants": 1}]
+        for search in searches:
+            for server in nova.servers.list(detailed=True, search_opts=search, limit=-1):
+                if server.id in wanted:
+                    found[server.id] = server
+        now = time.monotonic()
+        with self._prefetch_lock:
+            for sid in wanted:
+                # a server missing from the listing is recorded as missing too
+                self._prefetched[sid] = (found.get(sid), now)
+
     def _server(self, move):
+        with self._prefetch_lock:
+            cached = self._prefetched.pop(move.resource_id, None)
+        if cached is not None and time.monotonic() - cached[1] < self.PREFETCH_TTL:
+            server = cached[0]
+            if server is None:
+                raise base.ActionSkipped(reason=f"Instance {move.resource_id} does not exist (any more).")
+            return server
         try:
             return self.clients.nova().servers.get(move.resource_id)
         except nova_exc.NotFound:
@@ -335,13 +370,25 @@ class Evacuation(InstanceAction):
     def pre_condition(self, move) -> dict:
         values = super().pre_condition(move)
         host = values.get("source_host")
-        services = self.clients.nova("2.53").services.list(host=host, binary="nova-compute")
+        services = self._compute_services(host)
         if services and all(s.state == "up" and not getattr(s, "forced_down", False) for s in services):
             raise base.ActionFailed(
                 reason=f"Compute host {host} is up: Nova evacuates only from a host that is down "
                 "(stopped, or forced down)."
             )
         return values
+
+    def _compute_services(self, host):
+        """The host's nova-compute services; one listing serves many evacuations of one host."""
+        now = time.monotonic()
+        with self._prefetch_lock:
+            cached = self._prefetched.get(("services", host))
+        if cached is not None and now - cached[1] < max(self.conf.engine.poll_interval * 2, 2.0):
+            return cached[0]
+        services = self.clients.nova("2.53").services.list(host=host, binary="nova-compute")
+        with self._prefetch_lock:
+            self._prefetched[("services", host)] = (services, now)
+        return services
 
     def execute(self, move) -> dict:
         host = (move.params or {}).get("host")

@@ -109,9 +109,18 @@ class MoveRunner:
             expired.extend((_obj(self.ctx, m), reason) for m, reason in expire)
             return start
 
-        claimed = db_api.move_dispatch(self.ctx, self.engine_id, self._lease_until(), now, choose)
-        for row in claimed:
-            move = _obj(self.ctx, row)
+        claimed = [
+            _obj(self.ctx, r) for r in db_api.move_dispatch(self.ctx, self.engine_id, self._lease_until(), now, choose)
+        ]
+        by_type = collections.defaultdict(list)
+        for move in claimed:
+            by_type[move.type].append(move)
+        for move_type, group in by_type.items():
+            try:
+                self.actions.get(move_type).prefetch(group)
+            except Exception as e:  # each move's pre_condition reads the backend itself then
+                LOG.info("Engine %s: prefetch of %d %s moves failed: %s", self.engine_id, len(group), move_type, e)
+        for move in claimed:
             with self._starting_lock:
                 self._starting.add(move.uuid)
             self._pool.submit(self._start_guarded, move)
