@@ -239,6 +239,8 @@ def _request(ctx, n, c, p, values):
     try:
         return move_requests.request_move(ctx, **kwargs)
     except exception.Conflict:
+        if p.skip is not None:
+            raise  # not evacuated anyway: leave the other move alone
         # a move requested before the host failed and still waiting cannot happen now: replace it
         other = [
             m
@@ -315,6 +317,7 @@ def roll_up(ctx, conf, notification, owner) -> None:
             recovery_api.notification_update(ctx, n.uuid, {"progress": prog}, expected={"status": nobj.RUNNING})
         return
     status, message = outcome(ctx, n, latest)
+    message = f"{n.message} Result: {message}" if n.message else message  # after what the set-up did
     recovery_api.notification_update(
         ctx,
         n.uuid,
@@ -342,14 +345,14 @@ def _stop(ctx, n, pending, streak) -> None:
 def outcome(ctx, n, latest):
     """``(status, message)`` of a recovery whose moves have all ended."""
     if not latest:
-        return nobj.FINISHED, f"No instance to evacuate on host {n.hostname}."
+        return nobj.FINISHED, "no instance to evacuate."
     counts = recovery.summary(latest)
     ignored = [m.id for m in latest if m.status == states.IGNORED]
     reasons = [d.get("reason") for d in recovery_api.last_details(ctx, ignored).values()]
     retryable = sum(1 for r in reasons if r in recovery.RETRYABLE)
     failed = counts.get(states.FAILED, 0) + counts.get(states.CANCELLED, 0)
     text = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
-    message = f"Host {n.hostname}, attempt {n.attempt}: {len(latest)} instance(s): {text}."
+    message = f"{len(latest)} instance(s), latest attempts: {text}."
     if reasons.count(recovery.REASON_STOPPED):
         message += " Stopped early: evacuations in a row found no valid host (the cloud is full)."
     if retryable:

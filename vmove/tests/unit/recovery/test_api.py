@@ -184,7 +184,7 @@ def test_show_has_status_progress_and_summary(api, recovered):
     body_ = api.get(f"/v1/notifications/{n.uuid}", version=V).json_body_or_none["notification"]
     assert (body_["status"], body_["progress"]) == ("failed", 100)
     assert body_["vmoves_summary"] == {"evacuation": {"succeeded": 2, "failed": 1}, "restore": {}}
-    assert "3 instance(s): failed 1, succeeded 2" in body_["message"]
+    assert "Result: 3 instance(s), latest attempts: failed 1, succeeded 2." in body_["message"]
 
 
 def test_vmoves_in_masakari_shape(api, recovered):

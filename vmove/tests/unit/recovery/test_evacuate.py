@@ -91,7 +91,7 @@ def test_unknown_host_is_ignored(ctx, cloud, notify):
 def test_empty_host_finishes(ctx, cloud, notify):
     n = reload(ctx, notify())
     assert n.status == nobj.FINISHED and n.progress == 100
-    assert "No instance to evacuate" in n.message
+    assert "0 instance(s) on it" in n.message and n.message.endswith("Result: no instance to evacuate.")
 
 
 @pytest.mark.parametrize(
@@ -216,7 +216,7 @@ def test_roll_up_progress_then_finished(ctx, conf, cloud, notify):
     engine_recovery.tick(ctx, conf, "e1")
     n = reload(ctx, n)
     assert (n.status, n.progress) == (nobj.FINISHED, 100)
-    assert "4 instance(s): succeeded 4" in n.message
+    assert "Result: 4 instance(s), latest attempts: succeeded 4." in n.message
     # finished: a new notification for the host may be recorded
     assert recovery_api.notification_get(ctx, n.uuid).active_key is None
 
@@ -270,3 +270,17 @@ def test_no_valid_host_limit_zero_never_stops(ctx, conf, cloud, notify):
     finish(ctx, made[1], states.FAILED, NO_VALID_HOST)
     engine_recovery.tick(ctx, conf, "e1")
     assert moves(ctx, n)[2].status == "pending"
+
+
+def test_an_instance_left_alone_keeps_its_other_move(ctx, conf, cloud, notify):
+    from vmove import moves as move_requests
+
+    conf.set_override("evacuate_all_instances", False, group="recovery")
+    (s,) = cloud.nova().add(fakes.server(name="busy"))
+    old = move_requests.request_move(
+        ctx, resource_type="instance", resource_id=s.id, move_type="live_migration", params={"host": "host1"}
+    )
+    n = reload(ctx, notify())
+    assert moves(ctx, n) == []
+    assert recovery.moves_of(ctx, [old.origin])[0].status == "pending"
+    assert f"Left alone (another move in progress): busy ({s.id})" in n.message

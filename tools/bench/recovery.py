@@ -1,0 +1,239 @@
+#!/usr/bin/env python3
+"""Benchmark: evacuating a failed host with vmove vs a bare script, on the dev cloud.
+
+In one run, on one failed host (its nova-compute killed and forced down):
+
+- ``--single`` instances are evacuated one at a time straight to Nova: their
+  median time (request to Nova's migration record ``done``) gives the lower
+  bound ``ceil(N / parallelism) x median single evacuation``;
+- the baseline: a bare script evacuates N instances straight to Nova with the
+  same parallelism as vmove, polling only ``GET /os-migrations`` (one listing
+  per poll) and starting the next evacuation as soon as one ends;
+- vmove: a host-failure notification (the engine's recovery extension, the
+  move loop, the scheduler's limits) evacuates N other instances.
+
+Prints both makespans, their ratio (target <= 1.10), the lower bound, and
+the Nova API calls per evacuation of each. The servers are booted first (not
+measured) and deleted at the end; the host is brought back.
+
+    .venv/bin/python tools/bench/recovery.py --instances 100 --parallel 10
+
+The instances carry a metadata key unique to the run and vmove evacuates only
+those (``evacuate_all_instances = False``): other users' instances on the
+shared dev cloud are not moved (but the host does go down: run it on a quiet
+cloud).
+"""
+
+import argparse
+import math
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import uuid
+
+from oslo_utils import timeutils
+
+DONE = ("done", "completed")
+FAILED = ("error", "failed")
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--instances", type=int, default=100, help="evacuations of each run (default 100)")
+    p.add_argument("--parallel", type=int, default=10, help="evacuations in flight ([recovery] max_in_flight)")
+    p.add_argument("--single", type=int, default=5, help="one-at-a-time evacuations for the median (default 5)")
+    p.add_argument("--host", default="host2", help="the host that fails (default host2)")
+    p.add_argument("--poll", type=float, default=0.5, help="poll interval of both, seconds (default 0.5)")
+    p.add_argument("--db", help="vmove's database URL (default: a SQLite file)")
+    p.add_argument("--vmove-first", action="store_true", help="run vmove before the baseline")
+    return p.parse_args(argv)
+
+
+def boot(nova, count, host, meta, prefix):
+    from vmove.devcloud import seed
+
+    flavor = seed.ensure_flavors(nova)["m1.tiny"]
+    made = [
+        nova.servers.create(f"{prefix}-{i:03d}", seed.image_id(), flavor, nics="none", host=host, meta=dict(meta(i)))
+        for i in range(count)
+    ]
+    return [s.id for s in made]
+
+
+def wait_active(nova, ids, timeout=600):
+    left, deadline = set(ids), time.monotonic() + timeout
+    while left:
+        if time.monotonic() > deadline:
+            sys.exit(f"{len(left)} servers not ACTIVE after {timeout}s")
+        for s in nova.servers.list(search_opts={"all_tenants": 1}, limit=-1):
+            if s.id in left and s.status == "ERROR":
+                sys.exit(f"server {s.id} went to ERROR")
+            if s.id in left and s.status == "ACTIVE" and getattr(s, "OS-EXT-STS:task_state") is None:
+                left.discard(s.id)
+        time.sleep(1)
+
+
+def bare_evacuations(nova, ids, parallel, poll):
+    """Evacuate ``ids`` keeping ``parallel`` in flight, watching only the migration listing.
+
+    Returns (makespan, {id: seconds from request to done}, failures).
+    """
+    since = timeutils.utcnow().isoformat()
+    queue, in_flight, asked, took, failures = list(ids), {}, {}, {}, []
+    t0 = time.monotonic()
+    while queue or in_flight:
+        while queue and len(in_flight) < parallel:
+            sid = queue.pop(0)
+            nova.servers.evacuate(sid)
+            in_flight[sid] = asked[sid] = time.monotonic()
+        time.sleep(poll)
+        for r in nova.migrations.list(changes_since=since, migration_type="evacuation", limit=1000):
+            sid = r.instance_uuid
+            if sid in in_flight and (r.status in DONE or r.status in FAILED):
+                del in_flight[sid]
+                took[sid] = time.monotonic() - asked[sid]
+                if r.status in FAILED:
+                    failures.append(sid)
+    return time.monotonic() - t0, took, failures
+
+
+def main(argv=None):  # noqa: C901 - a linear script
+    args = parse_args(argv)
+    from vmove import conf as vmove_conf
+    from vmove import context as vmove_context
+    from vmove import objects, recovery, service
+    from vmove.clients import Clients
+    from vmove.db import migration
+    from vmove.devcloud import base, cli, fixtures
+    from vmove.engine import recovery as engine_recovery
+    from vmove.engine import service as engine_service
+    from vmove.tests import fixtures as vfixtures
+
+    cloud = base.DevCloud()
+    up, problems = cli.bring_up(cloud, ("keystone", "nova"))
+    if "nova" not in up:
+        sys.exit(f"the dev cloud's Nova is not up: {problems}")
+    info = fixtures.CloudInfo(cloud, components=up)
+    comp = up["nova"]
+    admin = info.nova("admin")
+    # the bare script's own client, on a session of the same user vmove uses, counting its requests
+    from novaclient import client as nova_client
+
+    from vmove.clients import CountingSession
+
+    creds = info.credentials("vmove")
+    bare_session = CountingSession(auth=info.session("vmove").auth)
+    bare = nova_client.Client("2.94", session=bare_session, region_name=info.region)
+
+    tmp = tempfile.mkdtemp(prefix="vmove-bench-recovery-")
+    conf = vmove_conf.CONF
+    service.use_threading()
+    conf([], project="vmove", default_config_files=[])
+    objects.register_all()
+    conf.set_override("connection", args.db or f"sqlite:///{tmp}/bench.sqlite", group="database")
+    conf.set_override("transport_url", "fake://")
+    conf.set_override("notifications", False, group="engine")
+    conf.set_override("max_in_flight", max(args.parallel, 10), group="engine")
+    conf.set_override("executor_workers", max(args.parallel, 8), group="engine")
+    conf.set_override("poll_interval", args.poll, group="engine")
+    conf.set_override("max_poll_interval", args.poll, group="engine")
+    key = f"vmove-bench-{uuid.uuid4().hex[:8]}"
+    conf.set_override("ha_enabled_key", key, group="recovery")
+    conf.set_override("evacuate_all_instances", False, group="recovery")
+    conf.set_override("max_in_flight", args.parallel, group="recovery")
+    conf.set_override("auth_type", "password", group="service_auth")
+    vfixtures.register_password_opts(conf)
+    for k in ("auth_url", "username", "password", "project_name", "user_domain_name", "project_domain_name"):
+        conf.set_override(k, creds[k], group="service_auth")
+    conf.set_override("region_name", info.region, group="nova")
+    migration.upgrade()
+
+    n, host = args.instances, args.host
+    print(f"booting {2 * n + args.single} servers on {host} ...", flush=True)
+    t0 = time.monotonic()
+    run = uuid.uuid4().hex[:6]
+    singles = boot(admin, args.single, host, lambda i: {}, f"bench-rs-{run}")
+    base_ids = boot(admin, n, host, lambda i: {}, f"bench-rb-{run}")
+    vmove_ids = boot(admin, n, host, lambda i: {key: "True", "vmove:priority": str(i % 5 + 1)}, f"bench-rv-{run}")
+    wait_active(admin, singles + base_ids + vmove_ids)
+    print(f"booted in {time.monotonic() - t0:.1f}s", flush=True)
+
+    ctx = vmove_context.get_admin_context()
+    ctx.project_id = "bench"
+    engine = engine_service.EngineService(conf)
+    extension_clients = Clients(conf)
+    engine_recovery.use_clients(conf, extension_clients)
+    results = {}
+    comp.fail_host(host)
+    try:
+        # single evacuations: the median time of one evacuation alone
+        _, took, _ = bare_evacuations(bare, singles, 1, min(args.poll, 0.2))
+        single = statistics.median(took.values())
+        print(f"single evacuations: {', '.join(f'{t:.2f}s' for t in took.values())}", flush=True)
+
+        def run_baseline():
+            before = sum(bare_session.snapshot().values())
+            makespan, took, failures = bare_evacuations(bare, base_ids, args.parallel, args.poll)
+            calls = sum(bare_session.snapshot().values()) - before
+            results["baseline"] = (makespan, calls, len(failures))
+            print(f"baseline: {makespan:.1f}s, {len(failures)} failed", flush=True)
+
+        def run_vmove():
+            engine.start()
+            t = time.monotonic()
+            body = {
+                "type": "COMPUTE_HOST",
+                "hostname": host,
+                "generated_time": timeutils.utcnow().isoformat(),
+                "payload": {"event": "STOPPED", "host_status": "NORMAL", "cluster_status": "OFFLINE"},
+            }
+            note, _ = recovery.create_notification(ctx, body, timeutils.utcnow())
+            # what the engine's RPC endpoint does when the API casts process("notification", uuid)
+            threading.Thread(target=engine_recovery.process, args=(ctx, conf, note.uuid)).start()
+            while True:
+                latest = recovery.latest_by_instance(recovery.moves_of(ctx, [note.evacuation_origin]))
+                if len(latest) == n and all(m.is_terminal for m in latest):
+                    break
+                time.sleep(0.05)
+            makespan = time.monotonic() - t
+            statuses = recovery.summary(latest)
+            calls = engine.clients.calls().get("compute", 0) + extension_clients.calls().get("compute", 0)
+            placement = extension_clients.calls().get("placement", 0)
+            results["vmove"] = (makespan, calls, statuses, placement)
+            print(f"vmove: {makespan:.1f}s, {statuses}", flush=True)
+
+        for step in (run_vmove, run_baseline) if args.vmove_first else (run_baseline, run_vmove):
+            step()
+    finally:
+        engine.stop()
+        print("bringing the host back and deleting the servers ...", flush=True)
+        comp.restore_host(host)
+        svc = comp.compute_service(host)
+        if svc["status"] == "disabled":
+            comp.api("PUT", f"/os-services/{svc['id']}", {"status": "enabled"}, microversion="2.53")
+        for sid in singles + base_ids + vmove_ids:
+            try:
+                admin.servers.delete(sid)
+            except Exception:  # noqa: BLE001 - already gone
+                pass
+
+    vm_makespan, vm_calls, statuses, placement = results["vmove"]
+    base_makespan, base_calls, base_failed = results["baseline"]
+    bound = math.ceil(n / args.parallel) * single
+    print()
+    print(f"instances: {n} per run, parallelism {args.parallel}, poll {args.poll}s, host {host}")
+    print(f"vmove makespan:    {vm_makespan:7.1f}s   ({statuses})")
+    print(f"baseline makespan: {base_makespan:7.1f}s   ({n - base_failed} done, {base_failed} failed)")
+    print(f"ratio vmove / baseline: {vm_makespan / base_makespan:.2f} (target <= 1.10)")
+    print(f"lower bound: ceil({n}/{args.parallel}) x {single:.2f}s (median single evacuation) = {bound:.1f}s")
+    print(
+        f"Nova API calls per evacuation: vmove {vm_calls / n:.2f} (+ {placement} Placement calls in all for the "
+        f"capacity check), baseline {base_calls / n:.2f}"
+    )
+    return 0 if statuses.get("succeeded") == n and not base_failed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
