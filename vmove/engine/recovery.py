@@ -26,6 +26,7 @@ from oslo_utils import timeutils, uuidutils
 
 from vmove import clients as vmove_clients
 from vmove import conf as vmove_conf
+from vmove import exception
 from vmove.db import recovery_api
 from vmove.engine import recovery_evacuate, recovery_restore, scheduler
 from vmove.engine.runner import _reason as runner_reason
@@ -89,6 +90,8 @@ def tick(ctx, conf, engine_id) -> None:
                 advance(ctx, conf, row)
             else:
                 roll_up(ctx, conf, nobj.Notification.from_row(ctx, row))
+        except exception.Conflict as e:  # another engine rolled it up first
+            LOG.debug("Notification %s changed under the tick: %s", row.uuid, e)
         except Exception:
             LOG.exception("Notification %s: the recovery tick failed; trying again at the next poll", row.uuid)
 
