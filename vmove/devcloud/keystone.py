@@ -320,15 +320,11 @@ class Keystone(base.Component):
         ]  # fmt: skip
         log = self.cloud.logfile("keystone-manage")
         with open(log, "ab") as out:
-            proc = subprocess.run(
-                argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=self._env()
-            )
+            proc = subprocess.run(argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=self._env())
         if proc.returncode != 0:
             self.db.unlink(missing_ok=True)  # so that the next `up` starts over
             tail = "\n".join(log.read_text(errors="replace").splitlines()[-20:])
-            raise DevCloudError(
-                f"keystone-manage bootstrap failed (exit {proc.returncode}); end of {log}:\n{tail}"
-            )
+            raise DevCloudError(f"keystone-manage bootstrap failed (exit {proc.returncode}); end of {log}:\n{tail}")
         say(f"keystone: database and keys ready ({time.monotonic() - t0:.1f}s)")
 
     def _spawn(self) -> None:
