@@ -64,14 +64,16 @@ def max_concurrency(spans, key=None) -> dict:
     return dict(best)
 
 
-def idle_slot_seconds(spans, total=None, per_source=None, per_dest=None) -> float:
+def idle_slot_seconds(spans, total=None, per_source=None, per_dest=None, since=None) -> float:
     """Slot-seconds during which a waiting move could have started under every limit but did not.
 
-    Between two consecutive events, counts how many waiting moves (most
-    recently created last) fit greedily into the free slots, times the
-    length of the interval.
+    Between two consecutive events (from ``since`` on, if given), counts how
+    many waiting moves (oldest first) fit greedily into the free slots, times
+    the length of the interval.
     """
     times = sorted({t for s in spans for t in (s.created, s.start, s.end) if t is not None})
+    if since is not None:
+        times = [since] + [t for t in times if t > since]
     idle = 0.0
     for t0, t1 in zip(times, times[1:], strict=False):
         flying = [s for s in spans if s.start is not None and s.start <= t0 and (s.end is None or s.end > t0)]

@@ -42,6 +42,7 @@ def test_idle_slots():
     # limit 2 overall: b could have started at 0 but started at 1 -> 1 idle slot-second
     spans = [span("a", "h1", "h2", 0, 0, 4), span("b", "h2", "h3", 0, 1, 3)]
     assert plan_metrics.idle_slot_seconds(spans, total=2) == 1.0
+    assert plan_metrics.idle_slot_seconds(spans, total=2, since=at(0.5)) == 0.5
     # per-source limit 1 on h1: waiting for a to end is not idle
     spans = [span("a", "h1", "h2", 0, 0, 4), span("b", "h1", "h3", 0, 4, 6)]
     assert plan_metrics.idle_slot_seconds(spans, total=2, per_source=1) == 0.0
