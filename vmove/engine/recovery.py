@@ -26,9 +26,9 @@ from oslo_utils import timeutils, uuidutils
 
 from vmove import clients as vmove_clients
 from vmove import conf as vmove_conf
-from vmove import exception
+from vmove import exception, rpc
 from vmove.db import recovery_api
-from vmove.engine import recovery_evacuate, recovery_restore, scheduler
+from vmove.engine import recovery_evacuate, recovery_restore, rpcapi, scheduler
 from vmove.engine.runner import _reason as runner_reason
 from vmove.objects import notification as nobj
 
@@ -39,6 +39,7 @@ KIND = "notification"
 OWNER = uuidutils.generate_uuid()
 
 _clients: dict = {}
+_engine_apis: dict = {}
 _clients_lock = threading.Lock()
 
 
@@ -141,6 +142,17 @@ def advance(ctx, conf, row) -> None:
         advance(ctx, conf, recovery_api.notification_get(ctx, follow))
 
 
+def _wake_engines(ctx, conf) -> None:
+    """Tell every engine that moves are pending (they would see them at their next poll anyway)."""
+    key = (id(conf), id(rpc.get_transport(conf)))  # a new transport (tests, reconfiguration): a new client
+    with _clients_lock:
+        api = _engine_apis.get(key)
+        if api is None:
+            _engine_apis.clear()
+            api = _engine_apis[key] = rpcapi.EngineAPI(conf)
+    api.move_requested(ctx, None)
+
+
 def _note_failure(ctx, uuid, exc, retry_in) -> None:
     n = recovery_api.notification_get(ctx, uuid)
     why = f"Set-up failed, tried again in {int(retry_in)} s: {runner_reason(exc)}"
@@ -161,7 +173,7 @@ def _set_up(ctx, conf, n):
                 ctx, n.uuid, {"run_started_at": timeutils.utcnow()}, expected={"status": nobj.NEW, "attempt": n.attempt}
             )
             n = nobj.Notification.from_row(ctx, row)
-        recovery_evacuate.set_up(ctx, conf, clients, n, OWNER)
+        recovery_evacuate.set_up(ctx, conf, clients, n, OWNER, wake=lambda: _wake_engines(ctx, conf))
         return None
     if n.restore_status in (nobj.RESTORE_REQUESTED, nobj.RESTORE_WAITING):
         recovery_restore.set_up(ctx, conf, clients, n, OWNER)

@@ -94,8 +94,12 @@ def skip_reason(c: Candidate, conf):
 # ------------------------------------------------------------------ set-up
 
 
-def set_up(ctx, conf, clients, notification, owner) -> str:
-    """Fence the host in Nova, then write the moves of this run; returns what was done (the message)."""
+def set_up(ctx, conf, clients, notification, owner, wake=None) -> str:
+    """Fence the host in Nova, then write the moves of this run; returns what was done (the message).
+
+    ``wake()`` is called once the first evacuations are written, so that the engines start them while the
+    rest is being written.
+    """
     n = notification
     nova = clients.nova(SERVICES_VERSION)
     services = nova.services.list(host=n.hostname, binary="nova-compute")
@@ -107,7 +111,7 @@ def set_up(ctx, conf, clients, notification, owner) -> str:
     servers = [s for s in servers if getattr(s, "OS-EXT-SRV-ATTR:host", n.hostname) == n.hostname]
     plan = _plan(ctx, conf, n, servers)
     notes = _room_for(clients, conf, n, plan)
-    written, ignored, busy = _write(ctx, conf, n, plan, owner)
+    written, ignored, busy = _write(ctx, conf, n, plan, owner, wake)
     parts = [f"Host {n.hostname}: {fence}.", f"{len(servers)} instance(s) on it"]
     parts[-1] += f", attempt {n.attempt}: {written} evacuation(s) requested, {ignored} ignored."
     if busy:
@@ -201,7 +205,7 @@ def _room_for(clients, conf, n, plan) -> list:
     return []
 
 
-def _write(ctx, conf, n, plan, owner):
+def _write(ctx, conf, n, plan, owner, wake=None):
     written = ignored = 0
     busy = []
     for p in plan:
@@ -217,10 +221,14 @@ def _write(ctx, conf, n, plan, owner):
             continue
         if p.skip is None:
             written += 1
+            if wake is not None and written == conf.recovery.max_in_flight:
+                wake()
             continue
         reason, message = p.skip
         transition(ctx, move, states.IGNORED, message=message, detail={"step": "recovery", "reason": reason})
         ignored += 1
+    if wake is not None and 0 < written < conf.recovery.max_in_flight:
+        wake()
     return written, ignored, busy
 
 
