@@ -156,98 +156,87 @@ def _pick(choices, what):
     raise exception.Invalid(f"No {what} schema for microversion {microversion.requested()}.")
 
 
-def query_schema(schema: dict, min_version: str | None = None, max_version: str | None = None):
-    """Validate the query string (against the schema matching the request's version)."""
+def _versioned(attr: str, schema: dict, min_version, max_version, make_wrapper):
+    """Stackable decorator: one schema per microversion range on one handler.
+
+    The first decorator applied wraps the handler (``make_wrapper(func,
+    choices)``); the others only add their ``(schema, min, max)`` to the
+    handler's list of choices.
+    """
     check_schema(schema)
 
     def decorator(func):
-        choices = getattr(func, "_vmove_query_schemas", None)
+        choices = getattr(func, attr, None)
+        target = func
         if choices is None:
             choices = []
-
-            @functools.wraps(func)
-            def wrapper(*args, **kwargs):
-                chosen = _pick(choices, "query")
-                query = _coerce_query(pecan.request.GET, chosen)
-                validate(query, chosen, "query parameter")
-                # pecan also passes the query as kwargs: replace them with typed values
-                for key in list(kwargs):
-                    if key in pecan.request.GET:
-                        del kwargs[key]
-                return func(*args, query=query, **kwargs)
-
-            wrapper._vmove_query_schemas = choices
-            target = wrapper
-        else:
-            target = func
+            target = functools.wraps(func)(make_wrapper(func, choices))
+            setattr(target, attr, choices)
         choices.append((schema, min_version, max_version))
         return target
 
     return decorator
+
+
+def query_schema(schema: dict, min_version: str | None = None, max_version: str | None = None):
+    """Validate the query string (against the schema matching the request's version)."""
+
+    def make_wrapper(func, choices):
+        def wrapper(*args, **kwargs):
+            chosen = _pick(choices, "query")
+            query = _coerce_query(pecan.request.GET, chosen)
+            validate(query, chosen, "query parameter")
+            # pecan also passes the query as kwargs: replace them with typed values
+            for key in list(kwargs):
+                if key in pecan.request.GET:
+                    del kwargs[key]
+            return func(*args, query=query, **kwargs)
+
+        return wrapper
+
+    return _versioned("_vmove_query_schemas", schema, min_version, max_version, make_wrapper)
 
 
 def body_schema(schema: dict, min_version: str | None = None, max_version: str | None = None):
     """Parse and validate the JSON body; the handler gets it as ``body``."""
-    check_schema(schema)
 
-    def decorator(func):
-        choices = getattr(func, "_vmove_body_schemas", None)
-        if choices is None:
-            choices = []
+    def make_wrapper(func, choices):
+        def wrapper(*args, **kwargs):
+            chosen = _pick(choices, "request body")
+            req = pecan.request
+            ctype = (req.content_type or "").split(";")[0].strip()
+            if req.body and ctype not in ("application/json", ""):
+                raise exception.UnsupportedMediaType(content_type=ctype)
+            try:
+                body = json.loads(req.body or b"null")
+            except ValueError as e:
+                raise exception.Invalid(f"The request body is not valid JSON: {e}.") from e
+            validate(body, chosen, "request body field")
+            return func(*args, body=body, **kwargs)
 
-            @functools.wraps(func)
-            def wrapper(*args, **kwargs):
-                chosen = _pick(choices, "request body")
-                req = pecan.request
-                ctype = (req.content_type or "").split(";")[0].strip()
-                if req.body and ctype not in ("application/json", ""):
-                    raise exception.UnsupportedMediaType(content_type=ctype)
-                try:
-                    body = json.loads(req.body or b"null")
-                except ValueError as e:
-                    raise exception.Invalid(f"The request body is not valid JSON: {e}.") from e
-                validate(body, chosen, "request body field")
-                return func(*args, body=body, **kwargs)
+        return wrapper
 
-            wrapper._vmove_body_schemas = choices
-            target = wrapper
-        else:
-            target = func
-        choices.append((schema, min_version, max_version))
-        return target
-
-    return decorator
+    return _versioned("_vmove_body_schemas", schema, min_version, max_version, make_wrapper)
 
 
 def response_schema(schema: dict, min_version: str | None = None, max_version: str | None = None):
     """Check what the handler returns, as ``[api] response_validation`` says."""
-    check_schema(schema)
 
-    def decorator(func):
-        choices = getattr(func, "_vmove_response_schemas", None)
-        if choices is None:
-            choices = []
-
-            @functools.wraps(func)
-            def wrapper(*args, **kwargs):
-                result = func(*args, **kwargs)
-                mode = pecan.request.context["conf"].api.response_validation
-                if mode == "ignore":
-                    return result
-                chosen = _pick(choices, "response")
-                errors = list(_VALIDATOR(chosen).iter_errors(json.loads(json.dumps(result, default=str))))
-                if errors:
-                    msg = f"Response of {pecan.request.path} breaks its schema: {errors[0].message}"
-                    if mode == "error":
-                        raise exception.VmoveException(msg)
-                    LOG.warning(msg)
+    def make_wrapper(func, choices):
+        def wrapper(*args, **kwargs):
+            result = func(*args, **kwargs)
+            mode = pecan.request.context["conf"].api.response_validation
+            if mode == "ignore":
                 return result
+            chosen = _pick(choices, "response")
+            errors = list(_VALIDATOR(chosen).iter_errors(json.loads(json.dumps(result, default=str))))
+            if errors:
+                msg = f"Response of {pecan.request.path} breaks its schema: {errors[0].message}"
+                if mode == "error":
+                    raise exception.VmoveException(msg)
+                LOG.warning(msg)
+            return result
 
-            wrapper._vmove_response_schemas = choices
-            target = wrapper
-        else:
-            target = func
-        choices.append((schema, min_version, max_version))
-        return target
+        return wrapper
 
-    return decorator
+    return _versioned("_vmove_response_schemas", schema, min_version, max_version, make_wrapper)

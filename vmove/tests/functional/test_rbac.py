@@ -11,9 +11,8 @@ import urllib.request
 
 import pytest
 
-from vmove.api import app as api_app
-from vmove.api import server
 from vmove.tests import fixtures as vfixtures
+from vmove.tests.functional import keystone_api as ks_api
 
 PERSONAS = ("admin", "member", "reader", "other")
 USER_OF = {"admin": "admin", "member": "demo", "reader": "demo-reader", "other": "alt"}
@@ -21,34 +20,8 @@ USER_OF = {"admin": "admin", "member": "demo", "reader": "demo-reader", "other":
 
 @pytest.fixture
 def keystone_api(conf, db, devcloud_keystone, tmp_path):
-    ks = devcloud_keystone
-    creds = ks.credentials("vmove")
-    conf_file = tmp_path / "vmove.conf"
-    lines = [
-        "[api]",
-        "auth_strategy = keystone",
-        "",
-        "[keystone_authtoken]",
-        f"www_authenticate_uri = {ks.auth_url}",
-        "auth_type = password",
-        f"auth_url = {ks.auth_url}",
-        f"username = {creds['username']}",
-        f"password = {creds['password']}",
-        f"project_name = {creds['project_name']}",
-        "user_domain_name = Default",
-        "project_domain_name = Default",
-        f"region_name = {ks.region}",
-        "service_token_roles_required = true",
-        "token_cache_time = 300",
-    ]
-    conf_file.write_text("\n".join(lines) + "\n")
-    conf(["--config-file", str(conf_file)], project="vmove", default_config_files=[])
-    conf.set_override("connection", db.url, group="database")
-    conf.set_override("response_validation", "error", group="api")
-    srv = server.APIServer(api_app.setup_app(conf), "127.0.0.1", 0)
-    srv.start()
-    yield srv, ks
-    srv.stop()
+    with ks_api.keystone_api(conf, db, devcloud_keystone, tmp_path) as srv:
+        yield srv, devcloud_keystone
 
 
 def call(url, token=None, version=None):

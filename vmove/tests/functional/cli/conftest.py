@@ -16,8 +16,7 @@ import sys
 
 import pytest
 
-from vmove.api import app as api_app
-from vmove.api import server
+from vmove.tests.functional import keystone_api
 
 OPENSTACK = str(pathlib.Path(sys.executable).parent / "openstack")
 
@@ -25,41 +24,8 @@ OPENSTACK = str(pathlib.Path(sys.executable).parent / "openstack")
 @pytest.fixture
 def vmove_api(conf, db, devcloud_keystone, tmp_path):
     """A running vmove API with ``[api] auth_strategy = keystone``; yields the APIServer."""
-    ks = devcloud_keystone
-    creds = ks.credentials("vmove")
-    conf_file = tmp_path / "vmove.conf"
-    lines = [
-        "[api]",
-        "auth_strategy = keystone",
-        "max_limit = 50",
-        "",
-        "[keystone_authtoken]",
-        f"www_authenticate_uri = {ks.auth_url}",
-        "auth_type = password",
-        f"auth_url = {ks.auth_url}",
-        f"username = {creds['username']}",
-        f"password = {creds['password']}",
-        f"project_name = {creds['project_name']}",
-        "user_domain_name = Default",
-        "project_domain_name = Default",
-        f"region_name = {ks.region}",
-        "service_token_roles_required = true",
-        "token_cache_time = 300",
-    ]
-    conf_file.write_text("\n".join(lines) + "\n")
-    conf(["--config-file", str(conf_file)], project="vmove", default_config_files=[])
-    conf.set_override("connection", db.url, group="database")
-    conf.set_override("response_validation", "error", group="api")
-    srv = server.APIServer(api_app.setup_app(conf), "127.0.0.1", 0)
-    srv.start()
-    yield srv
-    srv.stop()
-    # keystonemiddleware registered its auth plugin's options (some required)
-    # on the global configuration: take them away for the tests that follow
-    conf.clear()
-    group = conf._groups.get("keystone_authtoken")
-    for info in list(group._opts.values()) if group else []:
-        conf.unregister_opt(info["opt"], group="keystone_authtoken")
+    with keystone_api.keystone_api(conf, db, devcloud_keystone, tmp_path, ("max_limit = 50",)) as srv:
+        yield srv
 
 
 @dataclasses.dataclass

@@ -1,0 +1,46 @@
+"""vmove's API over real HTTP behind keystonemiddleware and the dev cloud's Keystone."""
+
+import contextlib
+
+from vmove.api import app as api_app
+from vmove.api import server
+
+
+@contextlib.contextmanager
+def keystone_api(conf, db, ks, tmp_path, api_options=()):
+    """Serve the API on a free port, validating tokens of Keystone ``ks``; yields the APIServer.
+
+    ``api_options``: extra ``[api]`` lines, e.g. ``("max_limit = 50",)``.
+    The auth plugin options keystonemiddleware registers are removed by the
+    ``conf`` fixture's cleanup.
+    """
+    creds = ks.credentials("vmove")
+    lines = [
+        "[api]",
+        "auth_strategy = keystone",
+        *api_options,
+        "",
+        "[keystone_authtoken]",
+        f"www_authenticate_uri = {ks.auth_url}",
+        "auth_type = password",
+        f"auth_url = {ks.auth_url}",
+        f"username = {creds['username']}",
+        f"password = {creds['password']}",
+        f"project_name = {creds['project_name']}",
+        "user_domain_name = Default",
+        "project_domain_name = Default",
+        f"region_name = {ks.region}",
+        "service_token_roles_required = true",
+        "token_cache_time = 300",
+    ]
+    conf_file = tmp_path / "vmove-keystone.conf"
+    conf_file.write_text("\n".join(lines) + "\n")
+    conf(["--config-file", str(conf_file)], project="vmove", default_config_files=[])
+    conf.set_override("connection", db.url, group="database")
+    conf.set_override("response_validation", "error", group="api")
+    srv = server.APIServer(api_app.setup_app(conf), "127.0.0.1", 0)
+    srv.start()
+    try:
+        yield srv
+    finally:
+        srv.stop()
