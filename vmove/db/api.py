@@ -313,16 +313,31 @@ def move_claim_stale(context, engine_id, lease_until, now):
 
 
 @main_context_manager.writer
-def move_renew_leases(context, engine_id, lease_until):
-    """Renew the lease of every move ``engine_id`` holds that is not finished."""
+def move_renew_leases(context, engine_id, lease_until, starting=()):
+    """Renew the leases ``engine_id`` still needs: its ongoing moves, and the
+    pending ones it is starting right now (``starting``, uuids). A claimed
+    move it is not starting any more goes back to the pool when its lease ends."""
     m = models.Move
+    mine = sa.or_(m.status == "ongoing", sa.and_(m.status == "pending", m.uuid.in_(list(starting))))
     result = context.session.execute(
         sa.update(m)
-        .where(m.engine_id == engine_id, m.status.in_(["pending", "ongoing"]))
+        .where(m.engine_id == engine_id, mine)
         .values(lease_until=lease_until)
         .execution_options(synchronize_session=False)
     )
     return result.rowcount
+
+
+@main_context_manager.writer
+def move_end_leases(context, engine_id, now):
+    """An engine stopping cleanly: its moves may be taken over at once."""
+    m = models.Move
+    context.session.execute(
+        sa.update(m)
+        .where(m.engine_id == engine_id, m.status.in_(["pending", "ongoing"]))
+        .values(lease_until=now)
+        .execution_options(synchronize_session=False)
+    )
 
 
 @main_context_manager.writer

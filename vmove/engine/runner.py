@@ -61,6 +61,11 @@ class MoveRunner:
         if self._thread is not None:
             self._thread.join(timeout=30)
         self._pool.shutdown(wait=True, cancel_futures=True)
+        # a clean stop hands the moves over at once instead of after lease_time
+        try:
+            db_api.move_end_leases(self.ctx, self.engine_id, timeutils.utcnow())
+        except Exception:
+            LOG.exception("Engine %s: could not end its leases", self.engine_id)
 
     def wake(self) -> None:
         self._wake.set()
@@ -88,7 +93,9 @@ class MoveRunner:
 
     def tick(self) -> None:
         now = timeutils.utcnow()
-        db_api.move_renew_leases(self.ctx, self.engine_id, self._lease_until())
+        with self._starting_lock:
+            starting = set(self._starting)
+        db_api.move_renew_leases(self.ctx, self.engine_id, self._lease_until(), starting)
         for row, holder in db_api.move_claim_stale(self.ctx, self.engine_id, self._lease_until(), now):
             self._take_over(_obj(self.ctx, row), holder)
         extensions.run_ticks(self.ctx, self.conf, self.engine_id)
@@ -132,7 +139,11 @@ class MoveRunner:
         try:
             self.start_move(move)
         except Exception:
-            LOG.exception("Engine %s: starting move %s failed", self.engine_id, move.uuid)
+            LOG.exception("Engine %s: starting move %s failed; giving it back", self.engine_id, move.uuid)
+            try:
+                db_api.move_release(self.ctx, move.uuid, self.engine_id)
+            except Exception:  # its lease runs out anyway
+                LOG.exception("Engine %s: could not give back move %s", self.engine_id, move.uuid)
         finally:
             with self._starting_lock:
                 self._starting.discard(move.uuid)

@@ -64,3 +64,30 @@ def test_engine_heartbeat_upserts(db, ctx):
     assert [e.engine_id for e in db_api.engine_get_all(ctx)] == ["e1", "e2"]
     db_api.engine_stopped(ctx, "e1")
     assert db_api.engine_get_all(ctx)[0].stopped_at is not None
+
+
+def test_leases_claim_renew_release_and_takeover(db, ctx):
+    import datetime
+
+    from oslo_utils import timeutils
+
+    now = timeutils.utcnow()
+    later = now + datetime.timedelta(seconds=30)
+    a, b = make_move(priority=1), make_move(priority=5)
+    claimed = db_api.move_claim_pending(ctx, "e1", 5, later, now)
+    assert [m.uuid for m in claimed] == [b.uuid, a.uuid]  # most important first
+    assert db_api.move_claim_pending(ctx, "e2", 5, later, now) == []  # held
+    # e1 starts only b: a's lease is not renewed and a goes back to the pool when it ends
+    db_api.move_transition(ctx, b.uuid, {"status": "ongoing", "phase": "starting"}, {})
+    db_api.move_renew_leases(ctx, "e1", later + datetime.timedelta(seconds=60), starting=set())
+    after_a = later + datetime.timedelta(seconds=1)
+    assert [m.uuid for m in db_api.move_claim_pending(ctx, "e2", 5, later, after_a)] == [a.uuid]
+    # b's lease was renewed: not stale at that time; stale later, then taken over
+    assert db_api.move_claim_stale(ctx, "e2", later, after_a) == []
+    stale = db_api.move_claim_stale(ctx, "e2", later, later + datetime.timedelta(seconds=61))
+    assert [(m.uuid, holder) for m, holder in stale] == [(b.uuid, "e1")]
+    # a clean stop ends the leases at once
+    db_api.move_end_leases(ctx, "e2", now)
+    assert [m.uuid for m, _ in db_api.move_claim_stale(ctx, "e3", later, now + datetime.timedelta(seconds=1))] == [
+        b.uuid
+    ]
