@@ -112,4 +112,6 @@ class Lock(Base):
 
     name = orm.mapped_column(sa.String(64), primary_key=True)
 
-from vmove.db import plan_models  # noqa: E402,F401
+
+# the models of plans and host recovery live in their own modules, on this Base
+from vmove.db import plan_models, recovery_models  # noqa: E402,F401
