@@ -77,11 +77,11 @@ def test_vmove_all_embedded_default(state):
 def test_manage_and_status(state):
     tmp_path, conf, _ = state
     os.makedirs(tmp_path / "state")
-    run = lambda *a: subprocess.run(
-        [str(BIN / a[0]), "--config-file", str(conf), *a[1:]],  # noqa: E731
-        capture_output=True,
-        text=True,
-    )
+    def run(*args):
+        return subprocess.run(
+            [str(BIN / args[0]), "--config-file", str(conf), *args[1:]], capture_output=True, text=True
+        )
+
     r = run("vmove-manage", "db", "version")
     assert r.returncode == 0 and "None" in r.stdout
     r = run("vmove-status", "upgrade", "check")
