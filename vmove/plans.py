@@ -178,8 +178,9 @@ def create_moves(ctx, conf, run_uuid):
                     project_id=run.project_id,
                     values=_move_values(item),
                 )
-            except exception.VmoveException as e:  # another move of it came first, or params refused
-                plans_api.run_item_update(ctx, item.id, {"verdict": "refused", "code": "busy", "reason": e.message})
+            except exception.VmoveException as e:  # another move of it came first, or its params were refused
+                code = "busy" if isinstance(e, exception.Conflict) else "invalid"
+                plans_api.run_item_update(ctx, item.id, {"verdict": "refused", "code": code, "reason": e.message})
                 continue
         plans_api.run_item_update(ctx, item.id, {"move_uuid": move.uuid, "attempt": move.attempt})
     verdicts = [i.verdict for i in plans_api.run_items_get(ctx, run_uuid)]

@@ -19,6 +19,7 @@ dest_down           the destination host's compute service is down
 type_missing        the destination volume type does not exist
 backend_missing     no Cinder pool on the destination backend (or serving the type)
 no_capacity         the destination lacks free RAM/vCPU/disk (or pool space) for it
+invalid             (when the move is made) the move request was refused
 ==================  ==========================================================
 
 Capacity is Placement's view, the one Nova's scheduler uses: per resource
@@ -75,7 +76,8 @@ class Refused(Exception):
         self.reason = reason
 
 
-def _aware_cmp(a, b):
+def _after(a, b) -> bool:
+    """Is UTC time ``a`` after ``b`` (either naive or aware)?"""
     return a.replace(tzinfo=None) > b.replace(tzinfo=None)
 
 
@@ -133,7 +135,7 @@ class Validator:
     def _verdict(self, item, entries) -> Verdict:
         verdict = Verdict()
         try:
-            if self.plan.not_after is not None and _aware_cmp(self.now, self.plan.not_after):
+            if self.plan.not_after is not None and _after(self.now, self.plan.not_after):
                 raise Refused(
                     "outside_window",
                     f"Outside the plan's window: it closed at {self.plan.not_after.isoformat()} (UTC).",
@@ -374,7 +376,7 @@ class Validator:
                 raise Refused("already_there", f"Volume {name} is already on backend {node}.")
             if not pools:
                 raise Refused("backend_missing", f"No Cinder pool on backend {node}.")
-            pinned = volume_action._backend_name(getattr(self._type_named(vol.get("volume_type")), "extra_specs", {}))
+            pinned = _pinned_backend(self._type_named(vol.get("volume_type")))
             served = [p for p in pools if not pinned or _pool_backend_name(p) == pinned]
             if not served:
                 raise Refused(
@@ -401,7 +403,7 @@ class Validator:
             raise Refused("type_missing", f"Volume type {target} does not exist.")
         if current is not None and new_type.id == current.id:
             raise Refused("already_there", f"Volume {name} is already of type {new_type.name}.")
-        pinned = volume_action._backend_name(getattr(new_type, "extra_specs", {}))
+        pinned = _pinned_backend(new_type)
         served = [p for p in self.pools() if not pinned or _pool_backend_name(p) == pinned]
         if not served:
             raise Refused("backend_missing", f"No Cinder pool serves volume type {new_type.name}.")
@@ -469,6 +471,12 @@ def _flavor_need(server) -> dict:
     disk = 0 if boot_from_volume else (flavor.get("disk") or 0)
     disk += (flavor.get("ephemeral") or 0) + math.ceil((flavor.get("swap") or 0) / 1024)
     return {"MEMORY_MB": flavor.get("ram") or 0, "VCPU": flavor.get("vcpus") or 0, "DISK_GB": disk}
+
+
+def _pinned_backend(vtype) -> str | None:
+    """The backend a volume type pins (its volume_backend_name extra spec), as Cinder's scheduler reads it."""
+    specs = getattr(vtype, "extra_specs", None) or {}
+    return specs.get("volume_backend_name") or specs.get("capabilities:volume_backend_name")
 
 
 def _pool_backend_name(pool) -> str | None:

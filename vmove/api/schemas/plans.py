@@ -37,6 +37,7 @@ REFUSAL_CODES = [
     "type_missing",
     "backend_missing",
     "no_capacity",
+    "invalid",
 ]
 
 
