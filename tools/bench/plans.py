@@ -173,7 +173,11 @@ def main(argv=None):
     from vmove.engine import service as engine_service
 
     bench = Bench(args)
-    hosts = sorted(s.host for s in bench.nova.services.list(binary="nova-compute") if s.state == "up")
+    hosts = sorted(
+        s.host
+        for s in bench.nova.services.list(binary="nova-compute")
+        if s.state == "up" and s.status == "enabled" and not s.forced_down
+    )
     if len(hosts) < 2:
         sys.exit(f"need at least 2 compute hosts, found {hosts}")
     mapping = {h: hosts[(i + 1) % len(hosts)] for i, h in enumerate(hosts)}
