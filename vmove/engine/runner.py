@@ -49,6 +49,7 @@ class MoveRunner:
         self._thread: threading.Thread | None = None
         self._taken_over: set[str] = set()
         self._changed = False
+        self._ended = False
 
     # ----------------------------------------------------------- lifecycle
     def start(self) -> None:
@@ -100,7 +101,11 @@ class MoveRunner:
             self._take_over(_obj(self.ctx, row), holder)
         extensions.run_ticks(self.ctx, self.conf, self.engine_id)
         self._dispatch(now)
+        self._ended = False
         self._observe()
+        if self._ended:
+            # slots were freed: fill them now rather than at the next poll
+            self._dispatch(timeutils.utcnow())
 
     def _dispatch(self, now) -> None:
         expired = []
@@ -151,6 +156,8 @@ class MoveRunner:
 
     def _safe_transition(self, move, phase, **kw):
         self._changed = True
+        if phase in states.TERMINAL:
+            self._ended = True
         try:
             return transition(self.ctx, move, phase, engine_id=self.engine_id, **kw)
         except exception.Conflict:

@@ -37,6 +37,7 @@ class Limits:
 
 
 NO_LIMITS = Limits()
+HOLD = Limits(total=0)
 
 _PROVIDERS: dict[str, Callable] = {}
 
@@ -53,19 +54,25 @@ def limits_for(ctx, origin: str) -> Limits:
         return NO_LIMITS
     try:
         return provider(ctx, ident) or NO_LIMITS
-    except Exception:  # a broken provider must not stop every move
-        LOG.exception("Limits of %s could not be read; using none", origin)
-        return NO_LIMITS
+    except Exception:
+        # unknown limits: hold these moves (never run them unlimited); others go on
+        LOG.exception("Limits of %s could not be read; holding its moves until they can", origin)
+        return HOLD
 
 
 def dest_of(move) -> str | None:
     return move.dest_host or (move.params or {}).get("host")
 
 
+def backend_key(name: str | None) -> str | None:
+    """``host@backend`` of a Cinder host or pool name (``host@backend#pool``)."""
+    return name.split("#", 1)[0] if name else None
+
+
 def backends_of(move) -> set:
     params = move.params or {}
     found = {move.source_backend, move.dest_backend, params.get("destination_node")}
-    return {b for b in found if b}
+    return {backend_key(b) for b in found if b}
 
 
 def _keys(move):

@@ -105,3 +105,22 @@ def test_random_workloads_hold_every_limit_and_leave_no_idle_slot():
                 (lim := scheduler._limit(k, limits[m.origin], global_limit)) is not None and after[k] + 1 > lim
                 for k in scheduler._keys(m)
             ), f"{m} could have started"
+
+
+def test_pool_names_count_as_their_backend():
+    limits = {"run:r1": Limits(per_backend=1)}
+    busy = [M("v0", source_backend="devcloud@a1#fileA")]
+    pending = [M("v1", params={"destination_node": "devcloud@a1"}), M("v2", source_backend="devcloud@b#fileB")]
+    start, _ = scheduler.plan(pending, busy, 10, NOW, limits.get)
+    assert [m.name for m in start] == ["v2"]
+
+
+def test_unreadable_limits_hold_the_origins_moves():
+    def broken(ctx, ident):
+        raise RuntimeError("database is away")
+
+    scheduler.register("brokenkind", broken)
+    assert scheduler.limits_for(None, "brokenkind:x") == scheduler.HOLD
+    pending = [M("held", origin="brokenkind:x"), M("free", origin="request:y")]
+    start, _ = scheduler.plan(pending, [], 10, NOW, lambda o: scheduler.limits_for(None, o))
+    assert [m.name for m in start] == ["free"]
