@@ -164,16 +164,13 @@ def notification_update(context, uuid, values, expected=None):
 
 
 @main_context_manager.writer
-def notification_claim(context, uuid, engine_id, until, now):
-    """Claim a notification's set-up for ``engine_id`` (free, expired or already ours); the row, or None."""
+def notification_claim(context, uuid, token, until, now):
+    """Claim a notification's set-up with ``token`` (if free or expired); the row, or None."""
     n = Notification
     result = context.session.execute(
         sa.update(n)
-        .where(
-            n.uuid == uuid,
-            sa.or_(n.claimed_until.is_(None), n.claimed_until < now, n.engine_id == engine_id),
-        )
-        .values(engine_id=engine_id, claimed_until=until)
+        .where(n.uuid == uuid, sa.or_(n.claimed_until.is_(None), n.claimed_until < now))
+        .values(engine_id=token, claimed_until=until)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
@@ -182,11 +179,11 @@ def notification_claim(context, uuid, engine_id, until, now):
 
 
 @main_context_manager.writer
-def notification_release(context, uuid, engine_id):
+def notification_release(context, uuid, token):
     n = Notification
     context.session.execute(
         sa.update(n)
-        .where(n.uuid == uuid, n.engine_id == engine_id)
+        .where(n.uuid == uuid, n.engine_id == token)
         .values(claimed_until=None)
         .execution_options(synchronize_session=False)
     )

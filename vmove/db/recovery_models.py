@@ -47,7 +47,7 @@ class Notification(TimestampMixin, Base):
     related_uuid = orm.mapped_column(sa.String(36), nullable=True)
     project_id = orm.mapped_column(sa.String(255), nullable=False)
     user_id = orm.mapped_column(sa.String(255), nullable=True)
-    # which engine sets the notification up (evacuation or restore), until when
+    # the claim of the set-up in progress (evacuation or restore): its token, until when
     engine_id = orm.mapped_column(sa.String(36), nullable=True)
     claimed_until = orm.mapped_column(UTCDateTime, nullable=True)
     # the restore (moves back): requested, waiting (for the host), running, finished, failed

@@ -35,7 +35,7 @@ from vmove.objects import notification as nobj
 LOG = logging.getLogger(__name__)
 
 KIND = "notification"
-#: who claims set-up work in this process (a handler does not know its engine's id)
+#: who holds the moves this process claims while recording why they are not evacuated
 OWNER = uuidutils.generate_uuid()
 
 _clients: dict = {}
@@ -79,6 +79,7 @@ def use_clients(conf, clients) -> None:
 
 def process(ctx, conf, uuid) -> None:
     """RPC handler: set up whatever ``uuid`` waits for, then roll it up."""
+    LOG.info("Notification %s: processing (RPC)", uuid)
     advance(ctx, conf, recovery_api.notification_get(ctx, uuid))
 
 
@@ -88,6 +89,12 @@ def tick(ctx, conf, engine_id) -> None:
     for row in recovery_api.notifications_active(ctx):
         try:
             if _needs_set_up(row, now) and not _fresh(row, late):
+                LOG.info(
+                    "Notification %s: set-up taken up by the poll (%s, restore %s)",
+                    row.uuid,
+                    row.status,
+                    row.restore_status,
+                )
                 advance(ctx, conf, row)
             else:
                 roll_up(ctx, conf, nobj.Notification.from_row(ctx, row))
@@ -126,9 +133,11 @@ def advance(ctx, conf, row) -> None:
     follow = None
     if _needs_set_up(row, now):
         until = now + datetime.timedelta(seconds=conf.recovery.claim_timeout)
-        claimed = recovery_api.notification_claim(ctx, row.uuid, OWNER, until, now)
+        token = uuidutils.generate_uuid()  # one claim per set-up, even within one process
+        claimed = recovery_api.notification_claim(ctx, row.uuid, token, until, now)
         if claimed is None:
-            return  # another engine is on it
+            LOG.info("Notification %s: another set-up is in progress", row.uuid)
+            return
         try:
             follow = _set_up(ctx, conf, nobj.Notification.from_row(ctx, claimed))
         except Exception as e:
@@ -136,7 +145,7 @@ def advance(ctx, conf, row) -> None:
             LOG.exception("Notification %s: set-up failed; trying again in %ss", row.uuid, conf.recovery.claim_timeout)
             _note_failure(ctx, row.uuid, e, conf.recovery.claim_timeout)
             return
-        recovery_api.notification_release(ctx, row.uuid, OWNER)
+        recovery_api.notification_release(ctx, row.uuid, token)
     roll_up(ctx, conf, nobj.Notification.get_by_uuid(ctx, row.uuid))
     if follow:
         advance(ctx, conf, recovery_api.notification_get(ctx, follow))

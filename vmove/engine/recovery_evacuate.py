@@ -10,6 +10,7 @@ are (Masakari's retries counted the old failures and could never succeed).
 import dataclasses
 import datetime
 import logging
+import time
 
 from oslo_utils import strutils, timeutils
 
@@ -106,36 +107,60 @@ def set_up(ctx, conf, clients, notification, owner, wake=None) -> str:
     if not services:
         _end(ctx, n, nobj.IGNORED, f"Nova has no nova-compute service on host {n.hostname}: nothing to recover.")
         return "ignored"
+    t0 = time.monotonic()
     fence = _fence(nova, services[0], n)
     servers = clients.nova(LIST_VERSION).servers.list(search_opts={"host": n.hostname, "all_tenants": True}, limit=-1)
     servers = [s for s in servers if getattr(s, "OS-EXT-SRV-ATTR:host", n.hostname) == n.hostname]
     plan = _plan(ctx, conf, n, servers)
+    t1 = time.monotonic()
     notes = _room_for(clients, conf, n, plan)
+    t2 = time.monotonic()
     written, ignored, busy = _write(ctx, conf, n, plan, owner, wake)
+    LOG.info(
+        "Notification %s: host %s fenced, %d instances listed and planned in %.2fs, capacity checked in %.2fs, "
+        "%d moves written in %.2fs",
+        n.uuid,
+        n.hostname,
+        len(servers),
+        t1 - t0,
+        t2 - t1,
+        written + ignored,
+        time.monotonic() - t2,
+    )
     parts = [f"Host {n.hostname}: {fence}.", f"{len(servers)} instance(s) on it"]
     parts[-1] += f", attempt {n.attempt}: {written} evacuation(s) requested, {ignored} ignored."
     if busy:
         parts.append("Left alone (another move in progress): " + "; ".join(busy) + ".")
     parts.extend(notes)
     message = " ".join(parts)
-    recovery_api.notification_update(
-        ctx,
-        n.uuid,
-        {"status": nobj.RUNNING, "processed_at": timeutils.utcnow(), "message": message},
-        expected={"status": nobj.NEW, "attempt": n.attempt},
-    )
+    try:
+        recovery_api.notification_update(
+            ctx,
+            n.uuid,
+            {"status": nobj.RUNNING, "processed_at": timeutils.utcnow(), "message": message},
+            expected={"status": nobj.NEW, "attempt": n.attempt},
+        )
+    except exception.Conflict:
+        # we were so slow (a stuck Nova call) that our claim ran out and another set-up finished the run
+        LOG.warning("Notification %s: another set-up finished this run first; ours wrote %d moves", n.uuid, written)
     return message
 
 
 def _fence(nova, service, n) -> str:
+    """Force the host's nova-compute down, then disable it.
+
+    In this order: disabling a service Nova still believes up (its last heartbeat is recent) makes
+    nova-api *call* the dead compute over RPC to sync the COMPUTE_STATUS_DISABLED trait, and wait for the
+    RPC timeout (60 s by default) before answering; a forced-down service is not called.
+    """
     done = []
-    if service.status != "disabled":
-        nova.services.disable_log_reason(service.id, f"vmove: host failure, notification {n.uuid}")
-        done.append("compute service disabled")
     if not getattr(service, "forced_down", False):
         nova.services.force_down(service.id, True)
         done.append("forced down")
-    return " and ".join(done) if done else "compute service already disabled and forced down"
+    if service.status != "disabled":
+        nova.services.disable_log_reason(service.id, f"vmove: host failure, notification {n.uuid}")
+        done.append("disabled")
+    return ("compute service " + " and ".join(done)) if done else "compute service already forced down and disabled"
 
 
 @dataclasses.dataclass
@@ -295,10 +320,16 @@ def _end(ctx, n, status, message):
 
 
 def no_valid_host_streak(run_moves) -> int:
-    """How many of the latest-ended evacuations in a row found no valid host (a success ends the streak)."""
-    ended = [m for m in run_moves if m.status in (states.SUCCEEDED, states.FAILED) and m.end_time is not None]
+    """How many of the latest-started evacuations that ended found no valid host, in a row.
+
+    Evacuations start most important first, so "in a row" follows the start order: a success ends the
+    row, a failure for another reason neither counts nor ends it, moves still in flight are not known yet.
+    (By end order, a small instance started earlier and ending later would hide the failures of the
+    instances started after it.)
+    """
+    ended = [m for m in run_moves if m.status in (states.SUCCEEDED, states.FAILED) and m.start_time is not None]
     streak = 0
-    for m in sorted(ended, key=lambda m: (m.end_time, m.id), reverse=True):
+    for m in sorted(ended, key=lambda m: (m.start_time, m.id), reverse=True):
         if m.status == states.SUCCEEDED:
             break
         if recovery.is_no_valid_host(m.message):

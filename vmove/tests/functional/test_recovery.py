@@ -1,7 +1,7 @@
 """Host recovery on the dev cloud's real Nova (fake hypervisors, 3 compute hosts), over real HTTP,
 RPC over RabbitMQ, state in PostgreSQL.
 
-One failed host carries 32 instances of this test: 24 of mixed priority that evacuate, 2 too big for the
+One failed host carries 28 instances of this test: 20 of mixed priority that evacuate, 2 too big for the
 room left elsewhere (the capacity check ignores them), and 6 whose flavor only fits the failed host (Nova
 finds no valid host: after two in a row the recovery stops and ignores the rest). A retry, once there is
 room, moves only what did not succeed (attempt 2); the host's return (a STARTED notification, automatic
@@ -13,7 +13,9 @@ moved.
 """
 
 import concurrent.futures
+import threading
 import time
+import urllib.error
 import uuid
 
 import pytest
@@ -27,13 +29,14 @@ HOST = "host2"
 OTHERS = ("host1", "host3")
 IN_FLIGHT = 3
 LEFT_FREE_MB = 40_000
-BIG_MB = 100_000
+BIG_MB = 300_000  # no room left elsewhere even if other tests free a lot meanwhile
 V = "1.3"
 
 
 @pytest.fixture
 def ha_key(conf):
     key = f"vmove-test-ha-{uuid.uuid4().hex[:8]}"
+    conf.set_override("max_poll_interval", 1.0, group="engine")  # evacuations take seconds: no long back-off
     for name, value in {
         "ha_enabled_key": key,
         "evacuate_all_instances": False,
@@ -150,6 +153,43 @@ def vmoves_of(env, uuid_, mine):
     return [v for v in body["vmoves"] if v["instance_uuid"] in mine]
 
 
+def concurrent_posts(env, count):
+    """``count`` identical notifications sent at the same moment (a POST is idempotent: one lost to a reset
+    connection is sent again)."""
+    barrier = threading.Barrier(count)
+
+    def send(_):
+        barrier.wait()
+        for _ in range(3):
+            try:
+                return env.call("POST", "/v1/notifications", notification_body("STOPPED"), V)
+            except (ConnectionError, urllib.error.URLError):
+                time.sleep(0.2)
+        pytest.fail("the API kept resetting the connection")
+
+    with concurrent.futures.ThreadPoolExecutor(count) as pool:
+        return list(pool.map(send, range(count)))
+
+
+def settle(env, timeout=30):
+    """Let the engine finish setting up what was asked (it may be fencing the host) before the host comes back."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = env.call("GET", "/v1/notifications?status=new", version=V)[1].get("notifications", [])
+        if not found:
+            return
+        time.sleep(0.5)
+
+
+def print_timeline(vmoves, mine):
+    for v in sorted(vmoves.values(), key=lambda v: (v["start_time"] or "~", v["id"])):
+        name = mine[v["instance_uuid"]].name
+        print(
+            f"  {name:24} prio {v['priority']:>8} {v['status']:9} {v['start_time']} {v['end_time']} "
+            f"{(v['message'] or '')[:90]}"
+        )
+
+
 def check_start_order(moves):
     """Most important first: no move started ahead of a more important one, but within one dispatch (the
     IN_FLIGHT moves started together run their pre-checks in parallel threads)."""
@@ -170,7 +210,7 @@ def test_host_failure_recovery_stop_retry_and_restore(ha_key, vmove_env, cloud, 
     ha = {ha_key: "True"}
     tinies = [
         cloud.boot(f"rt-{run}-p{i % 4 + 1}-{i:02d}", tiny, HOST, {"vmove:priority": str(i % 4 + 1), **ha})
-        for i in range(24)
+        for i in range(20)
     ]
     bigs = [cloud.boot(f"rt-{run}-big-{i}", big, HOST, {"vmove:priority": "4", **ha}) for i in range(2)]
     stuck = [cloud.boot(f"rt-{run}-pinned-{i}", pinned, HOST, ha) for i in range(6)]
@@ -185,18 +225,21 @@ def test_host_failure_recovery_stop_retry_and_restore(ha_key, vmove_env, cloud, 
     mine = {s.id: s for s in tinies + bigs + stuck}
     t0 = time.monotonic()
 
+    # left disabled by an earlier run of this test that died half-way: vmove's own reason says so
+    service = comp.compute_service(HOST)
+    if service["status"] == "disabled" and (service["disabled_reason"] or "").startswith("vmove: host failure"):
+        comp.api("PUT", f"/os-services/{service['id']}", {"status": "enabled"}, microversion="2.53")
     # the host dies: only its nova-compute process; vmove forces the service down itself
     comp.cloud.stop(comp.compute_proc(HOST), grace=0)
     try:
-        with concurrent.futures.ThreadPoolExecutor(16) as pool:
-            answers = list(
-                pool.map(lambda _: env.call("POST", "/v1/notifications", notification_body("STOPPED"), V), range(16))
-            )
+        answers = concurrent_posts(env, 12)
         codes = sorted(code for code, _ in answers)
-        assert codes == [200] * 15 + [202], answers
+        assert codes.count(202) <= 1 and set(codes) <= {200, 202}, answers
         uuids = {body["notification"]["uuid"] for _, body in answers}
         assert len(uuids) == 1
         (nid,) = uuids
+        listed = env.call("GET", f"/v1/notifications?hostname={HOST}", version=V)[1]["notifications"]
+        assert [x["uuid"] for x in listed] == [nid]
 
         n = wait_notification(env, nid, ("finished", "failed"))
         print(f"evacuation: {time.monotonic() - t0:.1f}s: {n['message']}")
@@ -206,7 +249,8 @@ def test_host_failure_recovery_stop_retry_and_restore(ha_key, vmove_env, cloud, 
         assert (service["status"], service["forced_down"]) == ("disabled", True)
 
         vmoves = {v["instance_uuid"]: v for v in vmoves_of(env, nid, mine)}
-        assert len(vmoves) == 32
+        print_timeline(vmoves, mine)
+        assert len(vmoves) == 28
         for s in tinies:
             v = vmoves[s.id]
             assert (v["type"], v["status"], v["source_host"], v["attempt"]) == ("evacuation", "succeeded", HOST, 1), v
@@ -244,7 +288,7 @@ def test_host_failure_recovery_stop_retry_and_restore(ha_key, vmove_env, cloud, 
         n = wait_notification(env, nid, ("finished", "failed"))
         print(f"retry: {time.monotonic() - t0:.1f}s: {n['message']}")
         every = vmoves_of(env, nid, mine)
-        assert len(every) == 32 + 8  # the 2 big and the 6 stuck again; attempt 1 kept as it was
+        assert len(every) == 28 + 8  # the 2 big and the 6 stuck again; attempt 1 kept as it was
         second = {v["instance_uuid"]: v for v in every if v["attempt"] == 2}
         assert set(second) == {s.id for s in bigs + stuck}
         assert all(second[s.id]["status"] == "succeeded" for s in bigs), [second[s.id] for s in bigs]
@@ -256,7 +300,7 @@ def test_host_failure_recovery_stop_retry_and_restore(ha_key, vmove_env, cloud, 
         code, body = env.call("POST", "/v1/notifications", notification_body("STARTED"), V)
         assert code == 202, body
         started = body["notification"]["uuid"]
-        back = wait_notification(env, started, ("finished", "failed", "ignored"), timeout=300)
+        back = wait_notification(env, started, ("finished", "failed", "ignored"), timeout=400)
         print(f"restore: {time.monotonic() - t0:.1f}s: {back['message']}")
         assert back["status"] == "finished" and back["related_notification_uuid"] == nid, back
         n = env.call("GET", f"/v1/notifications/{nid}", version=V)[1]["notification"]
@@ -273,7 +317,11 @@ def test_host_failure_recovery_stop_retry_and_restore(ha_key, vmove_env, cloud, 
             assert cloud.host_of(s.id) == HOST, s.name
         print(f"total {time.monotonic() - t0:.1f}s; Nova calls of the engine {env.engine.clients.calls()}")
     finally:
-        comp.restore_host(HOST)
-        service = comp.compute_service(HOST)
-        if service["status"] == "disabled":
-            comp.api("PUT", f"/os-services/{service['id']}", {"status": "enabled"}, microversion="2.53")
+        settle(env)
+        try:
+            # a restarted nova-compute with many guests may take minutes to clean up the evacuated ones
+            comp.restore_host(HOST, timeout=400)
+        finally:
+            service = comp.compute_service(HOST)
+            if service["status"] == "disabled":
+                comp.api("PUT", f"/os-services/{service['id']}", {"status": "enabled"}, microversion="2.53")

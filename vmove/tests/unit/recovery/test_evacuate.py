@@ -284,3 +284,16 @@ def test_an_instance_left_alone_keeps_its_other_move(ctx, conf, cloud, notify):
     assert moves(ctx, n) == []
     assert recovery.moves_of(ctx, [old.origin])[0].status == "pending"
     assert f"Left alone (another move in progress): busy ({s.id})" in n.message
+
+
+def test_the_row_follows_the_start_order(ctx, conf, cloud, notify):
+    """A success of an instance started earlier but ending later does not hide the failures after it."""
+    conf.set_override("no_valid_host_limit", 2, group="recovery")
+    cloud.nova().add(*[fakes.server(meta={"vmove:priority": str(i)}) for i in range(1, 6)])
+    n = notify()
+    early, late1, late2 = (transition(ctx, m, states.STARTING) for m in moves(ctx, n)[:3])
+    finish_from_starting(ctx, late1, states.FAILED, NO_VALID_HOST)
+    finish_from_starting(ctx, late2, states.FAILED, NO_VALID_HOST)
+    finish_from_starting(ctx, early)  # ends last, started first
+    engine_recovery.tick(ctx, conf, "e1")
+    assert [m.status for m in moves(ctx, n)] == ["succeeded", "failed", "failed", "ignored", "ignored"]
