@@ -26,6 +26,7 @@ from oslo_utils import timeutils, uuidutils
 
 from vmove import clients as vmove_clients
 from vmove import conf as vmove_conf
+from vmove import context as vmove_context
 from vmove import exception, rpc
 from vmove.db import recovery_api
 from vmove.engine import recovery_evacuate, recovery_restore, rpcapi, scheduler
@@ -78,8 +79,13 @@ def use_clients(conf, clients) -> None:
 
 
 def process(ctx, conf, uuid) -> None:
-    """RPC handler: set up whatever ``uuid`` waits for, then roll it up."""
-    LOG.info("Notification %s: processing (RPC)", uuid)
+    """RPC handler: set up whatever ``uuid`` waits for, then roll it up.
+
+    The work is vmove's own, whoever reported the failure (a host monitor with the service role, say): it
+    runs with the engine's admin context, as the tick does.
+    """
+    LOG.info("Notification %s: processing (request %s)", uuid, getattr(ctx, "request_id", None))
+    ctx = vmove_context.get_admin_context()
     advance(ctx, conf, recovery_api.notification_get(ctx, uuid))
 
 
