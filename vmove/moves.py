@@ -8,7 +8,7 @@ import logging
 
 from oslo_utils import timeutils, uuidutils
 
-from vmove import exception
+from vmove import exception, policy
 from vmove.actions import base as action_base
 from vmove.actions import registry
 from vmove.api import validation
@@ -66,6 +66,8 @@ def request_move(
         "project_id": project_id or ctx.project_id,
         "user_id": ctx.user_id,
         "origin": origin or f"request:{ctx.request_id}",
+        # the engine acts as an admin: a non-admin may only move its own project's resources
+        "enforce_project": not policy.authorize(ctx, "context_is_admin", do_raise=False),
         "created_at": now,
         "updated_at": now,
     }

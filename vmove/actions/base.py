@@ -77,6 +77,15 @@ class Action(abc.ABC):
         """Checks beyond the schema that need no backend; returns normalized params."""
         return params
 
+    @staticmethod
+    def check_owner(move, owner_project: str | None, what: str) -> None:
+        """Refuse a resource outside the move's project when the move says so.
+
+        The message does not tell whether the resource exists elsewhere.
+        """
+        if getattr(move, "enforce_project", False) and owner_project != move.project_id:
+            raise ActionFailed(reason=f"{what} {move.resource_id} was not found in project {move.project_id}.")
+
     def prefetch(self, moves) -> None:
         """Read the backend once for all ``moves`` about to start (optional).
 

@@ -112,6 +112,7 @@ class InstanceAction(base.Action):
 
     def pre_condition(self, move) -> dict:
         server = self._server(move)
+        self.check_owner(move, getattr(server, "tenant_id", None), "Instance")
         host = getattr(server, "OS-EXT-SRV-ATTR:host", None)
         values = {"resource_name": server.name, "source_host": host}
         target = (move.params or {}).get("host")

@@ -282,6 +282,7 @@ class VolumeMigration(base.Action):
             vol = cinder.volumes.get(move.resource_id)._info
         except cinder_exc.NotFound:
             raise base.ActionSkipped(reason=f"Volume {move.resource_id} not found") from None
+        self.check_owner(move, vol.get("os-vol-tenant-attr:tenant_id"), "Volume")
         host = vol.get(HOST_ATTR)
         name = vol.get("name") or vol["id"]
         values = {"resource_name": name, "source_backend": host, "source_type": vol.get("volume_type")}

@@ -60,6 +60,9 @@ class Move(TimestampMixin, Base):
     project_id = orm.mapped_column(sa.String(255), nullable=False)
     user_id = orm.mapped_column(sa.String(255), nullable=True)
     origin = orm.mapped_column(sa.String(64), nullable=False)
+    # the resource must belong to project_id (set when a non-admin asked for the move:
+    # the engine acts as an admin service user and must not move others' resources)
+    enforce_project = orm.mapped_column(sa.Boolean, nullable=False, default=False, server_default=sa.false())
     # lease: which engine drives the move, and until when it may without renewing
     engine_id = orm.mapped_column(sa.String(36), nullable=True)
     lease_until = orm.mapped_column(UTCDateTime, nullable=True)

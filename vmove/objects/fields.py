@@ -4,6 +4,7 @@ from oslo_versionedobjects import fields
 
 StringField = fields.StringField
 IntegerField = fields.IntegerField
+BooleanField = fields.BooleanField
 DateTimeField = fields.DateTimeField
 ListOfObjectsField = fields.ListOfObjectsField
 

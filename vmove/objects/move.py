@@ -1,3 +1,4 @@
+from oslo_utils import versionutils
 from oslo_versionedobjects import base as ovo_base
 
 from vmove.db import api as db_api
@@ -7,7 +8,8 @@ from vmove.objects import base, fields
 @base.VmoveObjectRegistry.register
 class Move(base.VmoveObject, ovo_base.VersionedObjectDictCompat):
     # Version 1.0: Initial version
-    VERSION = "1.0"
+    # Version 1.1: Added enforce_project
+    VERSION = "1.1"
 
     fields = {
         "id": fields.IntegerField(),
@@ -35,11 +37,17 @@ class Move(base.VmoveObject, ovo_base.VersionedObjectDictCompat):
         "project_id": fields.StringField(),
         "user_id": fields.StringField(nullable=True),
         "origin": fields.StringField(),
+        "enforce_project": fields.BooleanField(default=False),
         "engine_id": fields.StringField(nullable=True),
         "lease_until": fields.DateTimeField(nullable=True),
         "created_at": fields.DateTimeField(),
         "updated_at": fields.DateTimeField(),
     }
+
+    def obj_make_compatible(self, primitive, target_version):
+        super().obj_make_compatible(primitive, target_version)
+        if versionutils.convert_version_to_tuple(target_version) < (1, 1):
+            primitive.pop("enforce_project", None)
 
     @classmethod
     def get_by_uuid(cls, context, uuid):
@@ -53,7 +61,8 @@ class Move(base.VmoveObject, ovo_base.VersionedObjectDictCompat):
 @base.VmoveObjectRegistry.register
 class MoveList(base.VmoveObject, ovo_base.ObjectListBase):
     # Version 1.0: Initial version
-    VERSION = "1.0"
+    # Version 1.1: Move 1.1
+    VERSION = "1.1"
 
     fields = {"objects": fields.ListOfObjectsField("Move")}
 

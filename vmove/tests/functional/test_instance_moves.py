@@ -150,6 +150,18 @@ def test_failure_paths(vmove_env, nova, servers, devcloud):  # noqa: F811
     done = env.wait(move["uuid"])
     assert done["status"] == "ignored" and "does not exist" in done["message"], done
 
+    # a member of another project cannot move it (the engine acts as admin; it checks)
+    code, body = env.call(
+        "POST",
+        "/v1/moves",
+        {"move": {"resource_type": "instance", "resource_id": s.id, "type": "live_migration"}},
+        headers={"X-Project-Id": "someone-else", "X-Roles": "member,reader"},
+    )
+    assert code == 202, body
+    done = env.wait(body["move"]["uuid"])
+    assert done["status"] == "failed" and done["message"] == f"Instance {s.id} was not found in project someone-else."
+    assert host_of(nova, s.id) == "host1"
+
     # the hypervisor fails the live migration: failed, Nova's record says so
     comp.inject_failure(None, "live_migration", server=s.id)
     move = env.request(resource_type="instance", resource_id=s.id, type="live_migration", params={"host": "host2"})

@@ -138,3 +138,13 @@ def test_cancel_of_another_projects_move_is_404(api, db):
     move = make_move(project_id="p2")
     r = api.request("POST", f"/v1/moves/{move.uuid}/action", body={"cancel": None}, version=V, headers=P1)
     assert r.status_int == 404
+
+
+def test_only_non_admin_requests_enforce_the_project(api, db):
+    ctx = vmove_context.get_admin_context()
+    member = api.request("POST", "/v1/moves", body=body(), version=V, headers=P1).json_body_or_none["move"]
+    admin = api.request(
+        "POST", "/v1/moves", body=body(resource_id="5c3f2b1e-7a7e-4f55-8f10-9d3c2a1b0c99"), version=V
+    ).json_body_or_none["move"]
+    assert db_api.move_get(ctx, member["uuid"]).enforce_project is True
+    assert db_api.move_get(ctx, admin["uuid"]).enforce_project is False

@@ -10,10 +10,12 @@ from vmove.objects import base
 EXPECTED = {
     "Engine": "1.0-ba6dd6c4a082f37bb7294419e1ffb632",
     "EngineList": "1.0-15ecf022a68ddbb8c2a6739cfc9f8f5e",
-    "Move": "1.0-fa50ce1debebb28f7abc6029842a10ff",
+    "Move": "1.1-ab81ab77615c715c4268a8f8c1f1f239",
     "MoveEvent": "1.0-0d4b7df9315be82bf8ce7e1847fecfde",
     "MoveEventList": "1.0-15ecf022a68ddbb8c2a6739cfc9f8f5e",
-    "MoveList": "1.0-15ecf022a68ddbb8c2a6739cfc9f8f5e",
+    "MoveList": "1.1-15ecf022a68ddbb8c2a6739cfc9f8f5e",
+    "Notification": "1.0-be278cb84ab1c3d4359fd286b8b44cd7",
+    "NotificationList": "1.0-15ecf022a68ddbb8c2a6739cfc9f8f5e",
     "Plan": "1.0-7787f4375a55eb194e522489ff830faa",
     "PlanItem": "1.0-baf81958af3d0bfd8c4611df70acedb9",
     "PlanList": "1.0-15ecf022a68ddbb8c2a6739cfc9f8f5e",
@@ -39,3 +41,14 @@ def test_move_roundtrip_through_primitive():
     prim = m.obj_to_primitive()
     again = move.Move.obj_from_primitive(prim)
     assert again.params == {"a": [1, 2]} and again.priority == 3
+
+
+def test_move_1_0_consumers_get_no_enforce_project():
+    from vmove.objects import move
+
+    objects.register_all()
+    m = move.Move(uuid="u", enforce_project=True)
+    assert "enforce_project" in m.obj_to_primitive()["vmove_object.data"]
+    old = m.obj_to_primitive(target_version="1.0")
+    assert old["vmove_object.version"] == "1.0"
+    assert "enforce_project" not in old["vmove_object.data"]
