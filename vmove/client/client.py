@@ -1,6 +1,8 @@
 """The vmove client: one object per keystoneauth1 session."""
 
-from vmove.client import engines, http, moves, wait
+import time
+
+from vmove.client import engines, exceptions, http, moves, notifications, plans, runs, wait
 
 
 class Client:
@@ -27,6 +29,9 @@ class Client:
         )
         self.moves = moves.MoveManager(self.http)
         self.engines = engines.EngineManager(self.http)
+        self.notifications = notifications.NotificationManager(self.http)
+        self.plans = plans.PlanManager(self.http)
+        self.runs = runs.RunManager(self.http)
 
     @property
     def endpoint(self) -> str:
@@ -50,3 +55,43 @@ class Client:
     def wait_for_moves(self, moves, callback=None, interval=2.0, timeout=None):
         """Poll ``moves`` until all end; ``callback(moves)`` after every poll. Returns the final moves."""
         return wait.wait_for_moves(self.moves.get, moves, callback, interval=interval, timeout=timeout)
+
+    def wait_for_run(self, run, callback=None, interval=2.0, timeout=None, sleep=time.sleep, clock=time.monotonic):
+        """Poll ``run`` until it ends (validated, denied, succeeded, failed, cancelled); ``callback(run)``
+        after every poll. Returns the final run (with its items)."""
+        return _wait_for(
+            self.runs.get, runs._id(run), runs.is_terminal, callback, interval, timeout, "run", sleep, clock
+        )
+
+    def wait_for_notification(
+        self, notification, callback=None, interval=2.0, timeout=None, restore=False, sleep=time.sleep,
+        clock=time.monotonic,
+    ):  # fmt: skip
+        """Poll ``notification`` until its recovery (or with ``restore``, its restore) ends;
+        ``callback(notification)`` after every poll. Returns the final notification."""
+
+        def ended(n):
+            if restore:
+                return (n.get("restore") or {}).get("status") in notifications.RESTORE_TERMINAL_STATUSES
+            return n["status"] in notifications.TERMINAL_STATUSES
+
+        return _wait_for(
+            self.notifications.get, notifications._id(notification), ended, callback, interval, timeout,
+            "notification", sleep, clock,
+        )  # fmt: skip
+
+
+def _wait_for(get, ident, ended, callback, interval, timeout, what, sleep, clock):
+    """Poll ``get(ident)`` until ``ended``; WaitTimeout after ``timeout`` seconds."""
+    deadline = clock() + timeout if timeout else None
+    while True:
+        current = get(ident)
+        if callback is not None:
+            callback(current)
+        if ended(current):
+            return current
+        if deadline is not None and clock() >= deadline:
+            raise exceptions.WaitTimeout(
+                f"{what} {ident} had not ended after {timeout:g} s (status {current['status']})"
+            )
+        sleep(interval)
