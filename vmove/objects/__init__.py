@@ -7,3 +7,4 @@ def register_all():
     __import__("vmove.objects.move_event")
     __import__("vmove.objects.engine")
     __import__("vmove.objects.plan")
+    __import__("vmove.objects.notification")

@@ -5,7 +5,7 @@ from pecan import rest
 
 from vmove.api import microversion
 from vmove.api.controllers import links
-from vmove.api.controllers.v1 import engines, moves, plans, runs
+from vmove.api.controllers.v1 import engines, moves, notifications, plans, runs
 
 
 def _version_document() -> dict:
@@ -23,6 +23,7 @@ class V1Controller(rest.RestController):
     engines = engines.EnginesController()
     plans = plans.PlansController()
     runs = runs.RunsController()
+    notifications = notifications.NotificationsController()
 
     @pecan.expose("json")
     def get(self):
