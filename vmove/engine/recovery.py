@@ -41,6 +41,7 @@ OWNER = uuidutils.generate_uuid()
 
 _clients: dict = {}
 _engine_apis: dict = {}
+_reasons: dict = {}
 _clients_lock = threading.Lock()
 
 
@@ -67,6 +68,16 @@ def clients_for(conf):
         if found is None:
             found = _clients[id(conf)] = vmove_clients.Clients(conf)
         return found
+
+
+def _reasons_for(conf):
+    with _clients_lock:
+        found = _reasons.get(id(conf))
+    if found is None or found.clients is not clients_for(conf):
+        found = recovery_evacuate.FailureReasons(clients_for(conf))
+        with _clients_lock:
+            _reasons[id(conf)] = found
+    return found
 
 
 def use_clients(conf, clients) -> None:
@@ -199,6 +210,6 @@ def roll_up(ctx, conf, n) -> None:
     if n.event == nobj.STARTED:
         recovery_restore.roll_up_started(ctx, n)
         return
-    recovery_evacuate.roll_up(ctx, conf, n, OWNER)
+    recovery_evacuate.roll_up(ctx, conf, n, OWNER, reasons=_reasons_for(conf))
     if n.restore_status == nobj.RESTORE_RUNNING:
         recovery_restore.roll_up(ctx, conf, nobj.Notification.get_by_uuid(ctx, n.uuid))

@@ -319,7 +319,7 @@ def _end(ctx, n, status, message):
 # ---------------------------------------------------------- stop, roll-up
 
 
-def no_valid_host_streak(run_moves) -> int:
+def no_valid_host_streak(run_moves, found_no_valid_host=None) -> int:
     """How many of the latest-started evacuations that ended found no valid host, in a row.
 
     Evacuations start most important first, so "in a row" follows the start order: a success ends the
@@ -327,18 +327,60 @@ def no_valid_host_streak(run_moves) -> int:
     (By end order, a small instance started earlier and ending later would hide the failures of the
     instances started after it.)
     """
+    found = found_no_valid_host or (lambda m: recovery.is_no_valid_host(m.message))
     ended = [m for m in run_moves if m.status in (states.SUCCEEDED, states.FAILED) and m.start_time is not None]
     streak = 0
     for m in sorted(ended, key=lambda m: (m.start_time, m.id), reverse=True):
         if m.status == states.SUCCEEDED:
             break
-        if recovery.is_no_valid_host(m.message):
+        if found(m):
             streak += 1
     return streak
 
 
-def roll_up(ctx, conf, notification, owner) -> None:
-    """Stop the recovery when the cloud is full; record progress; end it when every move has ended."""
+class FailureReasons:
+    """Did a failed evacuation find no valid host? Its message says so, or else the server's fault does.
+
+    Nova puts an instance whose evacuation found no valid host in ERROR with the fault "No valid host was
+    found"; when the move's message does not give Nova's reason, the server is read once (and the answer
+    remembered) to find out.
+    """
+
+    def __init__(self, clients):
+        self.clients = clients
+        self._known: dict = {}
+
+    def __call__(self, move) -> bool:
+        if recovery.is_no_valid_host(move.message):
+            return True
+        if move.uuid not in self._known:
+            if len(self._known) > 10_000:
+                self._known.clear()
+            try:
+                server = self.clients.nova().servers.get(move.resource_id)
+            except Exception as e:  # noqa: BLE001 - unknown: not counted, asked again next time
+                LOG.info("Why evacuation %s failed is unknown: %s", move.uuid, e)
+                return False
+            self._known[move.uuid] = _fault_says_no_valid_host(server, move)
+        return self._known[move.uuid]
+
+
+def _fault_says_no_valid_host(server, move) -> bool:
+    fault = getattr(server, "fault", None) or {}
+    if not recovery.is_no_valid_host(fault.get("message")):
+        return False
+    try:  # a fault older than the move is another story
+        created = timeutils.normalize_time(timeutils.parse_isotime(fault["created"]))
+    except (KeyError, ValueError):
+        return True
+    return created >= timeutils.normalize_time(move.start_time) - datetime.timedelta(seconds=5)
+
+
+def roll_up(ctx, conf, notification, owner, reasons=None) -> None:
+    """Stop the recovery when the cloud is full; record progress; end it when every move has ended.
+
+    ``reasons``: a :class:`FailureReasons` (the default reads the moves' messages only).
+    """
     n = notification
     if n.status != nobj.RUNNING or n.processed_at is None:
         return
@@ -346,7 +388,7 @@ def roll_up(ctx, conf, notification, owner) -> None:
     run = [m for m in moves if n.run_started_at is None or m.created_at >= n.run_started_at]
     limit = conf.recovery.no_valid_host_limit
     pending = [m for m in run if m.status == states.PENDING]
-    if limit and pending and (streak := no_valid_host_streak(run)) >= limit:
+    if limit and pending and (streak := no_valid_host_streak(run, reasons)) >= limit:
         _stop(ctx, n, pending, streak)
         moves = recovery.moves_of(ctx, [n.evacuation_origin])
     latest = recovery.latest_by_instance(moves)

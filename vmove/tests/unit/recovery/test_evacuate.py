@@ -297,3 +297,24 @@ def test_the_row_follows_the_start_order(ctx, conf, cloud, notify):
     finish_from_starting(ctx, early)  # ends last, started first
     engine_recovery.tick(ctx, conf, "e1")
     assert [m.status for m in moves(ctx, n)] == ["succeeded", "failed", "failed", "ignored", "ignored"]
+
+
+def test_no_valid_host_read_from_the_server_fault_when_the_message_does_not_say(ctx, conf, cloud, notify):
+    """The engine's message may only say "Nova migration N ended error.": Nova's fault on the server tells."""
+    conf.set_override("no_valid_host_limit", 2, group="recovery")
+    servers = cloud.nova().add(*[fakes.server(meta={"vmove:priority": str(i)}) for i in range(1, 5)])
+    n = notify()
+    made = moves(ctx, n)
+    a = finish(ctx, made[0], states.FAILED, "Nova migration 7 ended error.")
+    b = finish(ctx, made[1], states.FAILED, "Nova migration 8 ended error.")
+    servers[0].fault = {"message": "No valid host was found. ", "created": a.start_time.isoformat()}
+    servers[1].fault = {"message": "No valid host was found. ", "created": "2020-01-01T00:00:00Z"}  # an old one
+    engine_recovery.tick(ctx, conf, "e1")
+    assert [m.status for m in moves(ctx, n)][2:] == ["pending", "pending"]
+    servers[1].fault = {"message": "No valid host was found. ", "created": b.start_time.isoformat()}
+    engine_recovery._reasons.clear()  # forget what was read
+    engine_recovery.tick(ctx, conf, "e1")
+    assert [m.status for m in moves(ctx, n)][2:] == ["ignored", "ignored"]
+    gets = [c for c in cloud.nova().calls if c[0] == "servers.get"]
+    engine_recovery.tick(ctx, conf, "e1")
+    assert [c for c in cloud.nova().calls if c[0] == "servers.get"] == gets  # remembered, not read again
