@@ -215,8 +215,14 @@ def _seconds(s):
 
 
 def _request_id(result) -> str | None:
+    """Nova's request id of an action call (novaclient puts it on the returned object)."""
     ids = getattr(result, "request_ids", None) or []
-    return ids[0] if ids else None
+    if ids:
+        return ids[0]
+    if isinstance(result, tuple) and result:  # (response, body) of some novaclient calls
+        headers = getattr(result[0], "headers", None) or {}
+        return headers.get("x-openstack-request-id") or headers.get("X-Openstack-Request-Id")
+    return None
 
 
 class LiveMigration(InstanceAction):
@@ -394,7 +400,7 @@ class Evacuation(InstanceAction):
     def execute(self, move) -> dict:
         host = (move.params or {}).get("host")
         result = self.clients.nova(EVACUATE_VERSION).servers.evacuate(move.resource_id, host=host)
-        return {"request_id": _request_id(result[0] if isinstance(result, tuple) else result)}
+        return {"request_id": _request_id(result)}
 
     def interpret(self, move, record):
         status = record["status"]
