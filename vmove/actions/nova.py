@@ -377,7 +377,7 @@ class Evacuation(InstanceAction):
     def pre_condition(self, move) -> dict:
         values = super().pre_condition(move)
         host = values.get("source_host")
-        services = self._compute_services(host)
+        services = self._compute_services(move, host)
         if services and all(s.state == "up" and not getattr(s, "forced_down", False) for s in services):
             raise base.ActionFailed(
                 reason=f"Compute host {host} is up: Nova evacuates only from a host that is down "
@@ -385,17 +385,28 @@ class Evacuation(InstanceAction):
             )
         return values
 
-    def _compute_services(self, host):
-        """The host's nova-compute services; one listing serves many evacuations of one host."""
+    def prefetch(self, moves) -> None:
+        """Servers, and the compute services of their hosts, once for many evacuations."""
+        super().prefetch(moves)
+        if len(moves) < self.PREFETCH_MIN:
+            return
+        services = self.clients.nova("2.53").services.list(binary="nova-compute")
         now = time.monotonic()
+        by_host: dict = {}
+        for svc in services:
+            by_host.setdefault(svc.host, []).append(svc)
         with self._prefetch_lock:
-            cached = self._prefetched.get(("services", host))
-        if cached is not None and now - cached[1] < max(self.conf.engine.poll_interval * 2, 2.0):
-            return cached[0]
-        services = self.clients.nova("2.53").services.list(host=host, binary="nova-compute")
+            # kept per move of this batch, never reused for a later move
+            for m in moves:
+                self._prefetched[("services", m.uuid)] = (by_host, now)
+
+    def _compute_services(self, move, host):
+        """The host's nova-compute services: from this move's prefetch, else asked now."""
         with self._prefetch_lock:
-            self._prefetched[("services", host)] = (services, now)
-        return services
+            cached = self._prefetched.pop(("services", move.uuid), None)
+        if cached is not None and time.monotonic() - cached[1] < self.PREFETCH_TTL:
+            return cached[0].get(host, [])
+        return self.clients.nova("2.53").services.list(host=host, binary="nova-compute")
 
     def execute(self, move) -> dict:
         host = (move.params or {}).get("host")
