@@ -52,24 +52,34 @@ def parse_args(argv):
 
 
 def boot(nova, count, host, meta, prefix):
+    """``count`` servers on ``host`` in one multi-create request (one scheduling request for all)."""
     from vmove.devcloud import seed
 
+    if count <= 0:
+        return []
     flavor = seed.ensure_flavors(nova)["m1.tiny"]
-    made = [
-        nova.servers.create(f"{prefix}-{i:03d}", seed.image_id(), flavor, nics="none", host=host, meta=dict(meta(i)))
-        for i in range(count)
-    ]
-    return [s.id for s in made]
+    nova.servers.create(
+        prefix, seed.image_id(), flavor, nics="none", host=host, meta=dict(meta), min_count=count, max_count=count
+    )
+    return [s.id for s in nova.servers.list(search_opts={"all_tenants": 1, "name": f"^{prefix}-"}, limit=-1)]
 
 
-def wait_active(nova, ids, timeout=600):
+def delete(nova, ids):
+    for sid in ids:
+        try:
+            nova.servers.delete(sid)
+        except Exception:  # noqa: BLE001 - already gone
+            pass
+
+
+def wait_active(nova, ids, timeout=1200):
     left, deadline = set(ids), time.monotonic() + timeout
     while left:
         if time.monotonic() > deadline:
-            sys.exit(f"{len(left)} servers not ACTIVE after {timeout}s")
+            raise SystemExit(f"{len(left)} servers not ACTIVE after {timeout}s")
         for s in nova.servers.list(search_opts={"all_tenants": 1}, limit=-1):
             if s.id in left and s.status == "ERROR":
-                sys.exit(f"server {s.id} went to ERROR")
+                raise SystemExit(f"server {s.id} went to ERROR")
             if s.id in left and s.status == "ACTIVE" and getattr(s, "OS-EXT-STS:task_state") is None:
                 left.discard(s.id)
         time.sleep(1)
@@ -154,10 +164,17 @@ def main(argv=None):  # noqa: C901 - a linear script
     print(f"booting {2 * n + args.single} servers on {host} ...", flush=True)
     t0 = time.monotonic()
     run = uuid.uuid4().hex[:6]
-    singles = boot(admin, args.single, host, lambda i: {}, f"bench-rs-{run}")
-    base_ids = boot(admin, n, host, lambda i: {}, f"bench-rb-{run}")
-    vmove_ids = boot(admin, n, host, lambda i: {key: "True", "vmove:priority": str(i % 5 + 1)}, f"bench-rv-{run}")
-    wait_active(admin, singles + base_ids + vmove_ids)
+    singles, base_ids, vmove_ids = [], [], []
+    try:
+        singles = boot(admin, args.single, host, {}, f"bench-rs-{run}")
+        base_ids = boot(admin, n, host, {}, f"bench-rb-{run}")
+        for p in range(1, 6):  # mixed priorities, one request each
+            part = n // 5 + (1 if p <= n % 5 else 0)
+            vmove_ids += boot(admin, part, host, {key: "True", "vmove:priority": str(p)}, f"bench-rv{p}-{run}")
+        wait_active(admin, singles + base_ids + vmove_ids)
+    except BaseException:
+        delete(admin, singles + base_ids + vmove_ids)
+        raise
     print(f"booted in {time.monotonic() - t0:.1f}s", flush=True)
 
     ctx = vmove_context.get_admin_context()
@@ -213,11 +230,7 @@ def main(argv=None):  # noqa: C901 - a linear script
         svc = comp.compute_service(host)
         if svc["status"] == "disabled":
             comp.api("PUT", f"/os-services/{svc['id']}", {"status": "enabled"}, microversion="2.53")
-        for sid in singles + base_ids + vmove_ids:
-            try:
-                admin.servers.delete(sid)
-            except Exception:  # noqa: BLE001 - already gone
-                pass
+        delete(admin, singles + base_ids + vmove_ids)
 
     vm_makespan, vm_calls, statuses, placement = results["vmove"]
     base_makespan, base_calls, base_failed = results["baseline"]
