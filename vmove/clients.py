@@ -5,7 +5,9 @@ report (and the benchmarks check) how many backend calls each move costs.
 """
 
 import collections
+import re
 import threading
+import urllib.parse
 
 from cinderclient import client as cinder_client
 from keystoneauth1 import loading as ks_loading
@@ -20,6 +22,7 @@ class CountingSession(ks_session.Session):
         super().__init__(*args, **kwargs)
         self._counts_lock = threading.Lock()
         self.counts: collections.Counter = collections.Counter()
+        self.requests: collections.Counter = collections.Counter()
 
     def request(self, url, method, *args, **kwargs):
         filt = kwargs.get("endpoint_filter") or {}
@@ -27,11 +30,26 @@ class CountingSession(ks_session.Session):
         if kwargs.get("authenticated", True) is not False:
             with self._counts_lock:
                 self.counts[service] += 1
+                self.requests[f"{service} {method.upper()} {_shape(url)}"] += 1
         return super().request(url, method, *args, **kwargs)
 
     def snapshot(self) -> dict:
         with self._counts_lock:
             return dict(self.counts)
+
+    def by_request(self) -> dict:
+        """``{"compute GET /servers/{id}": count}``: what the calls were (benchmarks, debugging)."""
+        with self._counts_lock:
+            return dict(self.requests)
+
+
+_ID = re.compile(r"^([0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}|\d+|req-[0-9a-f-]+)$")
+
+
+def _shape(url: str) -> str:
+    """The path of ``url`` with its ids and query left out."""
+    path = urllib.parse.urlsplit(url).path if "://" in url else url.split("?", 1)[0]
+    return "/".join("{id}" if _ID.match(part) else part for part in path.split("/"))
 
 
 class Clients:
@@ -85,3 +103,6 @@ class Clients:
 
     def calls(self) -> dict:
         return self.session.snapshot() if self._session is not None else {}
+
+    def calls_by_request(self) -> dict:
+        return self.session.by_request() if self._session is not None else {}

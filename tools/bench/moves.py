@@ -26,7 +26,7 @@ def parse_args(argv):
     p.add_argument("--moves", type=int, default=100, help="number of moves (default 100)")
     p.add_argument("--type", default="live_migration", choices=["live_migration", "cold_migration"])
     p.add_argument("--in-flight", type=int, default=100, help="[engine] max_in_flight")
-    p.add_argument("--poll", type=float, default=0.5, help="[engine] poll_interval seconds")
+    p.add_argument("--poll", type=float, help="[engine] poll_interval seconds (default: the engine's default)")
     p.add_argument("--keep", action="store_true", help="keep the servers")
     return p.parse_args(argv)
 
@@ -60,7 +60,8 @@ def main(argv=None):
     conf.set_override("notifications", False, group="engine")
     conf.set_override("max_in_flight", args.in_flight, group="engine")
     conf.set_override("executor_workers", 16, group="engine")
-    conf.set_override("poll_interval", args.poll, group="engine")
+    if args.poll is not None:
+        conf.set_override("poll_interval", args.poll, group="engine")
     conf.set_override("auth_type", "password", group="service_auth")
     vfixtures.register_password_opts(conf)
     creds = info.credentials("vmove")
@@ -118,6 +119,7 @@ def main(argv=None):
             time.sleep(0.2)
         makespan = time.monotonic() - start
         calls = engine.clients.calls()
+        requests = engine.clients.calls_by_request()
     finally:
         engine.stop()
 
@@ -125,28 +127,39 @@ def main(argv=None):
     statuses = statistics.multimode([m.status for m in moves.values()])
     by_status = {st: sum(1 for m in moves.values() if m.status == st) for st in set(m.status for m in moves.values())}
     records = {r.instance_uuid: r for r in nova.migrations.list(changes_since=start_wall.isoformat(), limit=1000)}
-    overheads, backend = [], []
+    # per move: request -> Nova asked (the executed marker's event) -> Nova's record ends -> vmove records the end
+    dispatch, own, api, backend, detect, overheads = [], [], [], [], [], []
     for m in moves.values():
         r = records.get(m.resource_id)
         if m.status != "succeeded" or r is None:
             continue
-        nova_time = (_t(r.updated_at) - _t(r.created_at)).total_seconds()
-        vmove_time = (m.end_time.replace(tzinfo=None) - _t(m.created_at.isoformat())).total_seconds()
-        backend.append(nova_time)
-        overheads.append(vmove_time - nova_time)
+        events = db_api.move_events_get(ctx, m.uuid)
+        calling = next((_naive(e.at) for e in events if e.to_phase == "starting"), None)
+        asked = next((_naive(e.at) for e in events if (e.detail or {}).get("executed")), None)
+        if asked is None or calling is None:
+            continue
+        requested, nova_end, vmove_end = _naive(m.created_at), _t(r.updated_at), _naive(m.end_time)
+        own.append((calling - requested).total_seconds())
+        api.append((asked - calling).total_seconds())
+        dispatch.append((asked - requested).total_seconds())
+        backend.append((nova_end - asked).total_seconds())
+        detect.append((vmove_end - nova_end).total_seconds())
+        overheads.append(dispatch[-1] + detect[-1])
     done = by_status.get("succeeded", 0)
     print()
     print(f"moves: {len(moves)} {args.type}, statuses {by_status} (most: {statuses})")
     print(f"makespan: {makespan:.1f}s for {len(moves)} moves ({len(moves) / makespan:.2f} moves/s)")
     if overheads:
-        print(f"backend (Nova) time per move: median {statistics.median(backend):.2f}s")
-        q = statistics.quantiles(overheads, n=20) if len(overheads) > 1 else overheads * 19
-        print(
-            f"vmove overhead per move (request to recorded end, minus Nova's own time): "
-            f"median {statistics.median(overheads):.2f}s, p95 {q[-1]:.2f}s"
-        )
+        print(f"backend (Nova) time per move, from vmove's request to Nova's record end: {_dist(backend)}")
+        print(f"vmove overhead per move = dispatch + detection: {_dist(overheads)}")
+        print(f"  dispatch (move requested -> Nova's API answered): {_dist(dispatch)}")
+        print(f"    of which vmove's queue and pre-check (requested -> calling Nova): {_dist(own)}")
+        print(f"    of which Nova's API answering the request: {_dist(api)}")
+        print(f"  detection (Nova's record ended -> vmove recorded the end): {_dist(detect)}")
     total = sum(calls.values())
     print(f"backend API calls: {calls} = {total / max(done, 1):.2f} per completed move")
+    for what, count in sorted(requests.items(), key=lambda kv: -kv[1]):
+        print(f"  {count:6d}  {what}")
     if not args.keep:
         for s in servers + [type("S", (), {"id": i}) for i in errored]:
             try:
@@ -158,6 +171,15 @@ def main(argv=None):
 
 def _t(value):
     return timeutils.normalize_time(timeutils.parse_isotime(value))
+
+
+def _naive(value):
+    return timeutils.normalize_time(value)
+
+
+def _dist(values):
+    q = statistics.quantiles(values, n=20) if len(values) > 1 else values * 19
+    return f"median {statistics.median(values):.2f}s, p95 {q[-1]:.2f}s, max {max(values):.2f}s"
 
 
 if __name__ == "__main__":

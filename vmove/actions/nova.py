@@ -22,6 +22,8 @@ LOG = logging.getLogger(__name__)
 LISTING_VERSION = "2.80"
 EVACUATE_VERSION = "2.94"  # before 2.95, an evacuated instance keeps its power state
 CLOCK_SKEW = 5.0  # seconds a migration record may predate the move's start
+#: seconds a failed migration waits for Nova to record why (the instance action event ends after the record)
+FAILURE_SETTLE = 20.0
 
 HOST_SCHEMA = {"type": "string", "minLength": 1, "maxLength": 255}
 
@@ -70,20 +72,43 @@ class InstanceAction(base.Action):
 
     #: below this many moves starting together, one GET per server is cheaper than a listing
     PREFETCH_MIN = 3
+    #: how long a listed server is used for a move's pre-check; older listings are read again
     PREFETCH_TTL = 30.0
 
     def __init__(self, conf, clients):
         super().__init__(conf, clients)
+        #: server id -> (server or None if missing, when listed, source host)
         self._prefetched: dict = {}
         self._prefetch_lock = threading.Lock()
+        self._refresh_lock = threading.Lock()
 
     # ------------------------------------------------------------ checks
+    #
+    # Pre-checks read Nova from a listing shared by many moves (made when they are dispatched together, or
+    # ahead of time while they wait for a slot), so that a move whose slot frees up is started at once.
+    # A listing may be up to PREFETCH_TTL old: a verdict that would skip or fail the move is confirmed with
+    # a fresh read first; a stale "all is well" costs nothing, since Nova checks again when asked to move.
+
     def prefetch(self, moves) -> None:
-        """One server listing (per source host when all are known) for many moves starting together."""
-        if len(moves) < self.PREFETCH_MIN:
+        """One server listing (per source host when all are known) for many moves starting soon.
+
+        Moves listed less than half PREFETCH_TTL ago are not listed again (the engine calls this at every
+        poll for the moves next in line).
+        """
+        now = time.monotonic()
+        with self._prefetch_lock:
+            wanted = {
+                m.resource_id: m.source_host
+                for m in moves
+                if now - self._prefetched.get(m.resource_id, (None, -1e9, None))[1] >= self.PREFETCH_TTL / 2
+            }
+        if len(wanted) < self.PREFETCH_MIN:
             return
-        wanted = {m.resource_id for m in moves}
-        hosts = {m.source_host for m in moves}
+        self._list(wanted)
+
+    def _list(self, wanted: dict) -> None:
+        """List the servers of ``wanted`` (id -> source host or None) into the cache."""
+        hosts = set(wanted.values())
         nova = self.clients.nova()
         found = {}
         searches = [{"all_tenants": 1, "host": h} for h in hosts] if None not in hosts else [{"all_tenants": 1}]
@@ -93,25 +118,55 @@ class InstanceAction(base.Action):
                     found[server.id] = server
         now = time.monotonic()
         with self._prefetch_lock:
-            for sid in wanted:
+            for sid, host in wanted.items():
                 # a server missing from the listing is recorded as missing too
-                self._prefetched[sid] = (found.get(sid), now)
+                self._prefetched[sid] = (found.get(sid), now, host)
 
-    def _server(self, move):
+    def _cached(self, sid):
+        """The server listed for ``sid`` if the listing is fresh; refreshes stale listings together."""
         with self._prefetch_lock:
-            cached = self._prefetched.pop(move.resource_id, None)
-        if cached is not None and time.monotonic() - cached[1] < self.PREFETCH_TTL:
-            server = cached[0]
-            if server is None:
-                raise base.ActionSkipped(reason=f"Instance {move.resource_id} does not exist (any more).")
-            return server
+            cached = self._prefetched.get(sid)
+        if cached is None:
+            return None
+        if time.monotonic() - cached[1] >= self.PREFETCH_TTL:
+            # the moves of a big batch that start late (slow backend calls) share one new listing, not a GET each
+            with self._refresh_lock:
+                with self._prefetch_lock:
+                    now = time.monotonic()
+                    stale = {k: v[2] for k, v in self._prefetched.items() if now - v[1] >= self.PREFETCH_TTL}
+                if sid in stale and len(stale) >= self.PREFETCH_MIN:
+                    self._list(stale)
+            with self._prefetch_lock:
+                cached = self._prefetched.get(sid)
+            if cached is None or time.monotonic() - cached[1] >= self.PREFETCH_TTL:
+                with self._prefetch_lock:
+                    self._prefetched.pop(sid, None)
+                return None
+        with self._prefetch_lock:
+            self._prefetched.pop(sid, None)
+        return cached
+
+    def _get(self, move):
         try:
             return self.clients.nova().servers.get(move.resource_id)
         except nova_exc.NotFound:
             raise base.ActionSkipped(reason=f"Instance {move.resource_id} does not exist (any more).") from None
 
     def pre_condition(self, move) -> dict:
-        server = self._server(move)
+        cached = self._cached(move.resource_id)
+        if cached is None:
+            return self.check_server(move, self._get(move))
+        try:
+            if cached[0] is None:
+                raise base.ActionSkipped(reason=f"Instance {move.resource_id} does not exist (any more).")
+            return self.check_server(move, cached[0])
+        except (base.ActionSkipped, base.ActionFailed):
+            pass
+        # the listing may be out of date: ask Nova before skipping or failing the move
+        return self.check_server(move, self._get(move))
+
+    def check_server(self, move, server) -> dict:
+        """The pre-check of ``move`` on what Nova says of the server; returns values to record."""
         self.check_owner(move, getattr(server, "tenant_id", None), "Instance")
         host = getattr(server, "OS-EXT-SRV-ATTR:host", None)
         values = {"resource_name": server.name, "source_host": host}
@@ -170,14 +225,21 @@ class InstanceAction(base.Action):
                 obs.values.setdefault("dest_host", record["dest_compute"])
             if obs.phase == states.FAILED and not obs.message:
                 obs.message = self._failure_message(move, record)
+                if obs.message is None:  # Nova is still writing why: look again at the next poll
+                    obs = base.Observation(phase=move.phase, progress=move.progress)
             seen[move.uuid] = obs
         return seen
 
     def interpret(self, move, record) -> base.Observation:
         raise NotImplementedError
 
-    def _failure_message(self, move, record) -> str:
-        """Nova's own reason for a failed migration, from the instance action's events."""
+    def _failure_message(self, move, record) -> str | None:
+        """Nova's own reason for a failed migration, from the instance action's events.
+
+        None while Nova is still finishing the action: it marks the migration ``error`` before it ends the
+        action's event with the reason (e.g. the conductor's NoValidHost), so for up to
+        :data:`FAILURE_SETTLE` seconds after the migration ended the move waits for the reason.
+        """
         text = f"Nova migration {record['id']} ended {record['status']}"
         request_id = None
         for ev in self._events_with_request(move):
@@ -185,11 +247,14 @@ class InstanceAction(base.Action):
         if request_id:
             try:
                 action = self.clients.nova("2.84").instance_action.get(move.resource_id, request_id)
-                for ev in getattr(action, "events", []) or []:
+                events = getattr(action, "events", []) or []
+                for ev in events:
                     if ev.get("result") == "Error":
                         detail = ev.get("details") or ev.get("traceback", "").strip().splitlines()[-1:] or ""
                         detail = detail if isinstance(detail, str) else " ".join(detail)
                         return f"{text}: {ev.get('event')} failed: {detail}".strip()
+                if any(not ev.get("finish_time") for ev in events) and _recent(record, FAILURE_SETTLE):
+                    return None
             except nova_exc.ClientException as e:
                 LOG.debug("No instance action for %s: %s", move.uuid, e)
         return text + "."
@@ -212,6 +277,18 @@ def _seconds(s):
     import datetime
 
     return datetime.timedelta(seconds=s)
+
+
+def _all_up(services) -> bool:
+    return bool(services) and all(s.state == "up" and not getattr(s, "forced_down", False) for s in services)
+
+
+def _recent(record, seconds) -> bool:
+    """The migration record changed less than ``seconds`` ago."""
+    stamp = record.get("updated_at") or record.get("created_at")
+    if not stamp:
+        return False
+    return timeutils.utcnow() - _parse(stamp) < _seconds(seconds)
 
 
 def _request_id(result) -> str | None:
@@ -272,21 +349,36 @@ class LiveMigration(InstanceAction):
         obs = base.Observation(phase=phase)
         if phase == "running":
             obs.progress = self._progress(move, record)
+        elif phase in states.TERMINAL:
+            self._progress_reads.pop(move.uuid, None)
         if phase == states.CANCELLED:
             obs.message = "Nova cancelled the live migration."
         return obs
 
+    #: the longest wait between two progress reads of one migration, in progress_intervals
+    PROGRESS_BACKOFF_MAX = 12
+
     def __init__(self, conf, clients):
         super().__init__(conf, clients)
-        self._last_progress_read: dict = {}
+        #: move uuid -> (when to read its byte counters next, the wait after that)
+        self._progress_reads: dict = {}
 
     def _progress(self, move, record):
-        """Byte counters of the running migration, read at most every progress_interval."""
+        """Byte counters of a running migration: a call per move, so read sparingly.
+
+        The first read comes progress_interval after the migration was seen running (a short migration
+        needs none), then twice as far apart each time, up to PROGRESS_BACKOFF_MAX progress_intervals: a
+        long migration still shows progress, and costs a few calls, not one per interval.
+        """
         now = time.monotonic()
-        last = self._last_progress_read.get(move.uuid, 0.0)
-        if now - last < self.conf.engine.progress_interval:
+        base_wait = self.conf.engine.progress_interval
+        if len(self._progress_reads) > 10_000:
+            self._progress_reads.clear()
+        due, wait = self._progress_reads.setdefault(move.uuid, (now + base_wait, base_wait))
+        if now < due:
             return None
-        self._last_progress_read[move.uuid] = now
+        wait = min(wait * 2, base_wait * self.PROGRESS_BACKOFF_MAX)
+        self._progress_reads[move.uuid] = (now + wait, wait)
         try:
             mig = self.clients.nova("2.80").server_migrations.get(move.resource_id, record["id"])
         except nova_exc.ClientException:
@@ -374,11 +466,19 @@ class Evacuation(InstanceAction):
     source_statuses = ("ACTIVE", "SHUTOFF", "ERROR", "STOPPED", "PAUSED", "SUSPENDED")
     schema = {"type": "object", "properties": {"host": HOST_SCHEMA}, "additionalProperties": False}
 
+    def __init__(self, conf, clients):
+        super().__init__(conf, clients)
+        #: (nova-compute services by host, when listed)
+        self._services: tuple = ({}, -1e9)
+
     def pre_condition(self, move) -> dict:
         values = super().pre_condition(move)
         host = values.get("source_host")
-        services = self._compute_services(move, host)
-        if services and all(s.state == "up" and not getattr(s, "forced_down", False) for s in services):
+        services = self._compute_services(host)
+        if _all_up(services):
+            # a listing may predate the host's failure (or its fencing): ask Nova before failing the move
+            services = self.clients.nova("2.53").services.list(host=host, binary="nova-compute")
+        if _all_up(services):
             raise base.ActionFailed(
                 reason=f"Compute host {host} is up: Nova evacuates only from a host that is down "
                 "(stopped, or forced down)."
@@ -386,26 +486,22 @@ class Evacuation(InstanceAction):
         return values
 
     def prefetch(self, moves) -> None:
-        """Servers, and the compute services of their hosts, once for many evacuations."""
+        """Servers, and the compute services of every host, once for many evacuations."""
         super().prefetch(moves)
-        if len(moves) < self.PREFETCH_MIN:
+        if len(moves) < self.PREFETCH_MIN or time.monotonic() - self._services[1] < self.PREFETCH_TTL / 2:
             return
-        services = self.clients.nova("2.53").services.list(binary="nova-compute")
-        now = time.monotonic()
         by_host: dict = {}
-        for svc in services:
+        for svc in self.clients.nova("2.53").services.list(binary="nova-compute"):
             by_host.setdefault(svc.host, []).append(svc)
         with self._prefetch_lock:
-            # kept per move of this batch, never reused for a later move
-            for m in moves:
-                self._prefetched[("services", m.uuid)] = (by_host, now)
+            self._services = (by_host, time.monotonic())
 
-    def _compute_services(self, move, host):
-        """The host's nova-compute services: from this move's prefetch, else asked now."""
+    def _compute_services(self, host):
+        """The host's nova-compute services: from a recent listing, else asked now."""
         with self._prefetch_lock:
-            cached = self._prefetched.pop(("services", move.uuid), None)
-        if cached is not None and time.monotonic() - cached[1] < self.PREFETCH_TTL:
-            return cached[0].get(host, [])
+            by_host, when = self._services
+        if time.monotonic() - when < self.PREFETCH_TTL and host in by_host:
+            return by_host[host]
         return self.clients.nova("2.53").services.list(host=host, binary="nova-compute")
 
     def execute(self, move) -> dict:

@@ -69,6 +69,7 @@ did in place (same backend, no migration) succeeds with the volume on its
 source pool.
 """
 
+import datetime
 import logging
 import threading
 import time
@@ -174,26 +175,25 @@ class VolumeListing:
         self._wanted: dict = {}  # move uuid -> (start, monotonic time last asked)
         self.use_filter = True
 
-    def volumes(self, clients, moves, max_age: float, keep: float) -> dict:
-        """id -> volume dict (admin view) of every volume updated since the oldest move started."""
+    def volumes(self, clients, moves, max_age: float, keep: float) -> tuple[dict, datetime.datetime]:
+        """id -> volume dict (admin view) of every volume updated since the oldest move started.
+
+        Returns the listing and vmove's clock just before it was requested. A listing younger than
+        ``max_age`` is reused even if a move changed after it (its request just went out): that
+        move waits for the next poll's listing rather than costing a listing of its own.
+        """
         now = time.monotonic()
         with self._lock:
             for m in moves:
                 self._wanted[m.uuid] = (_naive(m.start_time or m.updated_at), now)
             self._wanted = {u: w for u, w in self._wanted.items() if now - w[1] <= keep}
             since = min(w[0] for w in self._wanted.values()) - _seconds(CLOCK_SKEW)
-            if (
-                now - self._at < max_age
-                and self._since is not None
-                and self._since <= since
-                # a move that changed (its request sent) after the listing needs a newer one
-                and all(_naive(m.updated_at) <= self._fetched_at for m in moves)
-            ):
-                return self._volumes
+            if now - self._at < max_age and self._since is not None and self._since <= since:
+                return self._volumes, self._fetched_at
             fetched_at = timeutils.utcnow()
             self._volumes = {v["id"]: v for v in self._list(clients, since)}
             self._since, self._at, self._fetched_at = since, time.monotonic(), fetched_at
-            return self._volumes
+            return self._volumes, fetched_at
 
     def _list(self, clients, since) -> list[dict]:
         cinder = clients.cinder()
@@ -399,11 +399,13 @@ class VolumeMigration(base.Action):
     def observe(self, moves):
         interval = self.conf.engine.poll_interval
         slowest = max(interval, getattr(self.conf.engine, "max_poll_interval", None) or interval)
-        volumes = listing_for(self.clients).volumes(
+        volumes, fetched_at = listing_for(self.clients).volumes(
             self.clients, moves, max_age=max(interval * 0.5, 0.05), keep=2 * slowest + 1.0
         )
         seen = {}
         for move in moves:
+            if move.updated_at is not None and _naive(move.updated_at) > fetched_at:
+                continue  # changed (its request sent) after the listing: judged on the next one
             vol = volumes.get(move.resource_id)
             if vol is None and move.phase != states.STARTING:
                 vol = self._get(move)  # a volume in the middle of a move was updated: is it gone?

@@ -59,7 +59,8 @@ opts = [
         "progress_interval",
         default=5.0,
         min=0.5,
-        help="Seconds between two reads of a running live migration's byte counters (progress).",
+        help="Seconds a live migration runs before its byte counters (progress) are first read; each "
+        "next read waits twice as long, up to 12 times this (one Nova call per read and migration).",
     ),
     cfg.BoolOpt("notifications", default=True, help="Emit a versioned notification on every state change."),
 ]

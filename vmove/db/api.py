@@ -239,6 +239,20 @@ def move_dispatch(context, engine_id, lease_until, now, choose):
 
 
 @main_context_manager.reader
+def move_pending_next(context, now, limit):
+    """The first ``limit`` pending moves nobody holds, in dispatch order (most important first)."""
+    m = models.Move
+    live = sa.and_(m.engine_id.is_not(None), m.lease_until.is_not(None), m.lease_until >= now)
+    query = (
+        sa.select(m)
+        .where(m.status == "pending", sa.not_(live))
+        .order_by(m.priority.desc(), m.created_at.asc(), m.id.asc())
+        .limit(limit)
+    )
+    return list(context.session.execute(query).scalars())
+
+
+@main_context_manager.reader
 def move_count_in_flight(context):
     """Moves started (ongoing) over all engines."""
     m = models.Move

@@ -53,7 +53,20 @@ def register(registry) -> None:
 
 
 def notification_limits(ctx, ident) -> scheduler.Limits:
-    c = vmove_conf.CONF.recovery
+    """The recovery's limits; nothing more starts once evacuations in a row found no valid host.
+
+    Checked here, at dispatch, and not only at the tick's roll-up: the engine refills the slots freed by
+    failed evacuations in the same poll that saw them fail, before the roll-up could stop the rest.
+    The roll-up then records the moves held here as ignored.
+    """
+    conf = vmove_conf.CONF
+    c = conf.recovery
+    if c.no_valid_host_limit:
+        n = nobj.Notification.from_row(ctx, recovery_api.notification_get(ctx, ident))
+        streak = recovery_evacuate.cloud_full(ctx, conf, n, _reasons_for(conf))
+        if streak:
+            LOG.info("Notification %s: %d evacuations in a row found no valid host; starting no more", ident, streak)
+            return scheduler.HOLD
     return scheduler.Limits(total=c.max_in_flight, per_dest_host=c.max_in_flight_per_dest_host or None)
 
 

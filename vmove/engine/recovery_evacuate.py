@@ -16,6 +16,7 @@ from oslo_utils import strutils, timeutils
 
 from vmove import exception, recovery
 from vmove import moves as move_requests
+from vmove.db import api as db_api
 from vmove.db import recovery_api
 from vmove.engine import recovery_capacity, states
 from vmove.engine.transitions import transition
@@ -231,30 +232,54 @@ def _room_for(clients, conf, n, plan) -> list:
 
 
 def _write(ctx, conf, n, plan, owner, wake=None):
+    """Write the run's moves in two transactions: the first ``max_in_flight`` evacuations, then the rest.
+
+    The engines are woken after the first: they start the most important evacuations while the rest is
+    written. One transaction per move would hold the database's write lock in turns with the engine's
+    dispatch and, on SQLite, keep the dispatch waiting until every move was written.
+    """
     written = ignored = 0
     busy = []
-    for p in plan:
-        c = p.candidate
-        values = {"attempt": p.attempt, "source_host": n.hostname, "resource_name": c.server.name}
-        if p.skip is not None:
-            # claimed while we record why it is not evacuated: the dispatcher must not start it meanwhile
-            values.update(engine_id=owner, lease_until=timeutils.utcnow() + _seconds(conf.recovery.claim_timeout))
-        try:
-            move = _request(ctx, n, c, p, values)
-        except exception.Conflict as e:
-            busy.append(f"{c.server.name} ({c.id}): {e.message}")
+    first = len(plan)
+    count = 0
+    for i, p in enumerate(plan):
+        count += p.skip is None
+        if count == conf.recovery.max_in_flight:
+            first = i + 1
+            break
+    for chunk in (plan[:first], plan[first:]):
+        if not chunk:
             continue
-        if p.skip is None:
-            written += 1
-            if wake is not None and written == conf.recovery.max_in_flight:
-                wake()
-            continue
-        reason, message = p.skip
-        transition(ctx, move, states.IGNORED, message=message, detail={"step": "recovery", "reason": reason})
-        ignored += 1
-    if wake is not None and 0 < written < conf.recovery.max_in_flight:
-        wake()
+        with db_api.main_context_manager.writer.using(ctx):
+            for p in chunk:
+                outcome = _write_one(ctx, conf, n, p, owner)
+                if outcome is None:
+                    written += 1
+                elif outcome == "ignored":
+                    ignored += 1
+                else:
+                    busy.append(outcome)
+        if wake is not None and written:
+            wake()
     return written, ignored, busy
+
+
+def _write_one(ctx, conf, n, p, owner):
+    """Write ``p``'s move: None (an evacuation), "ignored", or why the instance was left alone."""
+    c = p.candidate
+    values = {"attempt": p.attempt, "source_host": n.hostname, "resource_name": c.server.name}
+    if p.skip is not None:
+        # claimed while we record why it is not evacuated: the dispatcher must not start it meanwhile
+        values.update(engine_id=owner, lease_until=timeutils.utcnow() + _seconds(conf.recovery.claim_timeout))
+    try:
+        move = _request(ctx, n, c, p, values)
+    except exception.Conflict as e:
+        return f"{c.server.name} ({c.id}): {e.message}"
+    if p.skip is None:
+        return None
+    reason, message = p.skip
+    transition(ctx, move, states.IGNORED, message=message, detail={"step": "recovery", "reason": reason})
+    return "ignored"
 
 
 def _request(ctx, n, c, p, values):
@@ -361,7 +386,11 @@ class FailureReasons:
             except Exception as e:  # noqa: BLE001 - unknown: not counted, asked again next time
                 LOG.info("Why evacuation %s failed is unknown: %s", move.uuid, e)
                 return False
-            self._known[move.uuid] = _fault_says_no_valid_host(server, move)
+            found = _fault_says_no_valid_host(server, move)
+            ended = move.end_time or move.updated_at
+            if not found and ended is not None and timeutils.utcnow() - timeutils.normalize_time(ended) < _seconds(30):
+                return False  # Nova may not have recorded the fault yet: ask again next time
+            self._known[move.uuid] = found
         return self._known[move.uuid]
 
 
@@ -376,6 +405,21 @@ def _fault_says_no_valid_host(server, move) -> bool:
     return created >= timeutils.normalize_time(move.start_time) - datetime.timedelta(seconds=5)
 
 
+def run_moves(ctx, n) -> list:
+    """The moves of the notification's current run (attempt)."""
+    moves = recovery.moves_of(ctx, [n.evacuation_origin])
+    return [m for m in moves if n.run_started_at is None or m.created_at >= n.run_started_at]
+
+
+def cloud_full(ctx, conf, n, reasons=None) -> int:
+    """The NoValidHost streak of the current run when it reached ``[recovery] no_valid_host_limit``, else 0."""
+    limit = conf.recovery.no_valid_host_limit
+    if not limit or n.status not in (nobj.NEW, nobj.RUNNING):
+        return 0
+    streak = no_valid_host_streak(run_moves(ctx, n), reasons)
+    return streak if streak >= limit else 0
+
+
 def roll_up(ctx, conf, notification, owner, reasons=None) -> None:
     """Stop the recovery when the cloud is full; record progress; end it when every move has ended.
 
@@ -384,14 +428,11 @@ def roll_up(ctx, conf, notification, owner, reasons=None) -> None:
     n = notification
     if n.status != nobj.RUNNING or n.processed_at is None:
         return
-    moves = recovery.moves_of(ctx, [n.evacuation_origin])
-    run = [m for m in moves if n.run_started_at is None or m.created_at >= n.run_started_at]
-    limit = conf.recovery.no_valid_host_limit
+    run = run_moves(ctx, n)
     pending = [m for m in run if m.status == states.PENDING]
-    if limit and pending and (streak := no_valid_host_streak(run, reasons)) >= limit:
+    if pending and (streak := cloud_full(ctx, conf, n, reasons)):
         _stop(ctx, n, pending, streak)
-        moves = recovery.moves_of(ctx, [n.evacuation_origin])
-    latest = recovery.latest_by_instance(moves)
+    latest = recovery.latest_by_instance(recovery.moves_of(ctx, [n.evacuation_origin]))
     prog = recovery.progress(latest)
     if any(m.status not in states.TERMINAL for m in latest):
         if prog != n.progress:

@@ -50,6 +50,7 @@ class MoveRunner:
         self._taken_over: set[str] = set()
         self._changed = False
         self._ended = False
+        self._looking_ahead = threading.Lock()
 
     # ----------------------------------------------------------- lifecycle
     def start(self) -> None:
@@ -106,6 +107,7 @@ class MoveRunner:
         if self._ended:
             # slots were freed: fill them now rather than at the next poll
             self._dispatch(timeutils.utcnow())
+        self._look_ahead(timeutils.utcnow())
 
     def _dispatch(self, now) -> None:
         expired = []
@@ -138,6 +140,47 @@ class MoveRunner:
             self._pool.submit(self._start_guarded, move)
         for move, reason in expired:
             self._safe_transition(move, states.IGNORED, message=reason.capitalize() + ".", detail={"step": "dispatch"})
+
+    def _look_ahead(self, now) -> None:
+        """Let the actions read the backend for the moves next in line, while they wait for a slot.
+
+        The moves that would start if every slot were free (the scheduler's limits and windows hold the
+        others) are handed to their action's ``prefetch`` in the background: when a slot frees up, the
+        next move's pre-check needs no backend call of its own and the move starts at once.
+        """
+        if not self._looking_ahead.acquire(blocking=False):
+            return  # the previous look-ahead is still reading
+        try:
+            pending = [
+                _obj(self.ctx, r) for r in db_api.move_pending_next(self.ctx, now, self.conf.engine.max_in_flight)
+            ]
+            nxt, _ = scheduler.plan(
+                pending, [], self.conf.engine.max_in_flight, now, lambda o: scheduler.limits_for(self.ctx, o)
+            )
+        except Exception:
+            self._looking_ahead.release()
+            LOG.exception("Engine %s: could not read the moves next in line", self.engine_id)
+            return
+        by_type = collections.defaultdict(list)
+        for move in nxt:
+            by_type[move.type].append(move)
+        if not by_type:
+            self._looking_ahead.release()
+            return
+
+        def read():
+            try:
+                for move_type, group in by_type.items():
+                    try:
+                        self.actions.get(move_type).prefetch(group)
+                    except Exception as e:  # the pre-checks read the backend themselves then
+                        LOG.info(
+                            "Engine %s: look-ahead of %d %s moves failed: %s", self.engine_id, len(group), move_type, e
+                        )
+            finally:
+                self._looking_ahead.release()
+
+        self._pool.submit(read)
 
     # --------------------------------------------------------------- start
     def _start_guarded(self, move) -> None:

@@ -77,6 +77,7 @@ def test_vmove_all_embedded_default(state):
 def test_manage_and_status(state):
     tmp_path, conf, _ = state
     os.makedirs(tmp_path / "state")
+
     def run(*args):
         return subprocess.run(
             [str(BIN / args[0]), "--config-file", str(conf), *args[1:]], capture_output=True, text=True

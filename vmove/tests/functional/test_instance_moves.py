@@ -75,6 +75,29 @@ def test_live_migration_succeeds(vmove_env, nova, servers):  # noqa: F811
     print("compute calls:", env.engine.clients.calls())
 
 
+def test_long_live_migration_shows_progress_from_novas_byte_counters(vmove_env, nova, servers, devcloud, conf):  # noqa: F811
+    env = vmove_env
+    conf.set_override("progress_interval", 0.5, group="engine")
+    s = servers("host1")
+    devcloud.component("nova").set_live_migration_seconds(12, server=s.id)
+    move = env.request(resource_type="instance", resource_id=s.id, type="live_migration", params={"host": "host3"})
+    env.wait(move["uuid"], phase="running", timeout=60)
+    seen = set()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not any(30 < p < 90 for p in seen):
+        current = env.move(move["uuid"])
+        seen.add(current["progress"])
+        if current["status"] != "ongoing":
+            break
+        time.sleep(0.3)
+    assert any(30 < p < 90 for p in seen), seen
+    done = env.wait(move["uuid"], timeout=60)
+    assert (done["status"], done["progress"]) == ("succeeded", 100), done
+    # read a few times, not at every poll: the reads back off
+    reads = env.engine.clients.calls_by_request()
+    assert 1 <= sum(n for k, n in reads.items() if "/migrations/" in k) <= 6, reads
+
+
 def test_live_migration_abort(vmove_env, nova, servers, devcloud):  # noqa: F811
     env = vmove_env
     s = servers("host1")

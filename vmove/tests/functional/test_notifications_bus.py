@@ -54,5 +54,8 @@ def test_move_changes_are_published(conf, db):
     assert payload["vmove_object.name"] == "MovePayload" and payload["vmove_object.version"] == "1.0"
     data = payload["vmove_object.data"]
     assert (data["uuid"], data["status"], data["old_status"], data["phase"]) == (
-        move.uuid, "cancelled", "pending", "cancelled"
+        move.uuid,
+        "cancelled",
+        "pending",
+        "cancelled",
     )

@@ -201,12 +201,6 @@ def check_start_order(moves):
     assert {m["priority"] for m in first} == {max(m["priority"] for m in started)}
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="Timing-dependent on a fresh dev cloud: whether the NoValidHost streak stops the evacuation early "
-    "('Stopped early') or the last instances fail one by one depends on placement's timing; seen failing once "
-    "on a fresh cloud (message had 'lack of room' but no 'Stopped early'). Issue 5 stays open for this.",
-)
 def test_host_failure_recovery_stop_retry_and_restore(ha_key, vmove_env, cloud, devcloud):  # noqa: F811
     env, nova, comp = vmove_env, cloud.nova, cloud.comp
     tiny = seed.ensure_flavors(nova)["m1.tiny"]

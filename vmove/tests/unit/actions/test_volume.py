@@ -497,13 +497,18 @@ def test_one_listing_for_every_volume_move_type(conf, cinder):
     assert lists[0][1] == {"all_tenants": 1, "updated_at": "gte:" + since}
 
 
-def test_a_move_changed_after_the_listing_gets_a_new_one(conf, cinder):
+def test_a_move_changed_after_the_listing_waits_for_the_next_one(conf, cinder):
     action = action_for(conf, cinder)
     cinder.state = vol(status="retyping")
     move = a_move("volume_retype", destination_type="B")
-    action.observe([move])
+    assert move.uuid in action.observe([move])
     move.updated_at = timeutils.utcnow() + datetime.timedelta(seconds=1)  # the request went out meanwhile
-    action.observe([move])
+    # the listing of this poll is older than the move's request: no verdict on it, and no second listing
+    assert move.uuid not in action.observe([move])
+    assert len([c for c in cinder.calls if c[0] == "list"]) == 1
+    move.updated_at = timeutils.utcnow() - datetime.timedelta(seconds=1)
+    volume.listing_for(action.clients)._at = 0.0  # the next poll
+    assert action.observe([move])[move.uuid].phase == "starting"
     assert len([c for c in cinder.calls if c[0] == "list"]) == 2
 
 

@@ -311,10 +311,34 @@ def test_no_valid_host_read_from_the_server_fault_when_the_message_does_not_say(
     servers[1].fault = {"message": "No valid host was found. ", "created": "2020-01-01T00:00:00Z"}  # an old one
     engine_recovery.tick(ctx, conf, "e1")
     assert [m.status for m in moves(ctx, n)][2:] == ["pending", "pending"]
+    # Nova records the fault after it ends the migration: a move that ended a moment ago is read again
     servers[1].fault = {"message": "No valid host was found. ", "created": b.start_time.isoformat()}
-    engine_recovery._reasons.clear()  # forget what was read
     engine_recovery.tick(ctx, conf, "e1")
     assert [m.status for m in moves(ctx, n)][2:] == ["ignored", "ignored"]
     gets = [c for c in cloud.nova().calls if c[0] == "servers.get"]
     engine_recovery.tick(ctx, conf, "e1")
     assert [c for c in cloud.nova().calls if c[0] == "servers.get"] == gets  # remembered, not read again
+
+
+def test_dispatch_starts_nothing_more_once_the_row_is_reached(ctx, conf, cloud, notify):
+    """The engine refills freed slots in the poll that saw evacuations fail, before the tick's roll-up: the
+    recovery's limits hold the rest at dispatch already, and the roll-up then ignores them."""
+    from vmove.engine import extensions, scheduler
+
+    extensions.registry()  # the engine loads the recovery extension: its limits are registered
+    conf.set_override("no_valid_host_limit", 2, group="recovery")
+    conf.set_override("max_in_flight", 3, group="recovery")
+    cloud.nova().add(*[fakes.server(meta={"vmove:priority": str(i)}) for i in range(1, 7)])
+    n = notify()
+    made = moves(ctx, n)
+    assert scheduler.limits_for(ctx, n.evacuation_origin) == scheduler.Limits(total=3)
+    finish(ctx, made[0], states.FAILED, NO_VALID_HOST)
+    assert scheduler.limits_for(ctx, n.evacuation_origin).total == 3  # one in a row: go on
+    finish(ctx, made[1], states.FAILED, NO_VALID_HOST)
+    assert scheduler.limits_for(ctx, n.evacuation_origin) == scheduler.HOLD
+    assert [m.status for m in moves(ctx, n)][2:] == ["pending"] * 4  # held, not yet ignored
+    engine_recovery.tick(ctx, conf, "e1")
+    assert [m.status for m in moves(ctx, n)][2:] == ["ignored"] * 4
+    # ended: its limits no longer hold anything (a retry starts a new row)
+    assert reload(ctx, n).status == nobj.FAILED
+    assert scheduler.limits_for(ctx, n.evacuation_origin).total == 3
