@@ -201,6 +201,7 @@ def _run(args, info):  # noqa: C901 - a linear script
     engine_recovery.use_clients(conf, extension_clients)
     results = {}
     comp.fail_host(host)
+    started = timeutils.utcnow()
     try:
         # single evacuations: the median time of one evacuation alone
         _, took, _ = bare_evacuations(bare, singles, 1, min(args.poll, 0.2))
@@ -212,6 +213,7 @@ def _run(args, info):  # noqa: C901 - a linear script
             makespan, took, failures = bare_evacuations(bare, base_ids, args.parallel, args.poll)
             calls = sum(bare_session.snapshot().values()) - before
             results["baseline"] = (makespan, calls, len(failures))
+            results["baseline_requests"] = bare_session.by_request()
             print(f"baseline: {makespan:.1f}s, {len(failures)} failed", flush=True)
 
         def run_vmove():
@@ -226,8 +228,10 @@ def _run(args, info):  # noqa: C901 - a linear script
             note, _ = recovery.create_notification(ctx, body, timeutils.utcnow())
             # what the engine's RPC endpoint does when the API casts process("notification", uuid)
             threading.Thread(target=engine_recovery.process, args=(ctx, conf, note.uuid)).start()
+            mine = set(vmove_ids)  # the baseline's instances may still be on the host (--vmove-first): ignored
             while True:
                 latest = recovery.latest_by_instance(recovery.moves_of(ctx, [note.evacuation_origin]))
+                latest = [m for m in latest if m.resource_id in mine]
                 if len(latest) == n and all(m.is_terminal for m in latest):
                     break
                 time.sleep(0.05)
@@ -236,11 +240,18 @@ def _run(args, info):  # noqa: C901 - a linear script
             calls = engine.clients.calls().get("compute", 0) + extension_clients.calls().get("compute", 0)
             placement = extension_clients.calls().get("placement", 0)
             results["vmove"] = (makespan, calls, statuses, placement)
+            results["vmove_requests"] = {
+                **engine.clients.calls_by_request(),
+                **{f"(recovery) {k}": v for k, v in extension_clients.calls_by_request().items()},
+            }
             print(f"vmove: {makespan:.1f}s, {statuses}", flush=True)
 
         steps = [(run_baseline, base_ids), (run_vmove, vmove_ids)]
+        nova_own = {}
         for step, ids in reversed(steps) if args.vmove_first else steps:
             step()
+            # before the instances are deleted (their migration records go with them)
+            nova_own.update(nova_times(admin, started, {"baseline" if ids is base_ids else "vmove": ids}))
             # the same starting point for the other run: Nova's destination computes get slower with every
             # instance they hold (a rebuild took 4 s on the first evacuations, 20 s after 200), so the
             # instances a run evacuated are deleted before the next run starts
@@ -270,7 +281,34 @@ def _run(args, info):  # noqa: C901 - a linear script
         f"Nova API calls per evacuation: vmove {vm_calls / n:.2f} (+ {placement} Placement calls in all for the "
         f"capacity check), baseline {base_calls / n:.2f}"
     )
+    for name in ("baseline", "vmove"):
+        times = nova_own[name]
+        if times:
+            print(
+                f"Nova's own time per evacuation ({name}): median {statistics.median(times):.2f}s, "
+                f"p90 {sorted(times)[int(0.9 * (len(times) - 1))]:.2f}s (migration record created -> done)"
+            )
+    for name in ("baseline", "vmove"):
+        before = results.get(f"{name}_requests") or {}
+        print(f"requests of {name}:")
+        for req, count in sorted(before.items(), key=lambda kv: -kv[1]):
+            print(f"  {count:5d}  {req}")
     return 0 if statuses.get("succeeded") == n and not base_failed else 1
+
+
+def nova_times(nova, since, runs):
+    """Per run: Nova's own seconds per evacuation (record created -> last update of a done record)."""
+    parse = lambda ts: timeutils.normalize_time(timeutils.parse_isotime(ts))  # noqa: E731
+    records = nova.migrations.list(changes_since=since.isoformat(), migration_type="evacuation", limit=1000)
+    by_instance = {r.instance_uuid: r for r in records if r.status in DONE}
+    return {
+        name: [
+            (parse(r.updated_at) - parse(r.created_at)).total_seconds()
+            for r in (by_instance.get(i) for i in ids)
+            if r is not None
+        ]
+        for name, ids in runs.items()
+    }
 
 
 if __name__ == "__main__":

@@ -107,20 +107,28 @@ class InstanceAction(base.Action):
         self._list(wanted)
 
     def _list(self, wanted: dict) -> None:
-        """List the servers of ``wanted`` (id -> source host or None) into the cache."""
+        """List the servers of ``wanted`` (id -> source host or None) into the cache.
+
+        Every server listed is kept, not only the wanted ones: the moves queued behind these are mostly
+        of the same hosts (a host being drained or evacuated), and their pre-checks then need no listing
+        of their own as the line moves up.
+        """
         hosts = set(wanted.values())
         nova = self.clients.nova()
         found = {}
         searches = [{"all_tenants": 1, "host": h} for h in hosts] if None not in hosts else [{"all_tenants": 1}]
         for search in searches:
             for server in nova.servers.list(detailed=True, search_opts=search, limit=-1):
-                if server.id in wanted:
-                    found[server.id] = server
+                found[server.id] = (server, search.get("host"))
         now = time.monotonic()
         with self._prefetch_lock:
+            # what no pre-check used within the TTL is of no use any more
+            self._prefetched = {k: v for k, v in self._prefetched.items() if now - v[1] < self.PREFETCH_TTL}
+            for sid, (server, host) in found.items():
+                self._prefetched[sid] = (server, now, wanted.get(sid, host))
             for sid, host in wanted.items():
-                # a server missing from the listing is recorded as missing too
-                self._prefetched[sid] = (found.get(sid), now, host)
+                if sid not in found:  # a server missing from the listing is recorded as missing too
+                    self._prefetched[sid] = (None, now, host)
 
     def _cached(self, sid):
         """The server listed for ``sid`` if the listing is fresh; refreshes stale listings together."""

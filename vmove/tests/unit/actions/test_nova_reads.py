@@ -150,6 +150,23 @@ def test_a_listing_is_not_repeated_for_moves_listed_a_moment_ago(clock):
     assert fake.calls == [("list", "host1")] * 2
 
 
+def test_the_moves_behind_use_the_listing_made_for_the_first_in_line(clock):
+    """A host being drained: the look-ahead window slides over one host's servers, listed once."""
+    fake = FakeNova([server(i) for i in range(30)] + [server(i, host="host3") for i in range(30, 35)])
+    a = action(fake)
+    for first in range(0, 27):  # one move starts per poll; the engine hints the next three each time
+        clock.now += 0.5
+        a.prefetch([move(i) for i in range(first, first + 3)])
+        assert a.pre_condition(move(first))["resource_name"] == f"vm{first}"
+    assert fake.calls == [("list", "host1")]
+    # only what a listing returned is kept: host3's servers were not listed
+    assert not any(k in a._prefetched for k in ("s30", "s34"))
+    # and nothing is kept past its TTL
+    clock.now += a.PREFETCH_TTL
+    a.prefetch([move(i, host="host3") for i in range(30, 33)])
+    assert sorted(a._prefetched) == ["s30", "s31", "s32", "s33", "s34"]
+
+
 def test_a_listed_verdict_against_the_move_is_confirmed_by_a_fresh_read(clock):
     servers = [server(i) for i in range(3)]
     setattr(servers[0], "OS-EXT-STS:task_state", "migrating")  # busy when listed ...
