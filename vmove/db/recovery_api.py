@@ -222,6 +222,31 @@ def moves_of(context, origins):
 
 
 @main_context_manager.reader
+def move_states_of(context, origins):
+    """``(id, resource_id, attempt, status, progress, created_at)`` of every move of ``origins``, oldest first:
+    what a roll-up at every poll needs, without loading whole moves."""
+    m = models.Move
+    query = (
+        sa.select(m.id, m.resource_id, m.attempt, m.status, m.progress, m.created_at)
+        .where(m.origin.in_(list(origins)))
+        .order_by(m.id)
+    )
+    return list(context.session.execute(query).all())
+
+
+@main_context_manager.reader
+def moves_ended_latest_started_first(context, origin, since, limit):
+    """Up to ``limit`` moves of ``origin`` created at or after ``since`` that succeeded or failed, in reverse
+    start order (the NoValidHost streak reads them until the first success: one row while all goes well)."""
+    m = models.Move
+    query = sa.select(m).where(m.origin == origin, m.status.in_(["succeeded", "failed"]), m.start_time.is_not(None))
+    if since is not None:
+        query = query.where(m.created_at >= since)
+    query = query.order_by(m.start_time.desc(), m.id.desc()).limit(limit)
+    return list(context.session.execute(query).scalars())
+
+
+@main_context_manager.reader
 def last_details(context, move_ids):
     """``{move_id: detail of its latest event}`` (why a move ended as it did)."""
     if not move_ids:

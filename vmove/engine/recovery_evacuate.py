@@ -405,18 +405,22 @@ def _fault_says_no_valid_host(server, move) -> bool:
     return created >= timeutils.normalize_time(move.start_time) - datetime.timedelta(seconds=5)
 
 
-def run_moves(ctx, n) -> list:
-    """The moves of the notification's current run (attempt)."""
-    moves = recovery.moves_of(ctx, [n.evacuation_origin])
-    return [m for m in moves if n.run_started_at is None or m.created_at >= n.run_started_at]
-
-
 def cloud_full(ctx, conf, n, reasons=None) -> int:
-    """The NoValidHost streak of the current run when it reached ``[recovery] no_valid_host_limit``, else 0."""
+    """The NoValidHost streak of the current run when it reached ``[recovery] no_valid_host_limit``, else 0.
+
+    Called at every dispatch and roll-up: it reads the ended moves latest-started first, a few at a time,
+    and stops at the first success (one row while evacuations succeed), not the whole run.
+    """
     limit = conf.recovery.no_valid_host_limit
     if not limit or n.status not in (nobj.NEW, nobj.RUNNING):
         return 0
-    streak = no_valid_host_streak(run_moves(ctx, n), reasons)
+    batch = max(4 * limit, 20)
+    while True:
+        rows = recovery_api.moves_ended_latest_started_first(ctx, n.evacuation_origin, n.run_started_at, batch)
+        if len(rows) < batch or any(r.status == states.SUCCEEDED for r in rows):
+            break  # the row ends within what was read
+        batch *= 4
+    streak = no_valid_host_streak(rows, reasons)
     return streak if streak >= limit else 0
 
 
@@ -428,16 +432,24 @@ def roll_up(ctx, conf, notification, owner, reasons=None) -> None:
     n = notification
     if n.status != nobj.RUNNING or n.processed_at is None:
         return
-    run = run_moves(ctx, n)
-    pending = [m for m in run if m.status == states.PENDING]
+    # at every poll: the moves' states only (whole moves are read to stop or to end the recovery)
+    rows = recovery_api.move_states_of(ctx, [n.evacuation_origin])
+    since = timeutils.normalize_time(n.run_started_at) if n.run_started_at is not None else None
+    pending = {
+        r.id
+        for r in rows
+        if r.status == states.PENDING and (since is None or timeutils.normalize_time(r.created_at) >= since)
+    }
     if pending and (streak := cloud_full(ctx, conf, n, reasons)):
-        _stop(ctx, n, pending, streak)
-    latest = recovery.latest_by_instance(recovery.moves_of(ctx, [n.evacuation_origin]))
+        _stop(ctx, n, [m for m in recovery.moves_of(ctx, [n.evacuation_origin]) if m.id in pending], streak)
+        rows = recovery_api.move_states_of(ctx, [n.evacuation_origin])
+    latest = recovery.latest_by_instance(rows)
     prog = recovery.progress(latest)
     if any(m.status not in states.TERMINAL for m in latest):
         if prog != n.progress:
             recovery_api.notification_update(ctx, n.uuid, {"progress": prog}, expected={"status": nobj.RUNNING})
         return
+    latest = recovery.latest_by_instance(recovery.moves_of(ctx, [n.evacuation_origin]))
     status, message = outcome(ctx, n, latest)
     message = f"{n.message} Result: {message}" if n.message else message  # after what the set-up did
     recovery_api.notification_update(

@@ -342,3 +342,30 @@ def test_dispatch_starts_nothing_more_once_the_row_is_reached(ctx, conf, cloud, 
     # ended: its limits no longer hold anything (a retry starts a new row)
     assert reload(ctx, n).status == nobj.FAILED
     assert scheduler.limits_for(ctx, n.evacuation_origin).total == 3
+
+
+def test_the_row_is_read_past_one_batch_of_other_failures(ctx, conf, cloud, notify, monkeypatch):
+    """The streak is read a few moves at a time; failures for other reasons neither count nor end it."""
+    conf.set_override("no_valid_host_limit", 2, group="recovery")
+    cloud.nova().add(*[fakes.server(meta={"vmove:priority": str(100 - i)}) for i in range(25)])
+    n = notify()
+    made = moves(ctx, n)
+    reads = []
+    real = recovery_api.moves_ended_latest_started_first
+    monkeypatch.setattr(
+        recovery_api,
+        "moves_ended_latest_started_first",
+        lambda *a: reads.append(len(found := real(*a))) or found,
+    )
+    finish(ctx, made[0])
+    assert recovery_evacuate.cloud_full(ctx, conf, reload(ctx, n)) == 0
+    assert reads == [1]  # all goes well: one row read
+    finish(ctx, made[1], states.FAILED, NO_VALID_HOST)
+    for m in made[2:23]:
+        finish(ctx, m, states.FAILED, "Nova migration 9 ended error: spawn failed")
+    finish(ctx, made[23], states.FAILED, NO_VALID_HOST)
+    reads.clear()
+    assert recovery_evacuate.cloud_full(ctx, conf, reload(ctx, n)) == 2
+    assert reads == [20, 24]  # the first batch held no success: read on to the one that ends the row
+    engine_recovery.tick(ctx, conf, "e1")
+    assert moves(ctx, n)[24].status == "ignored"
