@@ -48,6 +48,7 @@ def parse_args(argv):
     p.add_argument("--poll", type=float, default=0.5, help="poll interval of both, seconds (default 0.5)")
     p.add_argument("--db", help="vmove's database URL (default: a SQLite file)")
     p.add_argument("--vmove-first", action="store_true", help="run vmove before the baseline")
+    p.add_argument("--concurrent-starts", type=int, help="vmove's [engine] concurrent_starts (default: its default)")
     return p.parse_args(argv)
 
 
@@ -165,6 +166,8 @@ def _run(args, info):  # noqa: C901 - a linear script
     conf.set_override("notifications", False, group="engine")
     conf.set_override("max_in_flight", max(args.parallel, 10), group="engine")
     conf.set_override("executor_workers", max(args.parallel, 8), group="engine")
+    if args.concurrent_starts:
+        conf.set_override("concurrent_starts", args.concurrent_starts, group="engine")
     conf.set_override("poll_interval", args.poll, group="engine")
     conf.set_override("max_poll_interval", args.poll, group="engine")
     key = f"vmove-bench-{uuid.uuid4().hex[:8]}"
@@ -293,6 +296,9 @@ def _run(args, info):  # noqa: C901 - a linear script
                 f"Nova's own time per evacuation ({name}): median {statistics.median(times):.2f}s, "
                 f"p90 {sorted(times)[int(0.9 * (len(times) - 1))]:.2f}s (migration record created -> done)"
             )
+            tenth = max(1, len(times) // 10)
+            deciles = [statistics.median(times[i : i + tenth]) for i in range(0, len(times), tenth)]
+            print(f"  median by tenth, in request order: {' '.join(f'{d:.1f}' for d in deciles)}")
     for name in ("baseline", "vmove"):
         before = results.get(f"{name}_requests") or {}
         print(f"requests of {name}:")
@@ -306,11 +312,13 @@ def nova_times(nova, since, runs):
     parse = lambda ts: timeutils.normalize_time(timeutils.parse_isotime(ts))  # noqa: E731
     records = nova.migrations.list(changes_since=since.isoformat(), migration_type="evacuation", limit=1000)
     by_instance = {r.instance_uuid: r for r in records if r.status in DONE}
+    # in the order Nova got them: a run's later evacuations land on fuller destination hosts
     return {
         name: [
             (parse(r.updated_at) - parse(r.created_at)).total_seconds()
-            for r in (by_instance.get(i) for i in ids)
-            if r is not None
+            for r in sorted(
+                (by_instance[i] for i in ids if i in by_instance), key=lambda r: (parse(r.created_at), r.id)
+            )
         ]
         for name, ids in runs.items()
     }

@@ -45,6 +45,16 @@ opts = [
         help="Moves in flight at once over all engines, for moves that no plan or recovery limits.",
     ),
     cfg.IntOpt("executor_workers", default=8, min=1, help="Threads that start moves on the backends."),
+    cfg.IntOpt(
+        "concurrent_starts",
+        default=1,
+        min=1,
+        help="Start requests (Nova's evacuate, live or cold migrate; Cinder's migrate or retype) sent at "
+        "once. Pre-checks and state changes of the moves being started run in parallel "
+        "(executor_workers); only the requests queue. Nova works through a stream of requests faster than "
+        "through bursts: evacuating 100 instances with 10 in flight, the makespan was 6 to 12 % shorter "
+        "with requests sent one after another (tools/bench/recovery.py).",
+    ),
     cfg.FloatOpt(
         "move_timeout",
         default=3600.0,

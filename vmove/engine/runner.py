@@ -51,6 +51,8 @@ class MoveRunner:
         self._changed = False
         self._ended = False
         self._looking_ahead = threading.Lock()
+        #: start requests sent to the backends at once (pre-checks and state changes run beside them)
+        self._sending = threading.BoundedSemaphore(conf.engine.concurrent_starts)
 
     # ----------------------------------------------------------- lifecycle
     def start(self) -> None:
@@ -232,7 +234,8 @@ class MoveRunner:
 
     def _execute(self, action, move) -> None:
         try:
-            detail = action.execute(move) or {}
+            with self._sending:
+                detail = action.execute(move) or {}
         except Exception as e:
             self._safe_transition(move, states.FAILED, message=_reason(e), detail={"step": "execute"})
             return
