@@ -4,8 +4,8 @@ import datetime
 import threading
 import time
 
-import pytest
 from oslo_utils import timeutils
+import pytest
 
 from vmove import context as vmove_context
 from vmove import moves
