@@ -154,7 +154,7 @@ def main(argv=None):
         print(f"vmove overhead per move = dispatch + detection: {_dist(overheads)}")
         print(f"  dispatch (move requested -> Nova's API answered): {_dist(dispatch)}")
         print(f"    of which vmove's queue and pre-check (requested -> calling Nova): {_dist(own)}")
-        print(f"    of which Nova's API answering the request: {_dist(api)}")
+        print(f"    of which sending (a concurrent_starts slot, then Nova's API answering): {_dist(api)}")
         print(f"  detection (Nova's record ended -> vmove recorded the end): {_dist(detect)}")
     total = sum(calls.values())
     print(f"backend API calls: {calls} = {total / max(done, 1):.2f} per completed move")
