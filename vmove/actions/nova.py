@@ -141,7 +141,12 @@ class InstanceAction(base.Action):
             with self._refresh_lock:
                 with self._prefetch_lock:
                     now = time.monotonic()
-                    stale = {k: v[2] for k, v in self._prefetched.items() if now - v[1] >= self.PREFETCH_TTL}
+                    # of this server's host only: the listings keep other hosts' servers too
+                    stale = {
+                        k: v[2]
+                        for k, v in self._prefetched.items()
+                        if now - v[1] >= self.PREFETCH_TTL and v[2] == cached[2]
+                    }
                 if sid in stale and len(stale) >= self.PREFETCH_MIN:
                     self._list(stale)
             with self._prefetch_lock:

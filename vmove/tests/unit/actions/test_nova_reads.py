@@ -182,3 +182,12 @@ def test_a_listed_verdict_against_the_move_is_confirmed_by_a_fresh_read(clock):
     with pytest.raises(nova.base.ActionFailed, match="busy"):
         a.pre_condition(move(1))
     assert fake.calls[-1] == ("get", "s1")
+
+
+def test_a_stale_listing_is_refreshed_for_the_moves_host_only(clock):
+    fake = FakeNova([server(i) for i in range(4)] + [server(i, host="host3") for i in range(4, 8)])
+    a = action(fake)
+    a.prefetch([move(i) for i in range(4)] + [move(i, host="host3") for i in range(4, 8)])
+    clock.now += a.PREFETCH_TTL + 1
+    assert a.pre_condition(move(0))["source_host"] == "host1"
+    assert sorted(fake.calls[2:]) == [("list", "host1")]  # host3's stale servers wait for their own moves
