@@ -42,11 +42,9 @@ import shutil
 import signal
 import subprocess
 import time
-import urllib.error
-import urllib.request
 
-from vmove.devcloud import base, nova_conf
-from vmove.devcloud.base import HOST, PORTS, USERS, DevCloudError, say
+from vmove.devcloud import base, nova_conf, nova_http
+from vmove.devcloud.base import HOST, PORTS, DevCloudError, say
 
 LOCKFILE = pathlib.Path(__file__).parent / "locks" / "nova.txt"
 PEERS = pathlib.Path(__file__).parent / "peers"
@@ -92,7 +90,7 @@ class Nova(base.Component):
         self.datadir = cloud.data(self.name)
         self.compute_url = COMPUTE_URL
         self.placement_url = PLACEMENT_URL
-        self._tokens: dict[str, tuple[str, float]] = {}
+        self.http = nova_http.Client(KEYSTONE_URL)
 
     @functools.cached_property
     def layout(self) -> nova_conf.NovaLayout:
@@ -526,35 +524,10 @@ class Nova(base.Component):
         for path in self.layout.control.glob(pattern):
             path.unlink(missing_ok=True)
 
-    # --- HTTP helpers (stdlib only) ------------------------------------
+    # --- the APIs, as a test or the CLI calls them -----------------------
     def token(self, user: str = "admin") -> str:
         """A project-scoped Keystone token for ``user`` of base.USERS (cached)."""
-        cached = self._tokens.get(user)
-        if cached and cached[1] > time.monotonic():
-            return cached[0]
-        password, project, _roles = USERS[user]
-        body = {
-            "auth": {
-                "identity": {
-                    "methods": ["password"],
-                    "password": {"user": {"name": user, "domain": {"id": "default"}, "password": password}},
-                },
-                "scope": {"project": {"name": project, "domain": {"id": "default"}}},
-            }
-        }
-        req = urllib.request.Request(
-            KEYSTONE_URL + "/auth/tokens",
-            data=json.dumps(body).encode(),
-            headers={"Content-Type": "application/json"},
-            method="POST",
-        )
-        try:
-            with urllib.request.urlopen(req, timeout=30) as resp:
-                token = resp.headers["X-Subject-Token"]
-        except urllib.error.HTTPError as exc:
-            raise DevCloudError(f"keystone refused {user}: HTTP {exc.code} {exc.read()[:300]!r}") from None
-        self._tokens[user] = (token, time.monotonic() + 1800)
-        return token
+        return self.http.token(user)
 
     def api(
         self,
@@ -565,33 +538,14 @@ class Nova(base.Component):
         user: str = "admin",
     ) -> dict:
         """Call the compute API as ``user``; returns the JSON body ({} if none)."""
-        return self._call(
+        return self.http.call(
             self.compute_url + path, method, body, user, {"OpenStack-API-Version": f"compute {microversion}"}
         )
 
     def placement(self, method: str, path: str, body: dict | None = None, version: str = "1.14") -> dict:
-        return self._call(
-            self.placement_url + path,
-            method,
-            body,
-            "placement",
-            {"OpenStack-API-Version": f"placement {version}"},
+        return self.http.call(
+            self.placement_url + path, method, body, "placement", {"OpenStack-API-Version": f"placement {version}"}
         )
-
-    def _call(self, url: str, method: str, body: dict | None, user: str, headers: dict[str, str]) -> dict:
-        data = json.dumps(body).encode() if body is not None else None
-        hdrs = {"X-Auth-Token": self.token(user), "Accept": "application/json", **headers}
-        if data is not None:
-            hdrs["Content-Type"] = "application/json"
-        req = urllib.request.Request(url, data=data, headers=hdrs, method=method)
-        try:
-            with urllib.request.urlopen(req, timeout=90) as resp:
-                raw = resp.read()
-        except urllib.error.HTTPError as exc:
-            raise DevCloudError(
-                f"{method} {url}: HTTP {exc.code} {exc.read()[:500].decode(errors='replace')}"
-            ) from None
-        return json.loads(raw) if raw else {}
 
     def _log_tail(self, proc: str, lines: int = 25) -> str:
         log = self.cloud.logfile(proc)
