@@ -240,13 +240,9 @@ def _write(ctx, conf, n, plan, owner, wake=None):
     """
     written = ignored = 0
     busy = []
-    first = len(plan)
-    count = 0
-    for i, p in enumerate(plan):
-        count += p.skip is None
-        if count == conf.recovery.max_in_flight:
-            first = i + 1
-            break
+    evacuations = [i for i, p in enumerate(plan) if p.skip is None]
+    slots = conf.recovery.max_in_flight
+    first = evacuations[slots - 1] + 1 if len(evacuations) >= slots else len(plan)
     for chunk in (plan[:first], plan[first:]):
         if not chunk:
             continue

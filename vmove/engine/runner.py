@@ -150,7 +150,7 @@ class MoveRunner:
         others) are handed to their action's ``prefetch`` in the background: when a slot frees up, the
         next move's pre-check needs no backend call of its own and the move starts at once.
         """
-        if not self._looking_ahead.acquire(blocking=False):
+        if self._looking_ahead.locked():
             return  # the previous look-ahead is still reading
         try:
             pending = [
@@ -160,29 +160,25 @@ class MoveRunner:
                 pending, [], self.conf.engine.max_in_flight, now, lambda o: scheduler.limits_for(self.ctx, o)
             )
         except Exception:
-            self._looking_ahead.release()
             LOG.exception("Engine %s: could not read the moves next in line", self.engine_id)
             return
         by_type = collections.defaultdict(list)
         for move in nxt:
             by_type[move.type].append(move)
-        if not by_type:
+        if by_type and self._looking_ahead.acquire(blocking=False):
+            self._pool.submit(self._prefetch, by_type)
+
+    def _prefetch(self, by_type) -> None:
+        try:
+            for move_type, group in by_type.items():
+                try:
+                    self.actions.get(move_type).prefetch(group)
+                except Exception as e:  # the pre-checks read the backend themselves then
+                    LOG.info(
+                        "Engine %s: look-ahead of %d %s moves failed: %s", self.engine_id, len(group), move_type, e
+                    )
+        finally:
             self._looking_ahead.release()
-            return
-
-        def read():
-            try:
-                for move_type, group in by_type.items():
-                    try:
-                        self.actions.get(move_type).prefetch(group)
-                    except Exception as e:  # the pre-checks read the backend themselves then
-                        LOG.info(
-                            "Engine %s: look-ahead of %d %s moves failed: %s", self.engine_id, len(group), move_type, e
-                        )
-            finally:
-                self._looking_ahead.release()
-
-        self._pool.submit(read)
 
     # --------------------------------------------------------------- start
     def _start_guarded(self, move) -> None:
