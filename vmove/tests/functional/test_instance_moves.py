@@ -49,6 +49,13 @@ def servers(nova, devcloud):
             pass
 
 
+def slow_live_migration(env, servers, devcloud, seconds, source, dest):
+    """A server booted on ``source`` whose live migration takes ``seconds``, and its move to ``dest``."""
+    s = servers(source)
+    devcloud.component("nova").set_live_migration_seconds(seconds, server=s.id)
+    return s, env.request(resource_type="instance", resource_id=s.id, type="live_migration", params={"host": dest})
+
+
 def host_of(nova, sid):
     return getattr(nova.servers.get(sid), "OS-EXT-SRV-ATTR:host")
 
@@ -78,9 +85,7 @@ def test_live_migration_succeeds(vmove_env, nova, servers):  # noqa: F811
 def test_long_live_migration_shows_progress_from_novas_byte_counters(vmove_env, nova, servers, devcloud, conf):  # noqa: F811
     env = vmove_env
     conf.set_override("progress_interval", 0.5, group="engine")
-    s = servers("host1")
-    devcloud.component("nova").set_live_migration_seconds(12, server=s.id)
-    move = env.request(resource_type="instance", resource_id=s.id, type="live_migration", params={"host": "host3"})
+    s, move = slow_live_migration(env, servers, devcloud, 12, "host1", "host3")
     env.wait(move["uuid"], phase="running", timeout=60)
     seen = set()
     deadline = time.monotonic() + 30
@@ -100,9 +105,7 @@ def test_long_live_migration_shows_progress_from_novas_byte_counters(vmove_env, 
 
 def test_live_migration_abort(vmove_env, nova, servers, devcloud):  # noqa: F811
     env = vmove_env
-    s = servers("host1")
-    devcloud.component("nova").set_live_migration_seconds(30, server=s.id)
-    move = env.request(resource_type="instance", resource_id=s.id, type="live_migration", params={"host": "host3"})
+    s, move = slow_live_migration(env, servers, devcloud, 30, "host1", "host3")
     env.wait(move["uuid"], phase="running", timeout=60)
     code, body = env.call("POST", f"/v1/moves/{move['uuid']}/action", {"cancel": None})
     assert code == 202, body
@@ -197,9 +200,7 @@ def test_failure_paths(vmove_env, nova, servers, devcloud):  # noqa: F811
 def test_timeout_fails_and_aborts(vmove_env, nova, servers, devcloud, conf):  # noqa: F811
     env = vmove_env
     conf.set_override("live_migration_timeout", 3, group="engine")
-    s = servers("host2")
-    devcloud.component("nova").set_live_migration_seconds(30, server=s.id)
-    move = env.request(resource_type="instance", resource_id=s.id, type="live_migration", params={"host": "host1"})
+    s, move = slow_live_migration(env, servers, devcloud, 30, "host2", "host1")
     done = env.wait(move["uuid"], timeout=60)
     assert done["status"] == "failed" and "Timed out" in done["message"], done
     assert "asked to abort" in done["message"]
