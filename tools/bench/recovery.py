@@ -16,7 +16,12 @@ Prints both makespans, their ratio (target <= 1.10), the lower bound, and
 the Nova API calls per evacuation of each. The servers are booted first (not
 measured) and deleted at the end; the host is brought back.
 
-    .venv/bin/python tools/bench/recovery.py --instances 100 --parallel 10
+A run on the same cloud right after another tends to be the slower one (the
+computes still clean up after the first), so the benchmark runs ``--rounds``
+rounds (default 2) on freshly booted servers, the order alternating, and the
+ratio is that of the summed makespans (per round too).
+
+    .venv/bin/python tools/bench/recovery.py --instances 100 --parallel 10 --rounds 2
 
 The instances carry a metadata key unique to the run and vmove evacuates only
 those (``evacuate_all_instances = False``): other users' instances on the
@@ -39,6 +44,12 @@ DONE = ("done", "completed")
 FAILED = ("error", "failed")
 
 
+def say(*args, **kw):
+    """Progress, with the wall-clock time (to line the run up with Nova's records and the logs)."""
+    kw.setdefault("flush", True)
+    print(f"[{time.strftime('%H:%M:%S')}]", *args, **kw)
+
+
 def parse_args(argv):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--instances", type=int, default=100, help="evacuations of each run (default 100)")
@@ -47,7 +58,14 @@ def parse_args(argv):
     p.add_argument("--host", default="host2", help="the host that fails (default host2)")
     p.add_argument("--poll", type=float, default=0.5, help="poll interval of both, seconds (default 0.5)")
     p.add_argument("--db", help="vmove's database URL (default: a SQLite file)")
-    p.add_argument("--vmove-first", action="store_true", help="run vmove before the baseline")
+    p.add_argument("--vmove-first", action="store_true", help="run vmove before the baseline in the first round")
+    p.add_argument(
+        "--rounds",
+        type=int,
+        default=2,
+        help="rounds of both runs, each on freshly booted servers, the order alternating (default 2: the "
+        "second of two runs on the cloud tends to be the slower, whichever it is)",
+    )
     p.add_argument("--concurrent-starts", type=int, help="vmove's [engine] concurrent_starts (default: its default)")
     return p.parse_args(argv)
 
@@ -137,9 +155,8 @@ def main(argv=None):
 def _run(args, info):  # noqa: C901 - a linear script
     from vmove import conf as vmove_conf
     from vmove import context as vmove_context
-    from vmove import objects, recovery, service
+    from vmove import objects, service
     from vmove.clients import Clients
-    from vmove.db import api as db_api
     from vmove.db import migration
     from vmove.engine import recovery as engine_recovery
     from vmove.engine import service as engine_service
@@ -182,12 +199,115 @@ def _run(args, info):  # noqa: C901 - a linear script
     migration.upgrade()
 
     n, host = args.instances, args.host
-    print(f"booting {2 * n + args.single} servers on {host} ...", flush=True)
+    ctx = vmove_context.get_admin_context()
+    ctx.project_id = "bench"
+    engine = engine_service.EngineService(conf)
+    extension_clients = Clients(conf)
+    engine_recovery.use_clients(conf, extension_clients)
+    rounds: list = []  # per round: {"baseline": (...), "vmove": (...), "first": name, "nova": {...}}
+    single = None
+    try:
+        engine.start()
+        for r in range(args.rounds):
+            vmove_first = args.vmove_first != (r % 2 == 1)  # the order alternates from round to round
+            singles = args.single if r == 0 else 0
+            result = _round(
+                args,
+                admin,
+                comp,
+                bare,
+                bare_session,
+                engine,
+                extension_clients,
+                ctx,
+                conf,
+                key,
+                singles,
+                vmove_first,
+                r + 1,
+            )
+            single = result.pop("single", single)
+            rounds.append(result)
+    finally:
+        engine.stop()
+
+    print()
+    print(
+        f"instances: {n} per run, parallelism {args.parallel}, poll {args.poll}s, host {host}, "
+        f"{len(rounds)} round(s), the order alternating"
+    )
+    ok = True
+    for i, res in enumerate(rounds, 1):
+        vm, base = res["vmove"], res["baseline"]
+        ok = ok and vm["statuses"].get("succeeded") == n and not base["failed"]
+        print(
+            f"round {i} ({res['first']} first): vmove {vm['makespan']:6.1f}s ({vm['statuses']}), "
+            f"baseline {base['makespan']:6.1f}s ({n - base['failed']} done, {base['failed']} failed), "
+            f"ratio {vm['makespan'] / base['makespan']:.2f}"
+        )
+    vm_total = sum(res["vmove"]["makespan"] for res in rounds)
+    base_total = sum(res["baseline"]["makespan"] for res in rounds)
+    print(f"vmove makespan:    {vm_total / len(rounds):7.1f}s   (mean of the rounds)")
+    print(f"baseline makespan: {base_total / len(rounds):7.1f}s   (mean of the rounds)")
+    ratios = [res["vmove"]["makespan"] / res["baseline"]["makespan"] for res in rounds]
+    print(
+        f"ratio vmove / baseline: {vm_total / base_total:.2f} (target <= 1.10; over all rounds"
+        + (f"; per round {', '.join(f'{x:.2f}' for x in ratios)})" if len(rounds) > 1 else ")")
+    )
+    bound = math.ceil(n / args.parallel) * single
+    print(f"lower bound: ceil({n}/{args.parallel}) x {single:.2f}s (median single evacuation) = {bound:.1f}s")
+    vm_calls = sum(res["vmove"]["calls"] for res in rounds) / len(rounds)
+    base_calls = sum(res["baseline"]["calls"] for res in rounds) / len(rounds)
+    placement = sum(res["vmove"]["placement"] for res in rounds) / len(rounds)
+    print(
+        f"Nova API calls per evacuation: vmove {vm_calls / n:.2f} (+ {placement:.0f} Placement calls per run for the "
+        f"capacity check), baseline {base_calls / n:.2f}"
+    )
+    for name in ("baseline", "vmove"):
+        times = [t for res in rounds for t in res["nova"].get(name, [])]
+        if times:
+            print(
+                f"Nova's own time per evacuation ({name}): median {statistics.median(times):.2f}s, "
+                f"p90 {sorted(times)[int(0.9 * (len(times) - 1))]:.2f}s (migration record created -> done)"
+            )
+            last = rounds[-1]["nova"].get(name) or []
+            tenth = max(1, len(last) // 10)
+            deciles = [statistics.median(last[i : i + tenth]) for i in range(0, len(last), tenth)]
+            print(f"  last round, median by tenth, in request order: {' '.join(f'{d:.1f}' for d in deciles)}")
+    for name in ("baseline", "vmove"):
+        print(f"requests of {name} (last round):")
+        for req, count in sorted(rounds[-1][name]["requests"].items(), key=lambda kv: -kv[1]):
+            print(f"  {count:5d}  {req}")
+    return 0 if ok else 1
+
+
+def _round(
+    args,
+    admin,
+    comp,
+    bare,
+    bare_session,
+    engine,
+    extension_clients,
+    ctx,
+    conf,
+    key,
+    singles_n,  # noqa: C901
+    vmove_first,
+    number,
+):
+    """Boot, fail the host, run both (in the order given), delete, bring the host back: one round."""
+    from vmove import recovery
+    from vmove.db import api as db_api
+    from vmove.engine import recovery as engine_recovery
+
+    n, host = args.instances, args.host
+    say(f"round {number}: booting {2 * n + singles_n} servers on {host} ...")
     t0 = time.monotonic()
     run = uuid.uuid4().hex[:6]
     singles, base_ids, vmove_ids = [], [], []
     try:
-        singles = boot(admin, args.single, host, {}, f"bench-rs-{run}")
+        singles = boot(admin, singles_n, host, {}, f"bench-rs-{run}")
         base_ids = boot(admin, n, host, {}, f"bench-rb-{run}")
         for p in range(1, 6):  # mixed priorities, one request each
             part = n // 5 + (1 if p <= n % 5 else 0)
@@ -196,32 +316,33 @@ def _run(args, info):  # noqa: C901 - a linear script
     except BaseException:
         delete(admin, singles + base_ids + vmove_ids)
         raise
-    print(f"booted in {time.monotonic() - t0:.1f}s", flush=True)
+    say(f"booted in {time.monotonic() - t0:.1f}s")
 
-    ctx = vmove_context.get_admin_context()
-    ctx.project_id = "bench"
-    engine = engine_service.EngineService(conf)
-    extension_clients = Clients(conf)
-    engine_recovery.use_clients(conf, extension_clients)
-    results = {}
+    result: dict = {"first": "vmove" if vmove_first else "baseline", "nova": {}}
     comp.fail_host(host)
     started = timeutils.utcnow()
     try:
-        # single evacuations: the median time of one evacuation alone
-        _, took, _ = bare_evacuations(bare, singles, 1, min(args.poll, 0.2))
-        single = statistics.median(took.values())
-        print(f"single evacuations: {', '.join(f'{t:.2f}s' for t in took.values())}", flush=True)
+        if singles:
+            # single evacuations: the median time of one evacuation alone
+            _, took, _ = bare_evacuations(bare, singles, 1, min(args.poll, 0.2))
+            result["single"] = statistics.median(took.values())
+            say(f"single evacuations: {', '.join(f'{t:.2f}s' for t in took.values())}")
 
         def run_baseline():
-            before = sum(bare_session.snapshot().values())
+            before, before_by = sum(bare_session.snapshot().values()), bare_session.by_request()
             makespan, took, failures = bare_evacuations(bare, base_ids, args.parallel, args.poll)
-            calls = sum(bare_session.snapshot().values()) - before
-            results["baseline"] = (makespan, calls, len(failures))
-            results["baseline_requests"] = bare_session.by_request()
-            print(f"baseline: {makespan:.1f}s, {len(failures)} failed", flush=True)
+            result["baseline"] = {
+                "makespan": makespan,
+                "calls": sum(bare_session.snapshot().values()) - before,
+                "failed": len(failures),
+                "requests": _minus(bare_session.by_request(), before_by),
+            }
+            say(f"baseline: {makespan:.1f}s, {len(failures)} failed")
 
         def run_vmove():
-            engine.start()
+            calls_before = engine.clients.calls().get("compute", 0) + extension_clients.calls().get("compute", 0)
+            placement_before = extension_clients.calls().get("placement", 0)
+            by_before = _vmove_requests(engine, extension_clients)
             t = timeutils.utcnow()
             body = {
                 "type": "COMPUTE_HOST",
@@ -232,7 +353,7 @@ def _run(args, info):  # noqa: C901 - a linear script
             note, _ = recovery.create_notification(ctx, body, timeutils.utcnow())
             # what the engine's RPC endpoint does when the API casts process("notification", uuid)
             threading.Thread(target=engine_recovery.process, args=(ctx, conf, note.uuid)).start()
-            mine = set(vmove_ids)  # the baseline's instances may still be on the host (--vmove-first): ignored
+            mine = set(vmove_ids)  # the baseline's instances may still be on the host (vmove first): ignored
             # the bench's own watching must not take CPU from the engine or Nova: a cheap query per poll, the
             # moves read only once none is pending or ongoing; the makespan is the engine's recorded end
             while True:
@@ -246,65 +367,47 @@ def _run(args, info):  # noqa: C901 - a linear script
             makespan = (max(timeutils.normalize_time(m.end_time) for m in latest) - t).total_seconds()
             statuses = recovery.summary(latest)
             calls = engine.clients.calls().get("compute", 0) + extension_clients.calls().get("compute", 0)
-            placement = extension_clients.calls().get("placement", 0)
-            results["vmove"] = (makespan, calls, statuses, placement)
-            results["vmove_requests"] = {
-                **engine.clients.calls_by_request(),
-                **{f"(recovery) {k}": v for k, v in extension_clients.calls_by_request().items()},
+            result["vmove"] = {
+                "makespan": makespan,
+                "calls": calls - calls_before,
+                "statuses": statuses,
+                "placement": extension_clients.calls().get("placement", 0) - placement_before,
+                "requests": _minus(_vmove_requests(engine, extension_clients), by_before),
             }
-            print(f"vmove: {makespan:.1f}s, {statuses}", flush=True)
+            say(f"vmove: {makespan:.1f}s, {statuses}")
 
-        steps = [(run_baseline, base_ids), (run_vmove, vmove_ids)]
-        nova_own = {}
-        for step, ids in reversed(steps) if args.vmove_first else steps:
+        steps = [(run_baseline, base_ids, "baseline"), (run_vmove, vmove_ids, "vmove")]
+        for step, ids, name in reversed(steps) if vmove_first else steps:
             step()
             # before the instances are deleted (their migration records go with them)
-            nova_own.update(nova_times(admin, started, {"baseline" if ids is base_ids else "vmove": ids}))
+            result["nova"].update(nova_times(admin, started, {name: ids}))
             # the same starting point for the other run: Nova's destination computes get slower with every
             # instance they hold (a rebuild took 4 s on the first evacuations, 20 s after 200), so the
             # instances a run evacuated are deleted before the next run starts
             t = time.monotonic()
             delete(admin, ids)
             wait_gone(admin, ids)
-            print(f"deleted the {len(ids)} evacuated instances in {time.monotonic() - t:.1f}s", flush=True)
+            say(f"deleted the {len(ids)} evacuated instances in {time.monotonic() - t:.1f}s")
     finally:
-        engine.stop()
-        print("bringing the host back and deleting the servers ...", flush=True)
+        say("bringing the host back and deleting the servers ...")
         comp.restore_host(host)
         svc = comp.compute_service(host)
         if svc["status"] == "disabled":
             comp.api("PUT", f"/os-services/{svc['id']}", {"status": "enabled"}, microversion="2.53")
         delete(admin, singles + base_ids + vmove_ids)
+        wait_gone(admin, singles + base_ids + vmove_ids)
+    return result
 
-    vm_makespan, vm_calls, statuses, placement = results["vmove"]
-    base_makespan, base_calls, base_failed = results["baseline"]
-    bound = math.ceil(n / args.parallel) * single
-    print()
-    print(f"instances: {n} per run, parallelism {args.parallel}, poll {args.poll}s, host {host}")
-    print(f"vmove makespan:    {vm_makespan:7.1f}s   ({statuses})")
-    print(f"baseline makespan: {base_makespan:7.1f}s   ({n - base_failed} done, {base_failed} failed)")
-    print(f"ratio vmove / baseline: {vm_makespan / base_makespan:.2f} (target <= 1.10)")
-    print(f"lower bound: ceil({n}/{args.parallel}) x {single:.2f}s (median single evacuation) = {bound:.1f}s")
-    print(
-        f"Nova API calls per evacuation: vmove {vm_calls / n:.2f} (+ {placement} Placement calls in all for the "
-        f"capacity check), baseline {base_calls / n:.2f}"
-    )
-    for name in ("baseline", "vmove"):
-        times = nova_own[name]
-        if times:
-            print(
-                f"Nova's own time per evacuation ({name}): median {statistics.median(times):.2f}s, "
-                f"p90 {sorted(times)[int(0.9 * (len(times) - 1))]:.2f}s (migration record created -> done)"
-            )
-            tenth = max(1, len(times) // 10)
-            deciles = [statistics.median(times[i : i + tenth]) for i in range(0, len(times), tenth)]
-            print(f"  median by tenth, in request order: {' '.join(f'{d:.1f}' for d in deciles)}")
-    for name in ("baseline", "vmove"):
-        before = results.get(f"{name}_requests") or {}
-        print(f"requests of {name}:")
-        for req, count in sorted(before.items(), key=lambda kv: -kv[1]):
-            print(f"  {count:5d}  {req}")
-    return 0 if statuses.get("succeeded") == n and not base_failed else 1
+
+def _vmove_requests(engine, extension_clients) -> dict:
+    return {
+        **engine.clients.calls_by_request(),
+        **{f"(recovery) {k}": v for k, v in extension_clients.calls_by_request().items()},
+    }
+
+
+def _minus(after: dict, before: dict) -> dict:
+    return {k: v - before.get(k, 0) for k, v in after.items() if v - before.get(k, 0)}
 
 
 def nova_times(nova, since, runs):

@@ -63,6 +63,54 @@ def _parse(ts):
     return timeutils.normalize_time(timeutils.parse_isotime(ts)) if ts else None
 
 
+class ServerListings:
+    """What Nova's server (and compute service) listings said, shared by everything in the process.
+
+    The instance actions of every engine loop in the process pre-check their moves from here, and the
+    recovery set-up puts here the failed host's servers it has just listed and the compute service it has
+    just fenced: the first evacuations then start without a listing of their own.
+
+    ``entries``: server id -> (server or None when a listing missed it, when listed, source host);
+    ``services``: host -> (its nova-compute services, when read). Times are ``time.monotonic()``.
+    """
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.refresh_lock = threading.Lock()
+        self.entries: dict = {}
+        self.services: dict = {}
+
+    def clear(self) -> None:
+        with self.lock:
+            self.entries.clear()
+            self.services.clear()
+
+    def remember(self, servers, host=None, missing=None, ttl=None) -> None:
+        """Record ``servers`` as listed now (of ``host`` when the listing was of one host).
+
+        ``missing`` (id -> source host): servers that were asked for and not listed. Entries older than
+        ``ttl`` are dropped: no pre-check would use them.
+        """
+        now = time.monotonic()
+        ttl = InstanceAction.PREFETCH_TTL if ttl is None else ttl
+        with self.lock:
+            self.entries = {k: v for k, v in self.entries.items() if now - v[1] < ttl}
+            for server in servers:
+                self.entries[server.id] = (server, now, (missing or {}).get(server.id, host))
+            listed = {s.id for s in servers}
+            for sid, source in (missing or {}).items():
+                if sid not in listed:
+                    self.entries[sid] = (None, now, source)
+
+    def remember_services(self, host, services) -> None:
+        with self.lock:
+            self.services[host] = (list(services), time.monotonic())
+
+
+#: the process's listings (one Nova per process: its [nova] and [service_auth] options)
+LISTINGS = ServerListings()
+
+
 class InstanceAction(base.Action):
     resource_type = "instance"
     #: Nova's migration_type of records this action makes
@@ -77,17 +125,15 @@ class InstanceAction(base.Action):
 
     def __init__(self, conf, clients):
         super().__init__(conf, clients)
-        #: server id -> (server or None if missing, when listed, source host)
-        self._prefetched: dict = {}
-        self._prefetch_lock = threading.Lock()
-        self._refresh_lock = threading.Lock()
+        self._listings = LISTINGS
 
     # ------------------------------------------------------------ checks
     #
     # Pre-checks read Nova from a listing shared by many moves (made when they are dispatched together, or
-    # ahead of time while they wait for a slot), so that a move whose slot frees up is started at once.
-    # A listing may be up to PREFETCH_TTL old: a verdict that would skip or fail the move is confirmed with
-    # a fresh read first; a stale "all is well" costs nothing, since Nova checks again when asked to move.
+    # ahead of time while they wait for a slot, or by the recovery set-up), so that a move whose slot frees
+    # up is started at once. A listing may be up to PREFETCH_TTL old: a verdict that would skip or fail the
+    # move is confirmed with a fresh read first; a stale "all is well" costs nothing, since Nova checks
+    # again when asked to move.
 
     def prefetch(self, moves) -> None:
         """One server listing (per source host when all are known) for many moves starting soon.
@@ -96,18 +142,19 @@ class InstanceAction(base.Action):
         poll for the moves next in line).
         """
         now = time.monotonic()
-        with self._prefetch_lock:
+        entries = self._listings.entries
+        with self._listings.lock:
             wanted = {
                 m.resource_id: m.source_host
                 for m in moves
-                if now - self._prefetched.get(m.resource_id, (None, -1e9, None))[1] >= self.PREFETCH_TTL / 2
+                if now - entries.get(m.resource_id, (None, -1e9, None))[1] >= self.PREFETCH_TTL / 2
             }
         if len(wanted) < self.PREFETCH_MIN:
             return
         self._list(wanted)
 
     def _list(self, wanted: dict) -> None:
-        """List the servers of ``wanted`` (id -> source host or None) into the cache.
+        """List the servers of ``wanted`` (id -> source host or None) into the listings.
 
         Every server listed is kept, not only the wanted ones: the moves queued behind these are mostly
         of the same hosts (a host being drained or evacuated), and their pre-checks then need no listing
@@ -115,48 +162,41 @@ class InstanceAction(base.Action):
         """
         hosts = set(wanted.values())
         nova = self.clients.nova()
-        found = {}
         searches = [{"all_tenants": 1, "host": h} for h in hosts] if None not in hosts else [{"all_tenants": 1}]
         for search in searches:
-            for server in nova.servers.list(detailed=True, search_opts=search, limit=-1):
-                found[server.id] = (server, search.get("host"))
-        now = time.monotonic()
-        with self._prefetch_lock:
-            # what no pre-check used within the TTL is of no use any more
-            self._prefetched = {k: v for k, v in self._prefetched.items() if now - v[1] < self.PREFETCH_TTL}
-            for sid, (server, host) in found.items():
-                self._prefetched[sid] = (server, now, wanted.get(sid, host))
-            for sid, host in wanted.items():
-                if sid not in found:  # a server missing from the listing is recorded as missing too
-                    self._prefetched[sid] = (None, now, host)
+            servers = nova.servers.list(detailed=True, search_opts=search, limit=-1)
+            # the wanted servers missing from the last listing are recorded as missing
+            missing = {k: v for k, v in wanted.items() if v == search.get("host")} if len(searches) > 1 else wanted
+            self._listings.remember(servers, search.get("host"), missing, self.PREFETCH_TTL)
 
     def _cached(self, sid):
         """The server listed for ``sid`` if the listing is fresh; refreshes stale listings together."""
-        with self._prefetch_lock:
-            cached = self._prefetched.get(sid)
+        listings = self._listings
+        with listings.lock:
+            cached = listings.entries.get(sid)
         if cached is None:
             return None
         if time.monotonic() - cached[1] >= self.PREFETCH_TTL:
             # the moves of a big batch that start late (slow backend calls) share one new listing, not a GET each
-            with self._refresh_lock:
-                with self._prefetch_lock:
+            with listings.refresh_lock:
+                with listings.lock:
                     now = time.monotonic()
                     # of this server's host only: the listings keep other hosts' servers too
                     stale = {
                         k: v[2]
-                        for k, v in self._prefetched.items()
+                        for k, v in listings.entries.items()
                         if now - v[1] >= self.PREFETCH_TTL and v[2] == cached[2]
                     }
                 if sid in stale and len(stale) >= self.PREFETCH_MIN:
                     self._list(stale)
-            with self._prefetch_lock:
-                cached = self._prefetched.get(sid)
+            with listings.lock:
+                cached = listings.entries.get(sid)
             if cached is None or time.monotonic() - cached[1] >= self.PREFETCH_TTL:
-                with self._prefetch_lock:
-                    self._prefetched.pop(sid, None)
+                with listings.lock:
+                    listings.entries.pop(sid, None)
                 return None
-        with self._prefetch_lock:
-            self._prefetched.pop(sid, None)
+        with listings.lock:
+            listings.entries.pop(sid, None)
         return cached
 
     def _get(self, move):
@@ -479,11 +519,6 @@ class Evacuation(InstanceAction):
     source_statuses = ("ACTIVE", "SHUTOFF", "ERROR", "STOPPED", "PAUSED", "SUSPENDED")
     schema = {"type": "object", "properties": {"host": HOST_SCHEMA}, "additionalProperties": False}
 
-    def __init__(self, conf, clients):
-        super().__init__(conf, clients)
-        #: (nova-compute services by host, when listed)
-        self._services: tuple = ({}, -1e9)
-
     def pre_condition(self, move) -> dict:
         values = super().pre_condition(move)
         host = values.get("source_host")
@@ -499,22 +534,27 @@ class Evacuation(InstanceAction):
         return values
 
     def prefetch(self, moves) -> None:
-        """Servers, and the compute services of every host, once for many evacuations."""
+        """Servers, and the compute services of their hosts, once for many evacuations."""
         super().prefetch(moves)
-        if len(moves) < self.PREFETCH_MIN or time.monotonic() - self._services[1] < self.PREFETCH_TTL / 2:
+        if len(moves) < self.PREFETCH_MIN:
+            return
+        now = time.monotonic()
+        with self._listings.lock:
+            known = {h for h, (_, when) in self._listings.services.items() if now - when < self.PREFETCH_TTL / 2}
+        if {m.source_host for m in moves} <= known:
             return
         by_host: dict = {}
         for svc in self.clients.nova("2.53").services.list(binary="nova-compute"):
             by_host.setdefault(svc.host, []).append(svc)
-        with self._prefetch_lock:
-            self._services = (by_host, time.monotonic())
+        for host, services in by_host.items():
+            self._listings.remember_services(host, services)
 
     def _compute_services(self, host):
         """The host's nova-compute services: from a recent listing, else asked now."""
-        with self._prefetch_lock:
-            by_host, when = self._services
-        if time.monotonic() - when < self.PREFETCH_TTL and host in by_host:
-            return by_host[host]
+        with self._listings.lock:
+            services, when = self._listings.services.get(host, ((), -1e9))
+        if time.monotonic() - when < self.PREFETCH_TTL:
+            return services
         return self.clients.nova("2.53").services.list(host=host, binary="nova-compute")
 
     def execute(self, move) -> dict:

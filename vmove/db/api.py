@@ -198,14 +198,22 @@ def move_events_get(context, move_uuid):
 # -------------------------------------------------------------------- leases
 
 
+#: pending moves read when every slot is taken: none can start, only windows that closed are looked at
+PENDING_WHEN_FULL = 50
+
+
 @main_context_manager.writer
-def move_dispatch(context, engine_id, lease_until, now, choose):
+def move_dispatch(context, engine_id, lease_until, now, choose, max_in_flight=None):
     """Claim the moves ``choose`` picks, with dispatch serialized across engines.
 
     Under the ``dispatch`` lock row, reads the moves in flight (ongoing, or
     pending and claimed under a live lease) and the free pending ones (most
     important first), calls ``choose(pending, in_flight)`` which returns the
     rows to claim, and claims them for ``engine_id``. Returns the claimed rows.
+
+    With ``max_in_flight`` moves or more in flight (the engines' global limit), nothing can start: only
+    the first :data:`PENDING_WHEN_FULL` pending moves are read (for the windows that closed), not all
+    of them at every poll.
     """
     m = models.Move
     context.session.execute(sa.select(models.Lock.name).where(models.Lock.name == "dispatch").with_for_update()).first()
@@ -215,12 +223,13 @@ def move_dispatch(context, engine_id, lease_until, now, choose):
             sa.select(m).where(sa.or_(m.status == "ongoing", sa.and_(m.status == "pending", live)))
         ).scalars()
     )
+    full = max_in_flight is not None and len(in_flight) >= max_in_flight
     pending = list(
         context.session.execute(
             sa.select(m)
             .where(m.status == "pending", sa.not_(live))
             .order_by(m.priority.desc(), m.created_at.asc(), m.id.asc())
-            .limit(5000)
+            .limit(PENDING_WHEN_FULL if full else 5000)
         ).scalars()
     )
     chosen = choose(pending, in_flight)

@@ -7,6 +7,7 @@ instances whose latest move did not succeed. Earlier attempts stay as they
 are (Masakari's retries counted the old failures and could never succeed).
 """
 
+import concurrent.futures
 import dataclasses
 import datetime
 import logging
@@ -16,6 +17,7 @@ from oslo_utils import strutils, timeutils
 
 from vmove import exception, recovery
 from vmove import moves as move_requests
+from vmove.actions import nova as nova_actions
 from vmove.db import api as db_api
 from vmove.db import recovery_api
 from vmove.engine import recovery_capacity, states
@@ -109,12 +111,22 @@ def set_up(ctx, conf, clients, notification, owner, wake=None) -> str:
         _end(ctx, n, nobj.IGNORED, f"Nova has no nova-compute service on host {n.hostname}: nothing to recover.")
         return "ignored"
     t0 = time.monotonic()
-    fence = _fence(nova, services[0], n)
-    servers = clients.nova(LIST_VERSION).servers.list(search_opts={"host": n.hostname, "all_tenants": True}, limit=-1)
+    # fencing, listing the host and reading the other hosts' room do not depend on each other: the
+    # evacuations wait for the slowest of the three, not for their sum
+    with concurrent.futures.ThreadPoolExecutor(2, thread_name_prefix="vmove-recovery-set-up") as pool:
+        listing = pool.submit(
+            clients.nova(LIST_VERSION).servers.list, search_opts={"host": n.hostname, "all_tenants": True}, limit=-1
+        )
+        rooms = pool.submit(_read_room, clients, conf, n.hostname) if _checks_room(conf) else None
+        fence, fenced = _fence(nova, services[0], n)
+        servers = listing.result()
     servers = [s for s in servers if getattr(s, "OS-EXT-SRV-ATTR:host", n.hostname) == n.hostname]
+    # the engine's pre-checks of the first evacuations read these instead of listing the host again
+    nova_actions.LISTINGS.remember(servers, n.hostname)
+    nova_actions.LISTINGS.remember_services(n.hostname, [fenced, *services[1:]])
     plan = _plan(ctx, conf, n, servers)
     t1 = time.monotonic()
-    notes = _room_for(clients, conf, n, plan)
+    notes = _room_for(conf, n, plan, rooms.result() if rooms is not None else None)
     t2 = time.monotonic()
     written, ignored, busy = _write(ctx, conf, n, plan, owner, wake)
     LOG.info(
@@ -147,8 +159,8 @@ def set_up(ctx, conf, clients, notification, owner, wake=None) -> str:
     return message
 
 
-def _fence(nova, service, n) -> str:
-    """Force the host's nova-compute down, then disable it.
+def _fence(nova, service, n) -> tuple:
+    """Force the host's nova-compute down, then disable it; returns what was done, and the service as now.
 
     In this order: disabling a service Nova still believes up (its last heartbeat is recent) makes
     nova-api *call* the dead compute over RPC to sync the COMPUTE_STATUS_DISABLED trait, and wait for the
@@ -156,12 +168,13 @@ def _fence(nova, service, n) -> str:
     """
     done = []
     if not getattr(service, "forced_down", False):
-        nova.services.force_down(service.id, True)
+        service = nova.services.force_down(service.id, True)
         done.append("forced down")
     if service.status != "disabled":
-        nova.services.disable_log_reason(service.id, f"vmove: host failure, notification {n.uuid}")
+        service = nova.services.disable_log_reason(service.id, f"vmove: host failure, notification {n.uuid}")
         done.append("disabled")
-    return ("compute service " + " and ".join(done)) if done else "compute service already forced down and disabled"
+    what = ("compute service " + " and ".join(done)) if done else "compute service already forced down and disabled"
+    return what, service
 
 
 @dataclasses.dataclass
@@ -196,17 +209,31 @@ def _plan(ctx, conf, n, servers) -> list:
     return plan
 
 
-def _room_for(clients, conf, n, plan) -> list:
-    """Capacity check (and destinations when a per-host limit is set); returns notes for the message."""
+def _checks_room(conf) -> bool:
+    return bool(conf.recovery.capacity_check or conf.recovery.max_in_flight_per_dest_host)
+
+
+def _read_room(clients, conf, failed_host):
+    """The other hosts' room, or the :class:`~recovery_capacity.CapacityUnknown` saying why it is unknown."""
+    try:
+        return recovery_capacity.read_room(clients, conf, failed_host)
+    except recovery_capacity.CapacityUnknown as e:
+        return e
+
+
+def _room_for(conf, n, plan, rooms) -> list:
+    """Capacity check (and destinations when a per-host limit is set); returns notes for the message.
+
+    ``rooms``: what :func:`_read_room` read (None when neither check nor limit needs it).
+    """
     per_host = conf.recovery.max_in_flight_per_dest_host
-    if not (conf.recovery.capacity_check or per_host):
+    if rooms is None or not _checks_room(conf):
         return []
     todo = [p for p in plan if p.skip is None]
     if not todo:
         return []
-    try:
-        rooms = recovery_capacity.read_room(clients, conf, n.hostname)
-    except recovery_capacity.CapacityUnknown as e:
+    if isinstance(rooms, recovery_capacity.CapacityUnknown):
+        e = rooms
         LOG.warning("Notification %s: no capacity check: %s", n.uuid, e)
         note = f"No capacity check ({e})"
         return [

@@ -12,6 +12,7 @@ import concurrent.futures
 import datetime
 import logging
 import threading
+import time
 
 from oslo_utils import timeutils
 
@@ -51,6 +52,7 @@ class MoveRunner:
         self._changed = False
         self._ended = False
         self._looking_ahead = threading.Lock()
+        self._looked_ahead_at = -1e9
         #: start requests sent to the backends at once (pre-checks and state changes run beside them)
         self._sending = threading.BoundedSemaphore(conf.engine.concurrent_starts)
 
@@ -109,7 +111,17 @@ class MoveRunner:
         if self._ended:
             # slots were freed: fill them now rather than at the next poll
             self._dispatch(timeutils.utcnow())
-        self._look_ahead(timeutils.utcnow())
+        self._maybe_look_ahead()
+
+    #: seconds between two look-aheads: the actions list the moves next in line far less often than that
+    #: (nova: once per half PREFETCH_TTL), and reading the line at every poll costs the database and the CPU
+    LOOK_AHEAD_EVERY = 2.0
+
+    def _maybe_look_ahead(self) -> None:
+        now = time.monotonic()
+        if now - self._looked_ahead_at >= self.LOOK_AHEAD_EVERY:
+            self._looked_ahead_at = now
+            self._look_ahead(timeutils.utcnow())
 
     def _dispatch(self, now) -> None:
         expired = []
@@ -126,7 +138,10 @@ class MoveRunner:
             return start
 
         claimed = [
-            _obj(self.ctx, r) for r in db_api.move_dispatch(self.ctx, self.engine_id, self._lease_until(), now, choose)
+            _obj(self.ctx, r)
+            for r in db_api.move_dispatch(
+                self.ctx, self.engine_id, self._lease_until(), now, choose, self.conf.engine.max_in_flight
+            )
         ]
         by_type = collections.defaultdict(list)
         for move in claimed:

@@ -9,6 +9,15 @@ from vmove.tests import fixtures as vfixtures
 warnings.filterwarnings("ignore", message=".*[Ee]ventlet.*")
 
 
+@pytest.fixture(autouse=True)
+def _fresh_listings():
+    """Server listings are shared by a whole process: a test starts with none (fake ids repeat across tests)."""
+    from vmove.actions import nova
+
+    nova.LISTINGS.clear()
+    yield
+
+
 @pytest.fixture
 def conf():
     fx = vfixtures.Config()

@@ -160,11 +160,11 @@ def test_the_moves_behind_use_the_listing_made_for_the_first_in_line(clock):
         assert a.pre_condition(move(first))["resource_name"] == f"vm{first}"
     assert fake.calls == [("list", "host1")]
     # only what a listing returned is kept: host3's servers were not listed
-    assert not any(k in a._prefetched for k in ("s30", "s34"))
+    assert not any(k in a._listings.entries for k in ("s30", "s34"))
     # and nothing is kept past its TTL
     clock.now += a.PREFETCH_TTL
     a.prefetch([move(i, host="host3") for i in range(30, 33)])
-    assert sorted(a._prefetched) == ["s30", "s31", "s32", "s33", "s34"]
+    assert sorted(a._listings.entries) == ["s30", "s31", "s32", "s33", "s34"]
 
 
 def test_a_listed_verdict_against_the_move_is_confirmed_by_a_fresh_read(clock):
@@ -178,7 +178,7 @@ def test_a_listed_verdict_against_the_move_is_confirmed_by_a_fresh_read(clock):
     assert fake.calls == [("list", "host1"), ("get", "s0")]
     # still busy: failed, on Nova's fresh word
     setattr(servers[1], "OS-EXT-STS:task_state", "migrating")
-    a._prefetched["s1"] = (copy.copy(servers[1]), clock.now, "host1")
+    a._listings.entries["s1"] = (copy.copy(servers[1]), clock.now, "host1")
     with pytest.raises(nova.base.ActionFailed, match="busy"):
         a.pre_condition(move(1))
     assert fake.calls[-1] == ("get", "s1")

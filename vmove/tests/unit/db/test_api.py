@@ -91,3 +91,28 @@ def test_leases_claim_renew_release_and_takeover(db, ctx):
     assert [m.uuid for m, _ in db_api.move_claim_stale(ctx, "e3", later, now + datetime.timedelta(seconds=1))] == [
         b.uuid
     ]
+
+
+def test_dispatch_reads_few_pending_moves_while_every_slot_is_taken(db, ctx):
+    """Nothing can start: the dispatch looks at the head of the line only (windows), not all of it."""
+    import datetime
+
+    from oslo_utils import timeutils
+
+    for _ in range(3):
+        make_move(status="ongoing", phase="running")
+    for _ in range(db_api.PENDING_WHEN_FULL + 10):
+        make_move()
+    now = timeutils.utcnow()
+    until = now + datetime.timedelta(seconds=30)
+    seen = []
+
+    def choose(pending, in_flight):
+        seen.append((len(pending), len(in_flight)))
+        return []
+
+    db_api.move_dispatch(ctx, "e1", until, now, choose, max_in_flight=3)
+    db_api.move_dispatch(ctx, "e1", until, now, choose, max_in_flight=4)
+    db_api.move_dispatch(ctx, "e1", until, now, choose)
+    total = db_api.PENDING_WHEN_FULL + 10
+    assert seen == [(db_api.PENDING_WHEN_FULL, 3), (total, 3), (total, 3)]

@@ -80,3 +80,18 @@ def test_moves_the_scheduler_holds_are_not_prefetched(conf, db):
         scheduler._PROVIDERS.pop("lookaheadtest", None)
     assert r.actions.recorder.groups == []
     assert not r._looking_ahead.locked()
+
+
+def test_the_line_is_read_at_most_every_look_ahead_interval(conf, db, monkeypatch):
+    clock = [1000.0]
+    monkeypatch.setattr(engine_runner.time, "monotonic", lambda: clock[0])
+    r = runner_with_recorder(conf)
+    seen = []
+    monkeypatch.setattr(r, "_look_ahead", lambda now: seen.append(clock[0]))
+    try:
+        for _ in range(10):  # polls half a second apart
+            r._maybe_look_ahead()
+            clock[0] += 0.5
+    finally:
+        r._pool.shutdown(wait=True)
+    assert seen == [1000.0, 1000.0 + r.LOOK_AHEAD_EVERY, 1000.0 + 2 * r.LOOK_AHEAD_EVERY]

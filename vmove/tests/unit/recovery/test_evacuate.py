@@ -369,3 +369,46 @@ def test_the_row_is_read_past_one_batch_of_other_failures(ctx, conf, cloud, noti
     assert reads == [20, 24]  # the first batch held no success: read on to the one that ends the row
     engine_recovery.tick(ctx, conf, "e1")
     assert moves(ctx, n)[24].status == "ignored"
+
+
+def test_the_first_evacuations_are_pre_checked_from_the_set_ups_listing(ctx, conf, cloud, notify):
+    """The set-up has just listed the host and fenced its service: the engine reads neither again."""
+    from vmove.actions import nova as nova_actions
+
+    nova = cloud.nova()
+    nova.add(*(fakes.server(name=f"vm{i}") for i in range(5)))
+    n = notify()
+    before = len(nova.calls)
+    action = nova_actions.Evacuation(conf, cloud)
+    made = moves(ctx, n)
+    action.prefetch(made)
+    checked = [action.pre_condition(m) for m in made]
+    assert [c["source_host"] for c in checked] == ["host3"] * 5
+    assert nova.calls[before:] == []
+    # once the listing is old, a pre-check reads Nova again (and the fenced service is still down)
+    for sid in list(nova_actions.LISTINGS.entries):
+        server, _, host = nova_actions.LISTINGS.entries[sid]
+        nova_actions.LISTINGS.entries[sid] = (server, -1e9, host)
+    nova_actions.LISTINGS.services["host3"] = (nova_actions.LISTINGS.services["host3"][0], -1e9)
+    action.pre_condition(made[0])
+    assert [c[0] for c in nova.calls[before:]] == ["servers.get", "services.list"]
+
+
+def test_fencing_listing_and_the_capacity_read_overlap(ctx, cloud, notify):
+    """The set-up waits for the slowest of the three, not their sum: each here waits for the others."""
+    import threading
+
+    nova = cloud.nova()
+    nova.add(*(fakes.server(name=f"vm{i}") for i in range(3)))
+    met = threading.Barrier(3, timeout=10)
+    for ns, name in ((nova.services, "force_down"), (nova.servers, "list"), (nova.hypervisors, "list")):
+        inner = getattr(ns, name)
+
+        def waiting(*a, _inner=inner, **kw):
+            met.wait()  # BrokenBarrierError (the set-up fails) unless all three are under way together
+            return _inner(*a, **kw)
+
+        setattr(ns, name, waiting)
+    n = reload(ctx, notify())
+    assert n.status == nobj.RUNNING, n.message
+    assert "3 evacuation(s) requested" in n.message
