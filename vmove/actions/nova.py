@@ -142,8 +142,8 @@ class InstanceAction(base.Action):
         poll for the moves next in line).
         """
         now = time.monotonic()
-        entries = self._listings.entries
         with self._listings.lock:
+            entries = self._listings.entries
             wanted = {
                 m.resource_id: m.source_host
                 for m in moves

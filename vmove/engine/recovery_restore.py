@@ -19,6 +19,7 @@ from oslo_utils import timeutils
 
 from vmove import exception, recovery
 from vmove import moves as move_requests
+from vmove.actions import nova as nova_actions
 from vmove.db import recovery_api
 from vmove.engine import states
 from vmove.engine.transitions import transition
@@ -139,7 +140,10 @@ def _where_now(clients, evacuations) -> dict:
     nova = clients.nova(LIST_VERSION)
     found = {}
     for dest in sorted({m.dest_host for m in evacuations if m.dest_host}):
-        for s in nova.servers.list(search_opts={"host": dest, "all_tenants": True}, limit=-1):
+        listed = nova.servers.list(search_opts={"host": dest, "all_tenants": True}, limit=-1)
+        # the engine pre-checks the first moves back from this listing instead of listing the host again
+        nova_actions.LISTINGS.remember(listed, dest)
+        for s in listed:
             if getattr(s, "OS-EXT-SRV-ATTR:host", dest) == dest:
                 found[s.id] = s
     wanted = {m.resource_id: m.dest_host for m in evacuations}

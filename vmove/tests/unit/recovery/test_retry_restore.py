@@ -114,6 +114,12 @@ def test_restore_brings_the_host_back_then_moves_back_what_is_still_where_evacua
     # the host re-enabled before any move back was written
     order = [c[0] for c in nova.calls]
     assert order.index("services.enable") < order.index("servers.list", order.index("services.enable"))
+    # the engine pre-checks the first move back from the restore's own listing
+    from vmove.actions import nova as nova_actions
+
+    before = len(nova.calls)
+    checked = nova_actions.LiveMigration(conf, cloud).pre_condition(back[0])
+    assert checked["source_host"] == "host1" and nova.calls[before:] == []
     # vmoves of the notification: evacuations and moves back
     origins = n.vmove_origins()
     assert len(recovery_api.vmove_get_all(ctx, origins)) == 4 + 3
