@@ -80,6 +80,7 @@ class MoveRunner:
         interval = self.conf.engine.poll_interval
         while not self._stop.is_set():
             self._changed = False
+            began = time.monotonic()
             try:
                 self.tick()
             except Exception:
@@ -89,9 +90,16 @@ class MoveRunner:
                 interval = self.conf.engine.poll_interval
             else:
                 interval = min(interval * 1.5, max(self.conf.engine.max_poll_interval, self.conf.engine.poll_interval))
-            if self._wake.wait(interval):
+            # polls start ``interval`` apart (the time a tick takes is not added to the wait): a move that
+            # ends is seen half an interval later on average, however long the backend takes to answer
+            if self._wake.wait(self._wait_after(began, interval)):
                 interval = self.conf.engine.poll_interval
             self._wake.clear()
+
+    @staticmethod
+    def _wait_after(began: float, interval: float) -> float:
+        """The wait until the next poll: ``interval`` after the last one began, at least a tenth of it."""
+        return max(interval - (time.monotonic() - began), interval / 10)
 
     # ---------------------------------------------------------------- tick
     def _lease_until(self):
@@ -197,8 +205,9 @@ class MoveRunner:
 
     # --------------------------------------------------------------- start
     def _start_guarded(self, move) -> None:
+        sent = False
         try:
-            self.start_move(move)
+            sent = self.start_move(move)
         except Exception:
             LOG.exception("Engine %s: starting move %s failed; giving it back", self.engine_id, move.uuid)
             try:
@@ -208,7 +217,11 @@ class MoveRunner:
         finally:
             with self._starting_lock:
                 self._starting.discard(move.uuid)
-            self._wake.set()
+            if not sent:
+                # its slot is free again (skipped, failed, given back): fill it now, not at the next poll. A
+                # move the backend took is observed at the next poll like the others: waking for it would
+                # make the loop poll after every start request
+                self._wake.set()
 
     def _safe_transition(self, move, phase, **kw):
         self._changed = True
@@ -220,16 +233,17 @@ class MoveRunner:
             LOG.info("Move %s changed under engine %s; leaving it", move.uuid, self.engine_id)
             return None
 
-    def start_move(self, move) -> None:
+    def start_move(self, move) -> bool:
+        """Pre-check, record the intent, ask the backend; True if the backend took the move."""
         action = self.actions.get(move.type)
         try:
             values = action.pre_condition(move) or {}
         except action_base.ActionSkipped as e:
             self._safe_transition(move, states.IGNORED, message=e.message, detail={"step": "pre_condition"})
-            return
+            return False
         except Exception as e:  # ActionFailed, or the backend refused to tell
             self._safe_transition(move, states.FAILED, message=_reason(e), detail={"step": "pre_condition"})
-            return
+            return False
         # the intent is committed before the backend is asked
         started = self._safe_transition(
             move,
@@ -240,18 +254,19 @@ class MoveRunner:
             expected={"engine_id": self.engine_id},
         )
         if started is None:
-            return
-        self._execute(action, started)
+            return False
+        return self._execute(action, started)
 
-    def _execute(self, action, move) -> None:
+    def _execute(self, action, move) -> bool:
         try:
             with self._sending:
                 detail = action.execute(move) or {}
         except Exception as e:
             self._safe_transition(move, states.FAILED, message=_reason(e), detail={"step": "execute"})
-            return
+            return False
         detail = dict(detail, executed=True)
         self._safe_transition(move, states.STARTING, detail=detail, message=None)
+        return True
 
     # ------------------------------------------------------------ takeover
     def _take_over(self, move, holder) -> None:
