@@ -85,20 +85,21 @@ class ServerListings:
             self.entries.clear()
             self.services.clear()
 
-    def remember(self, servers, host=None, missing=None, ttl=None) -> None:
+    def remember(self, servers, host=None, wanted=None, ttl=None) -> None:
         """Record ``servers`` as listed now (of ``host`` when the listing was of one host).
 
-        ``missing`` (id -> source host): servers that were asked for and not listed. Entries older than
-        ``ttl`` are dropped: no pre-check would use them.
+        ``wanted`` (id -> source host): the servers the listing was made for; those it did not return are
+        recorded as missing. Entries older than ``ttl`` are dropped: no pre-check would use them.
         """
         now = time.monotonic()
         ttl = InstanceAction.PREFETCH_TTL if ttl is None else ttl
+        wanted = wanted or {}
         with self.lock:
             self.entries = {k: v for k, v in self.entries.items() if now - v[1] < ttl}
             for server in servers:
-                self.entries[server.id] = (server, now, (missing or {}).get(server.id, host))
+                self.entries[server.id] = (server, now, wanted.get(server.id, host))
             listed = {s.id for s in servers}
-            for sid, source in (missing or {}).items():
+            for sid, source in wanted.items():
                 if sid not in listed:
                     self.entries[sid] = (None, now, source)
 
@@ -165,9 +166,9 @@ class InstanceAction(base.Action):
         searches = [{"all_tenants": 1, "host": h} for h in hosts] if None not in hosts else [{"all_tenants": 1}]
         for search in searches:
             servers = nova.servers.list(detailed=True, search_opts=search, limit=-1)
-            # the wanted servers missing from the last listing are recorded as missing
-            missing = {k: v for k, v in wanted.items() if v == search.get("host")} if len(searches) > 1 else wanted
-            self._listings.remember(servers, search.get("host"), missing, self.PREFETCH_TTL)
+            # a listing of one host answers for the wanted servers of that host only
+            asked = {k: v for k, v in wanted.items() if v == search.get("host")} if len(searches) > 1 else wanted
+            self._listings.remember(servers, search.get("host"), asked, self.PREFETCH_TTL)
 
     def _cached(self, sid):
         """The server listed for ``sid`` if the listing is fresh; refreshes stale listings together."""
