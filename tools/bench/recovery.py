@@ -36,6 +36,7 @@ import sys
 import tempfile
 import threading
 import time
+import types
 import uuid
 
 from oslo_utils import timeutils
@@ -204,6 +205,18 @@ def _run(args, info):  # noqa: C901 - a linear script
     engine = engine_service.EngineService(conf)
     extension_clients = Clients(conf)
     engine_recovery.use_clients(conf, extension_clients)
+    # what every round uses
+    bench = types.SimpleNamespace(
+        admin=admin,
+        comp=comp,
+        bare=bare,
+        bare_session=bare_session,
+        engine=engine,
+        extension_clients=extension_clients,
+        ctx=ctx,
+        conf=conf,
+        key=key,
+    )
     rounds: list = []  # per round: {"baseline": {...}, "vmove": {...}, "first": name, "nova": {name: [s]}}
     single = None
     try:
@@ -211,21 +224,7 @@ def _run(args, info):  # noqa: C901 - a linear script
         for r in range(args.rounds):
             vmove_first = args.vmove_first != (r % 2 == 1)  # the order alternates from round to round
             singles = args.single if r == 0 else 0
-            result = _round(
-                args,
-                admin,
-                comp,
-                bare,
-                bare_session,
-                engine,
-                extension_clients,
-                ctx,
-                conf,
-                key,
-                singles,
-                vmove_first,
-                r + 1,
-            )
+            result = _round(args, bench, singles, vmove_first, r + 1)
             single = result.pop("single", single)
             rounds.append(result)
     finally:
@@ -284,26 +283,14 @@ def _run(args, info):  # noqa: C901 - a linear script
     return 0 if ok else 1
 
 
-def _round(
-    args,
-    admin,
-    comp,
-    bare,
-    bare_session,
-    engine,
-    extension_clients,
-    ctx,
-    conf,
-    key,
-    singles_n,  # noqa: C901
-    vmove_first,
-    number,
-):
+def _round(args, bench, singles_n, vmove_first, number):  # noqa: C901 - a linear script
     """Boot, fail the host, run both (in the order given), delete, bring the host back: one round."""
     from vmove import recovery
     from vmove.db import api as db_api
     from vmove.engine import recovery as engine_recovery
 
+    admin, comp, bare, bare_session = bench.admin, bench.comp, bench.bare, bench.bare_session
+    engine, extension_clients, ctx, conf, key = bench.engine, bench.extension_clients, bench.ctx, bench.conf, bench.key
     n, host = args.instances, args.host
     say(f"round {number}: booting {2 * n + singles_n} servers on {host} ...")
     t0 = time.monotonic()

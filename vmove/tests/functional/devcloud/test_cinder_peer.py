@@ -270,7 +270,13 @@ def test_attached_move_swaps_through_nova(cinder_peer, cc, nc, volumes, server, 
         vol.id,
         lambda v: (
             v.migration_status == "error"
-            or (v.volume_type == target_type and v.status == "in-use" and v.migration_status == "success")
+            # the attachment is moved over to the new volume a moment after migration_status says success
+            or (
+                v.volume_type == target_type
+                and v.status == "in-use"
+                and v.migration_status == "success"
+                and v.attachments
+            )
         ),
     )
     assert vol.migration_status == "success", seen
