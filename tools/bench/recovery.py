@@ -81,7 +81,11 @@ def boot(nova, count, host, meta, prefix):
     nova.servers.create(
         prefix, seed.image_id(), flavor, nics="none", host=host, meta=dict(meta), min_count=count, max_count=count
     )
-    return [s.id for s in nova.servers.list(search_opts={"all_tenants": 1, "name": f"^{prefix}-"}, limit=-1)]
+    # Nova names them <prefix>-1 .. <prefix>-N, or <prefix> alone when it made one
+    found = nova.servers.list(search_opts={"all_tenants": 1, "name": f"^{prefix}(-[0-9]+)?$"}, limit=-1)
+    if len(found) != count:
+        raise SystemExit(f"asked Nova for {count} servers named {prefix}, it lists {len(found)}")
+    return [s.id for s in found]
 
 
 def delete(nova, ids):
