@@ -6,10 +6,10 @@ import threading
 from oslo_utils import timeutils
 
 from vmove import context as vmove_context
-from vmove import moves
 from vmove.db import api as db_api
 from vmove.engine import runner as engine_runner
 from vmove.engine import scheduler
+from vmove.tests.unit.engine import helpers
 
 
 class Recorder:
@@ -22,30 +22,9 @@ class Recorder:
         self.done.set()
 
 
-class FakeActions:
-    def __init__(self):
-        self.recorder = Recorder()
-
-    def get(self, move_type):
-        return self.recorder
-
-
-def request(ctx, i, priority=0, origin=None):
-    return moves.request_move(
-        ctx,
-        resource_type="instance",
-        resource_id=f"00000000-0000-0000-0000-{i:012d}",
-        move_type="live_migration",
-        params={"host": "host2"},
-        priority=priority,
-        origin=origin,
-        project_id="p1",
-    )
-
-
 def runner_with_recorder(conf):
     r = engine_runner.MoveRunner(conf, "engine-1", clients=None)
-    r.actions = FakeActions()
+    r.actions = helpers.OneAction(Recorder())
     return r
 
 
@@ -53,32 +32,32 @@ def test_the_moves_next_in_line_are_prefetched_most_important_first(conf, db):
     conf.set_override("max_in_flight", 3, group="engine")
     ctx = vmove_context.get_admin_context()
     for i in range(6):
-        request(ctx, i, priority=i)
+        helpers.request(ctx, i, priority=i)
     now = timeutils.utcnow()
     # the most important one is already claimed by another engine: not next in line
     db_api.move_claim_pending(ctx, "engine-2", 1, now + datetime.timedelta(seconds=30), now)
     r = runner_with_recorder(conf)
     try:
         r._look_ahead(timeutils.utcnow())
-        assert r.actions.recorder.done.wait(5)
+        assert r.actions.action.done.wait(5)
     finally:
         r._pool.shutdown(wait=True)
     ids = [f"00000000-0000-0000-0000-{i:012d}" for i in (4, 3, 2)]
-    assert r.actions.recorder.groups == [ids]
+    assert r.actions.action.groups == [ids]
 
 
 def test_moves_the_scheduler_holds_are_not_prefetched(conf, db):
     ctx = vmove_context.get_admin_context()
     scheduler.register("lookaheadtest", lambda ctx, ident: scheduler.HOLD)
     for i in range(3):
-        request(ctx, i, origin="lookaheadtest:x")
+        helpers.request(ctx, i, origin="lookaheadtest:x")
     r = runner_with_recorder(conf)
     try:
         r._look_ahead(timeutils.utcnow())
         r._pool.shutdown(wait=True)
     finally:
         scheduler._PROVIDERS.pop("lookaheadtest", None)
-    assert r.actions.recorder.groups == []
+    assert r.actions.action.groups == []
     assert not r._looking_ahead.locked()
 
 

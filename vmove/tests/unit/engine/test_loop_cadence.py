@@ -1,16 +1,12 @@
 """The move loop polls at a steady cadence and wakes early only when a slot frees up."""
 
-import datetime
-
-from oslo_utils import timeutils
 import pytest
 
 from vmove import context as vmove_context
-from vmove import moves
 from vmove.actions import base as action_base
-from vmove.db import api as db_api
 from vmove.engine import runner as engine_runner
 from vmove.objects import move as move_obj
+from vmove.tests.unit.engine import helpers
 
 
 def test_polls_start_an_interval_apart_whatever_a_tick_takes(monkeypatch):
@@ -36,34 +32,11 @@ class Backend:
         return {"request_id": "req-1"}
 
 
-class FakeActions:
-    def __init__(self, action):
-        self.action = action
-
-    def get(self, move_type):
-        return self.action
-
-
-def _claimed(ctx, n):
-    for i in range(n):
-        moves.request_move(
-            ctx,
-            resource_type="instance",
-            resource_id=f"00000000-0000-0000-0000-{i:012d}",
-            move_type="live_migration",
-            params={"host": "host2"},
-            project_id="p1",
-        )
-    now = timeutils.utcnow()
-    rows = db_api.move_claim_pending(ctx, "engine-1", n, now + datetime.timedelta(seconds=60), now)
-    return [move_obj.Move.get_by_uuid(ctx, r.uuid) for r in rows]
-
-
 def test_a_start_the_backend_took_does_not_wake_the_loop_a_skipped_one_does(conf, db):
     ctx = vmove_context.get_admin_context()
-    sent, skipped = _claimed(ctx, 2)
+    sent, skipped = helpers.claimed(ctx, 2)
     runner = engine_runner.MoveRunner(conf, "engine-1", clients=None)
-    runner.actions = FakeActions(Backend(skip={skipped.resource_id}))
+    runner.actions = helpers.OneAction(Backend(skip={skipped.resource_id}))
     try:
         runner._start_guarded(sent)
         assert not runner._wake.is_set()
