@@ -227,15 +227,12 @@ def _room_for(conf, n, plan, rooms) -> list:
     ``rooms``: what :func:`_read_room` read (None when neither check nor limit needs it).
     """
     per_host = conf.recovery.max_in_flight_per_dest_host
-    if rooms is None or not _checks_room(conf):
-        return []
     todo = [p for p in plan if p.skip is None]
-    if not todo:
+    if rooms is None or not todo:
         return []
     if isinstance(rooms, recovery_capacity.CapacityUnknown):
-        e = rooms
-        LOG.warning("Notification %s: no capacity check: %s", n.uuid, e)
-        note = f"No capacity check ({e})"
+        LOG.warning("Notification %s: no capacity check: %s", n.uuid, rooms)
+        note = f"No capacity check ({rooms})"
         return [
             note
             + ("; Nova's scheduler chooses the destinations and the per-host limit cannot hold." if per_host else ".")
