@@ -106,3 +106,23 @@ class Clients:
 
     def calls_by_request(self) -> dict:
         return self.session.by_request() if self._session is not None else {}
+
+
+_SHARED: dict = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def for_conf(conf) -> Clients:
+    """The Clients of this process for ``conf``: the features' work (recovery set-up, plan validation) shares
+    one session, whose calls are counted together. Made on first use."""
+    with _SHARED_LOCK:
+        found = _SHARED.get(id(conf))
+        if found is None:
+            found = _SHARED[id(conf)] = Clients(conf)
+        return found
+
+
+def use(conf, clients) -> None:
+    """Make ``clients`` the Clients of ``conf`` (tests and benchmarks plug a fake or a counting cloud in)."""
+    with _SHARED_LOCK:
+        _SHARED[id(conf)] = clients

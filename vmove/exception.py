@@ -51,8 +51,20 @@ class MoveNotFound(NotFound):
     msg_fmt = "Move %(move)s could not be found."
 
 
-class EngineNotFound(NotFound):
-    msg_fmt = "Engine %(engine)s could not be found."
+class NotificationNotFound(NotFound):
+    msg_fmt = "Notification %(notification)s could not be found."
+
+
+class VMoveNotFound(NotFound):
+    msg_fmt = "VM move %(vmove)s of notification %(notification)s could not be found."
+
+
+class PlanNotFound(NotFound):
+    msg_fmt = "Plan %(plan)s could not be found."
+
+
+class RunNotFound(NotFound):
+    msg_fmt = "Run %(run)s could not be found."
 
 
 class Conflict(VmoveException):

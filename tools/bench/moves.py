@@ -35,12 +35,12 @@ def main(argv=None):
     args = parse_args(argv)
     from vmove import conf as vmove_conf
     from vmove import context as vmove_context
-    from vmove import moves as move_requests
     from vmove import objects, service
-    from vmove.db import api as db_api
     from vmove.db import migration
     from vmove.devcloud import base, cli, fixtures, seed
     from vmove.engine import service as engine_service
+    from vmove.moves import queries as move_queries
+    from vmove.moves import service as move_requests
     from vmove.tests import fixtures as vfixtures
 
     cloud = base.DevCloud()
@@ -113,7 +113,7 @@ def main(argv=None):
         engine.start()
         engine.runner.wake()
         while True:
-            rows = db_api.move_get_all(ctx, {"status": ["pending", "ongoing"]}, limit=1)
+            rows = move_queries.get_all(ctx, {"status": ["pending", "ongoing"]}, limit=1)
             if not rows:
                 break
             time.sleep(0.2)
@@ -123,7 +123,7 @@ def main(argv=None):
     finally:
         engine.stop()
 
-    moves = {m.uuid: m for m in db_api.move_get_all(ctx, {}, limit=10000)}
+    moves = {m.uuid: m for m in move_queries.get_all(ctx, {}, limit=10000)}
     statuses = statistics.multimode([m.status for m in moves.values()])
     by_status = {st: sum(1 for m in moves.values() if m.status == st) for st in set(m.status for m in moves.values())}
     records = {r.instance_uuid: r for r in nova.migrations.list(changes_since=start_wall.isoformat(), limit=1000)}
@@ -133,7 +133,7 @@ def main(argv=None):
         r = records.get(m.resource_id)
         if m.status != "succeeded" or r is None:
             continue
-        events = db_api.move_events_get(ctx, m.uuid)
+        events = move_queries.events(ctx, m.uuid)
         calling = next((_naive(e.at) for e in events if e.to_phase == "starting"), None)
         asked = next((_naive(e.at) for e in events if (e.detail or {}).get("executed")), None)
         if asked is None or calling is None:

@@ -123,9 +123,7 @@ class Bench:
     # ------------------------------------------------------------ a run
     def run_plan(self, engine, servers, mapping, limits):
         from vmove import context as vmove_context
-        from vmove import plans
-        from vmove.db import plans_api
-        from vmove.objects import plan as plan_obj
+        from vmove.plans import lifecycle, queries, service
 
         ctx = vmove_context.get_admin_context()
         ctx.project_id, ctx.user_id = "bench", "bench"
@@ -140,27 +138,27 @@ class Bench:
             "mapping": {"hosts": mapping, "volume_types": {}, "backends": {}},
             **limits,
         }
-        plan = plan_obj.Plan._from_db_object(ctx, plan_obj.Plan(), plans_api.plan_create(ctx, values, items))
+        plan = service.create_plan(ctx, values, items)
         t0 = time.monotonic()
-        run = plans.order_run(ctx, plan, dry_run=False, cross_project=True)
+        run = service.order_run(ctx, plan, dry_run=False, cross_project=True)
         engine.manager.process(ctx, "run", run.uuid)  # what the API's cast does
         while True:
-            row = plans_api.run_get(ctx, run.uuid)
-            if row.status in plans_api.FINISHED:
+            row = queries.run_get(ctx, run.uuid)
+            if row.status in lifecycle.FINISHED:
                 break
             time.sleep(0.2)
         return row, time.monotonic() - t0
 
     def spans(self, run_uuid):
         from vmove import context as vmove_context
-        from vmove import plan_metrics
-        from vmove.db import api as db_api
+        from vmove.moves import queries as move_queries
+        from vmove.tests import plan_metrics
 
         ctx = vmove_context.get_admin_context()
-        moves = db_api.move_get_all(ctx, {"origin": f"run:{run_uuid}"})
+        moves = move_queries.get_all(ctx, {"origin": f"run:{run_uuid}"})
         found = [
             plan_metrics.span_of(
-                m.uuid, m.source_host, m.dest_host or (m.params or {}).get("host"), db_api.move_events_get(ctx, m.uuid)
+                m.uuid, m.source_host, m.dest_host or (m.params or {}).get("host"), move_queries.events(ctx, m.uuid)
             )
             for m in moves
         ]
@@ -169,8 +167,8 @@ class Bench:
 
 def main(argv=None):
     args = parse_args(argv)
-    from vmove import plan_metrics
     from vmove.engine import service as engine_service
+    from vmove.tests import plan_metrics
 
     bench = Bench(args)
     hosts = sorted(

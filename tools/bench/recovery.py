@@ -158,12 +158,12 @@ def main(argv=None):
 
 
 def _run(args, info):  # noqa: C901 - a linear script
+    from vmove import clients as vmove_clients
     from vmove import conf as vmove_conf
     from vmove import context as vmove_context
     from vmove import objects, service
     from vmove.clients import Clients
     from vmove.db import migration
-    from vmove.engine import recovery as engine_recovery
     from vmove.engine import service as engine_service
     from vmove.tests import fixtures as vfixtures
 
@@ -208,7 +208,7 @@ def _run(args, info):  # noqa: C901 - a linear script
     ctx.project_id = "bench"
     engine = engine_service.EngineService(conf)
     extension_clients = Clients(conf)
-    engine_recovery.use_clients(conf, extension_clients)
+    vmove_clients.use(conf, extension_clients)
     # what every round uses
     bench = types.SimpleNamespace(
         admin=admin,
@@ -289,9 +289,10 @@ def _run(args, info):  # noqa: C901 - a linear script
 
 def _round(args, bench, singles_n, vmove_first, number):  # noqa: C901 - a linear script
     """Boot, fail the host, run both (in the order given), delete, bring the host back: one round."""
-    from vmove import recovery
-    from vmove.db import api as db_api
-    from vmove.engine import recovery as engine_recovery
+    from vmove.moves import queries as move_queries
+    from vmove.recovery import extension as engine_recovery
+    from vmove.recovery import rollup
+    from vmove.recovery import service as recovery_service
 
     admin, comp, bare, bare_session = bench.admin, bench.comp, bench.bare, bench.bare_session
     engine, extension_clients, ctx, conf, key = bench.engine, bench.extension_clients, bench.ctx, bench.conf, bench.key
@@ -344,7 +345,7 @@ def _round(args, bench, singles_n, vmove_first, number):  # noqa: C901 - a linea
                 "generated_time": timeutils.utcnow().isoformat(),
                 "payload": {"event": "STOPPED", "host_status": "NORMAL", "cluster_status": "OFFLINE"},
             }
-            note, _ = recovery.create_notification(ctx, body, timeutils.utcnow())
+            note, _ = recovery_service.create_notification(ctx, body, timeutils.utcnow())
             # what the engine's RPC endpoint does when the API casts process("notification", uuid)
             threading.Thread(target=engine_recovery.process, args=(ctx, conf, note.uuid)).start()
             mine = set(vmove_ids)  # the baseline's instances may still be on the host (vmove first): ignored
@@ -352,14 +353,14 @@ def _round(args, bench, singles_n, vmove_first, number):  # noqa: C901 - a linea
             # moves read only once none is pending or ongoing; the makespan is the engine's recorded end
             while True:
                 time.sleep(args.poll)
-                if db_api.move_get_all(ctx, {"status": ["pending", "ongoing"]}, limit=1):
+                if move_queries.get_all(ctx, {"status": ["pending", "ongoing"]}, limit=1):
                     continue
-                latest = recovery.latest_by_instance(recovery.moves_of(ctx, [note.evacuation_origin]))
+                latest = rollup.latest_by_instance(move_queries.of_origins(ctx, [note.evacuation_origin]))
                 latest = [m for m in latest if m.resource_id in mine]
                 if len(latest) == n and all(m.is_terminal for m in latest):
                     break
             makespan = (max(timeutils.normalize_time(m.end_time) for m in latest) - t).total_seconds()
-            statuses = recovery.summary(latest)
+            statuses = rollup.summary(latest)
             calls = engine.clients.calls().get("compute", 0) + extension_clients.calls().get("compute", 0)
             result["vmove"] = {
                 "makespan": makespan,

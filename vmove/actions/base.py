@@ -17,7 +17,14 @@ can resume any move. Each action class declares:
   with the reason when it cannot.
 - ``post_condition(move)``: checks the result once the backend says done.
 
-Third parties add move types by registering a class under ``vmove.actions``.
+An action never opens the database: the engine's runner hands it what it
+needs, the admin ``clients`` (Nova, Cinder, Placement over one keystoneauth
+session) and ``history(move)``, the event details this attempt of the move
+has recorded (the request ids its ``execute`` returned, say).
+
+Third parties add move types by registering a class under ``vmove.actions``
+(and may declare their own state machine as the class attribute ``fsm``, a
+:class:`vmove.moves.states.FSM`).
 """
 
 import abc
@@ -68,9 +75,14 @@ class Action(abc.ABC):
     #: JSON schema of ``params``
     schema: dict = {"type": "object", "additionalProperties": False}
 
-    def __init__(self, conf, clients):
+    def __init__(self, conf, clients, history=None):
         self.conf = conf
         self.clients = clients
+        self._history = history
+
+    def history(self, move) -> list[dict]:
+        """The details of the events this attempt of ``move`` recorded, oldest first."""
+        return self._history(move) if self._history is not None else []
 
     @classmethod
     def validate_params(cls, move_type: str, params: dict) -> dict:
@@ -110,6 +122,10 @@ class Action(abc.ABC):
     def can_abort(self, move) -> bool:
         return False
 
+    def why_not_abortable(self, move) -> str:
+        """Why ``move`` cannot be aborted now (said to the user who asked)."""
+        return "its action has no abort."
+
     def post_condition(self, move) -> None:
         return None
 
@@ -126,3 +142,24 @@ class Action(abc.ABC):
         if per_type is None and move.type.startswith("volume_"):
             per_type = self.conf.engine.volume_migration_timeout
         return per_type or self.conf.engine.move_timeout
+
+
+def request_id(result) -> str | None:
+    """The backend's request id of a novaclient or cinderclient call (put on the object it returns)."""
+    ids = getattr(result, "request_ids", None) or []
+    if ids:
+        return ids[0]
+    if isinstance(result, tuple) and result:  # (response, body) of some novaclient calls
+        headers = getattr(result[0], "headers", None) or {}
+        return headers.get("x-openstack-request-id") or headers.get("X-Openstack-Request-Id")
+    return None
+
+
+def reason(exc: Exception) -> str:
+    """The human message of a backend or action error, recorded on the move."""
+    if isinstance(exc, exception.VmoveException):
+        return exc.message
+    message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+    code = getattr(exc, "code", None) or getattr(exc, "http_status", None)
+    name = type(exc).__name__
+    return f"{name} (HTTP {code}): {message}" if code else f"{name}: {message}"

@@ -6,6 +6,7 @@ import threading
 from stevedore import extension
 
 from vmove import exception
+from vmove.moves import states
 
 LOG = logging.getLogger(__name__)
 NAMESPACE = "vmove.actions"
@@ -45,15 +46,24 @@ def action_class(move_type: str):
         raise exception.Invalid(f"Unknown move type {move_type!r}; installed types: {known}.") from None
 
 
-class Actions:
-    """Action instances of one engine, sharing its clients."""
+def fsm(move_type: str) -> states.FSM:
+    """The state machine of ``move_type``: a built-in one, or the one its (third-party) action declares."""
+    found = states.MACHINES.get(move_type)
+    if found is None:
+        found = getattr(action_class(move_type), "fsm", None) or states.generic(move_type)
+    return found
 
-    def __init__(self, conf, clients):
+
+class Actions:
+    """Action instances of one engine, sharing its clients and its reader of a move's history."""
+
+    def __init__(self, conf, clients, history=None):
         self.conf = conf
         self.clients = clients
+        self.history = history
         self._instances: dict = {}
 
     def get(self, move_type: str):
         if move_type not in self._instances:
-            self._instances[move_type] = action_class(move_type)(self.conf, self.clients)
+            self._instances[move_type] = action_class(move_type)(self.conf, self.clients, history=self.history)
         return self._instances[move_type]

@@ -50,51 +50,30 @@ destination pool reports its own ``volume_backend_name`` capability.  The
 types must agree when the type pins one; a type that pins no backend can be
 served by any pool, and Cinder's scheduler checks the rest at run time.
 
-Completion (see vmove/devcloud/CINDER_QUIRKS.md)
------------------------------------------------
+Completion
+----------
 ``observe`` reads ONE volume listing per poll for all volume moves in flight
-(all three types share it): ``GET /volumes/detail?all_tenants=1&updated_at=
-gte:<oldest start>`` (microversion 3.60 filter), or the unfiltered listing
-when Cinder refuses the filter.  Cinder's ``migration_status`` maps to the
-phases: starting -> starting, migrating -> migrating, completing ->
-completing.  The move succeeds only when the volume is really where it was
-asked to go (pool for a migrate, type for a retype) and settled (available or
-in-use; attached again for a swap); a stale ``success`` of an earlier
-migration does not count, and ``None`` with the new host and type is the
-0.1-0.4 s before ``success`` (completing).  ``error`` fails the move with
-Cinder's user messages of our request when it wrote any.  A retype that
-ends with the volume settled and its type unchanged failed, silently on
-Cinder's side: "Cinder did not change the volume type".  A retype that Cinder
-did in place (same backend, no migration) succeeds with the volume on its
-source pool.
+(all three types share it, :class:`~vmove.actions.listings.VolumeListing`):
+``GET /volumes/detail?all_tenants=1&updated_at=gte:<oldest start>``
+(microversion 3.60 filter), or the unfiltered listing when Cinder refuses the
+filter. :mod:`vmove.actions.volume_phases` reads the phase of each move from
+its volume. ``error`` fails the move with Cinder's user messages of our
+request when it wrote any.
 """
 
-import datetime
 import logging
-import threading
-import time
-import weakref
 
 from cinderclient import exceptions as cinder_exc
 from novaclient import exceptions as nova_exc
-from oslo_utils import timeutils
 
-from vmove.actions import base
-from vmove.engine import states
+from vmove import utils
+from vmove.actions import base, listings, volume_phases
+from vmove.actions.volume_phases import HOST_ATTR, IN_PROGRESS, NAME_ID_ATTR, SETTLED, SWAP_SERVER_STATUSES, on_node
+from vmove.moves import states
+
+__all__ = ["HOST_ATTR", "IN_PROGRESS", "SETTLED", "VolumeMigration", "on_node"]
 
 LOG = logging.getLogger(__name__)
-
-HOST_ATTR = "os-vol-host-attr:host"
-NAME_ID_ATTR = "os-vol-mig-status-attr:name_id"
-#: seconds Cinder's clock may be ahead of vmove's
-CLOCK_SKEW = 5.0
-#: what a volume must be for Cinder to move it (and when it has been moved)
-SETTLED = ("available", "in-use")
-#: Nova statuses a server may have for Nova to swap one of its volumes
-SWAP_SERVER_STATUSES = ("ACTIVE", "PAUSED", "VERIFY_RESIZE")
-#: Cinder's migration_status -> phase
-IN_PROGRESS = {"starting": states.STARTING, "migrating": "migrating", "completing": "completing"}
-PHASE_ORDER = (states.STARTING, "migrating", "completing")
 
 MIGRATION_KINDS = ("swap", "cold", "retype", "migrate")
 #: move type -> the migration types it accepts (first: the default, None: no default)
@@ -115,110 +94,9 @@ SCHEMA = {
 }
 
 
-# ------------------------------------------------------------------ helpers
-def on_node(host: str | None, node: str) -> bool:
-    """Is a volume with ``os-vol-host-attr:host`` = ``host`` on ``node``?"""
-    if not host:
-        return False
-    return host == node if "#" in node else host.split("#", 1)[0] == node
-
-
-def is_type(vol: dict, wanted: str) -> bool:
-    """Is the volume (a listing dict) of type ``wanted`` (a name or an id)?"""
-    return wanted in (vol.get("volume_type"), vol.get("volume_type_id"))
-
-
-def operation(params: dict) -> str:
-    """The Cinder call a move makes: ``migrate`` or ``retype``."""
-    return "migrate" if params.get("destination_node") else "retype"
-
-
-def _naive(ts):
-    return timeutils.normalize_time(ts) if ts is not None else None
-
-
-def _parse(ts: str | None):
-    return timeutils.normalize_time(timeutils.parse_isotime(ts)) if ts else None
-
-
-def _seconds(s: float):
-    import datetime
-
-    return datetime.timedelta(seconds=s)
-
-
-def _request_id(result) -> str | None:
-    ids = getattr(result, "request_ids", None) or []
-    return ids[0] if ids else None
-
-
 def _backend_name(specs: dict | None) -> str | None:
     specs = specs or {}
     return specs.get("volume_backend_name") or specs.get("capabilities:volume_backend_name")
-
-
-# ------------------------------------------------------------------ listing
-class VolumeListing:
-    """One Cinder volume listing per poll, shared by the three volume move types.
-
-    The engine observes each move type apart; the listing remembers the start
-    of every move it was asked about in the last polls so that its first call
-    of a poll already covers the other types' moves.
-    """
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._at = 0.0
-        self._fetched_at = None  # vmove's UTC clock, taken before the request
-        self._since = None
-        self._volumes: dict = {}
-        self._wanted: dict = {}  # move uuid -> (start, monotonic time last asked)
-        self.use_filter = True
-
-    def volumes(self, clients, moves, max_age: float, keep: float) -> tuple[dict, datetime.datetime]:
-        """id -> volume dict (admin view) of every volume updated since the oldest move started.
-
-        Returns the listing and vmove's clock just before it was requested. A listing younger than
-        ``max_age`` is reused even if a move changed after it (its request just went out): that
-        move waits for the next poll's listing rather than costing a listing of its own.
-        """
-        now = time.monotonic()
-        with self._lock:
-            for m in moves:
-                self._wanted[m.uuid] = (_naive(m.start_time or m.updated_at), now)
-            self._wanted = {u: w for u, w in self._wanted.items() if now - w[1] <= keep}
-            since = min(w[0] for w in self._wanted.values()) - _seconds(CLOCK_SKEW)
-            if now - self._at < max_age and self._since is not None and self._since <= since:
-                return self._volumes, self._fetched_at
-            fetched_at = timeutils.utcnow()
-            self._volumes = {v["id"]: v for v in self._list(clients, since)}
-            self._since, self._at, self._fetched_at = since, time.monotonic(), fetched_at
-            return self._volumes, fetched_at
-
-    def _list(self, clients, since) -> list[dict]:
-        cinder = clients.cinder()
-        opts = {"all_tenants": 1}
-        if self.use_filter:
-            try:
-                filtered = dict(opts, updated_at="gte:" + since.strftime("%Y-%m-%dT%H:%M:%S"))
-                return [v._info for v in cinder.volumes.list(detailed=True, search_opts=filtered)]
-            except cinder_exc.BadRequest as e:
-                LOG.warning("Cinder refuses the updated_at filter (%s): listing every volume from now on", e)
-                self.use_filter = False
-        return [v._info for v in cinder.volumes.list(detailed=True, search_opts=opts)]
-
-
-_LISTINGS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-_LISTINGS_LOCK = threading.Lock()
-
-
-def listing_for(clients) -> VolumeListing:
-    """The listing shared by the volume actions of one engine (one Clients object)."""
-    with _LISTINGS_LOCK:
-        listing = _LISTINGS.get(clients)
-        if listing is None:
-            listing = _LISTINGS[clients] = VolumeListing()
-        return listing
 
 
 # ------------------------------------------------------------------ action
@@ -228,8 +106,8 @@ class VolumeMigration(base.Action):
     resource_type = "volume"
     schema = SCHEMA
 
-    def __init__(self, conf, clients):
-        super().__init__(conf, clients)
+    def __init__(self, conf, clients, history=None):
+        super().__init__(conf, clients, history)
         # what pre_condition saw, for execute's event detail only (never for decisions)
         self._before: dict = {}
 
@@ -384,7 +262,7 @@ class VolumeMigration(base.Action):
         params = move.params or {}
         cinder = self.clients.cinder()
         detail = dict(self._before.pop(move.uuid, {}))
-        if operation(params) == "migrate":
+        if volume_phases.operation(params) == "migrate":
             node = params["destination_node"]
             result = cinder.volumes.migrate_volume(move.resource_id, node, force_host_copy=False, lock_volume=True)
             detail.update(request="os-migrate_volume", host=node)
@@ -392,19 +270,19 @@ class VolumeMigration(base.Action):
             new_type = params["destination_type"]
             result = cinder.volumes.retype(move.resource_id, new_type, "on-demand")
             detail.update(request="os-retype", new_type=new_type, migration_policy="on-demand")
-        detail["request_id"] = _request_id(result)
+        detail["request_id"] = base.request_id(result)
         return detail
 
     # ------------------------------------------------------------ observe
     def observe(self, moves):
         interval = self.conf.engine.poll_interval
         slowest = max(interval, getattr(self.conf.engine, "max_poll_interval", None) or interval)
-        volumes, fetched_at = listing_for(self.clients).volumes(
+        volumes, fetched_at = listings.listing_for(self.clients).volumes(
             self.clients, moves, max_age=max(interval * 0.5, 0.05), keep=2 * slowest + 1.0
         )
         seen = {}
         for move in moves:
-            if move.updated_at is not None and _naive(move.updated_at) > fetched_at:
+            if move.updated_at is not None and utils.naive_utc(move.updated_at) > fetched_at:
                 continue  # changed (its request sent) after the listing: judged on the next one
             vol = volumes.get(move.resource_id)
             if vol is None and move.phase != states.STARTING:
@@ -430,113 +308,8 @@ class VolumeMigration(base.Action):
             return None
 
     def interpret(self, move, vol: dict, executed: dict | None = None) -> base.Observation:
-        """The observation of ``move`` from its volume as Cinder lists it (admin view).
-
-        ``executed`` is the detail execute() recorded (the volume before the
-        request, the request id): read only to explain a failure.
-        """
-        detail = {
-            "cinder_status": vol.get("status"),
-            "migration_status": vol.get("migration_status"),
-            "host": vol.get(HOST_ATTR),
-            "volume_type": vol.get("volume_type"),
-        }
-        updated = _parse(vol.get("updated_at"))
-        start = _naive(move.start_time)
-        if start is not None and updated is not None and updated < start - _seconds(CLOCK_SKEW):
-            # nothing happened to the volume since the move started: the request never reached Cinder
-            return base.Observation(phase=move.phase, not_started=True, detail=detail)
-        params = move.params or {}
-        if operation(params) == "migrate":
-            obs = self._migrate_phase(move, vol, params["destination_node"])
-        else:
-            obs = self._retype_phase(move, vol, params["destination_type"], executed or {})
-        obs.detail = dict(detail, **(obs.detail or {}))
-        if obs.phase == states.SUCCEEDED:
-            obs.values = {"dest_backend": vol.get(HOST_ATTR), "dest_type": vol.get("volume_type")}
-        elif not obs.not_started and obs.phase in PHASE_ORDER and move.phase in PHASE_ORDER:
-            # phases only go forward (Cinder may still say "starting" once the copy runs)
-            obs.phase = max(obs.phase, move.phase, key=PHASE_ORDER.index)
-        return obs
-
-    def _migrate_phase(self, move, vol, node) -> base.Observation:
-        status, ms, host = vol.get("status"), vol.get("migration_status"), vol.get(HOST_ATTR)
-        arrived = on_node(host, node)
-        if ms in IN_PROGRESS:
-            return base.Observation(phase=IN_PROGRESS[ms])
-        if ms == "error":
-            return base.Observation(
-                phase=states.FAILED,
-                message=f"Cinder could not migrate volume {self._name(move, vol)} to {node} (migration status "
-                f"error); it stays on {host}, {status}.",
-            )
-        if arrived and ms == "success":
-            return self._arrived(move, vol)
-        if arrived:  # None with the new host: the last instants of the completion
-            return base.Observation(phase="completing")
-        if ms == "success" and move.phase in ("migrating", "completing"):
-            return base.Observation(
-                phase=states.FAILED,
-                message=f"Cinder reports the migration of volume {self._name(move, vol)} a success, but the "
-                f"volume is on {host}, not on {node}.",
-            )
-        # a stale value of an earlier migration: no sign of this request yet
-        return base.Observation(phase=move.phase, not_started=move.phase == states.STARTING)
-
-    def _retype_phase(self, move, vol, wanted, executed) -> base.Observation:
-        status, ms, host = vol.get("status"), vol.get("migration_status"), vol.get(HOST_ATTR)
-        working = move.phase in ("migrating", "completing")
-        # an "error" is ours once Cinder was seen at work, or when the volume did not say it before
-        new_error = ms == "error" and (working or executed.get("migration_status_before", "error") != "error")
-        if ms in IN_PROGRESS:
-            return base.Observation(phase=IN_PROGRESS[ms])
-        if status == "retyping":
-            if new_error:
-                return self._type_unchanged(move, vol, failed_copy=True)
-            # accepted; Cinder's scheduler has not picked it up (migration_status is stale)
-            return base.Observation(phase=states.STARTING)
-        if is_type(vol, wanted):
-            moved = not on_node(host, move.source_backend) if move.source_backend else working
-            if ms == "success" or not moved:  # migrated, or retyped in place on its own pool
-                return self._arrived(move, vol)
-            return base.Observation(phase="completing")  # None with the new type: completion not over
-        return self._type_unchanged(move, vol, failed_copy=new_error)
-
-    def _arrived(self, move, vol) -> base.Observation:
-        status = vol.get("status")
-        if status not in SETTLED:
-            if status in ("maintenance", "retyping"):
-                return base.Observation(phase="completing")
-            return base.Observation(
-                phase=states.FAILED,
-                message=f"Volume {self._name(move, vol)} reached {vol.get(HOST_ATTR)} ({vol.get('volume_type')}) "
-                f"but is {status}.",
-            )
-        if (move.params or {}).get("migration_type") == "swap":
-            if status != "in-use":
-                return base.Observation(
-                    phase=states.FAILED,
-                    message=f"Volume {self._name(move, vol)} was retyped but is no longer attached ({status}).",
-                )
-            if not vol.get("attachments"):
-                return base.Observation(phase="completing")  # Nova has not recorded the new attachment yet
-        return base.Observation(phase=states.SUCCEEDED)
-
-    def _type_unchanged(self, move, vol, failed_copy: bool) -> base.Observation:
-        why = (
-            "the copy to a backend of the new type failed (migration status error)"
-            if failed_copy
-            else "Cinder found no backend for it or refused it, without an error on the volume"
-        )
-        return base.Observation(
-            phase=states.FAILED,
-            message=f"Cinder did not change the volume type: volume {self._name(move, vol)} is still "
-            f"{vol.get('volume_type')} on {vol.get(HOST_ATTR)} ({vol.get('status')}); {why}.",
-        )
-
-    @staticmethod
-    def _name(move, vol):
-        return move.resource_name or vol.get("name") or vol.get("id")
+        """The observation of ``move`` from its volume as Cinder lists it (see :mod:`volume_phases`)."""
+        return volume_phases.interpret(move, vol, executed)
 
     # ------------------------------------------------------------ failure reasons
     def _explain_failure(self, move, vol) -> base.Observation:
@@ -564,11 +337,11 @@ class VolumeMigration(base.Action):
 
     def _executed_detail(self, move) -> dict | None:
         """The event detail of this attempt's request to Cinder, None if it was never sent."""
-        from vmove import context as vmove_context
-        from vmove.db import api as db_api
-
         found = None
-        for ev in db_api.move_events_get(vmove_context.get_admin_context(), move.uuid):
-            if ev.attempt == move.attempt and (ev.detail or {}).get("executed"):
-                found = ev.detail
+        for detail in self.history(move):
+            if detail.get("executed"):
+                found = detail
         return found
+
+    def why_not_abortable(self, move) -> str:
+        return "Cinder has no abort for a volume migration once it has started."

@@ -14,104 +14,15 @@ import functools
 import json
 import logging
 
-import jsonschema
 import pecan
 
 from vmove import exception
 from vmove.api import microversion
+from vmove.jsonschemas import VALIDATOR, check_schema, validate
+
+__all__ = ["body_schema", "check_schema", "query_schema", "response_schema", "validate"]
 
 LOG = logging.getLogger(__name__)
-
-_VALIDATOR = jsonschema.Draft202012Validator
-
-
-def check_schema(schema: dict) -> dict:
-    """Refuse a malformed schema at import (misspelt keywords included)."""
-    _VALIDATOR.check_schema(schema)
-    _check_keywords(schema)
-    return schema
-
-
-_KNOWN = set(_VALIDATOR.META_SCHEMA.get("properties", {})) | {
-    "type",
-    "properties",
-    "items",
-    "enum",
-    "const",
-    "required",
-    "additionalProperties",
-    "minimum",
-    "maximum",
-    "minLength",
-    "maxLength",
-    "pattern",
-    "format",
-    "oneOf",
-    "anyOf",
-    "allOf",
-    "not",
-    "minItems",
-    "maxItems",
-    "uniqueItems",
-    "description",
-    "default",
-    "minProperties",
-    "maxProperties",
-    "patternProperties",
-    "$defs",
-    "$ref",
-    "title",
-    "exclusiveMinimum",
-    "exclusiveMaximum",
-    "dependentRequired",
-    "if",
-    "then",
-    "else",
-    "x-array",
-}
-
-
-def _check_keywords(schema, path="") -> None:
-    """jsonschema ignores unknown keywords (Watcher's ``minlength``): we do not."""
-    if isinstance(schema, dict):
-        for key, value in schema.items():
-            if key not in _KNOWN:
-                raise ValueError(f"unknown JSON-schema keyword {key!r} at {path or '/'}")
-            if key in ("properties", "patternProperties", "$defs"):
-                for name, sub in value.items():
-                    _check_keywords(sub, f"{path}/{key}/{name}")
-            elif key in ("items", "not", "if", "then", "else", "additionalProperties"):
-                _check_keywords(value, f"{path}/{key}")
-            elif key in ("oneOf", "anyOf", "allOf"):
-                for i, sub in enumerate(value):
-                    _check_keywords(sub, f"{path}/{key}/{i}")
-
-
-def _message(error: jsonschema.ValidationError, where: str) -> str:
-    field = ".".join(str(p) for p in error.absolute_path)
-    if error.validator == "additionalProperties":
-        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
-        names = ", ".join(repr(e) for e in extra)
-        return f"Unknown {where} {names}."
-    if error.validator == "required":
-        return f"Invalid {where}: {error.message}."
-    if error.validator == "enum":
-        allowed = ", ".join(str(v) for v in error.validator_value)
-        return f"Invalid {where} {field!r}: {error.instance!r} is not one of: {allowed}."
-    if error.validator == "format" and error.validator_value == "uuid":
-        return f"Invalid {where} {field!r}: {error.instance!r} is not a UUID."
-    if field:
-        return f"Invalid {where} {field!r}: {error.message}."
-    return f"Invalid {where}: {error.message}."
-
-
-def validate(instance, schema: dict, where: str) -> None:
-    validator = _VALIDATOR(schema, format_checker=_VALIDATOR.FORMAT_CHECKER)
-    errors = sorted(validator.iter_errors(instance), key=lambda e: (list(e.absolute_path), e.message))
-    if errors:
-        # the most specific error first: the one deepest in the document
-        best = jsonschema.exceptions.best_match(errors)
-        raise exception.Invalid(_message(best, where))
 
 
 def _coerce_query(params, schema: dict) -> dict:
@@ -229,7 +140,7 @@ def response_schema(schema: dict, min_version: str | None = None, max_version: s
             if mode == "ignore":
                 return result
             chosen = _pick(choices, "response")
-            errors = list(_VALIDATOR(chosen).iter_errors(json.loads(json.dumps(result, default=str))))
+            errors = list(VALIDATOR(chosen).iter_errors(json.loads(json.dumps(result, default=str))))
             if errors:
                 msg = f"Response of {pecan.request.path} breaks its schema: {errors[0].message}"
                 if mode == "error":

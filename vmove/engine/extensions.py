@@ -8,7 +8,7 @@ entry point group with a ``register(registry)`` function. It may add:
   notification, a plan run to validate);
 - ``registry.tick(fn)``: ``fn(ctx, conf, engine_id)`` runs at every poll of
   the move loop (e.g. roll up a run's progress, restore a recovered host);
-- scheduler limits of its moves' origin via :func:`vmove.engine.scheduler.register`.
+- scheduler limits of its moves' origin via :func:`vmove.moves.scheduler.register`.
 
 Handlers and ticks must be idempotent and keep their state in the database:
 any engine may run them, and an engine may die in the middle.

@@ -11,6 +11,7 @@ API version history:
 """
 
 import logging
+import threading
 
 import oslo_messaging as messaging
 
@@ -55,3 +56,19 @@ class EngineAPI:
         except Exception as e:  # noqa: BLE001 - never turn a committed request into an error
             # the move is committed; the engines find it at their next poll
             LOG.warning("Could not cast %s to the engines (%s); they will see it at their next poll", method, e)
+
+
+_APIS: dict = {}
+_APIS_LOCK = threading.Lock()
+
+
+def for_conf(conf) -> EngineAPI:
+    """The engine RPC client of this process for ``conf`` (a new transport, in tests or after a
+    reconfiguration, gets a new client)."""
+    key = (id(conf), id(rpc.get_transport(conf)))
+    with _APIS_LOCK:
+        api = _APIS.get(key)
+        if api is None:
+            _APIS.clear()
+            api = _APIS[key] = EngineAPI(conf)
+        return api

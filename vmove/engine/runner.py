@@ -20,17 +20,11 @@ from vmove import context as vmove_context
 from vmove import exception
 from vmove.actions import base as action_base
 from vmove.actions import registry
-from vmove.db import api as db_api
-from vmove.db import models
-from vmove.engine import extensions, scheduler, states
-from vmove.engine.transitions import transition
-from vmove.objects import move as move_obj
+from vmove.engine import extensions
+from vmove.moves import leases, queries, scheduler, states
+from vmove.moves.transitions import transition
 
 LOG = logging.getLogger(__name__)
-
-
-def _obj(ctx, row):
-    return move_obj.Move._from_db_object(ctx, move_obj.Move(), row) if isinstance(row, models.Move) else row
 
 
 class MoveRunner:
@@ -38,8 +32,8 @@ class MoveRunner:
         self.conf = conf
         self.engine_id = engine_id
         self.clients = clients
-        self.actions = registry.Actions(conf, clients)
         self.ctx = vmove_context.get_admin_context()
+        self.actions = registry.Actions(conf, clients, history=self.history)
         self._pool = concurrent.futures.ThreadPoolExecutor(
             conf.engine.executor_workers, thread_name_prefix="vmove-start"
         )
@@ -56,6 +50,10 @@ class MoveRunner:
         #: start requests sent to the backends at once (pre-checks and state changes run beside them)
         self._sending = threading.BoundedSemaphore(conf.engine.concurrent_starts)
 
+    def history(self, move) -> list[dict]:
+        """What the actions may read of a move's past: the details of this attempt's events."""
+        return [e.detail or {} for e in queries.events(self.ctx, move.uuid, attempt=move.attempt)]
+
     # ----------------------------------------------------------- lifecycle
     def start(self) -> None:
         self._thread = threading.Thread(target=self._loop, name="vmove-runner", daemon=True)
@@ -69,7 +67,7 @@ class MoveRunner:
         self._pool.shutdown(wait=True, cancel_futures=True)
         # a clean stop hands the moves over at once instead of after lease_time
         try:
-            db_api.move_end_leases(self.ctx, self.engine_id, timeutils.utcnow())
+            leases.end_all(self.ctx, self.engine_id, timeutils.utcnow())
         except Exception:
             LOG.exception("Engine %s: could not end its leases", self.engine_id)
 
@@ -109,9 +107,9 @@ class MoveRunner:
         now = timeutils.utcnow()
         with self._starting_lock:
             starting = set(self._starting)
-        db_api.move_renew_leases(self.ctx, self.engine_id, self._lease_until(), starting)
-        for row, holder in db_api.move_claim_stale(self.ctx, self.engine_id, self._lease_until(), now):
-            self._take_over(_obj(self.ctx, row), holder)
+        leases.renew(self.ctx, self.engine_id, self._lease_until(), starting)
+        for move, holder in leases.claim_stale(self.ctx, self.engine_id, self._lease_until(), now):
+            self._take_over(move, holder)
         extensions.run_ticks(self.ctx, self.conf, self.engine_id)
         self._dispatch(now)
         self._ended = False
@@ -135,22 +133,19 @@ class MoveRunner:
         expired = []
 
         def choose(pending, in_flight):
-            start, expire = scheduler.plan(
+            start, expire = scheduler.choose(
                 pending,
                 in_flight,
                 self.conf.engine.max_in_flight,
                 now,
                 lambda origin: scheduler.limits_for(self.ctx, origin),
             )
-            expired.extend((_obj(self.ctx, m), reason) for m, reason in expire)
+            expired.extend((queries.to_obj(self.ctx, m), reason) for m, reason in expire)
             return start
 
-        claimed = [
-            _obj(self.ctx, r)
-            for r in db_api.move_dispatch(
-                self.ctx, self.engine_id, self._lease_until(), now, choose, self.conf.engine.max_in_flight
-            )
-        ]
+        claimed = leases.dispatch(
+            self.ctx, self.engine_id, self._lease_until(), now, choose, self.conf.engine.max_in_flight
+        )
         by_type = collections.defaultdict(list)
         for move in claimed:
             by_type[move.type].append(move)
@@ -176,10 +171,8 @@ class MoveRunner:
         if self._looking_ahead.locked():
             return  # the previous look-ahead is still reading
         try:
-            pending = [
-                _obj(self.ctx, r) for r in db_api.move_pending_next(self.ctx, now, self.conf.engine.max_in_flight)
-            ]
-            nxt, _ = scheduler.plan(
+            pending = leases.pending_next(self.ctx, now, self.conf.engine.max_in_flight)
+            nxt, _ = scheduler.choose(
                 pending, [], self.conf.engine.max_in_flight, now, lambda o: scheduler.limits_for(self.ctx, o)
             )
         except Exception:
@@ -211,7 +204,7 @@ class MoveRunner:
         except Exception:
             LOG.exception("Engine %s: starting move %s failed; giving it back", self.engine_id, move.uuid)
             try:
-                db_api.move_release(self.ctx, move.uuid, self.engine_id)
+                leases.release(self.ctx, move.uuid, self.engine_id)
             except Exception:  # its lease runs out anyway
                 LOG.exception("Engine %s: could not give back move %s", self.engine_id, move.uuid)
         finally:
@@ -242,7 +235,7 @@ class MoveRunner:
             self._safe_transition(move, states.IGNORED, message=e.message, detail={"step": "pre_condition"})
             return False
         except Exception as e:  # ActionFailed, or the backend refused to tell
-            self._safe_transition(move, states.FAILED, message=_reason(e), detail={"step": "pre_condition"})
+            self._safe_transition(move, states.FAILED, message=action_base.reason(e), detail={"step": "pre_condition"})
             return False
         # the intent is committed before the backend is asked
         started = self._safe_transition(
@@ -262,7 +255,7 @@ class MoveRunner:
             with self._sending:
                 detail = action.execute(move) or {}
         except Exception as e:
-            self._safe_transition(move, states.FAILED, message=_reason(e), detail={"step": "execute"})
+            self._safe_transition(move, states.FAILED, message=action_base.reason(e), detail={"step": "execute"})
             return False
         detail = dict(detail, executed=True)
         self._safe_transition(move, states.STARTING, detail=detail, message=None)
@@ -283,7 +276,7 @@ class MoveRunner:
     def _observe(self) -> None:
         with self._starting_lock:
             busy = set(self._starting)
-        moves = [_obj(self.ctx, r) for r in db_api.move_get_owned(self.ctx, self.engine_id)]
+        moves = leases.owned(self.ctx, self.engine_id)
         moves = [m for m in moves if m.uuid not in busy]
         by_type = collections.defaultdict(list)
         for m in moves:
@@ -303,7 +296,7 @@ class MoveRunner:
 
     def _advance(self, action, move, obs) -> None:
         if obs is not None and obs.not_started and move.phase == states.STARTING:
-            if move.uuid in self._taken_over and not _executed(self.ctx, move):
+            if move.uuid in self._taken_over and not any(d.get("executed") for d in self.history(move)):
                 # the engine that died never reached the backend: start it now
                 LOG.info("Move %s never reached the backend; starting it", move.uuid)
                 self._taken_over.discard(move.uuid)
@@ -316,7 +309,11 @@ class MoveRunner:
                     action.post_condition(move)
                 except Exception as e:
                     self._safe_transition(
-                        move, states.FAILED, message=_reason(e), detail={"step": "post_condition"}, values=obs.values
+                        move,
+                        states.FAILED,
+                        message=action_base.reason(e),
+                        detail={"step": "post_condition"},
+                        values=obs.values,
                     )
                     return
             new = self._safe_transition(move, obs.phase, message=obs.message, detail=obs.detail, values=obs.values)
@@ -324,7 +321,7 @@ class MoveRunner:
                 return
             move = new
         elif obs is not None and obs.progress is not None and obs.progress != move.progress:
-            db_api.move_set_progress(self.ctx, move.uuid, self.engine_id, obs.progress)
+            leases.set_progress(self.ctx, move.uuid, self.engine_id, obs.progress)
             self._changed = True
         if move.status in states.TERMINAL:
             return
@@ -348,22 +345,7 @@ class MoveRunner:
                 action.abort(move)
                 message += " The backend was asked to abort it."
             except Exception as e:
-                message += f" Aborting it failed: {_reason(e)}"
+                message += f" Aborting it failed: {action_base.reason(e)}"
         else:
             message += " The backend has no abort for it: it may still finish there; check the resource."
         self._safe_transition(move, states.FAILED, message=message, detail={"step": "timeout"})
-
-
-def _executed(ctx, move) -> bool:
-    events = db_api.move_events_get(ctx, move.uuid)
-    return any((e.detail or {}).get("executed") for e in events if e.attempt == move.attempt)
-
-
-def _reason(exc: Exception) -> str:
-    """The human message of a backend or action error."""
-    if isinstance(exc, exception.VmoveException):
-        return exc.message
-    message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
-    code = getattr(exc, "code", None) or getattr(exc, "http_status", None)
-    name = type(exc).__name__
-    return f"{name} (HTTP {code}): {message}" if code else f"{name}: {message}"

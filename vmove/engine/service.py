@@ -14,8 +14,8 @@ from oslo_utils import uuidutils
 from vmove import clients as vmove_clients
 from vmove import context as vmove_context
 from vmove import rpc, version
-from vmove.db import api as db_api
-from vmove.engine import manager, notify, runner
+from vmove.engine import heartbeat, manager, runner
+from vmove.moves import notify
 
 LOG = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ class EngineService:
         self._heartbeat_thread = None
 
     def heartbeat(self) -> None:
-        db_api.engine_heartbeat(
+        heartbeat.beat(
             vmove_context.get_admin_context(),
             self.engine_id,
             self.conf.host,
@@ -73,7 +73,7 @@ class EngineService:
         if self._heartbeat_thread is not None:
             self._heartbeat_thread.join(timeout=5)
         try:
-            db_api.engine_stopped(vmove_context.get_admin_context(), self.engine_id)
+            heartbeat.stopped(vmove_context.get_admin_context(), self.engine_id)
         except Exception:
             LOG.exception("Engine %s: could not record its stop", self.engine_id)
         LOG.info("Engine %s stopped", self.engine_id)

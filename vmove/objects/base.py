@@ -1,3 +1,10 @@
+"""The base of vmove's versioned objects.
+
+Objects carry rows between the layers and over RPC; they never open the
+database themselves: the query modules of each feature build them from rows
+(:meth:`VmoveObject.from_row`).
+"""
+
 from oslo_versionedobjects import base as ovo_base
 
 
@@ -16,6 +23,20 @@ class VmoveObject(ovo_base.VersionedObject):
         obj._context = context
         obj.obj_reset_changes()
         return obj
+
+    @classmethod
+    def from_row(cls, context, row):
+        """The object of a database row (its columns of the same names)."""
+        return cls._from_db_object(context, cls(), row)
+
+
+def make_list(list_cls, context, objects):
+    """A list object (``MoveList``, ...) of objects already made."""
+    result = list_cls(context)
+    result.objects = list(objects)
+    result._context = context
+    result.obj_reset_changes()
+    return result
 
 
 class VmoveObjectSerializer(ovo_base.VersionedObjectSerializer):

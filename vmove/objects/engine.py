@@ -3,7 +3,6 @@ import datetime
 from oslo_utils import timeutils
 from oslo_versionedobjects import base as ovo_base
 
-from vmove.db import api as db_api
 from vmove.objects import base, fields
 
 
@@ -40,7 +39,3 @@ class EngineList(base.VmoveObject, ovo_base.ObjectListBase):
     VERSION = "1.0"
 
     fields = {"objects": fields.ListOfObjectsField("Engine")}
-
-    @classmethod
-    def get_all(cls, context):
-        return ovo_base.obj_make_list(context, cls(context), db_api.engine_get_all(context))

@@ -2,6 +2,8 @@
 
 from oslo_versionedobjects import fields
 
+from vmove.moves import states
+
 StringField = fields.StringField
 IntegerField = fields.IntegerField
 BooleanField = fields.BooleanField
@@ -32,39 +34,15 @@ class ResourceType(fields.Enum):
         super().__init__(valid_values=self.ALL)
 
 
-class MoveType(fields.Enum):
-    LIVE_MIGRATION = "live_migration"
-    COLD_MIGRATION = "cold_migration"
-    EVACUATION = "evacuation"
-    VOLUME_MIGRATION = "volume_migration"
-    VOLUME_RETYPE = "volume_retype"
-    VOLUME_SWAP = "volume_swap"
-    ALL = (LIVE_MIGRATION, COLD_MIGRATION, EVACUATION, VOLUME_MIGRATION, VOLUME_RETYPE, VOLUME_SWAP)
-
-    def __init__(self):
-        super().__init__(valid_values=self.ALL)
-
-
 class MoveStatus(fields.Enum):
-    PENDING = "pending"
-    ONGOING = "ongoing"
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
-    IGNORED = "ignored"
-    ALL = (PENDING, ONGOING, SUCCEEDED, FAILED, CANCELLED, IGNORED)
-    TERMINAL = (SUCCEEDED, FAILED, CANCELLED, IGNORED)
+    """A move's status (:data:`vmove.moves.states.STATUSES`)."""
 
     def __init__(self):
-        super().__init__(valid_values=self.ALL)
+        super().__init__(valid_values=states.STATUSES)
 
 
 class ResourceTypeField(fields.BaseEnumField):
     AUTO_TYPE = ResourceType()
-
-
-class MoveTypeField(fields.BaseEnumField):
-    AUTO_TYPE = MoveType()
 
 
 class MoveStatusField(fields.BaseEnumField):

@@ -1,7 +1,6 @@
 from oslo_utils import versionutils
 from oslo_versionedobjects import base as ovo_base
 
-from vmove.db import api as db_api
 from vmove.objects import base, fields
 
 
@@ -49,14 +48,6 @@ class Move(base.VmoveObject, ovo_base.VersionedObjectDictCompat):
         if versionutils.convert_version_to_tuple(target_version) < (1, 1):
             primitive.pop("enforce_project", None)
 
-    @classmethod
-    def get_by_uuid(cls, context, uuid):
-        return cls._from_db_object(context, cls(), db_api.move_get(context, uuid))
-
-    @property
-    def is_terminal(self) -> bool:
-        return self.status in fields.MoveStatus.TERMINAL
-
 
 @base.VmoveObjectRegistry.register
 class MoveList(base.VmoveObject, ovo_base.ObjectListBase):
@@ -65,8 +56,3 @@ class MoveList(base.VmoveObject, ovo_base.ObjectListBase):
     VERSION = "1.1"
 
     fields = {"objects": fields.ListOfObjectsField("Move")}
-
-    @classmethod
-    def get_all(cls, context, filters=None, limit=None, marker=None, sort_key="created_at", sort_dir="asc"):
-        rows = db_api.move_get_all(context, filters, limit=limit, marker=marker, sort_key=sort_key, sort_dir=sort_dir)
-        return ovo_base.obj_make_list(context, cls(context), rows)

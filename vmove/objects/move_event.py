@@ -1,6 +1,5 @@
 from oslo_versionedobjects import base as ovo_base
 
-from vmove.db import api as db_api
 from vmove.objects import base, fields
 
 
@@ -32,8 +31,3 @@ class MoveEventList(base.VmoveObject, ovo_base.ObjectListBase):
     VERSION = "1.0"
 
     fields = {"objects": fields.ListOfObjectsField("MoveEvent")}
-
-    @classmethod
-    def get_by_move_uuid(cls, context, move_uuid):
-        rows = db_api.move_events_get(context, move_uuid)
-        return ovo_base.obj_make_list(context, cls(context), rows)

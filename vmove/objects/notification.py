@@ -1,26 +1,21 @@
-"""Host-failure (and host-recovered) notifications, and the status values they share."""
+"""Host-failure (and host-recovered) notifications.
 
+Their statuses and the edges between them are in
+:mod:`vmove.recovery.lifecycle`.
+"""
+
+from oslo_utils import versionutils
 from oslo_versionedobjects import base as ovo_base
 
-from vmove.db import recovery_api
 from vmove.objects import base, fields
-
-NEW, RUNNING, FINISHED, FAILED, IGNORED = "new", "running", "finished", "failed", "ignored"
-STATUSES = (NEW, RUNNING, FINISHED, FAILED, IGNORED)
-DONE = (FINISHED, FAILED, IGNORED)
-
-# restore (moves back) of a host-failure notification
-RESTORE_REQUESTED, RESTORE_WAITING, RESTORE_RUNNING = "requested", "waiting", "running"
-RESTORE_STATUSES = (RESTORE_REQUESTED, RESTORE_WAITING, RESTORE_RUNNING, FINISHED, FAILED)
-
-COMPUTE_HOST = "COMPUTE_HOST"
-STOPPED, STARTED = "STOPPED", "STARTED"
 
 
 @base.VmoveObjectRegistry.register
 class Notification(base.VmoveObject, ovo_base.VersionedObjectDictCompat):
     # Version 1.0: Initial version
-    VERSION = "1.0"
+    # Version 1.1: engine_id renamed claim_token (the token of one set-up's claim, not an engine's id);
+    #              active_key and restore_next_try added
+    VERSION = "1.1"
 
     fields = {
         "id": fields.IntegerField(),
@@ -40,7 +35,8 @@ class Notification(base.VmoveObject, ovo_base.VersionedObjectDictCompat):
         "related_uuid": fields.StringField(nullable=True),
         "project_id": fields.StringField(),
         "user_id": fields.StringField(nullable=True),
-        "engine_id": fields.StringField(nullable=True),
+        "active_key": fields.StringField(nullable=True),
+        "claim_token": fields.StringField(nullable=True),
         "claimed_until": fields.DateTimeField(nullable=True),
         "restore_status": fields.StringField(nullable=True),
         "restore_progress": fields.IntegerField(),
@@ -48,17 +44,18 @@ class Notification(base.VmoveObject, ovo_base.VersionedObjectDictCompat):
         "restore_attempt": fields.IntegerField(),
         "restore_requested_at": fields.DateTimeField(nullable=True),
         "restore_finished_at": fields.DateTimeField(nullable=True),
+        "restore_next_try": fields.DateTimeField(nullable=True),
         "created_at": fields.DateTimeField(),
         "updated_at": fields.DateTimeField(),
     }
 
-    @classmethod
-    def get_by_uuid(cls, context, uuid):
-        return cls._from_db_object(context, cls(), recovery_api.notification_get(context, uuid))
-
-    @classmethod
-    def from_row(cls, context, row):
-        return cls._from_db_object(context, cls(), row)
+    def obj_make_compatible(self, primitive, target_version):
+        super().obj_make_compatible(primitive, target_version)
+        if versionutils.convert_version_to_tuple(target_version) < (1, 1):
+            for name in ("active_key", "restore_next_try"):
+                primitive.pop(name, None)
+            if "claim_token" in primitive:
+                primitive["engine_id"] = primitive.pop("claim_token")
 
     @property
     def evacuation_origin(self) -> str:
@@ -74,7 +71,7 @@ class Notification(base.VmoveObject, ovo_base.VersionedObjectDictCompat):
         A host-failure notification: its evacuations and its moves back. A
         host-recovered (STARTED) notification: the moves back it asked for.
         """
-        if self.event == STARTED:
+        if self.event == "STARTED":
             return (f"restore:{self.related_uuid}",) if self.related_uuid else ()
         return (self.evacuation_origin, self.restore_origin)
 
@@ -82,13 +79,7 @@ class Notification(base.VmoveObject, ovo_base.VersionedObjectDictCompat):
 @base.VmoveObjectRegistry.register
 class NotificationList(base.VmoveObject, ovo_base.ObjectListBase):
     # Version 1.0: Initial version
-    VERSION = "1.0"
+    # Version 1.1: Notification 1.1
+    VERSION = "1.1"
 
     fields = {"objects": fields.ListOfObjectsField("Notification")}
-
-    @classmethod
-    def get_all(cls, context, filters=None, limit=None, marker=None, sort_key="created_at", sort_dir="desc"):
-        rows = recovery_api.notification_get_all(
-            context, filters, limit=limit, marker=marker, sort_key=sort_key, sort_dir=sort_dir
-        )
-        return ovo_base.obj_make_list(context, cls(context), rows)

@@ -3,7 +3,6 @@
 from oslo_versionedobjects import base as ovo_base
 from oslo_versionedobjects import fields as ovo_fields
 
-from vmove.db import plans_api
 from vmove.objects import base, fields
 
 
@@ -61,10 +60,6 @@ class Plan(base.VmoveObject, ovo_base.VersionedObjectDictCompat):
         obj.obj_reset_changes()
         return obj
 
-    @classmethod
-    def get_by_uuid(cls, context, uuid):
-        return cls._from_db_object(context, cls(), plans_api.plan_get(context, uuid))
-
 
 @base.VmoveObjectRegistry.register
 class PlanList(base.VmoveObject, ovo_base.ObjectListBase):
@@ -72,13 +67,6 @@ class PlanList(base.VmoveObject, ovo_base.ObjectListBase):
     VERSION = "1.0"
 
     fields = {"objects": fields.ListOfObjectsField("Plan")}
-
-    @classmethod
-    def get_all(cls, context, filters=None, limit=None, marker=None, sort_key="created_at", sort_dir="asc"):
-        rows = plans_api.plan_get_all(
-            context, filters, limit=limit, marker=marker, sort_key=sort_key, sort_dir=sort_dir
-        )
-        return ovo_base.obj_make_list(context, cls(context), rows)
 
 
 @base.VmoveObjectRegistry.register
@@ -111,14 +99,6 @@ class Run(base.VmoveObject, ovo_base.VersionedObjectDictCompat):
         "updated_at": fields.DateTimeField(),
     }
 
-    @classmethod
-    def get_by_uuid(cls, context, uuid):
-        return cls._from_db_object(context, cls(), plans_api.run_get(context, uuid))
-
-    @property
-    def is_active(self) -> bool:
-        return self.status in plans_api.ACTIVE
-
 
 @base.VmoveObjectRegistry.register
 class RunList(base.VmoveObject, ovo_base.ObjectListBase):
@@ -126,11 +106,6 @@ class RunList(base.VmoveObject, ovo_base.ObjectListBase):
     VERSION = "1.0"
 
     fields = {"objects": fields.ListOfObjectsField("Run")}
-
-    @classmethod
-    def get_all(cls, context, filters=None, limit=None, marker=None, sort_key="created_at", sort_dir="asc"):
-        rows = plans_api.run_get_all(context, filters, limit=limit, marker=marker, sort_key=sort_key, sort_dir=sort_dir)
-        return ovo_base.obj_make_list(context, cls(context), rows)
 
 
 @base.VmoveObjectRegistry.register
@@ -167,7 +142,3 @@ class RunItemList(base.VmoveObject, ovo_base.ObjectListBase):
     VERSION = "1.0"
 
     fields = {"objects": fields.ListOfObjectsField("RunItem")}
-
-    @classmethod
-    def get_by_run_uuid(cls, context, run_uuid):
-        return ovo_base.obj_make_list(context, cls(context), plans_api.run_items_get(context, run_uuid))

@@ -12,9 +12,9 @@ warnings.filterwarnings("ignore", message=".*[Ee]ventlet.*")
 @pytest.fixture(autouse=True)
 def _fresh_listings():
     """Server listings are shared by a whole process: a test starts with none (fake ids repeat across tests)."""
-    from vmove.actions import nova
+    from vmove.actions import listings
 
-    nova.LISTINGS.clear()
+    listings.LISTINGS.clear()
     yield
 
 

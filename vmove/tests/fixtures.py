@@ -18,6 +18,8 @@ from vmove import context as vmove_context
 from vmove import objects, policy
 from vmove.db import api as db_api
 from vmove.db import migration
+from vmove.moves import leases
+from vmove.moves import queries as move_queries
 
 CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
@@ -168,7 +170,12 @@ def make_move(ctx=None, **values):
         "updated_at": now,
     }
     row.update(values)
-    return db_api.move_create(ctx, row, event={"message": "requested"})
+    return move_queries.create(ctx, row, event={"message": "requested"})
+
+
+def claim_pending(ctx, engine_id, n, lease_until, now):
+    """Claim the first ``n`` free pending moves (most important first) as an engine's dispatch does."""
+    return leases.dispatch(ctx, engine_id, lease_until, now, lambda pending, in_flight: pending[:n])
 
 
 @contextlib.contextmanager

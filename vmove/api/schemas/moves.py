@@ -3,10 +3,12 @@
 import copy
 
 from vmove.api.schemas import common
+from vmove.moves import states
 from vmove.objects import fields
 
-STATUSES = list(fields.MoveStatus.ALL)
-TYPES = list(fields.MoveType.ALL)
+STATUSES = list(states.STATUSES)
+#: the built-in move types (a filter on a third-party type is refused, as it always was)
+TYPES = list(states.MACHINES)
 SORT_KEYS = [
     "created_at",
     "updated_at",

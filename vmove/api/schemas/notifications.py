@@ -6,10 +6,10 @@ a COMPUTE_HOST notification; the vmoves answer in Masakari's vmove shape
 """
 
 from vmove.api.schemas import common
-from vmove.objects import fields
-from vmove.objects import notification as notification_obj
+from vmove.moves import states
+from vmove.recovery import lifecycle
 
-MOVE_STATUSES = list(fields.MoveStatus.ALL)
+MOVE_STATUSES = list(states.STATUSES)
 # Masakari's vmove types, plus our name of a cold migration
 VMOVE_TYPES = ["evacuation", "live_migration", "migration", "cold_migration"]
 HOSTNAME = {"type": "string", "minLength": 1, "maxLength": 255, "pattern": r"^\S+$"}
@@ -20,14 +20,14 @@ CREATE_BODY_1_3 = {
         "notification": {
             "type": "object",
             "properties": {
-                "type": {"type": "string", "enum": [notification_obj.COMPUTE_HOST]},
+                "type": {"type": "string", "enum": [lifecycle.COMPUTE_HOST]},
                 "hostname": HOSTNAME,
                 # ISO 8601, with or without a time zone (Masakari monitors send none): checked by the controller
                 "generated_time": {"type": "string", "minLength": 1, "maxLength": 64},
                 "payload": {
                     "type": "object",
                     "properties": {
-                        "event": {"type": "string", "enum": [notification_obj.STOPPED, notification_obj.STARTED]},
+                        "event": {"type": "string", "enum": [lifecycle.STOPPED, lifecycle.STARTED]},
                         "host_status": {"type": "string", "enum": ["NORMAL", "UNKNOWN"]},
                         "cluster_status": {"type": "string", "enum": ["ONLINE", "OFFLINE"]},
                     },
@@ -54,11 +54,11 @@ ACTION_BODY_1_3 = {
 LIST_QUERY_1_3 = {
     "type": "object",
     "properties": {
-        "status": {"type": "array", "items": {"type": "string", "enum": list(notification_obj.STATUSES)}},
-        "type": {"type": "array", "items": {"type": "string", "enum": [notification_obj.COMPUTE_HOST]}},
+        "status": {"type": "array", "items": {"type": "string", "enum": list(lifecycle.NOTIFICATION.states)}},
+        "type": {"type": "array", "items": {"type": "string", "enum": [lifecycle.COMPUTE_HOST]}},
         "event": {
             "type": "array",
-            "items": {"type": "string", "enum": [notification_obj.STOPPED, notification_obj.STARTED]},
+            "items": {"type": "string", "enum": [lifecycle.STOPPED, lifecycle.STARTED]},
         },
         "hostname": HOSTNAME,
         "generated-since": {"type": "string", "minLength": 1, "maxLength": 64},
@@ -105,7 +105,7 @@ VMOVES_QUERY_1_3 = {
 _RESTORE = {
     "type": ["object", "null"],
     "properties": {
-        "status": {"type": "string", "enum": list(notification_obj.RESTORE_STATUSES)},
+        "status": {"type": "string", "enum": list(lifecycle.RESTORE.states)},
         "progress": {"type": "integer", "minimum": 0, "maximum": 100},
         "attempt": {"type": "integer", "minimum": 0},
         "message": common.NULLABLE_STRING,
@@ -126,7 +126,7 @@ NOTIFICATION_1_3 = {
         "hostname": {"type": "string"},
         "generated_time": {"type": "string"},
         "payload": {"type": "object"},
-        "status": {"type": "string", "enum": list(notification_obj.STATUSES)},
+        "status": {"type": "string", "enum": list(lifecycle.NOTIFICATION.states)},
         "progress": {"type": "integer", "minimum": 0, "maximum": 100},
         "message": common.NULLABLE_STRING,
         "attempt": {"type": "integer", "minimum": 1},

@@ -11,11 +11,11 @@ import pytest
 
 from vmove import context as vmove_context
 from vmove import exception
-from vmove import moves as move_requests
 from vmove.actions import registry
 from vmove.engine import service as engine_service
-from vmove.engine import states
-from vmove.objects import move as move_obj
+from vmove.moves import queries as move_queries
+from vmove.moves import service as move_requests
+from vmove.moves import states
 
 SRC = pathlib.Path(__file__).parent / "plugin_src"
 
@@ -84,7 +84,7 @@ def test_plugin_action_runs(plugin_installed, conf, db):
         )
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
-            a, b = (move_obj.Move.get_by_uuid(ctx, m.uuid) for m in (ok, skip))
+            a, b = (move_queries.get(ctx, m.uuid) for m in (ok, skip))
             if a.status in states.TERMINAL and b.status in states.TERMINAL:
                 break
             time.sleep(0.1)

@@ -7,6 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from vmove.db import migration, models
+from vmove.moves import queries as move_queries
 from vmove.tests import fixtures as vfixtures
 
 BACKENDS = {
@@ -47,18 +48,17 @@ def test_event_times_keep_microseconds(backend_db):
     import datetime
 
     from vmove import context as vmove_context
-    from vmove.db import api as db_api
 
     _, fx = backend_db
     at = datetime.datetime(2026, 11, 24, 10, 0, 0, 123456)
     move = vfixtures.make_move(created_at=at, updated_at=at)
-    db_api.move_transition(
+    move_queries.write_transition(
         vmove_context.get_admin_context(),
         move.uuid,
         {"status": "ongoing", "phase": "running"},
         {"at": at, "message": "go"},
     )
-    events = db_api.move_events_get(vmove_context.get_admin_context(), move.uuid)
+    events = move_queries.events(vmove_context.get_admin_context(), move.uuid)
     # the transition's own event (events are listed by time: the move's first one is of "now")
     (went,) = [e for e in events if e.message == "go"]
     assert went.at == at

@@ -8,10 +8,10 @@ import uuid
 import oslo_messaging as messaging
 
 from vmove import context as vmove_context
-from vmove import moves as move_requests
 from vmove import rpc
-from vmove.engine import notify
-from vmove.objects import move as move_obj
+from vmove.moves import notify
+from vmove.moves import queries as move_queries
+from vmove.moves import service as move_requests
 from vmove.tests import fixtures as vfixtures
 
 
@@ -41,7 +41,7 @@ def test_move_changes_are_published(conf, db):
         move = move_requests.request_move(
             ctx, resource_type="instance", resource_id=str(uuid.uuid4()), move_type="live_migration"
         )
-        move_requests.cancel_move(ctx, conf, move_obj.Move.get_by_uuid(ctx, move.uuid))
+        move_requests.cancel_move(ctx, conf, move_queries.get(ctx, move.uuid))
         seen = [endpoint.got.get(timeout=20) for _ in range(2)]
     finally:
         listener.stop()

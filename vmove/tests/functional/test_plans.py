@@ -15,7 +15,7 @@ import uuid
 
 import pytest
 
-from vmove import plan_metrics
+from vmove.tests import plan_metrics
 from vmove.tests.functional.moves_env import vmove_env  # noqa: F401
 
 pytestmark = pytest.mark.devcloud

@@ -18,12 +18,12 @@ import uuid
 import pytest
 
 from vmove import context as vmove_context
-from vmove import exception, moves, rpc
+from vmove import exception, rpc
 from vmove.actions import volume as volume_action
-from vmove.db import api as db_api
 from vmove.devcloud import cinder as cinder_mod
 from vmove.engine import service as engine_service
-from vmove.objects import move as move_obj
+from vmove.moves import queries as move_queries
+from vmove.moves import service as moves
 from vmove.tests import fixtures as vfixtures
 from vmove.tests.functional.moves_env import configure_cloud
 
@@ -211,7 +211,7 @@ class Run:
         self.seconds = time.monotonic() - t0
         after = engine.clients.calls()
         self.calls = {k: after.get(k, 0) - before.get(k, 0) for k in after}
-        self.events = db_api.move_events_get(self.ctx, self.move.uuid)
+        self.events = move_queries.events(self.ctx, self.move.uuid)
         print(
             f"\n{move_type} {params}: {self.move.status} in {self.seconds:.2f}s, calls {self.calls}, "
             f"phases {self.phases}, message {self.move.message!r}"
@@ -227,7 +227,7 @@ class Run:
 
 def wait_move(ctx, move_uuid, timeout):
     deadline = time.monotonic() + timeout
-    while (move := move_obj.Move.get_by_uuid(ctx, move_uuid)).status not in ("succeeded", "failed", "ignored"):
+    while (move := move_queries.get(ctx, move_uuid)).status not in ("succeeded", "failed", "ignored"):
         assert time.monotonic() < deadline, f"move {move_uuid} still {move.phase}: {move.message}"
         time.sleep(0.1)
     return move
@@ -523,4 +523,4 @@ def test_swap_without_destination_type_is_refused_before_anything_is_written(eng
         )
     assert err.value.code == 400
     assert err.value.message == "destination type is required when migration type is swap"
-    assert not db_api.move_get_all(ctx, {"resource_id": vol.id})
+    assert not move_queries.get_all(ctx, {"resource_id": vol.id})

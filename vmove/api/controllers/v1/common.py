@@ -1,6 +1,13 @@
-"""Helpers shared by the v1 controllers."""
+"""What the v1 controllers share: the request's context, lookups that hide other projects, pages, times."""
 
 import pecan
+
+from vmove import exception, policy, utils
+from vmove.api import validation
+from vmove.api.controllers import links
+from vmove.engine import rpcapi
+
+UUID_SCHEMA = {"type": "object", "properties": {"uuid": {"type": "string", "format": "uuid"}}}
 
 
 def context():
@@ -11,14 +18,52 @@ def conf():
     return pecan.request.context["conf"]
 
 
+def engine_api():
+    """The engine RPC client of this API process."""
+    return rpcapi.for_conf(conf())
+
+
 def isotime(value):
     return value.isoformat() if value is not None else None
 
 
+def parse_time(value: str, field: str):
+    """An ISO 8601 time from the request (naive UTC); 400 naming ``field`` when it is not one."""
+    try:
+        return utils.parse_time(value)
+    except ValueError as e:
+        raise exception.Invalid(
+            f"Invalid {field}: {value!r} is not an ISO 8601 time (e.g. 2026-11-24T10:00:00 or 2026-11-24T10:00:00Z)."
+        ) from e
+
+
+def get_or_404(ctx, what: str, uuid: str, fetch, rule: str, not_found: exception.NotFound):
+    """``fetch(ctx, uuid)`` if the caller may see it under ``rule``; otherwise 404.
+
+    Another project's resources are not even confirmed to exist; a caller of
+    the owning project without the right role gets 403.
+    """
+    validation.validate({"uuid": uuid}, UUID_SCHEMA, what)
+    found = fetch(ctx, uuid)
+    if not policy.authorize(ctx, rule, {"project_id": found.project_id}, do_raise=False):
+        if ctx.project_id != found.project_id:
+            raise not_found
+        policy.authorize(ctx, rule, {"project_id": found.project_id})
+    return found
+
+
+def project_filter(ctx, query, all_projects_rule):
+    """The project to list: the caller's, or (admins) the one asked for, or every one (None)."""
+    all_projects = policy.authorize(ctx, all_projects_rule, do_raise=False)
+    if "project_id" in query:
+        if not all_projects and query["project_id"] != ctx.project_id:
+            raise exception.Forbidden(action=all_projects_rule)
+        return query["project_id"]
+    return None if all_projects else ctx.project_id
+
+
 def page_limit(query: dict) -> int:
     """The page size: the one asked for (never above [api] max_limit), or the default."""
-    from vmove import exception
-
     c = conf()
     limit = query.get("limit")
     if limit is None:
@@ -30,17 +75,15 @@ def page_limit(query: dict) -> int:
     return limit
 
 
-_ENGINE_API = {}
+def page(key: str, items: list, found: list, limit: int, *path) -> dict:
+    """``{key: items}`` and, when the page is full, ``{key}_links`` with the link to the next page.
 
-
-def engine_api():
-    """The engine RPC client of this API process (one per configuration)."""
-    from vmove import rpc
-    from vmove.engine import rpcapi
-
-    c = conf()
-    key = (id(c), id(rpc.get_transport(c)))  # a new transport (tests, reconfig) gets a new client
-    if key not in _ENGINE_API:
-        _ENGINE_API.clear()
-        _ENGINE_API[key] = rpcapi.EngineAPI(c)
-    return _ENGINE_API[key]
+    ``found`` are the objects listed (the last one's uuid is the next marker), ``path`` the
+    collection's path under ``/v1``; the next link keeps the request's other query parameters.
+    """
+    result = {key: items}
+    if len(found) == limit:
+        next_query = {k: v for k, v in pecan.request.GET.items() if k != "marker"}
+        next_query.update(marker=found[-1].uuid, limit=limit)
+        result[f"{key}_links"] = [links.make("next", "v1", *path, query=next_query)]
+    return result

@@ -3,13 +3,11 @@
 import pecan
 from pecan import rest
 
-from vmove import objects, policy
+from vmove import policy
 from vmove.api import microversion, validation
 from vmove.api.controllers.v1 import common
 from vmove.api.schemas import engines as schemas
-from vmove.objects import engine as engine_obj
-
-objects.register_all()
+from vmove.engine import heartbeat
 
 
 def engine_view(engine, down_after: float) -> dict:
@@ -35,4 +33,4 @@ class EnginesController(rest.RestController):
         ctx = common.context()
         policy.authorize(ctx, "vmove:engine:get_all")
         down_after = common.conf().engine.engine_down_time
-        return {"engines": [engine_view(e, down_after) for e in engine_obj.EngineList.get_all(ctx)]}
+        return {"engines": [engine_view(e, down_after) for e in heartbeat.get_all(ctx)]}

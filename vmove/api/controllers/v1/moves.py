@@ -1,19 +1,14 @@
 """``/v1/moves``: every move, and every state change of every move."""
 
-from oslo_utils import timeutils
 import pecan
 from pecan import rest
 
-from vmove import exception, objects, policy
-from vmove import moves as move_requests
+from vmove import exception, policy
 from vmove.api import microversion, validation
 from vmove.api.controllers import links
 from vmove.api.controllers.v1 import common
 from vmove.api.schemas import moves as schemas
-from vmove.objects import move as move_obj
-from vmove.objects import move_event as event_obj
-
-objects.register_all()
+from vmove.moves import queries, service
 
 _FIELDS_1_0 = (
     "uuid",
@@ -63,17 +58,23 @@ def event_view(event) -> dict:
 
 
 def get_move_or_404(ctx, uuid, rule):
-    """The move, if the caller may see it; otherwise 404 (another project's
-    moves are not even confirmed to exist)."""
-    validation.validate(
-        {"uuid": uuid}, {"type": "object", "properties": {"uuid": {"type": "string", "format": "uuid"}}}, "move"
+    """The move, if the caller may see it; otherwise 404 (another project's moves are not even confirmed
+    to exist)."""
+    return common.get_or_404(ctx, "move", uuid, queries.get, rule, exception.MoveNotFound(move=uuid))
+
+
+def list_moves(ctx, query, filters, *path, key="moves"):
+    """A page of moves (``filters`` and the query's limit, marker and sort), with the next link."""
+    limit = common.page_limit(query)
+    found = queries.get_all(
+        ctx,
+        filters,
+        limit=limit,
+        marker=query.get("marker"),
+        sort_key=query.get("sort_key", "created_at"),
+        sort_dir=query.get("sort_dir", "asc"),
     )
-    move = move_obj.Move.get_by_uuid(ctx, uuid)
-    if not policy.authorize(ctx, rule, {"project_id": move.project_id}, do_raise=False):
-        if ctx.project_id != move.project_id:
-            raise exception.MoveNotFound(move=uuid)
-        policy.authorize(ctx, rule, {"project_id": move.project_id})
-    return move
+    return common.page(key, [move_view(m) for m in found], found, limit, *path)
 
 
 class MoveEventsController(rest.RestController):
@@ -85,7 +86,7 @@ class MoveEventsController(rest.RestController):
     def get_all(self, move_uuid, *, query):
         ctx = common.context()
         get_move_or_404(ctx, move_uuid, "vmove:move:events")
-        events = event_obj.MoveEventList.get_by_move_uuid(ctx, move_uuid)
+        events = queries.events(ctx, move_uuid)
         return {"move_uuid": move_uuid, "events": [event_view(e) for e in events]}
 
 
@@ -112,26 +113,8 @@ class MovesController(rest.RestController):
         elif not all_projects:
             filters["project_id"] = ctx.project_id
         if "changes-since" in query:
-            try:
-                filters["changes_since"] = timeutils.normalize_time(timeutils.parse_isotime(query["changes-since"]))
-            except ValueError as e:
-                raise exception.Invalid(
-                    f"Invalid query parameter 'changes-since': {query['changes-since']!r} is not an "
-                    "ISO 8601 time (e.g. 2026-11-24T10:00:00Z)."
-                ) from e
-        limit = common.page_limit(query)
-        sort_key = query.get("sort_key", "created_at")
-        sort_dir = query.get("sort_dir", "asc")
-        found = move_obj.MoveList.get_all(
-            ctx, filters, limit=limit, marker=query.get("marker"), sort_key=sort_key, sort_dir=sort_dir
-        )
-        result = {"moves": [move_view(m) for m in found]}
-        if len(found) == limit:
-            next_query = {k: v for k, v in pecan.request.GET.items() if k != "marker"}
-            next_query["marker"] = found[-1].uuid
-            next_query["limit"] = limit
-            result["moves_links"] = [links.make("next", "v1", "moves", query=next_query)]
-        return result
+            filters["changes_since"] = common.parse_time(query["changes-since"], "query parameter 'changes-since'")
+        return list_moves(ctx, query, filters, "moves")
 
     @pecan.expose("json")
     @microversion.min_version("1.2")
@@ -141,7 +124,7 @@ class MovesController(rest.RestController):
         ctx = common.context()
         policy.authorize(ctx, "vmove:move:create")
         req = body["move"]
-        move = move_requests.request_move(
+        move = service.request_move(
             ctx,
             resource_type=req["resource_type"],
             resource_id=req["resource_id"],
@@ -161,7 +144,7 @@ class MovesController(rest.RestController):
         ctx = common.context()
         move = get_move_or_404(ctx, move_uuid, "vmove:move:get")
         policy.authorize(ctx, "vmove:move:cancel", {"project_id": move.project_id})
-        move = move_requests.cancel_move(ctx, common.conf(), move)
+        move = service.cancel_move(ctx, common.conf(), move)
         if move.phase == "aborting":
             common.engine_api().abort_move(ctx, move.uuid)
         pecan.response.status = 202

@@ -3,31 +3,19 @@
 The body of ``POST /v1/notifications`` is Masakari's COMPUTE_HOST
 notification. A notification for a host and event that already has one new
 or running is answered with that one (200) and starts nothing; a new one is
-202 and the engines take it from there (see :mod:`vmove.engine.recovery`).
+202 and the engines take it from there (see :mod:`vmove.recovery.extension`).
 """
 
-from oslo_utils import timeutils
 import pecan
 from pecan import rest
 
-from vmove import exception, objects, policy, recovery
+from vmove import policy
 from vmove.api import microversion, validation
 from vmove.api.controllers import links
 from vmove.api.controllers.v1 import common
 from vmove.api.controllers.v1 import vmoves as vmoves_controller
 from vmove.api.schemas import notifications as schemas
-from vmove.objects import notification as nobj
-
-objects.register_all()
-
-
-def parse_time(value: str, field: str):
-    try:
-        return timeutils.normalize_time(timeutils.parse_isotime(value))
-    except ValueError as e:
-        raise exception.Invalid(
-            f"Invalid {field}: {value!r} is not an ISO 8601 time (e.g. 2026-11-24T10:00:00 or 2026-11-24T10:00:00Z)."
-        ) from e
+from vmove.recovery import queries, service
 
 
 def _restore_view(n):
@@ -66,11 +54,7 @@ def notification_view(n) -> dict:
 
 
 def detail_view(ctx, n) -> dict:
-    view = notification_view(n)
-    evacuations = recovery.moves_of(ctx, [n.evacuation_origin]) if n.event == nobj.STOPPED else []
-    restores = recovery.moves_of(ctx, [o for o in n.vmove_origins() if o.startswith("restore:")])
-    view["vmoves_summary"] = {"evacuation": recovery.summary(evacuations), "restore": recovery.summary(restores)}
-    return view
+    return dict(notification_view(n), vmoves_summary=service.vmoves_summary(ctx, n))
 
 
 get_notification_or_404 = vmoves_controller.get_notification_or_404
@@ -90,8 +74,8 @@ class NotificationsController(rest.RestController):
         ctx = common.context()
         policy.authorize(ctx, "vmove:notification:create")
         data = body["notification"]
-        generated = parse_time(data["generated_time"], "request body field 'notification.generated_time'")
-        notification, created = recovery.create_notification(ctx, data, generated)
+        generated = common.parse_time(data["generated_time"], "request body field 'notification.generated_time'")
+        notification, created = service.create_notification(ctx, data, generated)
         if created:
             common.engine_api().process(ctx, "notification", notification.uuid)
             pecan.response.status = 202
@@ -108,9 +92,11 @@ class NotificationsController(rest.RestController):
         policy.authorize(ctx, "vmove:notification:get_all")
         filters = {k: query[k] for k in ("status", "type", "event", "hostname") if k in query}
         if "generated-since" in query:
-            filters["generated_since"] = parse_time(query["generated-since"], "query parameter 'generated-since'")
+            filters["generated_since"] = common.parse_time(
+                query["generated-since"], "query parameter 'generated-since'"
+            )
         limit = common.page_limit(query)
-        found = nobj.NotificationList.get_all(
+        found = queries.get_all(
             ctx,
             filters,
             limit=limit,
@@ -118,12 +104,7 @@ class NotificationsController(rest.RestController):
             sort_key=query.get("sort_key", "created_at"),
             sort_dir=query.get("sort_dir", "desc"),
         )
-        result = {"notifications": [notification_view(n) for n in found]}
-        if len(found) == limit:
-            next_query = {k: v for k, v in pecan.request.GET.items() if k != "marker"}
-            next_query.update(marker=found[-1].uuid, limit=limit)
-            result["notifications_links"] = [links.make("next", "v1", "notifications", query=next_query)]
-        return result
+        return common.page("notifications", [notification_view(n) for n in found], found, limit, "notifications")
 
     @pecan.expose("json")
     @microversion.min_version("1.3")
@@ -144,9 +125,9 @@ class NotificationsController(rest.RestController):
         policy.authorize(ctx, f"vmove:notification:{what}")
         notification = get_notification_or_404(ctx, notification_uuid)
         if what == "restore":
-            notification = recovery.request_restore(ctx, notification, requested_by="on request")
+            notification = service.request_restore(ctx, notification, requested_by="on request")
         else:
-            notification = recovery.request_retry(ctx, notification)
+            notification = service.request_retry(ctx, notification)
         common.engine_api().process(ctx, "notification", notification.uuid)
         pecan.response.status = 202
         return {"notification": notification_view(notification)}

@@ -7,22 +7,18 @@ each replaced as a whole by a PATCH; the items of a plan with a run in
 progress cannot be replaced, nor the plan deleted (409 saying which run).
 """
 
-from oslo_utils import timeutils, uuidutils
+from oslo_utils import uuidutils
 import pecan
 from pecan import rest
 
-from vmove import exception, objects, policy
-from vmove import plans as plan_runs
+from vmove import exception, policy
 from vmove.actions import registry
 from vmove.api import microversion, validation
 from vmove.api.controllers import links
 from vmove.api.controllers.v1 import common
 from vmove.api.controllers.v1 import runs as runs_ctl
 from vmove.api.schemas import plans as schemas
-from vmove.db import plans_api
-from vmove.objects import plan as plan_obj
-
-objects.register_all()
+from vmove.plans import lifecycle, queries, service
 
 LIMIT_KEYS = ("max_in_flight", "per_source_host", "per_dest_host", "per_backend")
 MAPPING_KEYS = ("hosts", "volume_types", "backends")
@@ -31,7 +27,7 @@ MAPPING_KEYS = ("hosts", "volume_types", "backends")
 # ------------------------------------------------------------------ views
 def _item_view(item, history) -> dict:
     entries = history.get((item.resource_type, item.resource_id), [])
-    status, message = plans_api.migration_status(entries)
+    status, message = lifecycle.migration_status(entries)
     return {
         "uuid": item.uuid,
         "resource_type": item.resource_type,
@@ -75,12 +71,7 @@ def _field_error(field: str, message: str):
 
 
 def _time(field, value):
-    if value is None:
-        return None
-    try:
-        return timeutils.normalize_time(timeutils.parse_isotime(value))
-    except ValueError:
-        raise _field_error(field, f"{value!r} is not an ISO 8601 time (e.g. 2026-11-24T22:00:00Z).") from None
+    return common.parse_time(value, f"request body field 'plan.{field}'") if value is not None else None
 
 
 def _items(items) -> list:
@@ -129,19 +120,11 @@ def plan_values(req: dict) -> tuple[dict, list | None]:
 
 def get_plan_or_404(ctx, uuid, rule):
     """The plan, if the caller may see it; another project's plans are not even confirmed to exist."""
-    validation.validate(
-        {"uuid": uuid}, {"type": "object", "properties": {"uuid": {"type": "string", "format": "uuid"}}}, "plan"
-    )
-    plan = plan_obj.Plan.get_by_uuid(ctx, uuid)
-    if not policy.authorize(ctx, rule, {"project_id": plan.project_id}, do_raise=False):
-        if ctx.project_id != plan.project_id:
-            raise plans_api.PlanNotFound(plan=uuid)
-        policy.authorize(ctx, rule, {"project_id": plan.project_id})
-    return plan
+    return common.get_or_404(ctx, "plan", uuid, queries.plan_get, rule, exception.PlanNotFound(plan=uuid))
 
 
 def _show(ctx, plan) -> dict:
-    return {"plan": plan_view(plan, plans_api.item_history(ctx, plan.uuid))}
+    return {"plan": plan_view(plan, queries.item_history(ctx, plan.uuid))}
 
 
 # ------------------------------------------------------------------ controllers
@@ -169,7 +152,7 @@ class PlanRunsController(rest.RestController):
         cross = policy.authorize(
             ctx, "vmove:run:create:any_project_resources", {"project_id": plan.project_id}, do_raise=False
         )
-        run = plan_runs.order_run(ctx, plan, bool((body or {}).get("dry_run", False)), cross)
+        run = service.order_run(ctx, plan, bool((body or {}).get("dry_run", False)), cross)
         common.engine_api().process(ctx, "run", run.uuid)
         pecan.response.status = 202
         return {"run": runs_ctl.run_view(ctx, run)}
@@ -188,9 +171,9 @@ class PlansController(rest.RestController):
         ctx = common.context()
         policy.authorize(ctx, "vmove:plan:get_all")
         filters = {"name": query.get("name")}
-        filters["project_id"] = runs_ctl.project_filter(ctx, query, "vmove:plan:get_all:all_projects")
+        filters["project_id"] = common.project_filter(ctx, query, "vmove:plan:get_all:all_projects")
         limit = common.page_limit(query)
-        found = plan_obj.PlanList.get_all(
+        found = queries.plan_get_all(
             ctx,
             filters,
             limit=limit,
@@ -198,10 +181,7 @@ class PlansController(rest.RestController):
             sort_key=query.get("sort_key", "created_at"),
             sort_dir=query.get("sort_dir", "asc"),
         )
-        result = {"plans": [plan_view(p) for p in found]}
-        if len(found) == limit:
-            result["plans_links"] = [runs_ctl.next_link(found[-1].uuid, limit, "plans")]
-        return result
+        return common.page("plans", [plan_view(p) for p in found], found, limit, "plans")
 
     @pecan.expose("json")
     @microversion.min_version("1.4")
@@ -222,9 +202,9 @@ class PlansController(rest.RestController):
         values.setdefault("approval", "auto")
         values.setdefault("mapping", {k: {} for k in MAPPING_KEYS})
         values.update(uuid=uuidutils.generate_uuid(), project_id=ctx.project_id, user_id=ctx.user_id)
-        row = plans_api.plan_create(ctx, values, items or [])
+        plan = service.create_plan(ctx, values, items or [])
         pecan.response.status = 201
-        return _show(ctx, plan_obj.Plan._from_db_object(ctx, plan_obj.Plan(), row))
+        return _show(ctx, plan)
 
     @pecan.expose("json")
     @microversion.min_version("1.4")
@@ -235,8 +215,7 @@ class PlansController(rest.RestController):
         plan = get_plan_or_404(ctx, plan_uuid, "vmove:plan:get")
         policy.authorize(ctx, "vmove:plan:update", {"project_id": plan.project_id})
         values, items = plan_values(body["plan"])
-        row = plans_api.plan_update(ctx, plan_uuid, values, items)
-        return _show(ctx, plan_obj.Plan._from_db_object(ctx, plan_obj.Plan(), row))
+        return _show(ctx, service.update_plan(ctx, plan_uuid, values, items))
 
     @pecan.expose("json")
     @microversion.min_version("1.4")
@@ -244,5 +223,5 @@ class PlansController(rest.RestController):
         ctx = common.context()
         plan = get_plan_or_404(ctx, plan_uuid, "vmove:plan:get")
         policy.authorize(ctx, "vmove:plan:delete", {"project_id": plan.project_id})
-        plans_api.plan_delete(ctx, plan_uuid)
+        service.delete_plan(ctx, plan_uuid)
         pecan.response.status = 204

@@ -9,18 +9,13 @@ refused with a code and a reason). ``POST /v1/runs/{uuid}/action`` takes
 import pecan
 from pecan import rest
 
-from vmove import exception, objects, policy
-from vmove import plans as plan_runs
+from vmove import exception, policy
 from vmove.api import microversion, validation
 from vmove.api.controllers import links
 from vmove.api.controllers.v1 import common
 from vmove.api.controllers.v1 import moves as moves_ctl
 from vmove.api.schemas import plans as schemas
-from vmove.db import plans_api
-from vmove.objects import move as move_obj
-from vmove.objects import plan as plan_obj
-
-objects.register_all()
+from vmove.plans import lifecycle, queries, service
 
 _FIELDS = (
     "uuid",
@@ -59,12 +54,8 @@ def verdict_view(item) -> dict:
 def run_view(ctx, run, items=None, cancel=None) -> dict:
     view = {f: run[f] for f in _FIELDS}
     view.update({f: common.isotime(run[f]) for f in _TIMES})
-    counts, progress = dict(run.counts or {}), run.progress
-    if run.status in ("running", "cancelling"):
-        # live figures: the engines record them at every poll, this is fresher
-        stats = plans_api.run_move_stats(ctx, [run.uuid]).get(run.uuid, {})
-        counts, progress = plan_runs.progress_of(run, stats)
-    view["counts"], view["progress"] = counts, progress
+    # while it runs, live figures: the engines record them at every poll, these are fresher
+    view["counts"], view["progress"] = service.live_progress(ctx, run)
     if items is not None:
         view["items"] = [verdict_view(i) for i in items]
     if cancel is not None:
@@ -74,31 +65,7 @@ def run_view(ctx, run, items=None, cancel=None) -> dict:
 
 
 def get_run_or_404(ctx, uuid, rule):
-    validation.validate(
-        {"uuid": uuid}, {"type": "object", "properties": {"uuid": {"type": "string", "format": "uuid"}}}, "run"
-    )
-    run = plan_obj.Run.get_by_uuid(ctx, uuid)
-    if not policy.authorize(ctx, rule, {"project_id": run.project_id}, do_raise=False):
-        if ctx.project_id != run.project_id:
-            raise plans_api.RunNotFound(run=uuid)
-        policy.authorize(ctx, rule, {"project_id": run.project_id})
-    return run
-
-
-def project_filter(ctx, query, all_projects_rule):
-    """The project to list: the caller's, or (admins) the one asked for, or every one (None)."""
-    all_projects = policy.authorize(ctx, all_projects_rule, do_raise=False)
-    if "project_id" in query:
-        if not all_projects and query["project_id"] != ctx.project_id:
-            raise exception.Forbidden(action=all_projects_rule)
-        return query["project_id"]
-    return None if all_projects else ctx.project_id
-
-
-def next_link(marker, limit, *path):
-    next_query = {k: v for k, v in pecan.request.GET.items() if k != "marker"}
-    next_query.update(marker=marker, limit=limit)
-    return links.make("next", "v1", *path, query=next_query)
+    return common.get_or_404(ctx, "run", uuid, queries.run_get, rule, exception.RunNotFound(run=uuid))
 
 
 def list_runs(ctx, query, filters, path):
@@ -109,9 +76,9 @@ def list_runs(ctx, query, filters, path):
     for key in ("status", "dry_run"):
         if key in query:
             filters[key] = query[key]
-    filters["project_id"] = project_filter(ctx, query, "vmove:run:get_all:all_projects")
+    filters["project_id"] = common.project_filter(ctx, query, "vmove:run:get_all:all_projects")
     limit = common.page_limit(query)
-    found = plan_obj.RunList.get_all(
+    found = queries.run_get_all(
         ctx,
         filters,
         limit=limit,
@@ -119,10 +86,7 @@ def list_runs(ctx, query, filters, path):
         sort_key=query.get("sort_key", "created_at"),
         sort_dir=query.get("sort_dir", "asc"),
     )
-    result = {"runs": [run_view(ctx, r) for r in found]}
-    if len(found) == limit:
-        result["runs_links"] = [next_link(found[-1].uuid, limit, *path)]
-    return result
+    return common.page("runs", [run_view(ctx, r) for r in found], found, limit, *path)
 
 
 class RunMovesController(rest.RestController):
@@ -135,22 +99,11 @@ class RunMovesController(rest.RestController):
     def get_all(self, run_uuid, *, query):
         ctx = common.context()
         run = get_run_or_404(ctx, run_uuid, "vmove:run:moves")
-        filters = {"origin": plan_runs.origin_of(run.uuid)}
+        filters = {"origin": lifecycle.origin_of(run.uuid)}
         if "status" in query:
             filters["status"] = query["status"]
-        limit = common.page_limit(query)
-        found = move_obj.MoveList.get_all(
-            ctx,
-            filters,
-            limit=limit,
-            marker=query.get("marker"),
-            sort_key=query.get("sort_key", "created_at"),
-            sort_dir=query.get("sort_dir", "asc"),
-        )
-        result = {"run_uuid": run.uuid, "moves": [moves_ctl.move_view(m) for m in found]}
-        if len(found) == limit:
-            result["moves_links"] = [next_link(found[-1].uuid, limit, "runs", run.uuid, "moves")]
-        return result
+        page = moves_ctl.list_moves(ctx, query, filters, "runs", run.uuid, "moves")
+        return {"run_uuid": run.uuid, **page}
 
 
 class RunsController(rest.RestController):
@@ -173,7 +126,7 @@ class RunsController(rest.RestController):
     def get_one(self, run_uuid, *, query):
         ctx = common.context()
         run = get_run_or_404(ctx, run_uuid, "vmove:run:get")
-        return {"run": run_view(ctx, run, plan_obj.RunItemList.get_by_run_uuid(ctx, run.uuid))}
+        return {"run": run_view(ctx, run, queries.run_items_get(ctx, run.uuid))}
 
     @pecan.expose("json")
     @microversion.min_version("1.4")
@@ -186,12 +139,12 @@ class RunsController(rest.RestController):
         policy.authorize(ctx, f"vmove:run:{name}", {"project_id": run.project_id})
         cancel = None
         if name == "approve":
-            run = plan_runs.approve(ctx, run)
+            run = service.approve(ctx, run)
             common.engine_api().process(ctx, "run", run.uuid)
         elif name == "deny":
-            run = plan_runs.deny(ctx, run, (body["deny"] or {}).get("reason"))
+            run = service.deny(ctx, run, (body["deny"] or {}).get("reason"))
         else:
-            run, cancel = plan_runs.cancel_run(ctx, common.conf(), run)
+            run, cancel = service.cancel_run(ctx, common.conf(), run)
             for move_uuid in cancel["aborting"]:
                 common.engine_api().abort_move(ctx, move_uuid)
         pecan.response.status = 202

@@ -13,14 +13,13 @@ from oslo_utils import uuidutils
 import pecan
 from pecan import rest
 
-from vmove import policy
+from vmove import exception, policy
 from vmove.api import microversion, validation
 from vmove.api.controllers import links
 from vmove.api.controllers.v1 import common
 from vmove.api.schemas import notifications as schemas
-from vmove.db import recovery_api
-from vmove.objects import move as move_obj
-from vmove.objects import notification as nobj
+from vmove.moves import queries as move_queries
+from vmove.recovery import queries
 
 #: vmove's move type -> Masakari's vmove type
 TYPE_NAMES = {"cold_migration": "migration"}
@@ -56,12 +55,8 @@ def vmove_view(move, notification_uuid) -> dict:
 
 def get_notification_or_404(ctx, uuid):
     if not uuidutils.is_uuid_like(uuid):
-        raise recovery_api.NotificationNotFound(notification=uuid)
-    return nobj.Notification.get_by_uuid(ctx, uuid)
-
-
-def _obj(ctx, row):
-    return move_obj.Move._from_db_object(ctx, move_obj.Move(), row)
+        raise exception.NotificationNotFound(notification=uuid)
+    return queries.get(ctx, uuid)
 
 
 class VMovesController(rest.RestController):
@@ -75,28 +70,23 @@ class VMovesController(rest.RestController):
         ctx = common.context()
         policy.authorize(ctx, "vmove:notification:vmoves:index")
         n = get_notification_or_404(ctx, notification_uuid)
-        filters = {}
+        filters = {"origins": n.vmove_origins()}
         if "status" in query:
             filters["status"] = query["status"]
         if "type" in query:
             filters["type"] = sorted({t for name in query["type"] for t in TYPE_FILTER.get(name, [name])})
         limit = common.page_limit(query)
         sort_key = query.get("sort_key", "created_at")
-        rows = recovery_api.vmove_get_all(
+        found = move_queries.get_all(
             ctx,
-            n.vmove_origins(),
             filters,
             limit=limit,
             marker=query.get("marker"),
             sort_key=SORT_COLUMNS.get(sort_key, sort_key),
             sort_dir=query.get("sort_dir", "asc"),
         )
-        result = {"vmoves": [vmove_view(_obj(ctx, r), n.uuid) for r in rows]}
-        if len(rows) == limit:
-            next_query = {k: v for k, v in pecan.request.GET.items() if k != "marker"}
-            next_query.update(marker=rows[-1].uuid, limit=limit)
-            result["vmoves_links"] = [links.make("next", "v1", "notifications", n.uuid, "vmoves", query=next_query)]
-        return result
+        views = [vmove_view(m, n.uuid) for m in found]
+        return common.page("vmoves", views, found, limit, "notifications", n.uuid, "vmoves")
 
     @pecan.expose("json")
     @microversion.min_version("1.3")
@@ -106,7 +96,8 @@ class VMovesController(rest.RestController):
         ctx = common.context()
         policy.authorize(ctx, "vmove:notification:vmoves:detail")
         n = get_notification_or_404(ctx, notification_uuid)
-        row = recovery_api.vmove_get(ctx, n.vmove_origins(), vmove_uuid)
-        if row is None:
-            raise recovery_api.VMoveNotFound(vmove=vmove_uuid, notification=n.uuid)
-        return {"vmove": vmove_view(_obj(ctx, row), n.uuid)}
+        try:
+            move = move_queries.get(ctx, vmove_uuid, origins=n.vmove_origins())
+        except exception.MoveNotFound:
+            raise exception.VMoveNotFound(vmove=vmove_uuid, notification=n.uuid) from None
+        return {"vmove": vmove_view(move, n.uuid)}

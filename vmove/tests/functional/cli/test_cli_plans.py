@@ -9,7 +9,7 @@ import uuid
 import pytest
 
 from vmove import context as vmove_context
-from vmove.db import plans_api
+from vmove.plans import queries as plan_queries
 
 pytestmark = pytest.mark.keystone
 
@@ -84,7 +84,7 @@ def test_plan_commands(openstack, projects, tmp_path):
     # a run the engine would have validated: awaiting approval, then denied
     real = openstack.json("vmove", "plan", "run", pid, user="demo")
     assert (real["dry_run"], real["approval"]) == (False, "manual")
-    plans_api.run_update(vmove_context.get_admin_context(), real["uuid"], {"status": "awaiting_approval"})
+    plan_queries.run_update(vmove_context.get_admin_context(), real["uuid"], {"status": "awaiting_approval"})
     denied = openstack.json("vmove", "run", "deny", real["uuid"], "--reason", "not tonight", user="demo")
     assert denied["status"] == "denied" and "not tonight" in (denied["message"] or "")
 

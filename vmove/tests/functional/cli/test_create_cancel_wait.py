@@ -10,7 +10,7 @@ import uuid
 import pytest
 
 from vmove import context as vmove_context
-from vmove.db import api as db_api
+from vmove.moves import queries as move_queries
 from vmove.tests import fixtures as vfixtures
 
 pytestmark = pytest.mark.keystone
@@ -24,7 +24,7 @@ def advance(move_uuid, phase, status, progress=None, message=None):
         values["progress"] = progress
     if message is not None:
         values["message"] = message
-    db_api.move_transition(vmove_context.get_admin_context(), move_uuid, values, {"message": message})
+    move_queries.write_transition(vmove_context.get_admin_context(), move_uuid, values, {"message": message})
 
 
 class Watch:
@@ -49,7 +49,7 @@ class Watch:
 
 
 def only_move_of(resource_id):
-    (move,) = db_api.move_get_all(vmove_context.get_admin_context(), {"resource_id": resource_id})
+    (move,) = move_queries.get_all(vmove_context.get_admin_context(), {"resource_id": resource_id})
     return move
 
 

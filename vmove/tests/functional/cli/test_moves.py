@@ -3,7 +3,8 @@
 import pytest
 
 from vmove import context as vmove_context
-from vmove.db import api as db_api
+from vmove.engine import heartbeat
+from vmove.moves import queries as move_queries
 from vmove.tests import fixtures as vfixtures
 
 pytestmark = pytest.mark.keystone
@@ -89,7 +90,7 @@ def test_pages_are_followed_and_limit_and_marker_work(openstack, projects):
 def test_events(openstack, projects):
     m = vfixtures.make_move(project_id=projects["demo"])
     ctx = vmove_context.get_admin_context()
-    db_api.move_transition(
+    move_queries.write_transition(
         ctx, m.uuid, {"status": "ongoing", "phase": "migrating"}, {"message": "started", "detail": {"migration": 7}}
     )
     events = openstack.json("vmove", "event", "list", m.uuid, "--long", user="demo")
@@ -116,7 +117,7 @@ def test_errors_show_the_apis_message(openstack):
 
 def test_engine_list_is_for_admins_and_needs_1_1(openstack):
     ctx = vmove_context.get_admin_context()
-    db_api.engine_heartbeat(ctx, "5b0f4a4e-2b7c-4cf4-9d2d-8a1a3c0a8a11", "node-1", "vmove-engine", pid=4242)
+    heartbeat.beat(ctx, "5b0f4a4e-2b7c-4cf4-9d2d-8a1a3c0a8a11", "node-1", "vmove-engine", pid=4242)
     (engine,) = openstack.json("vmove", "engine", "list")
     assert (engine["Host"], engine["PID"], engine["State"]) == ("node-1", 4242, "up")
     refused = openstack("vmove", "engine", "list", user="demo")

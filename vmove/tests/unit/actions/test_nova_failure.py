@@ -5,8 +5,8 @@ import types
 
 from oslo_utils import timeutils
 
-from vmove.actions import nova
-from vmove.engine import states
+from vmove.actions import instance, nova
+from vmove.moves import states
 
 
 class FakeActions:
@@ -28,9 +28,9 @@ class FakeClients:
 
 
 def _action(events):
-    action = nova.Evacuation(conf=None, clients=FakeClients(FakeActions(events)))
-    action._events_with_request = lambda move: iter(["req-1"])
-    return action
+    # the history of this attempt holds the request id of its execute()
+    history = lambda move: [{"request_id": "req-1", "executed": True}]  # noqa: E731
+    return nova.Evacuation(conf=None, clients=FakeClients(FakeActions(events)), history=history)
 
 
 def _record(ago):
@@ -60,7 +60,7 @@ def test_waits_while_nova_has_not_ended_the_action_event():
 
 
 def test_stops_waiting_after_the_settle_time():
-    msg = _action(RUNNING)._failure_message(MOVE, _record(nova.FAILURE_SETTLE + 1))
+    msg = _action(RUNNING)._failure_message(MOVE, _record(instance.FAILURE_SETTLE + 1))
     assert msg == "Nova migration 7 ended error."
 
 

@@ -12,13 +12,14 @@ from oslo_utils import timeutils
 import pytest
 
 from vmove import context as vmove_context
-from vmove import exception, moves
-from vmove.actions import base, volume
+from vmove import exception
+from vmove.actions import base, listings, volume
 from vmove.api import validation
-from vmove.db import api as db_api
 from vmove.engine import runner as engine_runner
-from vmove.engine import states
-from vmove.objects import move as move_obj
+from vmove.moves import queries as move_queries
+from vmove.moves import service as moves
+from vmove.moves import states
+from vmove.tests import fixtures as vfixtures
 from vmove.tests.unit.actions.fakes import (
     A1,
     A2,
@@ -493,7 +494,7 @@ def test_one_listing_for_every_volume_move_type(conf, cinder):
     migrate.observe([m2])
     lists = [c for c in cinder.calls if c[0] == "list"]
     assert len(lists) == 1
-    since = (oldest - datetime.timedelta(seconds=volume.CLOCK_SKEW)).strftime("%Y-%m-%dT%H:%M:%S")
+    since = (oldest - datetime.timedelta(seconds=listings.CLOCK_SKEW)).strftime("%Y-%m-%dT%H:%M:%S")
     assert lists[0][1] == {"all_tenants": 1, "updated_at": "gte:" + since}
 
 
@@ -507,7 +508,7 @@ def test_a_move_changed_after_the_listing_waits_for_the_next_one(conf, cinder):
     assert move.uuid not in action.observe([move])
     assert len([c for c in cinder.calls if c[0] == "list"]) == 1
     move.updated_at = timeutils.utcnow() - datetime.timedelta(seconds=1)
-    volume.listing_for(action.clients)._at = 0.0  # the next poll
+    listings.listing_for(action.clients)._at = 0.0  # the next poll
     assert action.observe([move])[move.uuid].phase == "starting"
     assert len([c for c in cinder.calls if c[0] == "list"]) == 2
 
@@ -519,7 +520,7 @@ def test_listing_falls_back_when_cinder_refuses_the_filter(conf, cinder):
     action.observe([a_move("volume_retype", destination_type="B")])
     lists = [c for c in cinder.calls if c[0] == "list"]
     assert [sorted(c[1]) for c in lists] == [["all_tenants", "updated_at"], ["all_tenants"]]
-    assert not volume.listing_for(action.clients).use_filter
+    assert not listings.listing_for(action.clients).use_filter
 
 
 def test_a_volume_missing_from_the_listing(conf, cinder):
@@ -556,19 +557,19 @@ def test_runner_drives_a_migration_to_success_with_its_events(conf, db, cinder):
     )
     runner = engine_runner.MoveRunner(conf, "engine-1", FakeClients(cinder))
     now = timeutils.utcnow()
-    [row] = db_api.move_claim_pending(ctx, "engine-1", 1, now + datetime.timedelta(seconds=30), now)
-    runner.start_move(move_obj.Move.get_by_uuid(ctx, row.uuid))
+    [row] = vfixtures.claim_pending(ctx, "engine-1", 1, now + datetime.timedelta(seconds=30), now)
+    runner.start_move(move_queries.get(ctx, row.uuid))
     for state in (vol(status="maintenance", ms="migrating"), vol(ms=None, host=A2), vol(ms="success", host=A2)):
         cinder.state = state
-        volume.listing_for(runner.clients)._at = 0.0  # a new poll
+        listings.listing_for(runner.clients)._at = 0.0  # a new poll
         runner._observe()
-    done = move_obj.Move.get_by_uuid(ctx, move.uuid)
+    done = move_queries.get(ctx, move.uuid)
     assert (done.status, done.source_backend, done.dest_backend, done.progress) == ("succeeded", A1, A2, 100)
-    events = db_api.move_events_get(ctx, move.uuid)
+    events = move_queries.events(ctx, move.uuid)
     assert [e.to_phase for e in events] == ["queued", "starting", "starting", "migrating", "completing", "succeeded"]
     assert events[2].detail["request_id"] == "req-0123"
     assert [e.detail.get("migration_status") for e in events[3:]] == ["migrating", None, "success"]
-    assert action_for(conf, cinder)._executed_detail(done)["request_id"] == "req-0123"
+    assert runner.actions.get("volume_migration")._executed_detail(done)["request_id"] == "req-0123"
 
 
 def executed(monkeypatch, action, detail):
@@ -616,7 +617,7 @@ def test_post_moves_refuses_a_swap_without_destination_type(api, db):
     r = api.request("POST", "/v1/moves", body={"move": move}, version="1.2", headers=headers)
     assert r.status_int == 400, r.body
     assert "destination type is required when migration type is swap" in r.body.decode()
-    assert db_api.move_get_all(vmove_context.get_admin_context(), {"resource_id": VID}) == []
+    assert move_queries.get_all(vmove_context.get_admin_context(), {"resource_id": VID}) == []
 
 
 def test_post_moves_records_the_defaulted_migration_type(api, db):

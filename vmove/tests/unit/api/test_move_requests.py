@@ -3,10 +3,9 @@
 import sqlalchemy as sa
 
 from vmove import context as vmove_context
-from vmove.db import api as db_api
 from vmove.db import models
-from vmove.engine.transitions import transition
-from vmove.objects import move as move_obj
+from vmove.moves import queries as move_queries
+from vmove.moves.transitions import transition
 from vmove.tests.fixtures import make_move
 
 V = "1.2"
@@ -103,7 +102,7 @@ def test_cancel_pending(api, db):
 def _ongoing(move_type, phase):
     ctx = vmove_context.get_admin_context()
     row = make_move(type=move_type, project_id="p1")
-    move = move_obj.Move.get_by_uuid(ctx, row.uuid)
+    move = move_queries.get(ctx, row.uuid)
     move = transition(ctx, move, "starting")
     if phase != "starting":
         move = transition(ctx, move, phase)
@@ -116,7 +115,7 @@ def test_cancel_running_live_migration_marks_aborting(api, db):
     assert r.status_int == 202, r.body
     assert (r.json_body_or_none["move"]["status"], r.json_body_or_none["move"]["phase"]) == ("ongoing", "aborting")
     ctx = vmove_context.get_admin_context()
-    assert db_api.move_events_get(ctx, move.uuid)[-1].message == "Abort requested."
+    assert move_queries.events(ctx, move.uuid)[-1].message == "Abort requested."
 
 
 def test_cancel_not_abortable_says_why(api, db):
@@ -146,5 +145,5 @@ def test_only_non_admin_requests_enforce_the_project(api, db):
     admin = api.request(
         "POST", "/v1/moves", body=body(resource_id="5c3f2b1e-7a7e-4f55-8f10-9d3c2a1b0c99"), version=V
     ).json_body_or_none["move"]
-    assert db_api.move_get(ctx, member["uuid"]).enforce_project is True
-    assert db_api.move_get(ctx, admin["uuid"]).enforce_project is False
+    assert move_queries.get(ctx, member["uuid"]).enforce_project is True
+    assert move_queries.get(ctx, admin["uuid"]).enforce_project is False

@@ -2,8 +2,10 @@ import pytest
 
 from vmove import context as vmove_context
 from vmove import exception
-from vmove.db import api as db_api
-from vmove.tests.fixtures import make_move
+from vmove.engine import heartbeat
+from vmove.moves import leases
+from vmove.moves import queries as move_queries
+from vmove.tests.fixtures import claim_pending, make_move
 
 
 @pytest.fixture
@@ -13,14 +15,14 @@ def ctx():
 
 def test_create_writes_move_and_first_event(db, ctx):
     move = make_move()
-    events = db_api.move_events_get(ctx, move.uuid)
+    events = move_queries.events(ctx, move.uuid)
     assert len(events) == 1
     assert (events[0].from_phase, events[0].to_phase, events[0].status) == (None, "queued", "pending")
 
 
 def test_transition_is_atomic_with_its_event(db, ctx):
     move = make_move()
-    new = db_api.move_transition(
+    new = move_queries.write_transition(
         ctx,
         move.uuid,
         {"status": "ongoing", "phase": "running", "progress": 10},
@@ -28,7 +30,7 @@ def test_transition_is_atomic_with_its_event(db, ctx):
         expected={"status": "pending"},
     )
     assert (new.status, new.phase, new.progress) == ("ongoing", "running", 10)
-    events = db_api.move_events_get(ctx, move.uuid)
+    events = move_queries.events(ctx, move.uuid)
     assert [(e.from_status, e.status, e.from_phase, e.to_phase) for e in events] == [
         (None, "pending", None, "queued"),
         ("pending", "ongoing", "queued", "running"),
@@ -38,12 +40,12 @@ def test_transition_is_atomic_with_its_event(db, ctx):
 
 def test_transition_compare_and_swap_refuses_stale_writer(db, ctx):
     move = make_move()
-    db_api.move_transition(ctx, move.uuid, {"status": "ongoing"}, {}, expected={"status": "pending"})
+    move_queries.write_transition(ctx, move.uuid, {"status": "ongoing"}, {}, expected={"status": "pending"})
     with pytest.raises(exception.Conflict):
-        db_api.move_transition(ctx, move.uuid, {"status": "cancelled"}, {}, expected={"status": "pending"})
+        move_queries.write_transition(ctx, move.uuid, {"status": "cancelled"}, {}, expected={"status": "pending"})
     # nothing of the refused transition was written
-    assert [e.status for e in db_api.move_events_get(ctx, move.uuid)] == ["pending", "ongoing"]
-    assert db_api.move_get(ctx, move.uuid).status == "ongoing"
+    assert [e.status for e in move_queries.events(ctx, move.uuid)] == ["pending", "ongoing"]
+    assert move_queries.get(ctx, move.uuid).status == "ongoing"
 
 
 def test_duplicate_uuid_is_conflict(db, ctx):
@@ -54,16 +56,16 @@ def test_duplicate_uuid_is_conflict(db, ctx):
 
 def test_unknown_sort_key_refused(db, ctx):
     with pytest.raises(exception.Invalid):
-        db_api.move_get_all(ctx, sort_key="message")
+        move_queries.get_all(ctx, sort_key="message")
 
 
 def test_engine_heartbeat_upserts(db, ctx):
-    db_api.engine_heartbeat(ctx, "e1", "h", "t", pid=1)
-    db_api.engine_heartbeat(ctx, "e1", "h", "t", pid=1)
-    db_api.engine_heartbeat(ctx, "e2", "h", "t", pid=2)
-    assert [e.engine_id for e in db_api.engine_get_all(ctx)] == ["e1", "e2"]
-    db_api.engine_stopped(ctx, "e1")
-    assert db_api.engine_get_all(ctx)[0].stopped_at is not None
+    heartbeat.beat(ctx, "e1", "h", "t", pid=1)
+    heartbeat.beat(ctx, "e1", "h", "t", pid=1)
+    heartbeat.beat(ctx, "e2", "h", "t", pid=2)
+    assert [e.engine_id for e in heartbeat.get_all(ctx)] == ["e1", "e2"]
+    heartbeat.stopped(ctx, "e1")
+    assert heartbeat.get_all(ctx)[0].stopped_at is not None
 
 
 def test_leases_claim_renew_release_and_takeover(db, ctx):
@@ -74,23 +76,21 @@ def test_leases_claim_renew_release_and_takeover(db, ctx):
     now = timeutils.utcnow()
     later = now + datetime.timedelta(seconds=30)
     a, b = make_move(priority=1), make_move(priority=5)
-    claimed = db_api.move_claim_pending(ctx, "e1", 5, later, now)
+    claimed = claim_pending(ctx, "e1", 5, later, now)
     assert [m.uuid for m in claimed] == [b.uuid, a.uuid]  # most important first
-    assert db_api.move_claim_pending(ctx, "e2", 5, later, now) == []  # held
+    assert claim_pending(ctx, "e2", 5, later, now) == []  # held
     # e1 starts only b: a's lease is not renewed and a goes back to the pool when it ends
-    db_api.move_transition(ctx, b.uuid, {"status": "ongoing", "phase": "starting"}, {})
-    db_api.move_renew_leases(ctx, "e1", later + datetime.timedelta(seconds=60), starting=set())
+    move_queries.write_transition(ctx, b.uuid, {"status": "ongoing", "phase": "starting"}, {})
+    leases.renew(ctx, "e1", later + datetime.timedelta(seconds=60), starting=set())
     after_a = later + datetime.timedelta(seconds=1)
-    assert [m.uuid for m in db_api.move_claim_pending(ctx, "e2", 5, later, after_a)] == [a.uuid]
+    assert [m.uuid for m in claim_pending(ctx, "e2", 5, later, after_a)] == [a.uuid]
     # b's lease was renewed: not stale at that time; stale later, then taken over
-    assert db_api.move_claim_stale(ctx, "e2", later, after_a) == []
-    stale = db_api.move_claim_stale(ctx, "e2", later, later + datetime.timedelta(seconds=61))
+    assert leases.claim_stale(ctx, "e2", later, after_a) == []
+    stale = leases.claim_stale(ctx, "e2", later, later + datetime.timedelta(seconds=61))
     assert [(m.uuid, holder) for m, holder in stale] == [(b.uuid, "e1")]
     # a clean stop ends the leases at once
-    db_api.move_end_leases(ctx, "e2", now)
-    assert [m.uuid for m, _ in db_api.move_claim_stale(ctx, "e3", later, now + datetime.timedelta(seconds=1))] == [
-        b.uuid
-    ]
+    leases.end_all(ctx, "e2", now)
+    assert [m.uuid for m, _ in leases.claim_stale(ctx, "e3", later, now + datetime.timedelta(seconds=1))] == [b.uuid]
 
 
 def test_dispatch_reads_few_pending_moves_while_every_slot_is_taken(db, ctx):
@@ -101,7 +101,7 @@ def test_dispatch_reads_few_pending_moves_while_every_slot_is_taken(db, ctx):
 
     for _ in range(3):
         make_move(status="ongoing", phase="running")
-    for _ in range(db_api.PENDING_WHEN_FULL + 10):
+    for _ in range(leases.PENDING_WHEN_FULL + 10):
         make_move()
     now = timeutils.utcnow()
     until = now + datetime.timedelta(seconds=30)
@@ -111,8 +111,8 @@ def test_dispatch_reads_few_pending_moves_while_every_slot_is_taken(db, ctx):
         seen.append((len(pending), len(in_flight)))
         return []
 
-    db_api.move_dispatch(ctx, "e1", until, now, choose, max_in_flight=3)
-    db_api.move_dispatch(ctx, "e1", until, now, choose, max_in_flight=4)
-    db_api.move_dispatch(ctx, "e1", until, now, choose)
-    total = db_api.PENDING_WHEN_FULL + 10
-    assert seen == [(db_api.PENDING_WHEN_FULL, 3), (total, 3), (total, 3)]
+    leases.dispatch(ctx, "e1", until, now, choose, max_in_flight=3)
+    leases.dispatch(ctx, "e1", until, now, choose, max_in_flight=4)
+    leases.dispatch(ctx, "e1", until, now, choose)
+    total = leases.PENDING_WHEN_FULL + 10
+    assert seen == [(leases.PENDING_WHEN_FULL, 3), (total, 3), (total, 3)]

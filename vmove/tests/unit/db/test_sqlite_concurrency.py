@@ -4,7 +4,8 @@ reading then writing never fail with 'database is locked'."""
 import threading
 
 from vmove import context as vmove_context
-from vmove.db import api as db_api
+from vmove.moves import leases
+from vmove.moves import queries as move_queries
 from vmove.tests.fixtures import make_move
 
 
@@ -15,12 +16,12 @@ def test_threads_transition_concurrently(db):
 
     def work(m):
         try:
-            db_api.move_transition(
+            move_queries.write_transition(
                 ctx, m.uuid, {"status": "ongoing", "phase": "starting"}, {}, expected={"status": "pending"}
             )
             for i in range(3):
-                db_api.move_set_progress(ctx, m.uuid, None, i)
-                db_api.move_get_all(ctx, {}, limit=5)
+                leases.set_progress(ctx, m.uuid, None, i)
+                move_queries.get_all(ctx, {}, limit=5)
         except Exception as e:  # noqa: BLE001 - collected and asserted below
             errors.append(repr(e))
 
@@ -30,4 +31,4 @@ def test_threads_transition_concurrently(db):
     for t in threads:
         t.join()
     assert errors == []
-    assert {m.status for m in db_api.move_get_all(ctx, {}, limit=100)} == {"ongoing"}
+    assert {m.status for m in move_queries.get_all(ctx, {}, limit=100)} == {"ongoing"}

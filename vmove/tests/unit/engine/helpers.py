@@ -4,9 +4,9 @@ import datetime
 
 from oslo_utils import timeutils
 
-from vmove import moves
-from vmove.db import api as db_api
-from vmove.objects import move as move_obj
+from vmove.moves import queries as move_queries
+from vmove.moves import service as moves
+from vmove.tests import fixtures as vfixtures
 
 
 def request(ctx, i, priority=0, origin=None):
@@ -28,8 +28,8 @@ def claimed(ctx, n, engine_id="engine-1"):
     for i in range(n):
         request(ctx, i)
     now = timeutils.utcnow()
-    rows = db_api.move_claim_pending(ctx, engine_id, n, now + datetime.timedelta(seconds=60), now)
-    return [move_obj.Move.get_by_uuid(ctx, r.uuid) for r in rows]
+    rows = vfixtures.claim_pending(ctx, engine_id, n, now + datetime.timedelta(seconds=60), now)
+    return [move_queries.get(ctx, r.uuid) for r in rows]
 
 
 class OneAction:

@@ -6,8 +6,8 @@ import time
 import pytest
 
 from vmove import context as vmove_context
-from vmove.db import api as db_api
 from vmove.engine import runner as engine_runner
+from vmove.moves import queries as move_queries
 from vmove.tests.unit.engine import helpers
 
 
@@ -56,5 +56,5 @@ def test_start_requests_are_sent_at_most_concurrent_starts_at_once(conf, db, con
     assert backend.max_sending == concurrent
     assert backend.max_checking > 1  # the pre-checks did not wait for each other
     for r in rows:  # every start recorded, with the request it sent
-        events = db_api.move_events_get(ctx, r.uuid)
+        events = move_queries.events(ctx, r.uuid)
         assert events[-1].detail == {"request_id": "req-" + r.uuid, "executed": True}

@@ -6,9 +6,9 @@ import threading
 from oslo_utils import timeutils
 
 from vmove import context as vmove_context
-from vmove.db import api as db_api
 from vmove.engine import runner as engine_runner
-from vmove.engine import scheduler
+from vmove.moves import scheduler
+from vmove.tests import fixtures as vfixtures
 from vmove.tests.unit.engine import helpers
 
 
@@ -35,7 +35,7 @@ def test_the_moves_next_in_line_are_prefetched_most_important_first(conf, db):
         helpers.request(ctx, i, priority=i)
     now = timeutils.utcnow()
     # the most important one is already claimed by another engine: not next in line
-    db_api.move_claim_pending(ctx, "engine-2", 1, now + datetime.timedelta(seconds=30), now)
+    vfixtures.claim_pending(ctx, "engine-2", 1, now + datetime.timedelta(seconds=30), now)
     r = runner_with_recorder(conf)
     try:
         r._look_ahead(timeutils.utcnow())

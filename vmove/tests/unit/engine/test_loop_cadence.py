@@ -5,7 +5,7 @@ import pytest
 from vmove import context as vmove_context
 from vmove.actions import base as action_base
 from vmove.engine import runner as engine_runner
-from vmove.objects import move as move_obj
+from vmove.moves import queries as move_queries
 from vmove.tests.unit.engine import helpers
 
 
@@ -40,9 +40,9 @@ def test_a_start_the_backend_took_does_not_wake_the_loop_a_skipped_one_does(conf
     try:
         runner._start_guarded(sent)
         assert not runner._wake.is_set()
-        assert move_obj.Move.get_by_uuid(ctx, sent.uuid).status == "ongoing"
+        assert move_queries.get(ctx, sent.uuid).status == "ongoing"
         runner._start_guarded(skipped)  # its slot is free: filled now
         assert runner._wake.is_set()
-        assert move_obj.Move.get_by_uuid(ctx, skipped.uuid).status == "ignored"
+        assert move_queries.get(ctx, skipped.uuid).status == "ignored"
     finally:
         runner._pool.shutdown(wait=True)

@@ -6,7 +6,8 @@ import itertools
 import pytest
 
 from vmove import exception
-from vmove.engine import states
+from vmove.moves import queries as move_queries
+from vmove.moves import states
 from vmove.tests.fixtures import make_move
 
 
@@ -51,18 +52,16 @@ def test_illegal_transitions_refused(fsm):
 
 def test_terminal_moves_never_move_again(db):
     from vmove import context as vmove_context
-    from vmove.engine.transitions import transition
-    from vmove.objects import move as move_obj
+    from vmove.moves.transitions import transition
 
     ctx = vmove_context.get_admin_context()
     row = make_move(type="cold_migration")
-    move = move_obj.Move.get_by_uuid(ctx, row.uuid)
+    move = move_queries.get(ctx, row.uuid)
     move = transition(ctx, move, states.CANCELLED, message="no")
     assert move.end_time is not None
     for target in ("starting", "migrating", states.SUCCEEDED, states.QUEUED):
         with pytest.raises(exception.InvalidTransition):
             transition(ctx, move, target)
     # and nothing was written by the refused attempts
-    from vmove.db import api as db_api
 
-    assert [e.to_phase for e in db_api.move_events_get(ctx, row.uuid)] == ["queued", "cancelled"]
+    assert [e.to_phase for e in move_queries.events(ctx, row.uuid)] == ["queued", "cancelled"]

@@ -14,8 +14,8 @@ EXPECTED = {
     "MoveEvent": "1.0-0d4b7df9315be82bf8ce7e1847fecfde",
     "MoveEventList": "1.0-15ecf022a68ddbb8c2a6739cfc9f8f5e",
     "MoveList": "1.1-15ecf022a68ddbb8c2a6739cfc9f8f5e",
-    "Notification": "1.0-be278cb84ab1c3d4359fd286b8b44cd7",
-    "NotificationList": "1.0-15ecf022a68ddbb8c2a6739cfc9f8f5e",
+    "Notification": "1.1-99bbe0b04811975676028a90e004ba93",
+    "NotificationList": "1.1-15ecf022a68ddbb8c2a6739cfc9f8f5e",
     "Plan": "1.0-7787f4375a55eb194e522489ff830faa",
     "PlanItem": "1.0-baf81958af3d0bfd8c4611df70acedb9",
     "PlanList": "1.0-15ecf022a68ddbb8c2a6739cfc9f8f5e",
@@ -52,3 +52,13 @@ def test_move_1_0_consumers_get_no_enforce_project():
     old = m.obj_to_primitive(target_version="1.0")
     assert old["vmove_object.version"] == "1.0"
     assert "enforce_project" not in old["vmove_object.data"]
+
+
+def test_notification_1_0_consumers_get_engine_id_and_no_new_fields():
+    from vmove.objects import notification
+
+    objects.register_all()
+    n = notification.Notification(uuid="u", claim_token="t", active_key="STOPPED:h", restore_next_try=None)
+    old = n.obj_to_primitive(target_version="1.0")["vmove_object.data"]
+    assert old["engine_id"] == "t"
+    assert not {"claim_token", "active_key", "restore_next_try"} & set(old)

@@ -3,9 +3,9 @@ import datetime
 from oslo_utils import timeutils, uuidutils
 import pytest
 
+from vmove import clients as vmove_clients
 from vmove import context as vmove_context
-from vmove.db import plans_api
-from vmove.engine import plans as engine_plans
+from vmove.plans import service as plan_service
 from vmove.tests.unit.plans import fakes
 
 
@@ -15,10 +15,11 @@ def ctx(db):
 
 
 @pytest.fixture
-def cloud(monkeypatch):
+def cloud(conf):
     cloud = fakes.FakeCloud()
-    monkeypatch.setattr(engine_plans, "clients_for", lambda conf: cloud)
-    return cloud
+    vmove_clients.use(conf, cloud)
+    yield cloud
+    vmove_clients.use(conf, None)
 
 
 @pytest.fixture
@@ -39,7 +40,7 @@ def make_plan(ctx):
             {"resource_type": i[0], "resource_id": i[1], "type": i[2], "priority": i[3] if len(i) > 3 else 0}
             for i in items
         ]
-        return plans_api.plan_create(ctx, row, spec)
+        return plan_service.create_plan(ctx, row, spec)
 
     return make
 
@@ -47,9 +48,9 @@ def make_plan(ctx):
 @pytest.fixture
 def order(ctx):
     def order(plan, dry_run=False, cross_project=False):
-        return plans_api.run_create(
-            ctx, plan.uuid, {"dry_run": dry_run, "user_id": "u1", "cross_project": cross_project}
-        )
+        asker = vmove_context.get_admin_context()
+        asker.user_id = "u1"
+        return plan_service.order_run(asker, plan, dry_run, cross_project)
 
     return order
 

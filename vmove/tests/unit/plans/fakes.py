@@ -23,8 +23,11 @@ class Obj:
 
 
 class Response:
+    status_code = 200
+
     def __init__(self, body):
         self.body = body
+        self.text = str(body)
 
     def json(self):
         return self.body
@@ -125,7 +128,7 @@ class FakeCloud:
         found = [Obj(id=self.rp[h], hypervisor_hostname=h, service={"host": h}) for h in self.services]
         return self._call("hypervisors.list", found)
 
-    def _placement(self, path, endpoint_filter=None, headers=None):
+    def _placement(self, path, **kwargs):
         self.calls.append(("placement", path))
         if self.placement_fails:
             raise RuntimeError("placement is down")

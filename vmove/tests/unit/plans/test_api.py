@@ -5,10 +5,10 @@ import uuid
 import pytest
 
 from vmove.api.controllers.v1 import common
-from vmove.db import plans_api
-from vmove.engine import plans as engine_plans
-from vmove.engine.transitions import transition
-from vmove.objects import move as move_obj
+from vmove.moves import queries as move_queries
+from vmove.moves.transitions import transition
+from vmove.plans import extension as engine_plans
+from vmove.plans import queries as plan_queries
 
 V = "1.4"
 P1 = {"X-Project-Id": "p1", "X-User-Id": "alice", "X-Roles": "member,reader"}
@@ -211,7 +211,7 @@ def test_run_lifecycle_over_the_api(api, casts, cloud, conf, db):
     assert sorted(m["resource_id"] for m in moves) == sorted(servers)
     assert {m["origin"] for m in moves} == {f"run:{run['uuid']}"}
     ctx = common_ctx()
-    first = move_obj.Move.get_by_uuid(ctx, moves[0]["uuid"])
+    first = move_queries.get(ctx, moves[0]["uuid"])
     transition(ctx, transition(ctx, first, "starting"), "succeeded")
     shown = api.get(f"/v1/runs/{run['uuid']}", version=V, headers=P1).json_body_or_none["run"]
     assert shown["status"] == "running" and shown["progress"] == 50 and shown["counts"]["succeeded"] == 1
@@ -247,7 +247,7 @@ def test_deny_over_the_api(api, casts, cloud, conf, db):
         "denied",
         "Denied by alice: freeze",
     )
-    assert plans_api.run_items_get(common_ctx(), run["uuid"])[0].move_uuid is None
+    assert plan_queries.run_items_get(common_ctx(), run["uuid"])[0].move_uuid is None
 
 
 def common_ctx():

@@ -2,7 +2,7 @@
 
 import datetime
 
-from vmove import plan_metrics
+from vmove.tests import plan_metrics
 
 T0 = datetime.datetime(2026, 11, 24, 10, 0, 0)
 

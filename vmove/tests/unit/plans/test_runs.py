@@ -5,23 +5,25 @@ import time
 
 import pytest
 
-from vmove import exception, plans
-from vmove.db import api as db_api
-from vmove.db import plans_api
-from vmove.engine import extensions, scheduler
-from vmove.engine import plans as engine_plans
-from vmove.engine.transitions import transition
-from vmove.objects import move as move_obj
+from vmove import exception
+from vmove.engine import extensions
+from vmove.moves import queries as move_queries
+from vmove.moves import scheduler
+from vmove.moves.transitions import transition
 from vmove.objects import plan as plan_obj
+from vmove.plans import dispatch, lifecycle
+from vmove.plans import extension as engine_plans
+from vmove.plans import queries as plan_queries
+from vmove.plans import service as plan_service
 from vmove.tests.unit.plans.conftest import minutes
 
 
 def run_obj(ctx, uuid):
-    return plan_obj.Run.get_by_uuid(ctx, uuid)
+    return plan_queries.run_get(ctx, uuid)
 
 
 def moves_of(ctx, run_uuid):
-    return list(move_obj.MoveList.get_all(ctx, {"origin": f"run:{run_uuid}"}, sort_key="priority", sort_dir="desc"))
+    return list(move_queries.get_all(ctx, {"origin": f"run:{run_uuid}"}, sort_key="priority", sort_dir="desc"))
 
 
 def finish(ctx, move, phase):
@@ -53,10 +55,10 @@ def test_auto_approved_run_makes_one_move_per_item(ctx, conf, two_servers, order
         (b, 1, 1, "host1", {"host": "host2"}),
     ]
     assert {m.project_id for m in made} == {"p1"} and {m.user_id for m in made} == {"u1"}
-    items = plans_api.run_items_get(ctx, run.uuid)
+    items = plan_queries.run_items_get(ctx, run.uuid)
     assert {i.move_uuid for i in items} == {m.uuid for m in made}
     # the engine's cast came twice: nothing is made twice
-    plans_api.run_update(ctx, run.uuid, {"status": "approved"})
+    plan_queries.run_update(ctx, run.uuid, {"status": "approved"})
     engine_plans.handle_run(None, conf, run.uuid)
     assert len(moves_of(ctx, run.uuid)) == 2
 
@@ -72,12 +74,12 @@ def test_roll_up_finishes_the_run(ctx, conf, two_servers, order):
     run = run_obj(ctx, run.uuid)
     assert run.status == "running" and run.progress >= 50
     assert (run.counts["succeeded"], run.counts["ongoing"]) == (1, 1)
-    transition(ctx, move_obj.Move.get_by_uuid(ctx, second.uuid), "failed", message="boom")
+    transition(ctx, move_queries.get(ctx, second.uuid), "failed", message="boom")
     engine_plans.tick(None, conf, "e1")
     run = run_obj(ctx, run.uuid)
     assert (run.status, run.progress) == ("failed", 100)
     assert run.message.startswith("1 of 2 moves succeeded; 1 failed.") and run.finished_at
-    status = {k[1]: plans_api.migration_status(v)[0] for k, v in plans_api.item_history(ctx, plan.uuid).items()}
+    status = {k[1]: lifecycle.migration_status(v)[0] for k, v in plan_queries.item_history(ctx, plan.uuid).items()}
     assert status == {a: "completed", b: "failed"}
 
 
@@ -91,15 +93,15 @@ def test_second_run_retries_only_what_did_not_complete(ctx, conf, two_servers, o
     engine_plans.tick(None, conf, "e1")
     run2 = order(plan)
     engine_plans.handle_run(None, conf, run2.uuid)
-    items = {i.resource_id: i for i in plans_api.run_items_get(ctx, run2.uuid)}
+    items = {i.resource_id: i for i in plan_queries.run_items_get(ctx, run2.uuid)}
     assert items[a].verdict == "refused" and items[a].code == "completed" and run1.uuid in items[a].reason
     (retry,) = moves_of(ctx, run2.uuid)
     assert (retry.resource_id, retry.attempt) == (b, 2)
-    events = db_api.move_events_get(ctx, retry.uuid)
+    events = move_queries.events(ctx, retry.uuid)
     assert [e.attempt for e in events] == [2]
     # the first attempt stays readable, in its run
-    assert move_obj.Move.get_by_uuid(ctx, second.uuid).status == "failed"
-    history = plans_api.item_history(ctx, plan.uuid)[("instance", b)]
+    assert move_queries.get(ctx, second.uuid).status == "failed"
+    history = plan_queries.item_history(ctx, plan.uuid)[("instance", b)]
     assert [(e["run"], e["attempt"]) for e in history] == [(run1.uuid, 1), (run2.uuid, 2)]
     finish(ctx, retry, "succeeded")
     engine_plans.tick(None, conf, "e1")
@@ -111,29 +113,29 @@ def test_second_run_retries_only_what_did_not_complete(ctx, conf, two_servers, o
 
 def test_manual_approval_waits_then_runs(ctx, conf, two_servers, order):
     plan, _, _ = two_servers
-    plans_api.plan_update(ctx, plan.uuid, {"approval": "manual"})
+    plan_service.update_plan(ctx, plan.uuid, {"approval": "manual"})
     run = order(plan)
     engine_plans.handle_run(None, conf, run.uuid)
     run = run_obj(ctx, run.uuid)
     assert run.status == "awaiting_approval" and "approve" in run.message
     assert moves_of(ctx, run.uuid) == []
-    run = plans.approve(ctx, run)
+    run = plan_service.approve(ctx, run)
     assert run.status == "approved"
     engine_plans.handle_run(None, conf, run.uuid)
     assert run_obj(ctx, run.uuid).status == "running" and len(moves_of(ctx, run.uuid)) == 2
     with pytest.raises(exception.Conflict, match="only a run awaiting approval"):
-        plans.deny(ctx, run_obj(ctx, run.uuid), "too late")
+        plan_service.deny(ctx, run_obj(ctx, run.uuid), "too late")
 
 
 def test_deny(ctx, conf, two_servers, order):
     plan, _, _ = two_servers
-    plans_api.plan_update(ctx, plan.uuid, {"approval": "manual"})
+    plan_service.update_plan(ctx, plan.uuid, {"approval": "manual"})
     run = order(plan)
     with pytest.raises(exception.Conflict, match="still being validated"):
-        plans.approve(ctx, run_obj(ctx, run.uuid))
+        plan_service.approve(ctx, run_obj(ctx, run.uuid))
     engine_plans.handle_run(None, conf, run.uuid)
     ctx.user_id = "boss"
-    run = plans.deny(ctx, run_obj(ctx, run.uuid), "not during the sale")
+    run = plan_service.deny(ctx, run_obj(ctx, run.uuid), "not during the sale")
     assert (run.status, run.message, run.decided_by) == ("denied", "Denied by boss: not during the sale", "boss")
     assert moves_of(ctx, run.uuid) == [] and run.finished_at
 
@@ -175,24 +177,24 @@ def test_cancel_a_running_run(ctx, conf, two_servers, order):
     engine_plans.handle_run(None, conf, run.uuid)
     first, second = moves_of(ctx, run.uuid)
     transition(ctx, transition(ctx, first, "starting"), "migrating" if first.type == "cold_migration" else "running")
-    run, summary = plans.cancel_run(ctx, conf, run_obj(ctx, run.uuid))
+    run, summary = plan_service.cancel_run(ctx, conf, run_obj(ctx, run.uuid))
     assert run.status == "cancelling"
     assert summary == {"cancelled": 1, "aborting": [first.uuid], "not_abortable": []}
-    assert move_obj.Move.get_by_uuid(ctx, second.uuid).status == "cancelled"
+    assert move_queries.get(ctx, second.uuid).status == "cancelled"
     engine_plans.tick(None, conf, "e1")
     assert run_obj(ctx, run.uuid).status == "cancelling"  # the abort is not through yet
-    transition(ctx, move_obj.Move.get_by_uuid(ctx, first.uuid), "cancelled")
+    transition(ctx, move_queries.get(ctx, first.uuid), "cancelled")
     engine_plans.tick(None, conf, "e1")
     run = run_obj(ctx, run.uuid)
     assert run.status == "cancelled" and "2 cancelled" in run.message
     with pytest.raises(exception.Conflict, match="already ended"):
-        plans.cancel_run(ctx, conf, run)
+        plan_service.cancel_run(ctx, conf, run)
 
 
 def test_cancel_before_any_move(ctx, conf, two_servers, order):
     plan, _, _ = two_servers
     run = order(plan)
-    run, summary = plans.cancel_run(ctx, conf, run_obj(ctx, run.uuid))
+    run, summary = plan_service.cancel_run(ctx, conf, run_obj(ctx, run.uuid))
     assert run.status == "cancelled" and summary["cancelled"] == 0
     engine_plans.handle_run(None, conf, run.uuid)  # the cast arrives late: nothing happens
     assert run_obj(ctx, run.uuid).status == "cancelled" and moves_of(ctx, run.uuid) == []
@@ -201,14 +203,14 @@ def test_cancel_before_any_move(ctx, conf, two_servers, order):
 def test_cancelled_while_moves_are_made(ctx, conf, two_servers, order, monkeypatch):
     plan, _, _ = two_servers
     run = order(plan)
-    real = plans.move_requests.request_move
+    real = dispatch.move_service.request_move
 
     def request_then_cancel(*a, **kw):
         move = real(*a, **kw)
-        plans_api.run_update(ctx, run.uuid, {"status": "cancelling"})
+        plan_queries.run_update(ctx, run.uuid, {"status": "cancelling"})
         return move
 
-    monkeypatch.setattr(plans.move_requests, "request_move", request_then_cancel)
+    monkeypatch.setattr(dispatch.move_service, "request_move", request_then_cancel)
     engine_plans.handle_run(None, conf, run.uuid)
     made = moves_of(ctx, run.uuid)
     assert len(made) == 1 and made[0].status == "cancelled"
@@ -220,7 +222,7 @@ def test_limits_provider_reads_the_plan(ctx, conf, two_servers, order):
     reg = extensions.registry()  # the installed entry point registers the provider
     assert reg.handlers["run"] is engine_plans.handle_run and engine_plans.tick in reg.ticks
     plan, _, _ = two_servers
-    plans_api.plan_update(
+    plan_service.update_plan(
         ctx, plan.uuid, {"max_in_flight": 6, "per_source_host": 2, "per_dest_host": 3, "not_after": minutes(5)}
     )
     run = order(plan)
@@ -248,7 +250,7 @@ def test_a_held_run_is_left_to_its_engine(ctx, conf, two_servers, order):
     from oslo_utils import timeutils
 
     now = timeutils.utcnow()
-    assert plans_api.run_claim(ctx, run.uuid, "other", minutes(1), now, ("validating",)) is not None
+    assert plan_queries.run_claim(ctx, run.uuid, "other", minutes(1), now, ("validating",)) is not None
     engine_plans.handle_run(None, conf, run.uuid)
     assert run_obj(ctx, run.uuid).status == "validating"
 
@@ -259,21 +261,21 @@ def test_one_run_at_a_time_and_no_item_edit_meanwhile(ctx, conf, two_servers, or
     with pytest.raises(exception.Conflict, match=f"already has run {run.uuid} in progress"):
         order(plan)
     with pytest.raises(exception.Conflict, match="cannot be changed while its run"):
-        plans_api.plan_update(
+        plan_service.update_plan(
             ctx, plan.uuid, {}, [{"resource_type": "instance", "resource_id": a, "type": "cold_migration"}]
         )
     with pytest.raises(exception.Conflict, match="cannot be deleted while its run"):
-        plans_api.plan_delete(ctx, plan.uuid)
-    plans_api.plan_update(ctx, plan.uuid, {"per_source_host": 1})  # limits may change: they throttle the run
-    plans.cancel_run(ctx, conf, run_obj(ctx, run.uuid))
-    plans_api.plan_delete(ctx, plan.uuid)
+        plan_service.delete_plan(ctx, plan.uuid)
+    plan_service.update_plan(ctx, plan.uuid, {"per_source_host": 1})  # limits may change: they throttle the run
+    plan_service.cancel_run(ctx, conf, run_obj(ctx, run.uuid))
+    plan_service.delete_plan(ctx, plan.uuid)
     assert run_obj(ctx, run.uuid).plan_name == "plan"  # runs outlive their plan
 
 
 def test_progress_never_goes_back():
     run = plan_obj.Run(counts={"items": 4, "approved": 4, "refused": 0}, progress=60)
-    counts, percent = plans.progress_of(run, {"succeeded": (2, 200), "ongoing": (1, 30), "pending": (1, 0)})
+    counts, percent = dispatch.progress_of(run, {"succeeded": (2, 200), "ongoing": (1, 30), "pending": (1, 0)})
     assert counts["succeeded"] == 2 and counts["approved"] == 4
     assert percent == 60  # 230 / 4 = 57, but 60 was shown already
-    _, percent = plans.progress_of(run, {"succeeded": (3, 300), "failed": (1, 10)})
+    _, percent = dispatch.progress_of(run, {"succeeded": (3, 300), "failed": (1, 10)})
     assert percent == 100

@@ -2,17 +2,17 @@
 
 from oslo_utils import timeutils
 
-from vmove.db import plans_api
-from vmove.engine import plan_validation
+from vmove.plans import queries as plan_queries
+from vmove.plans import validation as plan_validation
 from vmove.tests import fixtures as vfixtures
 from vmove.tests.unit.plans import fakes
 from vmove.tests.unit.plans.conftest import minutes
 
 
 def validate(ctx, conf, cloud, plan, run, history=None):
-    plan = plans_api.plan_get(ctx, plan.uuid)
+    plan = plan_queries.plan_get(ctx, plan.uuid)
     validator = plan_validation.Validator(ctx, cloud, conf, plan, run, timeutils.utcnow())
-    rows = validator.validate(history if history is not None else plans_api.item_history(ctx, plan.uuid))
+    rows = validator.validate(history if history is not None else plan_queries.item_history(ctx, plan.uuid))
     return {r["resource_id"]: r for r in rows}
 
 
@@ -75,7 +75,7 @@ def test_other_projects_resources_only_for_cross_project_runs(ctx, conf, cloud, 
     theirs = cloud.server("host1", project="p2")
     plan = make_plan([("instance", theirs, "live_migration")], hosts={"host1": "host2"})
     assert verdict(validate(ctx, conf, cloud, plan, order(plan)), theirs)[1] == "gone"
-    run = plans_api.run_update(ctx, plans_api.run_get_all(ctx)[-1].uuid, {"status": "failed"})
+    run = plan_queries.run_update(ctx, plan_queries.run_get_all(ctx)[-1].uuid, {"status": "failed"})
     assert verdict(validate(ctx, conf, cloud, plan, order(plan, cross_project=True)), theirs)[0] == "ok"
     assert run.status == "failed"
 

@@ -1,8 +1,9 @@
 import pytest
 
+from vmove import clients as vmove_clients
 from vmove import context as vmove_context
-from vmove import recovery
-from vmove.engine import recovery as engine_recovery
+from vmove.recovery import extension as engine_recovery
+from vmove.recovery import service as recovery_service
 from vmove.tests.unit.recovery import fakes
 
 BODY = {
@@ -24,9 +25,9 @@ def ctx():
 def cloud(conf, db):
     """A fake Nova + Placement used by the recovery extension of this process."""
     clients = fakes.FakeClients()
-    engine_recovery.use_clients(conf, clients)
+    vmove_clients.use(conf, clients)
     yield clients
-    engine_recovery.use_clients(conf, None)
+    vmove_clients.use(conf, None)
 
 
 @pytest.fixture
@@ -37,7 +38,7 @@ def notify(ctx, conf):
         import datetime
 
         body = dict(BODY, hostname=hostname, payload=dict(BODY["payload"], event=event))
-        n, created = recovery.create_notification(ctx, body, datetime.datetime(2026, 11, 24, 10, 0))
+        n, created = recovery_service.create_notification(ctx, body, datetime.datetime(2026, 11, 24, 10, 0))
         assert created
         if advance:
             engine_recovery.process(ctx, conf, n.uuid)

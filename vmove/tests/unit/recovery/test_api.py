@@ -6,11 +6,11 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
-from vmove import recovery
-from vmove.db import recovery_models
-from vmove.engine import recovery as engine_recovery
-from vmove.engine import states
-from vmove.objects import notification as nobj
+from vmove.db import models
+from vmove.moves import states
+from vmove.recovery import extension as engine_recovery
+from vmove.recovery import queries as recovery_queries
+from vmove.recovery import rollup
 from vmove.tests.unit.recovery import fakes
 from vmove.tests.unit.recovery.conftest import BODY
 from vmove.tests.unit.recovery.test_evacuate import NO_VALID_HOST, finish, moves
@@ -28,7 +28,7 @@ def body(**kw):
 
 def count(db):
     with db.engine.connect() as c:
-        return c.execute(sa.select(sa.func.count()).select_from(recovery_models.Notification)).scalar()
+        return c.execute(sa.select(sa.func.count()).select_from(models.Notification)).scalar()
 
 
 def post(api, b=None, headers=None, version=V):
@@ -168,7 +168,7 @@ def recovered(api, ctx, conf, cloud):
     servers = cloud.nova().add(*[fakes.server(name=f"vm{i}", meta={"vmove:priority": str(i)}) for i in range(1, 4)])
     n = post(api).json_body_or_none["notification"]
     engine_recovery.process(ctx, conf, n["uuid"])
-    notification = nobj.Notification.get_by_uuid(ctx, n["uuid"])
+    notification = recovery_queries.get(ctx, n["uuid"])
     made = moves(ctx, notification)
     finish(ctx, made[0], dest="host1")
     finish(ctx, made[1], dest="host2")
@@ -176,7 +176,7 @@ def recovered(api, ctx, conf, cloud):
     setattr(servers[0], "OS-EXT-SRV-ATTR:host", "host1")
     setattr(servers[1], "OS-EXT-SRV-ATTR:host", "host2")
     engine_recovery.tick(ctx, conf, "e1")
-    return nobj.Notification.get_by_uuid(ctx, n["uuid"]), made
+    return recovery_queries.get(ctx, n["uuid"]), made
 
 
 def test_show_has_status_progress_and_summary(api, recovered):
@@ -316,4 +316,4 @@ def test_moves_of_a_notification_are_ordinary_moves(api, ctx, recovered):
     # the instance's own project sees its moves
     r = api.get(f"/v1/moves/{made[0].uuid}", headers=MEMBER)
     assert r.status_int == 200
-    assert recovery.summary(moves(ctx, n)) == {"succeeded": 2, "failed": 1}
+    assert rollup.summary(moves(ctx, n)) == {"succeeded": 2, "failed": 1}

@@ -2,7 +2,7 @@
 
 import types
 
-from vmove.engine import recovery_capacity as cap
+from vmove.recovery import room as cap
 
 
 def srv(image=True, **flavor):

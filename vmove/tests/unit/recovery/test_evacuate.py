@@ -2,17 +2,17 @@
 
 import pytest
 
-from vmove import recovery
-from vmove.db import recovery_api
-from vmove.engine import recovery as engine_recovery
-from vmove.engine import recovery_evacuate, states
-from vmove.engine.transitions import transition
-from vmove.objects import notification as nobj
+from vmove.moves import queries as move_queries
+from vmove.moves import states
+from vmove.moves.transitions import transition
+from vmove.recovery import evacuate, lifecycle, rollup
+from vmove.recovery import extension as engine_recovery
+from vmove.recovery import queries as recovery_queries
 from vmove.tests.unit.recovery import fakes
 
 
 def moves(ctx, n):
-    return recovery.moves_of(ctx, [n.evacuation_origin])
+    return move_queries.of_origins(ctx, [n.evacuation_origin])
 
 
 def finish(ctx, move, status=states.SUCCEEDED, message=None, dest="host1"):
@@ -23,7 +23,7 @@ def finish(ctx, move, status=states.SUCCEEDED, message=None, dest="host1"):
 
 
 def reload(ctx, n):
-    return nobj.Notification.get_by_uuid(ctx, n.uuid)
+    return recovery_queries.get(ctx, n.uuid)
 
 
 def test_set_up_fences_the_host_and_writes_one_move_per_instance_most_important_first(ctx, cloud, notify):
@@ -42,7 +42,7 @@ def test_set_up_fences_the_host_and_writes_one_move_per_instance_most_important_
     assert ("services.disable", "host3", f"vmove: host failure, notification {n.uuid}") in nova.calls
     made = moves(ctx, n)
     assert [m.resource_name for m in made] == ["p1-ha", "p1", "p2", "p3", "none"]
-    assert [m.priority for m in made] == [-1, -1, -2, -3, recovery_evacuate.UNMARKED]
+    assert [m.priority for m in made] == [-1, -1, -2, -3, evacuate.UNMARKED]
     for m in made:
         assert (m.type, m.status, m.origin, m.source_host, m.attempt) == (
             "evacuation",
@@ -53,7 +53,7 @@ def test_set_up_fences_the_host_and_writes_one_move_per_instance_most_important_
         )
     assert made[0].project_id == "p2" and made[1].project_id == "p1"
     n = reload(ctx, n)
-    assert n.status == nobj.RUNNING and n.processed_at is not None
+    assert n.status == lifecycle.RUNNING and n.processed_at is not None
     assert "5 evacuation(s) requested, 0 ignored" in n.message
     assert n.progress == 0
 
@@ -71,26 +71,25 @@ def test_resumes_a_set_up_an_engine_died_in(ctx, conf, cloud, notify):
     nova.add(*[fakes.server(meta={"vmove:priority": str(i)}) for i in range(1, 5)])
     n = notify(advance=False)
     # the dead engine had started the run and written the first two moves
-    row = recovery_api.notification_update(ctx, n.uuid, {"run_started_at": n.created_at})
-    n = nobj.Notification.from_row(ctx, row)
-    plan = recovery_evacuate._plan(ctx, conf, n, nova.all_servers)[:2]
-    recovery_evacuate._write(ctx, conf, n, plan, "dead-engine")
+    n = recovery_queries.update(ctx, n.uuid, {"run_started_at": n.created_at})
+    plan = evacuate._decide(ctx, conf, n, nova.all_servers)[:2]
+    evacuate._write(ctx, conf, n, plan, "dead-engine")
     engine_recovery.process(ctx, conf, n.uuid)
     made = moves(ctx, n)
     assert [m.priority for m in made] == [-1, -2, -3, -4]
-    assert reload(ctx, n).status == nobj.RUNNING
+    assert reload(ctx, n).status == lifecycle.RUNNING
 
 
 def test_unknown_host_is_ignored(ctx, cloud, notify):
     n = notify(hostname="nohost")
     n = reload(ctx, n)
-    assert n.status == nobj.IGNORED and "no nova-compute service on host nohost" in n.message
+    assert n.status == lifecycle.IGNORED and "no nova-compute service on host nohost" in n.message
     assert moves(ctx, n) == []
 
 
 def test_empty_host_finishes(ctx, cloud, notify):
     n = reload(ctx, notify())
-    assert n.status == nobj.FINISHED and n.progress == 100
+    assert n.status == lifecycle.FINISHED and n.progress == 100
     assert "0 instance(s) on it" in n.message and n.message.endswith("Result: no instance to evacuate.")
 
 
@@ -120,7 +119,7 @@ def test_ties_are_broken_by_ha_then_creation_then_id(conf):
     a, b, c = (fakes.server(name=x, meta={"vmove:priority": "2"}) for x in "abc")
     c.metadata["HA_Enabled"] = "true"
     b.created = a.created  # same creation time: the id decides
-    ordered = recovery_evacuate.ordered([a, b, c], conf)
+    ordered = evacuate.ordered([a, b, c], conf)
     assert ordered[0].server is c
     assert [x.server for x in ordered[1:]] == sorted([a, b], key=lambda s: s.id)
 
@@ -141,8 +140,8 @@ def test_non_ha_and_error_instances_recorded_as_ignored_with_the_reason(ctx, con
         assert by_name[name].status == "ignored"
         assert "not HA-enabled" in by_name[name].message
     assert by_name["broken"].status == "ignored" and "ERROR state" in by_name["broken"].message
-    details = recovery_api.last_details(ctx, [by_name["off"].id, by_name["broken"].id])
-    assert {d["reason"] for d in details.values()} == {recovery.REASON_NOT_HA, recovery.REASON_ERROR_STATE}
+    details = move_queries.last_details(ctx, [by_name["off"].id, by_name["broken"].id])
+    assert {d["reason"] for d in details.values()} == {lifecycle.REASON_NOT_HA, lifecycle.REASON_ERROR_STATE}
     assert "1 evacuation(s) requested, 3 ignored" in reload(ctx, n).message
 
 
@@ -186,7 +185,7 @@ def test_per_destination_limit_makes_vmove_choose_destinations(ctx, conf, cloud,
 
 
 def test_a_pending_move_of_the_instance_is_replaced(ctx, cloud, notify):
-    from vmove import moves as move_requests
+    from vmove.moves import service as move_requests
 
     (s,) = cloud.nova().add(fakes.server())
     old = move_requests.request_move(
@@ -195,7 +194,7 @@ def test_a_pending_move_of_the_instance_is_replaced(ctx, cloud, notify):
     n = notify()
     (made,) = moves(ctx, n)
     assert made.status == "pending"
-    old = recovery.moves_of(ctx, [old.origin])[0]
+    old = move_queries.of_origins(ctx, [old.origin])[0]
     assert old.status == "cancelled" and f"notification {n.uuid} evacuates" in old.message
 
 
@@ -208,17 +207,17 @@ def test_roll_up_progress_then_finished(ctx, conf, cloud, notify):
     engine_recovery.tick(ctx, conf, "e1")
     n = reload(ctx, n)
     # one done (100), one starting (the evacuation FSM's 33), two pending
-    assert (n.status, n.progress) == (nobj.RUNNING, (100 + 33) // 4)
+    assert (n.status, n.progress) == (lifecycle.RUNNING, (100 + 33) // 4)
     for m in moves(ctx, n)[1:]:
         if m.status == "pending":
             m = transition(ctx, m, states.STARTING)
         finish_from_starting(ctx, m)
     engine_recovery.tick(ctx, conf, "e1")
     n = reload(ctx, n)
-    assert (n.status, n.progress) == (nobj.FINISHED, 100)
+    assert (n.status, n.progress) == (lifecycle.FINISHED, 100)
     assert "Result: 4 instance(s), latest attempts: succeeded 4." in n.message
     # finished: a new notification for the host may be recorded
-    assert recovery_api.notification_get(ctx, n.uuid).active_key is None
+    assert recovery_queries.get(ctx, n.uuid).active_key is None
 
 
 def finish_from_starting(ctx, m, status=states.SUCCEEDED, message=None):
@@ -245,7 +244,7 @@ def test_stops_after_no_valid_host_in_a_row_and_ignores_the_rest(ctx, conf, clou
     assert [m.status for m in after] == ["succeeded", "failed", "failed", "failed", "ignored", "ignored"]
     assert "2 evacuations in a row found no valid host" in after[4].message
     n = reload(ctx, n)
-    assert n.status == nobj.FAILED
+    assert n.status == lifecycle.FAILED
     assert "Stopped early" in n.message and "2 could not be placed for lack of room" in n.message
 
 
@@ -258,7 +257,7 @@ def test_stop_never_touches_a_started_move(ctx, conf, cloud, notify):
     transition(ctx, made[1], states.STARTING)
     engine_recovery.tick(ctx, conf, "e1")
     assert [m.status for m in moves(ctx, n)] == ["failed", "ongoing", "ignored"]
-    assert reload(ctx, n).status == nobj.RUNNING
+    assert reload(ctx, n).status == lifecycle.RUNNING
 
 
 def test_no_valid_host_limit_zero_never_stops(ctx, conf, cloud, notify):
@@ -273,7 +272,7 @@ def test_no_valid_host_limit_zero_never_stops(ctx, conf, cloud, notify):
 
 
 def test_an_instance_left_alone_keeps_its_other_move(ctx, conf, cloud, notify):
-    from vmove import moves as move_requests
+    from vmove.moves import service as move_requests
 
     conf.set_override("evacuate_all_instances", False, group="recovery")
     (s,) = cloud.nova().add(fakes.server(name="busy"))
@@ -282,7 +281,7 @@ def test_an_instance_left_alone_keeps_its_other_move(ctx, conf, cloud, notify):
     )
     n = reload(ctx, notify())
     assert moves(ctx, n) == []
-    assert recovery.moves_of(ctx, [old.origin])[0].status == "pending"
+    assert move_queries.of_origins(ctx, [old.origin])[0].status == "pending"
     assert f"Left alone (another move in progress): busy ({s.id})" in n.message
 
 
@@ -323,7 +322,8 @@ def test_no_valid_host_read_from_the_server_fault_when_the_message_does_not_say(
 def test_dispatch_starts_nothing_more_once_the_row_is_reached(ctx, conf, cloud, notify):
     """The engine refills freed slots in the poll that saw evacuations fail, before the tick's roll-up: the
     recovery's limits hold the rest at dispatch already, and the roll-up then ignores them."""
-    from vmove.engine import extensions, scheduler
+    from vmove.engine import extensions
+    from vmove.moves import scheduler
 
     extensions.registry()  # the engine loads the recovery extension: its limits are registered
     conf.set_override("no_valid_host_limit", 2, group="recovery")
@@ -340,7 +340,7 @@ def test_dispatch_starts_nothing_more_once_the_row_is_reached(ctx, conf, cloud, 
     engine_recovery.tick(ctx, conf, "e1")
     assert [m.status for m in moves(ctx, n)][2:] == ["ignored"] * 4
     # ended: its limits no longer hold anything (a retry starts a new row)
-    assert reload(ctx, n).status == nobj.FAILED
+    assert reload(ctx, n).status == lifecycle.FAILED
     assert scheduler.limits_for(ctx, n.evacuation_origin).total == 3
 
 
@@ -351,28 +351,28 @@ def test_the_row_is_read_past_one_batch_of_other_failures(ctx, conf, cloud, noti
     n = notify()
     made = moves(ctx, n)
     reads = []
-    real = recovery_api.moves_ended_latest_started_first
+    real = move_queries.ended_latest_started_first
     monkeypatch.setattr(
-        recovery_api,
-        "moves_ended_latest_started_first",
+        move_queries,
+        "ended_latest_started_first",
         lambda *a: reads.append(len(found := real(*a))) or found,
     )
     finish(ctx, made[0])
-    assert recovery_evacuate.cloud_full(ctx, conf, reload(ctx, n)) == 0
+    assert rollup.cloud_full(ctx, conf, reload(ctx, n)) == 0
     assert reads == [1]  # all goes well: one row read
     finish(ctx, made[1], states.FAILED, NO_VALID_HOST)
     for m in made[2:23]:
         finish(ctx, m, states.FAILED, "Nova migration 9 ended error: spawn failed")
     finish(ctx, made[23], states.FAILED, NO_VALID_HOST)
     reads.clear()
-    assert recovery_evacuate.cloud_full(ctx, conf, reload(ctx, n)) == 2
+    assert rollup.cloud_full(ctx, conf, reload(ctx, n)) == 2
     assert reads == [20, 24]  # the first batch held no success: read on to the one that ends the row
     engine_recovery.tick(ctx, conf, "e1")
     assert moves(ctx, n)[24].status == "ignored"
 
 
 def test_the_first_evacuations_are_pre_checked_from_the_set_ups_listing(ctx, conf, cloud, notify):
-    """The set-up has just listed the host and fenced its service: the engine reads neither again."""
+    from vmove.actions import listings
     from vmove.actions import nova as nova_actions
 
     nova = cloud.nova()
@@ -386,10 +386,10 @@ def test_the_first_evacuations_are_pre_checked_from_the_set_ups_listing(ctx, con
     assert [c["source_host"] for c in checked] == ["host3"] * 5
     assert nova.calls[before:] == []
     # once the listing is old, a pre-check reads Nova again (and the fenced service is still down)
-    for sid in list(nova_actions.LISTINGS.entries):
-        server, _, host = nova_actions.LISTINGS.entries[sid]
-        nova_actions.LISTINGS.entries[sid] = (server, -1e9, host)
-    nova_actions.LISTINGS.services["host3"] = (nova_actions.LISTINGS.services["host3"][0], -1e9)
+    for sid in list(listings.LISTINGS.entries):
+        server, _, host = listings.LISTINGS.entries[sid]
+        listings.LISTINGS.entries[sid] = (server, -1e9, host)
+    listings.LISTINGS.services["host3"] = (listings.LISTINGS.services["host3"][0], -1e9)
     action.pre_condition(made[0])
     assert [c[0] for c in nova.calls[before:]] == ["servers.get", "services.list"]
 
@@ -410,5 +410,5 @@ def test_fencing_listing_and_the_capacity_read_overlap(ctx, cloud, notify):
 
         setattr(ns, name, waiting)
     n = reload(ctx, notify())
-    assert n.status == nobj.RUNNING, n.message
+    assert n.status == lifecycle.RUNNING, n.message
     assert "3 evacuation(s) requested" in n.message

@@ -2,11 +2,13 @@
 
 import pytest
 
-from vmove import exception, recovery
-from vmove.db import recovery_api
-from vmove.engine import recovery as engine_recovery
-from vmove.engine import states
-from vmove.objects import notification as nobj
+from vmove import exception
+from vmove.moves import queries as move_queries
+from vmove.moves import states
+from vmove.recovery import extension as engine_recovery
+from vmove.recovery import lifecycle
+from vmove.recovery import queries as recovery_queries
+from vmove.recovery import service as recovery_service
 from vmove.tests.unit.recovery import fakes
 from vmove.tests.unit.recovery.test_evacuate import NO_VALID_HOST, finish, moves, reload
 
@@ -36,14 +38,14 @@ def test_retry_makes_new_attempts_only_for_what_did_not_succeed(ctx, conf, cloud
     finish(ctx, made[2], *NVH[:2])
     engine_recovery.tick(ctx, conf, "e1")  # stops: the last two are ignored
     n = reload(ctx, n)
-    assert n.status == nobj.FAILED
-    assert recovery_api.notification_get(ctx, n.uuid).active_key is None
+    assert n.status == lifecycle.FAILED
+    assert recovery_queries.get(ctx, n.uuid).active_key is None
     assert [m.status for m in moves(ctx, n)] == ["succeeded", "failed", "failed", "ignored", "ignored"]
     # the evacuated one is not on the host any more
     setattr(servers[0], "OS-EXT-SRV-ATTR:host", "host1")
 
-    n = recovery.request_retry(ctx, n)
-    assert (n.status, n.attempt) == (nobj.NEW, 2)
+    n = recovery_service.request_retry(ctx, n)
+    assert (n.status, n.attempt) == (lifecycle.NEW, 2)
     engine_recovery.process(ctx, conf, n.uuid)
     every = moves(ctx, n)
     assert len(every) == 9  # 5 of attempt 1 untouched, 4 new
@@ -57,7 +59,7 @@ def test_retry_makes_new_attempts_only_for_what_did_not_succeed(ctx, conf, cloud
     assert [(m.resource_id, m.attempt, m.status) for m in every[5:]] == [(s.id, 2, "pending") for s in servers[1:]]
     # attempt 2 is judged on its own moves: earlier failures do not count (Masakari's bug)
     n = evacuate_all(ctx, conf, reload(ctx, n), [OK1, OK2, OK1, OK2])
-    assert n.status == nobj.FINISHED and "attempt 2: 4 evacuation(s) requested" in n.message
+    assert n.status == lifecycle.FINISHED and "attempt 2: 4 evacuation(s) requested" in n.message
     assert "Result: 5 instance(s), latest attempts: succeeded 5." in n.message
 
 
@@ -65,17 +67,17 @@ def test_retry_is_refused_unless_failed(ctx, cloud, notify):
     cloud.nova().add(fakes.server())
     n = reload(ctx, notify())
     with pytest.raises(exception.Conflict, match="only a failed one can be retried"):
-        recovery.request_retry(ctx, n)
+        recovery_service.request_retry(ctx, n)
 
 
 def test_retry_refused_while_another_notification_handles_the_host(ctx, conf, cloud, notify):
     cloud.nova().add(fakes.server())
     n = notify()
     evacuate_all(ctx, conf, n, [NVH])
-    assert reload(ctx, n).status == nobj.FAILED
+    assert reload(ctx, n).status == lifecycle.FAILED
     other = notify(advance=False)
     with pytest.raises(exception.Conflict, match=f"Another notification for host host3 \\({other.uuid}, new\\)"):
-        recovery.request_retry(ctx, reload(ctx, n))
+        recovery_service.request_retry(ctx, reload(ctx, n))
 
 
 def _recovered(ctx, conf, cloud, notify, count=3, outcomes=None):
@@ -96,12 +98,12 @@ def test_restore_brings_the_host_back_then_moves_back_what_is_still_where_evacua
     servers, n = _recovered(ctx, conf, cloud, notify, count=4, outcomes=[OK1, OK2, OK1, NVH])
     servers[1].status = "SHUTOFF"
     setattr(servers[2], "OS-EXT-SRV-ATTR:host", "host2")  # moved by someone since
-    n = recovery.request_restore(ctx, n)
-    assert (n.restore_status, n.restore_attempt) == (nobj.RESTORE_REQUESTED, 1)
+    n = recovery_service.request_restore(ctx, n)
+    assert (n.restore_status, n.restore_attempt) == (lifecycle.RESTORE_REQUESTED, 1)
     engine_recovery.process(ctx, conf, n.uuid)
     svc = nova.services_by_host["host3"]
     assert (svc.forced_down, svc.status) == (False, "enabled")
-    back = recovery.moves_of(ctx, [n.restore_origin])
+    back = move_queries.of_origins(ctx, [n.restore_origin])
     assert [(m.resource_id, m.type, m.status, m.source_host) for m in back] == [
         (servers[0].id, "live_migration", "pending", "host1"),
         (servers[1].id, "cold_migration", "pending", "host2"),
@@ -110,7 +112,7 @@ def test_restore_brings_the_host_back_then_moves_back_what_is_still_where_evacua
     assert all(m.params == {"host": "host3"} for m in back)
     assert "no longer on host host1" in back[2].message
     n = reload(ctx, n)
-    assert n.restore_status == nobj.RESTORE_RUNNING and "2 move(s) back requested, 1 ignored" in n.restore_message
+    assert n.restore_status == lifecycle.RESTORE_RUNNING and "2 move(s) back requested, 1 ignored" in n.restore_message
     # the host re-enabled before any move back was written
     order = [c[0] for c in nova.calls]
     assert order.index("services.enable") < order.index("servers.list", order.index("services.enable"))
@@ -122,54 +124,54 @@ def test_restore_brings_the_host_back_then_moves_back_what_is_still_where_evacua
     assert checked["source_host"] == "host1" and nova.calls[before:] == []
     # vmoves of the notification: evacuations and moves back
     origins = n.vmove_origins()
-    assert len(recovery_api.vmove_get_all(ctx, origins)) == 4 + 3
+    assert len(move_queries.get_all(ctx, {"origins": origins})) == 4 + 3
 
     finish(ctx, back[0], dest="host3")
     finish(ctx, back[1], states.FAILED, "Nova migration 12 ended error")
     engine_recovery.tick(ctx, conf, "e1")
     n = reload(ctx, n)
-    assert (n.restore_status, n.restore_progress) == (nobj.FAILED, 100)
+    assert (n.restore_status, n.restore_progress) == (lifecycle.FAILED, 100)
     # asked again: only the failed move back is tried again, as attempt 2
-    n = recovery.request_restore(ctx, n)
+    n = recovery_service.request_restore(ctx, n)
     engine_recovery.process(ctx, conf, n.uuid)
-    again = recovery.moves_of(ctx, [n.restore_origin])
+    again = move_queries.of_origins(ctx, [n.restore_origin])
     assert [(m.resource_id, m.attempt, m.status) for m in again[3:]] == [(servers[1].id, 2, "pending")]
     finish(ctx, again[3], dest="host3")
     engine_recovery.tick(ctx, conf, "e1")
     n = reload(ctx, n)
-    assert n.restore_status == nobj.FINISHED and "attempt 2" in n.restore_message
+    assert n.restore_status == lifecycle.FINISHED and "attempt 2" in n.restore_message
     with pytest.raises(exception.Conflict, match="was restored already"):
-        recovery.request_restore(ctx, n)
+        recovery_service.request_restore(ctx, n)
 
 
 def test_restore_waits_while_nova_refuses_to_bring_the_host_back(ctx, conf, cloud, notify):
     nova = cloud.nova()
     _, n = _recovered(ctx, conf, cloud, notify, count=1, outcomes=[OK1])
     nova.refuse_force_up = "Unable to force up host host3 as `done` evacuation migration records remain"
-    n = recovery.request_restore(ctx, n)
+    n = recovery_service.request_restore(ctx, n)
     engine_recovery.process(ctx, conf, n.uuid)
     n = reload(ctx, n)
-    assert n.restore_status == nobj.RESTORE_WAITING and "done` evacuation migration records" in n.restore_message
-    assert recovery.moves_of(ctx, [n.restore_origin]) == []
+    assert n.restore_status == lifecycle.RESTORE_WAITING and "done` evacuation migration records" in n.restore_message
+    assert move_queries.of_origins(ctx, [n.restore_origin]) == []
     assert nova.services_by_host["host3"].status == "disabled"  # not enabled before it is back
     nova.refuse_force_up = None
     conf.set_override("restore_wait_interval", 0.1, group="recovery")
     engine_recovery.tick(ctx, conf, "e1")  # not yet due
-    recovery_api.notification_update(ctx, n.uuid, {"restore_next_try": None})
+    recovery_queries.update(ctx, n.uuid, {"restore_next_try": None})
     engine_recovery.tick(ctx, conf, "e1")
     n = reload(ctx, n)
-    assert n.restore_status == nobj.RESTORE_RUNNING
-    assert len(recovery.moves_of(ctx, [n.restore_origin])) == 1
+    assert n.restore_status == lifecycle.RESTORE_RUNNING
+    assert len(move_queries.of_origins(ctx, [n.restore_origin])) == 1
 
 
 def test_restore_refusals(ctx, conf, cloud, notify):
     cloud.nova().add(fakes.server())
     n = reload(ctx, notify())
     with pytest.raises(exception.Conflict, match="is running: restore it once it has ended"):
-        recovery.request_restore(ctx, n)
+        recovery_service.request_restore(ctx, n)
     n = evacuate_all(ctx, conf, n, [NVH])
     with pytest.raises(exception.Conflict, match="no evacuation of notification .* succeeded"):
-        recovery.request_restore(ctx, n)
+        recovery_service.request_restore(ctx, n)
 
 
 @pytest.mark.parametrize("auto", [True, False])
@@ -180,21 +182,21 @@ def test_started_notification_restores_when_configured(ctx, conf, cloud, notify,
     started, failure = reload(ctx, started), reload(ctx, failure)
     assert started.related_uuid == failure.uuid
     if not auto:
-        assert started.status == nobj.IGNORED and "auto_restore is off" in started.message
+        assert started.status == lifecycle.IGNORED and "auto_restore is off" in started.message
         assert failure.restore_status is None
         return
-    assert started.status == nobj.RUNNING
-    assert failure.restore_status == nobj.RESTORE_RUNNING
-    back = recovery.moves_of(ctx, [failure.restore_origin])
+    assert started.status == lifecycle.RUNNING
+    assert failure.restore_status == lifecycle.RESTORE_RUNNING
+    back = move_queries.of_origins(ctx, [failure.restore_origin])
     assert len(back) == 2
-    assert [m.uuid for m in recovery.moves_of(ctx, started.vmove_origins())] == [m.uuid for m in back]
+    assert [m.uuid for m in move_queries.of_origins(ctx, started.vmove_origins())] == [m.uuid for m in back]
     for m in back:
         finish(ctx, m, dest="host3")
     engine_recovery.tick(ctx, conf, "e1")
-    assert reload(ctx, failure).restore_status == nobj.FINISHED
+    assert reload(ctx, failure).restore_status == lifecycle.FINISHED
     engine_recovery.tick(ctx, conf, "e1")
     started = reload(ctx, started)
-    assert (started.status, started.progress) == (nobj.FINISHED, 100)
+    assert (started.status, started.progress) == (lifecycle.FINISHED, 100)
 
 
 def test_started_waits_for_a_running_recovery(ctx, conf, cloud, notify):
@@ -202,19 +204,19 @@ def test_started_waits_for_a_running_recovery(ctx, conf, cloud, notify):
     cloud.nova().add(fakes.server())
     failure = notify()
     started = notify(event="STARTED")
-    assert reload(ctx, started).status == nobj.NEW
+    assert reload(ctx, started).status == lifecycle.NEW
     assert "Waiting for the recovery of host host3" in reload(ctx, started).message
     (m,) = moves(ctx, failure)
     finish(ctx, m, dest="host1")
     setattr(cloud.nova().all_servers[0], "OS-EXT-SRV-ATTR:host", "host1")
     engine_recovery.tick(ctx, conf, "e1")  # the recovery ends, then the STARTED notification restores it
-    assert reload(ctx, started).status == nobj.RUNNING
-    assert reload(ctx, failure).restore_status == nobj.RESTORE_RUNNING
+    assert reload(ctx, started).status == lifecycle.RUNNING
+    assert reload(ctx, failure).restore_status == lifecycle.RESTORE_RUNNING
 
 
 def test_started_without_recovery_is_ignored(ctx, cloud, notify):
     started = reload(ctx, notify(event="STARTED"))
-    assert started.status == nobj.IGNORED and "no recovery of it to undo" in started.message
+    assert started.status == lifecycle.IGNORED and "no recovery of it to undo" in started.message
 
 
 def test_restore_limits(ctx, conf):

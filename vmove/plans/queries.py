@@ -1,11 +1,9 @@
-"""Database access for plans and runs (enginefacade, ``select()`` style).
+"""Plans, runs and their items in the database (enginefacade, ``select()`` style).
 
-The rules that need a transaction live here, under a lock of the plan's row
-(``SELECT ... FOR UPDATE``; SQLite writers are serialized anyway):
-
-- a plan has at most one run in progress;
-- a plan with a run in progress cannot be deleted nor its items replaced;
-- a run is not ordered when every item has been completed by earlier runs.
+Functions return versioned objects (:mod:`vmove.objects.plan`). The rules
+that need a transaction (one run at a time per plan, no edit or delete while
+a run is in progress) are the service's (:mod:`vmove.plans.service`), which
+calls these inside one writer transaction under :func:`plan_lock`.
 """
 
 import collections
@@ -14,75 +12,36 @@ from oslo_utils import timeutils, uuidutils
 import sqlalchemy as sa
 
 from vmove import exception
-from vmove.db import models
-from vmove.db import plan_models as pm
+from vmove.db import models, pagination
 from vmove.db.api import main_context_manager
-
-#: run statuses that hold the plan (one at a time; no delete, no item edit)
-ACTIVE = ("validating", "awaiting_approval", "approved", "running", "cancelling")
-#: statuses after which nothing changes any more
-FINISHED = ("validated", "denied", "succeeded", "failed", "cancelled")
-RUN_STATUSES = ACTIVE + FINISHED
-
-#: a move's status -> the migration status of its plan item
-ITEM_STATUS = {
-    "pending": "approved",
-    "ongoing": "started",
-    "succeeded": "completed",
-    "failed": "failed",
-    "ignored": "failed",
-    "cancelled": "failed",
-}
+from vmove.objects import plan as plan_obj
+from vmove.plans import lifecycle
 
 
-class PlanNotFound(exception.NotFound):
-    msg_fmt = "Plan %(plan)s could not be found."
+def _plan_obj(context, row):
+    return plan_obj.Plan.from_row(context, row)
 
 
-class RunNotFound(exception.NotFound):
-    msg_fmt = "Run %(run)s could not be found."
-
-
-def _paginate(context, query, model, marker, limit, sort_key, sort_dir, not_found):
-    col = getattr(model, sort_key)
-    if marker is not None:
-        row = context.session.execute(sa.select(col, model.id).where(model.uuid == marker)).first()
-        if row is None:
-            raise not_found
-        value, marker_id = row
-        if sort_dir == "asc":
-            query = query.where(sa.or_(col > value, sa.and_(col == value, model.id > marker_id)))
-        else:
-            query = query.where(sa.or_(col < value, sa.and_(col == value, model.id < marker_id)))
-    order = (col.asc(), model.id.asc()) if sort_dir == "asc" else (col.desc(), model.id.desc())
-    query = query.order_by(*order)
-    if limit is not None:
-        query = query.limit(limit)
-    return list(context.session.execute(query).scalars())
+def _run_obj(context, row):
+    return plan_obj.Run.from_row(context, row)
 
 
 # --------------------------------------------------------------------- plans
 
 
 def _plan(context, uuid, lock=False):
-    query = sa.select(pm.Plan).where(pm.Plan.uuid == uuid)
+    query = sa.select(models.Plan).where(models.Plan.uuid == uuid)
     if lock:
         query = query.with_for_update()
     plan = context.session.execute(query).scalar_one_or_none()
     if plan is None:
-        raise PlanNotFound(plan=uuid)
+        raise exception.PlanNotFound(plan=uuid)
     return plan
-
-
-def _active_run(context, plan_uuid):
-    r = pm.Run
-    query = sa.select(r).where(r.plan_uuid == plan_uuid, r.status.in_(ACTIVE)).order_by(r.id.desc()).limit(1)
-    return context.session.execute(query).scalar_one_or_none()
 
 
 def _new_items(items, now):
     return [
-        pm.PlanItem(
+        models.PlanItem(
             uuid=uuidutils.generate_uuid(),
             resource_type=i["resource_type"],
             resource_id=i["resource_id"],
@@ -98,28 +57,35 @@ def _new_items(items, now):
 @main_context_manager.writer
 def plan_create(context, values, items):
     now = timeutils.utcnow()
-    plan = pm.Plan(**values, created_at=now, updated_at=now)
+    plan = models.Plan(**values, created_at=now, updated_at=now)
     plan.items = _new_items(items, now)
     context.session.add(plan)
     context.session.flush()
-    return plan
+    return _plan_obj(context, plan)
 
 
 @main_context_manager.reader
 def plan_get(context, uuid):
-    return _plan(context, uuid)
+    return _plan_obj(context, _plan(context, uuid))
+
+
+@main_context_manager.writer
+def plan_lock(context, uuid):
+    """Lock the plan's row for the rest of the transaction (SELECT ... FOR UPDATE); the Plan."""
+    return _plan_obj(context, _plan(context, uuid, lock=True))
 
 
 @main_context_manager.reader
 def plan_get_all(context, filters=None, limit=None, marker=None, sort_key="created_at", sort_dir="asc"):
-    p = pm.Plan
+    p = models.Plan
     query = sa.select(p)
     filters = filters or {}
     if filters.get("project_id"):
         query = query.where(p.project_id == filters["project_id"])
     if filters.get("name"):
         query = query.where(p.name == filters["name"])
-    return _paginate(context, query, p, marker, limit, sort_key, sort_dir, PlanNotFound(plan=marker))
+    rows = pagination.paginate(context.session, query, p, sort_key, sort_dir, limit, marker)
+    return [_plan_obj(context, r) for r in rows]
 
 
 @main_context_manager.writer
@@ -128,16 +94,9 @@ def plan_update(context, uuid, values, items=None):
 
     Items are matched on (resource_type, resource_id): a kept item keeps its
     id (and so its history), a new one is added, a missing one removed.
-    Replacing the items of a plan with a run in progress is refused (409).
     """
     plan = _plan(context, uuid, lock=True)
     if items is not None:
-        active = _active_run(context, uuid)
-        if active is not None:
-            raise exception.Conflict(
-                reason=f"The items of plan {uuid} cannot be changed while its run {active.uuid} is {active.status}; "
-                "cancel the run or wait for it to finish."
-            )
         now = timeutils.utcnow()
         kept = {(i.resource_type, i.resource_id): i for i in plan.items}
         new_list = []
@@ -155,23 +114,13 @@ def plan_update(context, uuid, values, items=None):
         setattr(plan, key, value)
     plan.updated_at = timeutils.utcnow()
     context.session.flush()
-    return plan
+    return _plan_obj(context, plan)
 
 
 @main_context_manager.writer
 def plan_delete(context, uuid):
-    plan = _plan(context, uuid, lock=True)
-    active = _active_run(context, uuid)
-    if active is not None:
-        raise exception.Conflict(
-            reason=f"Plan {uuid} cannot be deleted while its run {active.uuid} is {active.status}; "
-            "cancel the run or wait for it to finish."
-        )
-    context.session.delete(plan)
+    context.session.delete(_plan(context, uuid, lock=True))
     context.session.flush()
-
-
-# ------------------------------------------------------------------ history
 
 
 @main_context_manager.reader
@@ -181,7 +130,7 @@ def item_history(context, plan_uuid):
     Each entry is a dict: run, run_status, move_uuid, attempt, move_status,
     move_message.
     """
-    ri, r, m = pm.RunItem, pm.Run, models.Move
+    ri, r, m = models.RunItem, models.Run, models.Move
     query = (
         sa.select(ri.resource_type, ri.resource_id, ri.move_uuid, ri.attempt, r.uuid, r.status, m.status, m.message)
         .join(r, ri.run_id == r.id)
@@ -206,56 +155,36 @@ def item_history(context, plan_uuid):
     return dict(history)
 
 
-def migration_status(entries) -> tuple[str, str | None]:
-    """The migration status of an item (and why) from its history (see :func:`item_history`)."""
-    for entry in reversed(entries or []):
-        if entry["move_uuid"] and entry["move_status"]:
-            status = ITEM_STATUS[entry["move_status"]]
-            return status, entry["move_message"] if status != "completed" else None
-        if entry["run_status"] in ("approved", "running", "cancelling"):
-            return "approved", None
-    return "planned", None
-
-
 # --------------------------------------------------------------------- runs
 
 
 def _run(context, uuid):
-    run = context.session.execute(sa.select(pm.Run).where(pm.Run.uuid == uuid)).scalar_one_or_none()
+    run = context.session.execute(sa.select(models.Run).where(models.Run.uuid == uuid)).scalar_one_or_none()
     if run is None:
-        raise RunNotFound(run=uuid)
+        raise exception.RunNotFound(run=uuid)
     return run
 
 
+@main_context_manager.reader
+def active_run(context, plan_uuid):
+    """The plan's run in progress (one of :data:`~vmove.plans.lifecycle.ACTIVE`), or None."""
+    r = models.Run
+    query = sa.select(r).where(r.plan_uuid == plan_uuid, r.status.in_(lifecycle.ACTIVE)).order_by(r.id.desc()).limit(1)
+    row = context.session.execute(query).scalar_one_or_none()
+    return _run_obj(context, row) if row is not None else None
+
+
 @main_context_manager.writer
-def run_create(context, plan_uuid, values):
-    """Order a run of a plan (status ``validating``), unless the plan is busy or done (409)."""
-    plan = _plan(context, plan_uuid, lock=True)
-    active = _active_run(context, plan_uuid)
-    if active is not None:
-        raise exception.Conflict(
-            reason=f"Plan {plan_uuid} already has run {active.uuid} in progress ({active.status}); "
-            "cancel it or wait for it to finish."
-        )
-    if not plan.items:
-        raise exception.Conflict(reason=f"Plan {plan_uuid} has no items: there is nothing to run.")
-    if not values.get("dry_run"):
-        history = item_history(context, plan_uuid)
-        left = [
-            i for i in plan.items if migration_status(history.get((i.resource_type, i.resource_id)))[0] != "completed"
-        ]
-        if not left:
-            raise exception.Conflict(
-                reason=f"Every item of plan {plan_uuid} has been completed by earlier runs: there is nothing to move."
-            )
+def run_create(context, plan, values):
+    """A new run of ``plan`` (a Plan), in the run lifecycle's first status."""
     now = timeutils.utcnow()
-    run = pm.Run(
+    run = models.Run(
         uuid=uuidutils.generate_uuid(),
         plan_uuid=plan.uuid,
         plan_name=plan.name,
         project_id=plan.project_id,
         approval=plan.approval,
-        status="validating",
+        status=lifecycle.RUN.initial,
         progress=0,
         counts={"items": len(plan.items)},
         created_at=now,
@@ -264,17 +193,17 @@ def run_create(context, plan_uuid, values):
     )
     context.session.add(run)
     context.session.flush()
-    return run
+    return _run_obj(context, run)
 
 
 @main_context_manager.reader
 def run_get(context, uuid):
-    return _run(context, uuid)
+    return _run_obj(context, _run(context, uuid))
 
 
 @main_context_manager.reader
 def run_get_all(context, filters=None, limit=None, marker=None, sort_key="created_at", sort_dir="asc"):
-    r = pm.Run
+    r = models.Run
     query = sa.select(r)
     filters = filters or {}
     for key in ("project_id", "plan_uuid"):
@@ -284,13 +213,14 @@ def run_get_all(context, filters=None, limit=None, marker=None, sort_key="create
         query = query.where(r.status.in_(list(filters["status"])))
     if filters.get("dry_run") is not None:
         query = query.where(r.dry_run.is_(bool(filters["dry_run"])))
-    return _paginate(context, query, r, marker, limit, sort_key, sort_dir, RunNotFound(run=marker))
+    rows = pagination.paginate(context.session, query, r, sort_key, sort_dir, limit, marker)
+    return [_run_obj(context, row) for row in rows]
 
 
 @main_context_manager.writer
 def run_update(context, uuid, values, expected_status=None):
     """Change a run; with ``expected_status`` (a status or a tuple), only if it still has it (else 409)."""
-    r = pm.Run
+    r = models.Run
     cond = [r.uuid == uuid]
     if expected_status is not None:
         wanted = (expected_status,) if isinstance(expected_status, str) else tuple(expected_status)
@@ -303,13 +233,23 @@ def run_update(context, uuid, values, expected_status=None):
         run = _run(context, uuid)
         raise exception.Conflict(reason=f"Run {uuid} is {run.status}.")
     context.session.expire_all()
-    return _run(context, uuid)
+    return _run_obj(context, _run(context, uuid))
+
+
+def advance(context, run, event, values=None):
+    """Take ``run`` through ``event`` of its lifecycle, with ``values``; the updated Run.
+
+    The lifecycle refuses an illegal event (409); the write is a compare-and-swap on the status
+    ``run`` was read with, so a concurrent change makes it a Conflict.
+    """
+    values = dict(values or {}, status=lifecycle.RUN.target(run.status, event, run.uuid))
+    return run_update(context, run.uuid, values, expected_status=run.status)
 
 
 @main_context_manager.writer
 def run_claim(context, uuid, engine_id, lease_until, now, statuses):
     """Take the run for ``engine_id`` if it is in ``statuses`` and nobody else holds a live lease."""
-    r = pm.Run
+    r = models.Run
     result = context.session.execute(
         sa.update(r)
         .where(
@@ -323,73 +263,49 @@ def run_claim(context, uuid, engine_id, lease_until, now, statuses):
     if result.rowcount != 1:
         return None
     context.session.expire_all()
-    return _run(context, uuid)
-
-
-@main_context_manager.reader
-def runs_to_resume(context, statuses, now):
-    """Runs in ``statuses`` that no engine holds (never claimed, or the lease ran out)."""
-    r = pm.Run
-    free = sa.or_(r.lease_until.is_(None), r.lease_until < now)
-    return list(context.session.execute(sa.select(r).where(r.status.in_(list(statuses)), free)).scalars())
+    return _run_obj(context, _run(context, uuid))
 
 
 @main_context_manager.reader
 def runs_in(context, statuses):
-    r = pm.Run
-    return list(context.session.execute(sa.select(r).where(r.status.in_(list(statuses))).order_by(r.id)).scalars())
+    r = models.Run
+    rows = context.session.execute(sa.select(r).where(r.status.in_(list(statuses))).order_by(r.id)).scalars()
+    return [_run_obj(context, row) for row in rows]
 
 
 @main_context_manager.writer
 def run_items_replace(context, run_uuid, items):
     """The run's verdicts (replacing any earlier ones of the same run: validation is idempotent)."""
     run = _run(context, run_uuid)
-    context.session.execute(sa.delete(pm.RunItem).where(pm.RunItem.run_id == run.id))
+    context.session.execute(sa.delete(models.RunItem).where(models.RunItem.run_id == run.id))
     now = timeutils.utcnow()
     for item in items:
-        context.session.add(pm.RunItem(run_id=run.id, created_at=now, **item))
+        context.session.add(models.RunItem(run_id=run.id, created_at=now, **item))
     context.session.flush()
 
 
 @main_context_manager.reader
 def run_items_get(context, run_uuid):
     run = _run(context, run_uuid)
-    ri = pm.RunItem
+    ri = models.RunItem
     query = sa.select(ri).where(ri.run_id == run.id).order_by(ri.priority.desc(), ri.id.asc())
-    return list(context.session.execute(query).scalars())
+    return [plan_obj.RunItem.from_row(context, row) for row in context.session.execute(query).scalars()]
 
 
 @main_context_manager.writer
 def run_item_update(context, item_id, values):
     context.session.execute(
-        sa.update(pm.RunItem)
-        .where(pm.RunItem.id == item_id)
+        sa.update(models.RunItem)
+        .where(models.RunItem.id == item_id)
         .values(**values)
         .execution_options(synchronize_session=False)
     )
 
 
 @main_context_manager.reader
-def run_move_stats(context, run_uuids):
-    """run uuid -> {move status: (count, sum of progress)} of the run's moves."""
-    m = models.Move
-    origins = {f"run:{u}": u for u in run_uuids}
-    if not origins:
-        return {}
-    query = (
-        sa.select(m.origin, m.status, sa.func.count(), sa.func.coalesce(sa.func.sum(m.progress), 0))
-        .where(m.origin.in_(list(origins)))
-        .group_by(m.origin, m.status)
-    )
-    stats = {u: {} for u in run_uuids}
-    for origin, status, count, progress in context.session.execute(query):
-        stats[origins[origin]][status] = (int(count), int(progress))
-    return stats
-
-
-@main_context_manager.reader
 def run_limits(context, run_uuid):
     """The plan of a run (its limits and window), or None when the plan is gone."""
-    r, p = pm.Run, pm.Plan
+    r, p = models.Run, models.Plan
     query = sa.select(p).join(r, r.plan_uuid == p.uuid).where(r.uuid == run_uuid)
-    return context.session.execute(query).scalars().first()
+    row = context.session.execute(query).scalars().first()
+    return _plan_obj(context, row) if row is not None else None

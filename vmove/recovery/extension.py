@@ -1,9 +1,9 @@
-"""Host recovery in the engines: the ``recovery`` engine extension.
+"""Host recovery in the engines: the ``recovery`` engine extension (entry point ``vmove.engine.extensions``).
 
 - ``process("notification", uuid)`` (cast by the API when a notification
   arrives, or a restore or retry is asked for) sets the notification up:
-  fence the host and write its evacuations (:mod:`recovery_evacuate`), or
-  bring the host back and write the moves back (:mod:`recovery_restore`), or
+  fence the host and write its evacuations (:mod:`vmove.recovery.evacuate`), or
+  bring the host back and write the moves back (:mod:`vmove.recovery.restore`), or
   act on a host-recovered (STARTED) notification.
 - the tick, at every poll of every engine, rolls the active notifications
   up (progress, status, stop when the cloud is full), and sets up what a
@@ -13,7 +13,7 @@
   moves under ``restore_max_in_flight``.
 
 The moves themselves are run by the engine's move loop like any other.
-Set-up work is claimed in the database (``engine_id``/``claimed_until`` of
+Set-up work is claimed in the database (``claim_token``/``claimed_until`` of
 the notification) so that one engine does it, and is resumable, so that
 another engine can finish what a dead one started.
 """
@@ -27,11 +27,11 @@ from oslo_utils import timeutils, uuidutils
 from vmove import clients as vmove_clients
 from vmove import conf as vmove_conf
 from vmove import context as vmove_context
-from vmove import exception, rpc
-from vmove.db import recovery_api
-from vmove.engine import recovery_evacuate, recovery_restore, rpcapi, scheduler
-from vmove.engine.runner import _reason as runner_reason
-from vmove.objects import notification as nobj
+from vmove import exception
+from vmove.actions import base as action_base
+from vmove.engine import rpcapi
+from vmove.moves import scheduler
+from vmove.recovery import evacuate, lifecycle, queries, restore, rollup
 
 LOG = logging.getLogger(__name__)
 
@@ -39,10 +39,8 @@ KIND = "notification"
 #: who holds the moves this process claims while recording why they are not evacuated
 OWNER = uuidutils.generate_uuid()
 
-_clients: dict = {}
-_engine_apis: dict = {}
 _reasons: dict = {}
-_clients_lock = threading.Lock()
+_reasons_lock = threading.Lock()
 
 
 def register(registry) -> None:
@@ -62,8 +60,8 @@ def notification_limits(ctx, ident) -> scheduler.Limits:
     conf = vmove_conf.CONF
     c = conf.recovery
     if c.no_valid_host_limit:
-        n = nobj.Notification.from_row(ctx, recovery_api.notification_get(ctx, ident))
-        streak = recovery_evacuate.cloud_full(ctx, conf, n, _reasons_for(conf))
+        n = queries.get(ctx, ident)
+        streak = rollup.cloud_full(ctx, conf, n, _reasons_for(conf))
         if streak:
             LOG.info("Notification %s: %d evacuations in a row found no valid host; starting no more", ident, streak)
             return scheduler.HOLD
@@ -74,29 +72,14 @@ def restore_limits(ctx, ident) -> scheduler.Limits:
     return scheduler.Limits(total=vmove_conf.CONF.recovery.restore_max_in_flight)
 
 
-def clients_for(conf):
-    """The Nova/Placement clients of this process's recovery work (their calls are counted)."""
-    with _clients_lock:
-        found = _clients.get(id(conf))
-        if found is None:
-            found = _clients[id(conf)] = vmove_clients.Clients(conf)
-        return found
-
-
 def _reasons_for(conf):
-    with _clients_lock:
+    """The :class:`~vmove.recovery.rollup.FailureReasons` of this process (it remembers what it read)."""
+    clients = vmove_clients.for_conf(conf)
+    with _reasons_lock:
         found = _reasons.get(id(conf))
-    if found is None or found.clients is not clients_for(conf):
-        found = recovery_evacuate.FailureReasons(clients_for(conf))
-        with _clients_lock:
-            _reasons[id(conf)] = found
-    return found
-
-
-def use_clients(conf, clients) -> None:
-    """Use ``clients`` for ``conf`` (tests, benchmarks)."""
-    with _clients_lock:
-        _clients[id(conf)] = clients
+        if found is None or found.clients is not clients:
+            found = _reasons[id(conf)] = rollup.FailureReasons(clients)
+        return found
 
 
 # ------------------------------------------------------------------ entry points
@@ -110,13 +93,13 @@ def process(ctx, conf, uuid) -> None:
     """
     LOG.info("Notification %s: processing (request %s)", uuid, getattr(ctx, "request_id", None))
     ctx = vmove_context.get_admin_context()
-    advance(ctx, conf, recovery_api.notification_get(ctx, uuid))
+    advance(ctx, conf, queries.get(ctx, uuid))
 
 
 def tick(ctx, conf, engine_id) -> None:
     now = timeutils.utcnow()
     late = now - datetime.timedelta(seconds=conf.recovery.claim_timeout)
-    for row in recovery_api.notifications_active(ctx):
+    for row in queries.active(ctx):
         try:
             if _needs_set_up(row, now) and not _fresh(row, late):
                 LOG.info(
@@ -127,7 +110,7 @@ def tick(ctx, conf, engine_id) -> None:
                 )
                 advance(ctx, conf, row)
             else:
-                roll_up(ctx, conf, nobj.Notification.from_row(ctx, row))
+                roll_up(ctx, conf, row)
         except exception.Conflict as e:  # another engine rolled it up first
             LOG.debug("Notification %s changed under the tick: %s", row.uuid, e)
         except Exception:
@@ -136,20 +119,20 @@ def tick(ctx, conf, engine_id) -> None:
 
 def _fresh(row, late) -> bool:
     """Set-up asked for a moment ago: the RPC handler does it (the poll takes over when it is late)."""
-    if row.status == nobj.NEW:
+    if row.status == lifecycle.NEW:
         asked = row.updated_at if row.attempt > 1 else row.created_at
-        return row.event == nobj.STOPPED and asked > late
-    if row.restore_status == nobj.RESTORE_REQUESTED:
+        return row.event == lifecycle.STOPPED and asked > late
+    if row.restore_status == lifecycle.RESTORE_REQUESTED:
         return row.restore_requested_at is not None and row.restore_requested_at > late
     return False
 
 
 def _needs_set_up(row, now) -> bool:
-    if row.status == nobj.NEW:
+    if row.status == lifecycle.NEW:
         return True
-    if row.restore_status == nobj.RESTORE_REQUESTED:
+    if row.restore_status == lifecycle.RESTORE_REQUESTED:
         return True
-    if row.restore_status == nobj.RESTORE_WAITING:
+    if row.restore_status == lifecycle.RESTORE_WAITING:
         return row.restore_next_try is None or row.restore_next_try <= now
     return False
 
@@ -164,65 +147,61 @@ def advance(ctx, conf, row) -> None:
     if _needs_set_up(row, now):
         until = now + datetime.timedelta(seconds=conf.recovery.claim_timeout)
         token = uuidutils.generate_uuid()  # one claim per set-up, even within one process
-        claimed = recovery_api.notification_claim(ctx, row.uuid, token, until, now)
+        claimed = queries.claim(ctx, row.uuid, token, until, now)
         if claimed is None:
             LOG.info("Notification %s: another set-up is in progress", row.uuid)
             return
         try:
-            follow = _set_up(ctx, conf, nobj.Notification.from_row(ctx, claimed))
+            follow = _set_up(ctx, conf, claimed)
         except Exception as e:
             # keep the claim: the set-up is tried again when it runs out, not at every poll
             LOG.exception("Notification %s: set-up failed; trying again in %ss", row.uuid, conf.recovery.claim_timeout)
             _note_failure(ctx, row.uuid, e, conf.recovery.claim_timeout)
             return
-        recovery_api.notification_release(ctx, row.uuid, token)
-    roll_up(ctx, conf, nobj.Notification.get_by_uuid(ctx, row.uuid))
+        queries.release(ctx, row.uuid, token)
+    roll_up(ctx, conf, queries.get(ctx, row.uuid))
     if follow:
-        advance(ctx, conf, recovery_api.notification_get(ctx, follow))
+        advance(ctx, conf, queries.get(ctx, follow))
 
 
 def _wake_engines(ctx, conf) -> None:
     """Tell every engine that moves are pending (they would see them at their next poll anyway)."""
-    key = (id(conf), id(rpc.get_transport(conf)))  # a new transport (tests, reconfiguration): a new client
-    with _clients_lock:
-        api = _engine_apis.get(key)
-        if api is None:
-            _engine_apis.clear()
-            api = _engine_apis[key] = rpcapi.EngineAPI(conf)
-    api.move_requested(ctx, None)
+    rpcapi.for_conf(conf).move_requested(ctx, None)
 
 
 def _note_failure(ctx, uuid, exc, retry_in) -> None:
-    n = recovery_api.notification_get(ctx, uuid)
-    why = f"Set-up failed, tried again in {int(retry_in)} s: {runner_reason(exc)}"
-    field = "message" if n.status == nobj.NEW else "restore_message"
+    n = queries.get(ctx, uuid)
+    why = f"Set-up failed, tried again in {int(retry_in)} s: {action_base.reason(exc)}"
+    field = "message" if n.status == lifecycle.NEW else "restore_message"
     try:
-        recovery_api.notification_update(ctx, uuid, {field: why})
+        queries.update(ctx, uuid, {field: why})
     except Exception:  # noqa: BLE001 - the log has it
         LOG.exception("Notification %s: could not record the set-up failure", uuid)
 
 
 def _set_up(ctx, conf, n):
-    clients = clients_for(conf)
-    if n.status == nobj.NEW and n.event == nobj.STARTED:
-        return recovery_restore.process_started(ctx, conf, n)
-    if n.status == nobj.NEW:
+    clients = vmove_clients.for_conf(conf)
+    if n.status == lifecycle.NEW and n.event == lifecycle.STARTED:
+        return restore.process_started(ctx, conf, n)
+    if n.status == lifecycle.NEW:
         if n.run_started_at is None:
-            row = recovery_api.notification_update(
-                ctx, n.uuid, {"run_started_at": timeutils.utcnow()}, expected={"status": nobj.NEW, "attempt": n.attempt}
+            n = queries.update(
+                ctx,
+                n.uuid,
+                {"run_started_at": timeutils.utcnow()},
+                expected={"status": lifecycle.NEW, "attempt": n.attempt},
             )
-            n = nobj.Notification.from_row(ctx, row)
-        recovery_evacuate.set_up(ctx, conf, clients, n, OWNER, wake=lambda: _wake_engines(ctx, conf))
+        evacuate.set_up(ctx, conf, clients, n, OWNER, wake=lambda: _wake_engines(ctx, conf))
         return None
-    if n.restore_status in (nobj.RESTORE_REQUESTED, nobj.RESTORE_WAITING):
-        recovery_restore.set_up(ctx, conf, clients, n, OWNER)
+    if n.restore_status in (lifecycle.RESTORE_REQUESTED, lifecycle.RESTORE_WAITING):
+        restore.set_up(ctx, conf, clients, n, OWNER)
     return None
 
 
 def roll_up(ctx, conf, n) -> None:
-    if n.event == nobj.STARTED:
-        recovery_restore.roll_up_started(ctx, n)
+    if n.event == lifecycle.STARTED:
+        restore.roll_up_started(ctx, n)
         return
-    recovery_evacuate.roll_up(ctx, conf, n, OWNER, reasons=_reasons_for(conf))
-    if n.restore_status == nobj.RESTORE_RUNNING:
-        recovery_restore.roll_up(ctx, conf, nobj.Notification.get_by_uuid(ctx, n.uuid))
+    rollup.roll_up(ctx, conf, n, OWNER, reasons=_reasons_for(conf))
+    if n.restore_status == lifecycle.RESTORE_RUNNING:
+        restore.roll_up(ctx, conf, queries.get(ctx, n.uuid))

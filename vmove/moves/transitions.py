@@ -10,9 +10,8 @@ import logging
 
 from oslo_utils import timeutils
 
-from vmove.db import api as db_api
-from vmove.engine import notify, states
-from vmove.objects import move as move_obj
+from vmove.actions import registry
+from vmove.moves import notify, queries, states
 
 LOG = logging.getLogger(__name__)
 
@@ -23,7 +22,8 @@ def transition(ctx, move, phase, *, message=None, detail=None, values=None, engi
     Raises InvalidTransition for an edge the FSM does not have, and Conflict
     when the row changed under us (another engine or the API got there first).
     """
-    status = states.check(move.type, move.uuid, move.phase, phase)
+    fsm = registry.fsm(move.type)
+    status = states.check(fsm, move.uuid, move.phase, phase)
     now = timeutils.utcnow()
     vals = dict(values or {})
     vals.update(phase=phase, status=status)
@@ -35,7 +35,7 @@ def transition(ctx, move, phase, *, message=None, detail=None, values=None, engi
         if status == states.SUCCEEDED:
             vals["progress"] = 100
     elif "progress" not in vals:
-        fsm_progress = states.machine(move.type).progress.get(phase)
+        fsm_progress = fsm.progress.get(phase)
         if fsm_progress is not None and fsm_progress > (move.progress or 0):
             vals["progress"] = fsm_progress
     if message is not None:
@@ -43,7 +43,6 @@ def transition(ctx, move, phase, *, message=None, detail=None, values=None, engi
     event = {"message": message, "detail": detail, "engine_id": engine_id, "at": now}
     cas = {"phase": move.phase, "status": move.status}
     cas.update(expected or {})
-    row = db_api.move_transition(ctx, move.uuid, vals, event, expected=cas)
-    new = move_obj.Move._from_db_object(ctx, move_obj.Move(), row)
+    new = queries.write_transition(ctx, move.uuid, vals, event, expected=cas)
     notify.move_changed(ctx, new, move.status, move.phase)
     return new

@@ -9,6 +9,10 @@ confirmed by the engine itself (``resized`` -> ``confirming``).
 
 Terminal phases are named like their status (``succeeded``, ``failed``,
 ``cancelled``, ``ignored``) and are the same for every type.
+
+This module is the bottom of the move feature: it imports nothing of vmove
+but its exceptions, so that the actions (which name the phases) and the
+versioned objects (which name the statuses) may read it.
 """
 
 import dataclasses
@@ -18,6 +22,9 @@ from vmove import exception
 PENDING, ONGOING = "pending", "ongoing"
 SUCCEEDED, FAILED, CANCELLED, IGNORED = "succeeded", "failed", "cancelled", "ignored"
 TERMINAL = (SUCCEEDED, FAILED, CANCELLED, IGNORED)
+#: a move that holds its resource: a second move of it is refused meanwhile
+ACTIVE = (PENDING, ONGOING)
+STATUSES = ACTIVE + TERMINAL
 
 QUEUED = "queued"  # first phase of every type: waiting for a slot
 STARTING = "starting"  # committed before the backend is asked; the backend may not know yet
@@ -113,21 +120,14 @@ def generic(move_type: str) -> FSM:
     return _fsm(move_type, [QUEUED, STARTING, "running"], extra={STARTING: {IGNORED}}, progress={"running": 50})
 
 
-def machine(move_type: str) -> FSM:
-    fsm = MACHINES.get(move_type)
-    if fsm is None:
-        from vmove.actions import registry
+def check(fsm: FSM | str, move_uuid: str, source: str, target: str) -> str:
+    """The status of ``target`` if ``source`` -> ``target`` is an edge of ``fsm``, else InvalidTransition.
 
-        cls = registry.action_classes().get(move_type)
-        if cls is None:
-            raise exception.Invalid(reason=f"unknown move type {move_type!r}")
-        fsm = getattr(cls, "fsm", None) or generic(move_type)
-    return fsm
-
-
-def check(move_type: str, move_uuid: str, source: str, target: str) -> str:
-    """The status of ``target`` if ``source`` -> ``target`` is legal, else InvalidTransition."""
-    fsm = machine(move_type)
+    ``fsm``: an FSM, or the name of a built-in move type. The FSM of any move type, third-party ones
+    included, is found by :func:`vmove.actions.registry.fsm`.
+    """
+    if isinstance(fsm, str):
+        fsm = MACHINES[fsm]
     if source == target:
         return fsm.status_of(target)
     if not fsm.allowed(source, target):

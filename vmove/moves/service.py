@@ -1,25 +1,21 @@
-"""Asking for moves and cancelling them: shared by the API, recovery and plans.
+"""Asking for moves and cancelling them: used by the API, host recovery and plan runs.
 
 These functions validate, write (the move and its first event in one
-transaction) and tell the engines; they never call Nova or Cinder.
+transaction) and emit the notification; they never call Nova or Cinder, and
+they leave waking the engines to the caller (an RPC cast, or nothing: the
+engines poll).
 """
 
 import logging
 
 from oslo_utils import timeutils, uuidutils
 
-from vmove import exception, policy
-from vmove.actions import base as action_base
+from vmove import exception, jsonschemas, policy
 from vmove.actions import registry
-from vmove.api import validation
-from vmove.db import api as db_api
-from vmove.engine import notify, states
-from vmove.engine.transitions import transition
-from vmove.objects import move as move_obj
+from vmove.moves import notify, queries, states
+from vmove.moves.transitions import transition
 
 LOG = logging.getLogger(__name__)
-
-INSTANCE_TYPES = ("live_migration", "cold_migration", "evacuation")
 
 
 def check_request(move_type: str, resource_type: str, params: dict) -> dict:
@@ -29,7 +25,7 @@ def check_request(move_type: str, resource_type: str, params: dict) -> dict:
         raise exception.Invalid(
             f"Move type {move_type} moves {_article(cls.resource_type)}, not {_article(resource_type)}."
         )
-    validation.validate(params, validation.check_schema(cls.schema), f"{move_type} parameter")
+    jsonschemas.validate(params, jsonschemas.check_schema(cls.schema), f"{move_type} parameter")
     return cls.validate_params(move_type, params)
 
 
@@ -45,11 +41,11 @@ def request_move(
     Refuses (409) a second move of a resource that has one pending or ongoing.
     """
     params = check_request(move_type, resource_type, dict(params or {}))
-    busy = db_api.move_get_all(ctx, {"resource_id": resource_id, "status": ["pending", "ongoing"]}, limit=1)
-    if busy:
+    busy = queries.busy(ctx, resource_id)
+    if busy is not None:
         raise exception.Conflict(
-            reason=f"{resource_type.capitalize()} {resource_id} already has move {busy[0].uuid} "
-            f"({busy[0].type}, {busy[0].status})."
+            reason=f"{resource_type.capitalize()} {resource_id} already has move {busy.uuid} "
+            f"({busy.type}, {busy.status})."
         )
     now = timeutils.utcnow()
     row = {
@@ -72,10 +68,27 @@ def request_move(
         "updated_at": now,
     }
     row.update(values or {})
-    created = db_api.move_create(ctx, row, event={"message": "Move requested.", "detail": {"params": params}})
-    move = move_obj.Move._from_db_object(ctx, move_obj.Move(), created)
+    move = queries.create(ctx, row, event={"message": "Move requested.", "detail": {"params": params}})
     notify.move_changed(ctx, move)
     return move
+
+
+def request_or_skip(ctx, skip, *, owner, lease, step, **request):
+    """Request a move; with ``skip = (reason, message)``, record at once why it is not made.
+
+    Host recovery and its restore write one move per instance, the ones they leave alone included,
+    so that every instance's fate can be read back. A skipped move is written claimed by ``owner``
+    for ``lease`` (a timedelta) so that no engine starts it before it is marked ignored.
+    Returns the Move; raises Conflict when the resource has another move in progress.
+    """
+    if skip is not None:
+        values = dict(request.pop("values", None) or {}, engine_id=owner, lease_until=timeutils.utcnow() + lease)
+        request["values"] = values
+    move = request_move(ctx, **request)
+    if skip is None:
+        return move
+    reason, message = skip
+    return transition(ctx, move, states.IGNORED, message=message, detail={"step": step, "reason": reason})
 
 
 def cancel_move(ctx, conf, move):
@@ -91,7 +104,7 @@ def cancel_move(ctx, conf, move):
             try:
                 return transition(ctx, move, states.CANCELLED, message="Cancelled on request before it started.")
             except exception.Conflict:
-                move = move_obj.Move.get_by_uuid(ctx, move.uuid)  # an engine started it meanwhile
+                move = queries.get(ctx, move.uuid)  # an engine started it meanwhile
                 continue
         if move.phase == "aborting":
             return move
@@ -99,25 +112,10 @@ def cancel_move(ctx, conf, move):
         if not action.can_abort(move):
             raise exception.Conflict(
                 reason=f"Move {move.uuid} ({move.type}) is {move.phase} and cannot be aborted: "
-                + _why_not_abortable(move)
+                + action.why_not_abortable(move)
             )
         try:
             return transition(ctx, move, "aborting", message="Abort requested.", detail={"step": "cancel"})
         except exception.Conflict:
-            move = move_obj.Move.get_by_uuid(ctx, move.uuid)
+            move = queries.get(ctx, move.uuid)
     raise exception.Conflict(reason=f"Move {move.uuid} keeps changing; try again.")
-
-
-def _why_not_abortable(move) -> str:
-    if move.type == "live_migration":
-        return "Nova can abort a live migration only while it is preparing or running."
-    if move.type == "cold_migration":
-        return "Nova has no abort for a cold migration once it has started."
-    if move.type == "evacuation":
-        return "Nova has no abort for an evacuation."
-    if move.type.startswith("volume_"):
-        return "Cinder has no abort for a volume migration once it has started."
-    return "its action has no abort."
-
-
-__all__ = ["request_move", "cancel_move", "check_request", "action_base"]

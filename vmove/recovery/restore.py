@@ -17,13 +17,12 @@ import logging
 from novaclient import exceptions as nova_exc
 from oslo_utils import timeutils
 
-from vmove import exception, recovery
-from vmove import moves as move_requests
-from vmove.actions import nova as nova_actions
-from vmove.db import recovery_api
-from vmove.engine import states
-from vmove.engine.transitions import transition
-from vmove.objects import notification as nobj
+from vmove import exception
+from vmove.actions import listings
+from vmove.moves import queries as move_queries
+from vmove.moves import service as move_service
+from vmove.moves import states
+from vmove.recovery import lifecycle, queries, rollup, service
 
 LOG = logging.getLogger(__name__)
 
@@ -33,24 +32,13 @@ LIVE_STATUSES = ("ACTIVE", "PAUSED")
 COLD_STATUSES = ("SHUTOFF",)
 
 
-def _restore_update(ctx, n, values, expected_status):
-    return recovery_api.notification_update(
-        ctx, n.uuid, values, expected={"restore_status": expected_status, "restore_attempt": n.restore_attempt}
-    )
-
-
 def set_up(ctx, conf, clients, notification, owner) -> None:
     """Bring the host back into service, then write the moves back of this restore attempt."""
     n = notification
     waiting = _host_back(clients, n)
     if waiting is not None:
         next_try = timeutils.utcnow() + datetime.timedelta(seconds=conf.recovery.restore_wait_interval)
-        _restore_update(
-            ctx,
-            n,
-            {"restore_status": nobj.RESTORE_WAITING, "restore_message": waiting, "restore_next_try": next_try},
-            [nobj.RESTORE_REQUESTED, nobj.RESTORE_WAITING],
-        )
+        queries.advance_restore(ctx, n, "wait", {"restore_message": waiting, "restore_next_try": next_try})
         return
     written, ignored, busy = _write(ctx, conf, clients, n, owner)
     message = (
@@ -59,12 +47,7 @@ def set_up(ctx, conf, clients, notification, owner) -> None:
     )
     if busy:
         message += " Left alone (another move in progress): " + "; ".join(busy) + "."
-    _restore_update(
-        ctx,
-        n,
-        {"restore_status": nobj.RESTORE_RUNNING, "restore_message": message, "restore_next_try": None},
-        [nobj.RESTORE_REQUESTED, nobj.RESTORE_WAITING],
-    )
+    queries.advance_restore(ctx, n, "start", {"restore_message": message, "restore_next_try": None})
 
 
 def _host_back(clients, n) -> str | None:
@@ -88,9 +71,11 @@ def _host_back(clients, n) -> str | None:
 
 def _write(ctx, conf, clients, n, owner):
     evacuated = [
-        m for m in recovery.latest_by_instance(recovery.moves_of(ctx, [n.evacuation_origin])) if m.status == "succeeded"
+        m
+        for m in rollup.latest_by_instance(move_queries.of_origins(ctx, [n.evacuation_origin]))
+        if m.status == states.SUCCEEDED
     ]
-    back = {m.resource_id: m for m in recovery.latest_by_instance(recovery.moves_of(ctx, [n.restore_origin]))}
+    back = {m.resource_id: m for m in rollup.latest_by_instance(move_queries.of_origins(ctx, [n.restore_origin]))}
     todo = []
     for m in sorted(evacuated, key=lambda m: (-m.priority, m.start_time or m.created_at, m.id)):
         last = back.get(m.resource_id)
@@ -106,14 +91,14 @@ def _write(ctx, conf, clients, n, owner):
     written = ignored = 0
     busy = []
     for m, attempt in todo:
-        server = where.get(m.resource_id)
-        move_type, skip = _how_back(n, m, server)
-        values = {"attempt": attempt, "source_host": m.dest_host, "resource_name": m.resource_name}
-        if skip is not None:
-            values.update(engine_id=owner, lease_until=timeutils.utcnow() + datetime.timedelta(seconds=60))
+        move_type, skip = _how_back(n, m, where.get(m.resource_id))
         try:
-            move = move_requests.request_move(
+            move_service.request_or_skip(
                 ctx,
+                skip,
+                owner=owner,
+                lease=datetime.timedelta(seconds=conf.recovery.claim_timeout),
+                step="restore",
                 resource_type="instance",
                 resource_id=m.resource_id,
                 move_type=move_type,
@@ -121,17 +106,15 @@ def _write(ctx, conf, clients, n, owner):
                 priority=m.priority,
                 origin=n.restore_origin,
                 project_id=m.project_id,
-                values=values,
+                values={"attempt": attempt, "source_host": m.dest_host, "resource_name": m.resource_name},
             )
         except exception.Conflict as e:
             busy.append(f"{m.resource_name} ({m.resource_id}): {e.message}")
             continue
         if skip is None:
             written += 1
-            continue
-        reason, message = skip
-        transition(ctx, move, states.IGNORED, message=message, detail={"step": "restore", "reason": reason})
-        ignored += 1
+        else:
+            ignored += 1
     return written, ignored, busy
 
 
@@ -142,7 +125,7 @@ def _where_now(clients, evacuations) -> dict:
     for dest in sorted({m.dest_host for m in evacuations if m.dest_host}):
         listed = nova.servers.list(search_opts={"host": dest, "all_tenants": True}, limit=-1)
         # the engine pre-checks the first moves back from this listing instead of listing the host again
-        nova_actions.LISTINGS.remember(listed, dest)
+        listings.LISTINGS.remember(listed, dest)
         for s in listed:
             if getattr(s, "OS-EXT-SRV-ATTR:host", dest) == dest:
                 found[s.id] = s
@@ -154,7 +137,7 @@ def _how_back(n, m, server):
     """``(move type, skip)``: how the instance goes back, or ``(type, (reason, message))`` if it does not."""
     if server is None:
         return "live_migration", (
-            recovery.REASON_MOVED,
+            lifecycle.REASON_MOVED,
             f"Not moved back: the instance is no longer on host {m.dest_host}, where notification {n.uuid} "
             "evacuated it (it moved since, or is gone); left alone.",
         )
@@ -163,7 +146,7 @@ def _how_back(n, m, server):
     if server.status in COLD_STATUSES:
         return "cold_migration", None
     return "live_migration", (
-        recovery.REASON_STATE,
+        lifecycle.REASON_STATE,
         f"Not moved back: the instance is {server.status}; only ACTIVE or PAUSED (live migration) and SHUTOFF "
         "(cold migration) instances are moved back.",
     )
@@ -171,93 +154,91 @@ def _how_back(n, m, server):
 
 def roll_up(ctx, conf, notification) -> None:
     n = notification
-    if n.restore_status != nobj.RESTORE_RUNNING:
+    if n.restore_status != lifecycle.RESTORE_RUNNING:
         return
-    latest = recovery.latest_by_instance(recovery.moves_of(ctx, [n.restore_origin]))
-    prog = recovery.progress(latest)
+    latest = rollup.latest_by_instance(move_queries.of_origins(ctx, [n.restore_origin]))
+    prog = rollup.progress(latest)
     if any(m.status not in states.TERMINAL for m in latest):
         if prog != n.restore_progress:
-            _restore_update(ctx, n, {"restore_progress": prog}, nobj.RESTORE_RUNNING)
+            queries.update(
+                ctx,
+                n.uuid,
+                {"restore_progress": prog},
+                expected={"restore_status": n.restore_status, "restore_attempt": n.restore_attempt},
+            )
         return
-    counts = recovery.summary(latest)
+    counts = rollup.summary(latest)
     failed = counts.get(states.FAILED, 0) + counts.get(states.CANCELLED, 0)
     text = ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "nothing to move"
-    status = nobj.FAILED if failed else nobj.FINISHED
     message = f"Restore of host {n.hostname}, attempt {n.restore_attempt}: {text}."
     if failed:
         message += ' Ask again (POST .../action {"restore": null}) to retry the moves back that failed.'
-    _restore_update(
+    done = queries.advance_restore(
         ctx,
         n,
-        {
-            "restore_status": status,
-            "restore_progress": 100,
-            "restore_message": message,
-            "restore_finished_at": timeutils.utcnow(),
-        },
-        nobj.RESTORE_RUNNING,
+        "fail" if failed else "finish",
+        {"restore_progress": 100, "restore_message": message, "restore_finished_at": timeutils.utcnow()},
     )
-    LOG.info("Restore of notification %s %s: %s", n.uuid, status, message)
+    LOG.info("Restore of notification %s %s: %s", n.uuid, done.restore_status, message)
 
 
 # ------------------------------------------------------ STARTED notifications
 
 
-def _end(ctx, n, status, message, **values):
-    values.update(status=status, message=message, progress=100, finished_at=timeutils.utcnow(), active_key=None)
-    recovery_api.notification_update(ctx, n.uuid, values, expected={"status": [nobj.NEW, nobj.RUNNING]})
+def _end(ctx, n, event, message, **values):
+    """End a STARTED notification (``ignore``, ``finish`` or ``fail``)."""
+    values.update(message=message, progress=100, finished_at=timeutils.utcnow(), active_key=None)
+    queries.advance(ctx, n, event, values)
 
 
 def process_started(ctx, conf, notification):
     """A host came back: restore its last recovery when configured to; returns the notification to restore."""
     n = notification
-    if n.status != nobj.NEW:
+    if n.status != lifecycle.NEW:
         return None
-    running = recovery_api.notification_get_all(
-        ctx, {"hostname": n.hostname, "event": nobj.STOPPED, "status": [nobj.NEW, nobj.RUNNING]}, limit=1
+    running = queries.get_all(
+        ctx, {"hostname": n.hostname, "event": lifecycle.STOPPED, "status": list(lifecycle.ACTIVE)}, limit=1
     )
     if running:
         message = f"Waiting for the recovery of host {n.hostname} (notification {running[0].uuid}) to end."
         if n.message != message:
-            recovery_api.notification_update(ctx, n.uuid, {"message": message}, expected={"status": nobj.NEW})
+            queries.update(ctx, n.uuid, {"message": message}, expected={"status": lifecycle.NEW})
         return None
-    target = recovery_api.notification_last_recovered(ctx, n.hostname)
+    target = queries.last_recovered(ctx, n.hostname)
     if target is None:
-        _end(ctx, n, nobj.IGNORED, f"Host {n.hostname} is back; no recovery of it to undo.")
+        _end(ctx, n, "ignore", f"Host {n.hostname} is back; no recovery of it to undo.")
         return None
-    target = nobj.Notification.from_row(ctx, target)
     if not conf.recovery.auto_restore:
         _end(
             ctx,
             n,
-            nobj.IGNORED,
+            "ignore",
             f"Host {n.hostname} is back. [recovery] auto_restore is off: move its instances back with POST "
             f'/v1/notifications/{target.uuid}/action {{"restore": null}}.',
             related_uuid=target.uuid,
         )
         return None
-    if target.restore_status not in recovery_api.RESTORE_ACTIVE:
+    if target.restore_status not in lifecycle.RESTORE_ACTIVE:
         try:
-            recovery.request_restore(ctx, target, requested_by=f"host recovered, notification {n.uuid}")
+            service.request_restore(ctx, target, requested_by=f"host recovered, notification {n.uuid}")
         except exception.Conflict as e:
             _end(
                 ctx,
                 n,
-                nobj.IGNORED,
+                "ignore",
                 f"Host {n.hostname} is back; nothing restored: {e.message}",
                 related_uuid=target.uuid,
             )
             return None
-    recovery_api.notification_update(
+    queries.advance(
         ctx,
-        n.uuid,
+        n,
+        "set_up",
         {
-            "status": nobj.RUNNING,
             "related_uuid": target.uuid,
             "processed_at": timeutils.utcnow(),
             "message": f"Host {n.hostname} is back: restoring notification {target.uuid}.",
         },
-        expected={"status": nobj.NEW},
     )
     return target.uuid
 
@@ -265,12 +246,11 @@ def process_started(ctx, conf, notification):
 def roll_up_started(ctx, notification) -> None:
     """A STARTED notification ends as the restore it asked for."""
     n = notification
-    if n.status != nobj.RUNNING or not n.related_uuid:
+    if n.status != lifecycle.RUNNING or not n.related_uuid:
         return
-    target = recovery_api.notification_get(ctx, n.related_uuid)
-    if target.restore_status in (nobj.FINISHED, nobj.FAILED):
-        _end(ctx, n, target.restore_status, f"Restore of notification {target.uuid}: {target.restore_message}")
+    target = queries.get(ctx, n.related_uuid)
+    if target.restore_status in (lifecycle.FINISHED, lifecycle.FAILED):
+        event = "finish" if target.restore_status == lifecycle.FINISHED else "fail"
+        _end(ctx, n, event, f"Restore of notification {target.uuid}: {target.restore_message}")
     elif target.restore_progress != n.progress:
-        recovery_api.notification_update(
-            ctx, n.uuid, {"progress": target.restore_progress}, expected={"status": nobj.RUNNING}
-        )
+        queries.update(ctx, n.uuid, {"progress": target.restore_progress}, expected={"status": lifecycle.RUNNING})

@@ -3,7 +3,7 @@
 A move's limits come from its origin: a plan run's limits (max in flight
 overall, per source host, per destination host, per storage backend, a time
 window), a host recovery's limits, and for every move the engines' global
-``[engine] max_in_flight``. :func:`plan` is a pure function over the pending
+``[engine] max_in_flight``. :func:`choose` is a pure function over the pending
 and in-flight moves so that its two promises can be tested directly:
 
 - it never starts a move that would take any count above its limit;
@@ -105,7 +105,7 @@ def _aware(ts):
     return ts if ts.tzinfo else ts.replace(tzinfo=datetime.UTC)
 
 
-def plan(pending, in_flight, global_limit: int, now, limits_of):
+def choose(pending, in_flight, global_limit: int, now, limits_of):
     """Choose what starts now.
 
     ``pending`` must be ordered most important first. Returns

@@ -1,10 +1,10 @@
-"""The engine side of plan runs (an engine extension, see vmove.engine.extensions).
+"""The engine side of plan runs: the ``plans`` engine extension (entry point ``vmove.engine.extensions``).
 
 - handler ``run``: the API casts ``process("run", uuid)`` when a run is
   ordered or approved. The engine that gets it claims the run (a lease in
   the database), validates it against Nova and Cinder
-  (:mod:`vmove.engine.plan_validation`), then, once approved, makes one move
-  per item found ok (:func:`vmove.plans.create_moves`).
+  (:mod:`vmove.plans.validation`), then, once approved, makes one move
+  per item found ok (:func:`vmove.plans.dispatch.create_moves`).
 - tick: at every poll, each engine rolls up the counts and progress of the
   runs in progress, finishes those whose moves have all ended, cancels what a
   cancelled run still has pending, and resumes the runs that no engine holds
@@ -22,9 +22,9 @@ from oslo_utils import timeutils, uuidutils
 
 from vmove import clients as vmove_clients
 from vmove import context as vmove_context
-from vmove import exception, plans
-from vmove.db import plans_api
-from vmove.engine import plan_validation, scheduler
+from vmove import exception
+from vmove.moves import scheduler
+from vmove.plans import dispatch, lifecycle, queries, validation
 
 LOG = logging.getLogger(__name__)
 
@@ -36,8 +36,6 @@ RESUME_GRACE = 2.0
 _executor = concurrent.futures.ThreadPoolExecutor(2, thread_name_prefix="vmove-plans")
 _submitted: set = set()
 _submitted_lock = threading.Lock()
-_clients: dict = {}
-_clients_lock = threading.Lock()
 
 
 def register(registry) -> None:
@@ -48,7 +46,7 @@ def register(registry) -> None:
 
 # ------------------------------------------------------------------ limits
 def limits_of_run(ctx, run_uuid) -> scheduler.Limits:
-    plan = plans_api.run_limits(ctx, run_uuid)
+    plan = queries.run_limits(ctx, run_uuid)
     if plan is None:
         return scheduler.NO_LIMITS
     return scheduler.Limits(
@@ -62,14 +60,6 @@ def limits_of_run(ctx, run_uuid) -> scheduler.Limits:
 
 
 # ------------------------------------------------------------------ handler
-def clients_for(conf):
-    with _clients_lock:
-        if id(conf) not in _clients:
-            _clients.clear()
-            _clients[id(conf)] = vmove_clients.Clients(conf)
-        return _clients[id(conf)]
-
-
 def _lease(conf):
     return datetime.timedelta(seconds=conf.engine.lease_time)
 
@@ -78,17 +68,18 @@ def handle_run(ctx, conf, run_uuid) -> None:
     """Validate the run, or make its moves, whichever it waits for (idempotent)."""
     ctx = vmove_context.get_admin_context()
     now = timeutils.utcnow()
-    run = plans_api.run_claim(ctx, run_uuid, WORKER_ID, now + _lease(conf), now, ("validating", "approved"))
+    claimable = (lifecycle.VALIDATING, lifecycle.APPROVED)
+    run = queries.run_claim(ctx, run_uuid, WORKER_ID, now + _lease(conf), now, claimable)
     if run is None:
         return  # another engine has it, or it moved on
     try:
-        if run.status == "validating":
+        if run.status == lifecycle.VALIDATING:
             run = validate(ctx, conf, run)
-        if run is not None and run.status == "approved":
-            plans.create_moves(ctx, conf, run_uuid)
+        if run is not None and run.status == lifecycle.APPROVED:
+            dispatch.create_moves(ctx, conf, run_uuid)
     finally:
         try:
-            plans_api.run_update(ctx, run_uuid, {"engine_id": None, "lease_until": None})
+            queries.run_update(ctx, run_uuid, {"engine_id": None, "lease_until": None})
         except exception.VmoveException:
             LOG.exception("Run %s: could not release its lease", run_uuid)
 
@@ -97,40 +88,43 @@ def validate(ctx, conf, run):
     """Write the run's verdicts and move it on; returns the updated run (None if it changed meanwhile)."""
     now = timeutils.utcnow()
     try:
-        plan = plans_api.plan_get(ctx, run.plan_uuid)
-        history = plans_api.item_history(ctx, run.plan_uuid)
+        plan = queries.plan_get(ctx, run.plan_uuid)
+        history = queries.item_history(ctx, run.plan_uuid)
         renew = _renewer(ctx, conf, run.uuid)
-        validator = plan_validation.Validator(ctx, clients_for(conf), conf, plan, run, now, on_item=renew)
+        validator = validation.Validator(ctx, vmove_clients.for_conf(conf), conf, plan, run, now, on_item=renew)
         rows = validator.validate(history)
     except Exception as e:  # noqa: BLE001 - the run says why, the operator orders again
         LOG.exception("Run %s: validation failed", run.uuid)
         reason = getattr(e, "message", None) or str(e) or type(e).__name__
-        return _set(ctx, run, "failed", f"Validation could not be done: {type(e).__name__}: {reason}", finished=True)
-    plans_api.run_items_replace(ctx, run.uuid, rows)
+        return _set(
+            ctx, run, "refuse_all", f"Validation could not be done: {type(e).__name__}: {reason}", finished=True
+        )
+    queries.run_items_replace(ctx, run.uuid, rows)
     ok = sum(1 for r in rows if r["verdict"] == "ok")
     refused = len(rows) - ok
     counts = {"items": len(rows), "approved": ok, "refused": refused}
     summary = f"{ok} of {len(rows)} items can be moved" + (f"; {refused} refused (see the items)" if refused else "")
     values = {"counts": counts, "validated_at": timeutils.utcnow()}
     if run.dry_run:
-        return _set(ctx, run, "validated", f"Dry run: {summary}. Nothing was moved.", finished=True, **values)
+        return _set(ctx, run, "dry_run_done", f"Dry run: {summary}. Nothing was moved.", finished=True, **values)
     if ok == 0:
-        return _set(ctx, run, "failed", f"No item can be moved: {summary}.", finished=True, **values)
+        return _set(ctx, run, "refuse_all", f"No item can be moved: {summary}.", finished=True, **values)
     if run.approval == "manual":
         message = f'{summary}. Waiting for approval: POST /v1/runs/{run.uuid}/action {{"approve": null}}.'
-        return _set(ctx, run, "awaiting_approval", message, **values)
+        return _set(ctx, run, "await_approval", message, **values)
     window = ""
     if plan.not_before is not None and plan.not_before.replace(tzinfo=None) > now.replace(tzinfo=None):
         window = f" The moves wait for the window to open at {plan.not_before.isoformat()} (UTC)."
-    return _set(ctx, run, "approved", f"{summary}; approved automatically.{window}", **values)
+    return _set(ctx, run, "approve", f"{summary}; approved automatically.{window}", **values)
 
 
-def _set(ctx, run, status, message, finished=False, **values):
-    values.update(status=status, message=message)
+def _set(ctx, run, event, message, finished=False, **values):
+    """Move a validating run on with ``event``; None when it changed meanwhile (cancelled)."""
+    values["message"] = message
     if finished:
         values["finished_at"] = timeutils.utcnow()
     try:
-        return plans_api.run_update(ctx, run.uuid, values, expected_status="validating")
+        return queries.advance(ctx, run, event, values)
     except exception.Conflict:
         LOG.info("Run %s changed during its validation (cancelled?)", run.uuid)
         return None
@@ -143,7 +137,7 @@ def _renewer(ctx, conf, run_uuid):
     def renew():
         now = timeutils.utcnow()
         if (now - last[0]).total_seconds() > conf.engine.lease_time / 3:
-            plans_api.run_claim(ctx, run_uuid, WORKER_ID, now + _lease(conf), now, ("validating",))
+            queries.run_claim(ctx, run_uuid, WORKER_ID, now + _lease(conf), now, (lifecycle.VALIDATING,))
             last[0] = now
 
     return renew
@@ -152,16 +146,16 @@ def _renewer(ctx, conf, run_uuid):
 # ------------------------------------------------------------------ tick
 def tick(ctx, conf, engine_id) -> None:
     ctx = vmove_context.get_admin_context()
-    runs = plans_api.runs_in(ctx, plans_api.ACTIVE)
+    runs = queries.runs_in(ctx, lifecycle.ACTIVE)
     if not runs:
         return
     for run in runs:
-        if run.status == "cancelling":
-            plans.cancel_moves(ctx, conf, run.uuid)
-    plans.roll_up(ctx, runs)
+        if run.status == lifecycle.CANCELLING:
+            dispatch.cancel_moves(ctx, conf, run.uuid)
+    dispatch.roll_up(ctx, runs)
     now = timeutils.utcnow()
     for run in runs:
-        if run.status not in ("validating", "approved"):
+        if run.status not in (lifecycle.VALIDATING, lifecycle.APPROVED):
             continue
         held = run.lease_until is not None and run.lease_until.replace(tzinfo=None) >= now.replace(tzinfo=None)
         young = (now.replace(tzinfo=None) - run.updated_at.replace(tzinfo=None)).total_seconds() < RESUME_GRACE

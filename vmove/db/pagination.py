@@ -1,0 +1,50 @@
+"""Keyset pagination: one page of rows after a marker, in a stable order.
+
+Every listing of the API (moves, a notification's vmoves, notifications,
+plans, runs) pages the same way: rows ordered by ``(sort column, id)``, the
+next page starts after the marker row. A nullable sort column keeps its
+NULLs first when ascending and last when descending on every database
+(MariaDB has no ``NULLS FIRST``), and the marker condition agrees with that
+order, so no row is skipped or repeated across pages.
+"""
+
+import sqlalchemy as sa
+
+from vmove import exception
+
+
+def paginate(session, query, model, sort_key, sort_dir="asc", limit=None, marker=None, marker_cond=None):
+    """The rows of ``query`` (a ``select(model)``), one page.
+
+    ``marker`` (what the caller gave, for the error message) names the last
+    row of the previous page; ``marker_cond`` finds it (default: ``uuid ==
+    marker``). An unknown marker is :class:`~vmove.exception.InvalidMarker`.
+    """
+    col = getattr(model, sort_key)
+    nullable = model.__table__.c[sort_key].nullable
+    asc = sort_dir == "asc"
+    if marker is not None:
+        cond = marker_cond if marker_cond is not None else model.uuid == marker
+        found = session.execute(sa.select(col, model.id).where(cond)).first()
+        if found is None:
+            raise exception.InvalidMarker(marker=marker)
+        query = query.where(_after(col, model.id, *found, asc=asc, nullable=nullable))
+    order = (col.asc(), model.id.asc()) if asc else (col.desc(), model.id.desc())
+    if nullable:
+        nulls = sa.case((col.is_(None), 0), else_=1)
+        order = (nulls.asc() if asc else nulls.desc(), *order)
+    query = query.order_by(*order)
+    if limit is not None:
+        query = query.limit(limit)
+    return list(session.execute(query).scalars())
+
+
+def _after(col, id_col, value, marker_id, asc, nullable):
+    """The rows after ``(value, marker_id)`` in the order :func:`paginate` sorts."""
+    if value is None:  # NULLs come first ascending, last descending
+        after_null = sa.and_(col.is_(None), id_col > marker_id) if asc else sa.and_(col.is_(None), id_col < marker_id)
+        return sa.or_(col.is_not(None), after_null) if asc else after_null
+    if asc:
+        return sa.or_(col > value, sa.and_(col == value, id_col > marker_id))
+    before = sa.or_(col < value, sa.and_(col == value, id_col < marker_id))
+    return sa.or_(before, col.is_(None)) if nullable else before

@@ -1,0 +1,176 @@
+"""The engines' hold on moves: dispatch under a lock, leases, take-over.
+
+An engine claims the pending moves it starts and holds every move it drives
+with a lease (``engine_id``, ``lease_until``) that it renews at each poll.
+A move whose lease ran out is taken over by another engine
+(:func:`claim_stale`); an engine that stops cleanly ends its leases at once
+(:func:`end_all`). Every claim is a compare-and-swap, so two engines never
+hold the same move.
+"""
+
+from oslo_utils import timeutils
+import sqlalchemy as sa
+
+from vmove.db import models
+from vmove.db.api import main_context_manager
+from vmove.moves import states
+from vmove.moves.queries import to_obj
+
+
+def _held(now):
+    """A move some engine holds under a live lease."""
+    m = models.Move
+    return sa.and_(m.engine_id.is_not(None), m.lease_until.is_not(None), m.lease_until >= now)
+
+
+#: pending moves read when every slot is taken: none can start, only windows that closed are looked at
+PENDING_WHEN_FULL = 50
+
+
+@main_context_manager.writer
+def dispatch(context, engine_id, lease_until, now, choose, max_in_flight=None):
+    """Claim the moves ``choose`` picks, with dispatch serialized across engines.
+
+    Under the ``dispatch`` lock row, reads the moves in flight (ongoing, or
+    pending and claimed under a live lease) and the free pending ones (most
+    important first), calls ``choose(pending, in_flight)`` which returns the
+    rows to claim, and claims them for ``engine_id``. Returns the claimed rows.
+
+    With ``max_in_flight`` moves or more in flight (the engines' global limit), nothing can start: only
+    the first :data:`PENDING_WHEN_FULL` pending moves are read (for the windows that closed), not all
+    of them at every poll.
+    """
+    m = models.Move
+    context.session.execute(sa.select(models.Lock.name).where(models.Lock.name == "dispatch").with_for_update()).first()
+    live = _held(now)
+    in_flight = list(
+        context.session.execute(
+            sa.select(m).where(sa.or_(m.status == states.ONGOING, sa.and_(m.status == states.PENDING, live)))
+        ).scalars()
+    )
+    full = max_in_flight is not None and len(in_flight) >= max_in_flight
+    pending = list(
+        context.session.execute(
+            sa.select(m)
+            .where(m.status == states.PENDING, sa.not_(live))
+            .order_by(m.priority.desc(), m.created_at.asc(), m.id.asc())
+            .limit(PENDING_WHEN_FULL if full else 5000)
+        ).scalars()
+    )
+    chosen = choose(pending, in_flight)
+    if not chosen:
+        return []
+    ids = [r.id for r in chosen]
+    context.session.execute(
+        sa.update(m)
+        .where(m.id.in_(ids), m.status == states.PENDING)
+        .values(engine_id=engine_id, lease_until=lease_until)
+        .execution_options(synchronize_session=False)
+    )
+    context.session.expire_all()
+    rows = {r.id: r for r in context.session.execute(sa.select(m).where(m.id.in_(ids))).scalars()}
+    return [to_obj(context, rows[i]) for i in ids if rows[i].engine_id == engine_id]
+
+
+@main_context_manager.reader
+def pending_next(context, now, limit):
+    """The first ``limit`` pending moves nobody holds, in dispatch order (most important first)."""
+    m = models.Move
+    query = (
+        sa.select(m)
+        .where(m.status == states.PENDING, sa.not_(_held(now)))
+        .order_by(m.priority.desc(), m.created_at.asc(), m.id.asc())
+        .limit(limit)
+    )
+    return [to_obj(context, r) for r in context.session.execute(query).scalars()]
+
+
+def _same(col, value):
+    return col.is_(None) if value is None else col == value
+
+
+@main_context_manager.writer
+def claim_stale(context, engine_id, lease_until, now):
+    """Take over the ongoing moves whose engine stopped renewing its lease."""
+    m = models.Move
+    stale = context.session.execute(
+        sa.select(m.id, m.engine_id, m.lease_until).where(
+            m.status == states.ONGOING,
+            sa.or_(m.lease_until.is_(None), m.lease_until < now),
+            sa.or_(m.engine_id.is_(None), m.engine_id != engine_id),
+        )
+    ).all()
+    taken = []
+    for mid, holder, lease in stale:
+        result = context.session.execute(
+            sa.update(m)
+            .where(m.id == mid, m.status == states.ONGOING, _same(m.engine_id, holder), _same(m.lease_until, lease))
+            .values(engine_id=engine_id, lease_until=lease_until)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount == 1:
+            taken.append((mid, holder))
+    if not taken:
+        return []
+    rows = {r.id: r for r in context.session.execute(sa.select(m).where(m.id.in_([t[0] for t in taken]))).scalars()}
+    return [(to_obj(context, rows[mid]), holder) for mid, holder in taken]
+
+
+@main_context_manager.writer
+def renew(context, engine_id, lease_until, starting=()):
+    """Renew the leases ``engine_id`` still needs: its ongoing moves, and the
+    pending ones it is starting right now (``starting``, uuids). A claimed
+    move it is not starting any more goes back to the pool when its lease ends."""
+    m = models.Move
+    mine = sa.or_(m.status == states.ONGOING, sa.and_(m.status == states.PENDING, m.uuid.in_(list(starting))))
+    result = context.session.execute(
+        sa.update(m)
+        .where(m.engine_id == engine_id, mine)
+        .values(lease_until=lease_until)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
+
+
+@main_context_manager.writer
+def end_all(context, engine_id, now):
+    """An engine stopping cleanly: its moves may be taken over at once."""
+    m = models.Move
+    context.session.execute(
+        sa.update(m)
+        .where(m.engine_id == engine_id, m.status.in_(states.ACTIVE))
+        .values(lease_until=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+@main_context_manager.writer
+def release(context, uuid, engine_id):
+    """Give back a claimed pending move (e.g. it could not be started now)."""
+    m = models.Move
+    context.session.execute(
+        sa.update(m)
+        .where(m.uuid == uuid, m.engine_id == engine_id, m.status == states.PENDING)
+        .values(engine_id=None, lease_until=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+@main_context_manager.writer
+def set_progress(context, uuid, engine_id, progress):
+    """Progress is not a state change: update it in place, no event."""
+    m = models.Move
+    context.session.execute(
+        sa.update(m)
+        .where(m.uuid == uuid, m.engine_id == engine_id, m.status == states.ONGOING)
+        .values(progress=progress, updated_at=timeutils.utcnow())
+        .execution_options(synchronize_session=False)
+    )
+
+
+@main_context_manager.reader
+def owned(context, engine_id):
+    """The ongoing moves ``engine_id`` holds."""
+    m = models.Move
+    query = sa.select(m).where(m.engine_id == engine_id, m.status == states.ONGOING).order_by(m.id)
+    return [to_obj(context, r) for r in context.session.execute(query).scalars()]

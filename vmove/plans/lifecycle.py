@@ -1,0 +1,91 @@
+"""The lifecycle of a plan run, and the migration status of a plan's items.
+
+A run goes::
+
+    validating --dry_run_done--> validated                     (the verdicts; nothing moves)
+               --refuse_all----> failed                        (no item can be moved, or validation broke)
+               --await_approval--> awaiting_approval --approve--> approved
+               |                                     --deny-----> denied
+               --approve-------> approved                      (approval auto)
+    approved   --start---------> running                       (one move per item found ok, origin "run:<uuid>")
+    running    --succeed-------> succeeded | --fail--> failed  (when every move has ended)
+    validating, awaiting_approval --cancel--> cancelled        (before any move was made)
+    validating, awaiting_approval, approved, running --cancel_moves--> cancelling --end--> cancelled
+                                                               (pending moves cancelled, abortable ones aborted)
+
+A plan has at most one run that is not finished (:data:`ACTIVE`) at a time.
+"""
+
+from vmove import fsm
+from vmove.moves import states
+
+VALIDATING, VALIDATED = "validating", "validated"
+AWAITING_APPROVAL, APPROVED, DENIED = "awaiting_approval", "approved", "denied"
+RUNNING, CANCELLING = "running", "cancelling"
+SUCCEEDED, FAILED, CANCELLED = "succeeded", "failed", "cancelled"
+
+#: run statuses that hold the plan (one at a time; no delete, no item edit)
+ACTIVE = (VALIDATING, AWAITING_APPROVAL, APPROVED, RUNNING, CANCELLING)
+#: statuses after which nothing changes any more
+FINISHED = (VALIDATED, DENIED, SUCCEEDED, FAILED, CANCELLED)
+
+RUN = fsm.Lifecycle(
+    what="Run",
+    states={
+        VALIDATING: "Ordered; an engine checks every item against Nova and Cinder.",
+        VALIDATED: "A dry run's verdicts are in; nothing was moved.",
+        AWAITING_APPROVAL: "Validated; waits for an administrator to approve or deny it.",
+        APPROVED: "Approved (or approved automatically); an engine makes one move per item found ok.",
+        DENIED: "An administrator denied it; nothing was moved.",
+        RUNNING: "Its moves run under the plan's limits and window.",
+        CANCELLING: "Cancelled while moves exist: pending ones cancelled, abortable ones aborted; the rest end.",
+        SUCCEEDED: "Every move succeeded.",
+        FAILED: "No item could be moved, validation could not be done, or some moves did not succeed.",
+        CANCELLED: "Cancelled; the moves that had started ended.",
+    },
+    edges={
+        (VALIDATING, "dry_run_done"): VALIDATED,
+        (VALIDATING, "refuse_all"): FAILED,
+        (VALIDATING, "await_approval"): AWAITING_APPROVAL,
+        (VALIDATING, "approve"): APPROVED,
+        (AWAITING_APPROVAL, "approve"): APPROVED,
+        (AWAITING_APPROVAL, "deny"): DENIED,
+        (VALIDATING, "cancel"): CANCELLED,
+        (AWAITING_APPROVAL, "cancel"): CANCELLED,
+        (VALIDATING, "cancel_moves"): CANCELLING,
+        (AWAITING_APPROVAL, "cancel_moves"): CANCELLING,
+        (APPROVED, "cancel_moves"): CANCELLING,
+        (RUNNING, "cancel_moves"): CANCELLING,
+        (APPROVED, "start"): RUNNING,
+        (RUNNING, "succeed"): SUCCEEDED,
+        (RUNNING, "fail"): FAILED,
+        (CANCELLING, "end"): CANCELLED,
+    },
+    initial=VALIDATING,
+)
+
+#: a move's status -> the migration status of its plan item
+ITEM_STATUS = {
+    states.PENDING: "approved",
+    states.ONGOING: "started",
+    states.SUCCEEDED: "completed",
+    states.FAILED: "failed",
+    states.IGNORED: "failed",
+    states.CANCELLED: "failed",
+}
+
+
+def origin_of(run_uuid: str) -> str:
+    """The origin of the moves a run makes."""
+    return f"run:{run_uuid}"
+
+
+def migration_status(entries) -> tuple[str, str | None]:
+    """The migration status of an item (and why) from its history (see ``queries.item_history``)."""
+    for entry in reversed(entries or []):
+        if entry["move_uuid"] and entry["move_status"]:
+            status = ITEM_STATUS[entry["move_status"]]
+            return status, entry["move_message"] if status != "completed" else None
+        if entry["run_status"] in (APPROVED, RUNNING, CANCELLING):
+            return "approved", None
+    return "planned", None
