@@ -14,7 +14,7 @@ import logging
 
 from oslo_utils import timeutils
 
-from vmove import exception, utils
+from vmove import exception
 from vmove.moves import queries as move_queries
 from vmove.moves import states
 from vmove.moves.transitions import transition
