@@ -69,6 +69,13 @@ def split(values):
     return [v for value in values or [] for v in value.split(",") if v]
 
 
+def add_status_option(parser, only, statuses, repeat="repeat or comma-separate"):
+    """``--status``, repeatable or a comma list: "``only`` in this status (<statuses>); ``repeat``"."""
+    parser.add_argument(
+        "--status", metavar="<status>", action="append", help=f"{only} in this status ({', '.join(statuses)}); {repeat}"
+    )
+
+
 def add_list_options(parser, what, sort_keys, sort_default=None):
     """``--sort``, ``--limit`` and ``--marker`` of a list of ``what``s."""
     default = f" (default: {sort_default})" if sort_default else ""

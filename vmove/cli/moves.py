@@ -82,14 +82,8 @@ class ListMove(base.List):
     long_columns = LONG_FIELDS
 
     def add_filters(self, parser):
-        parser.add_argument(
-            "--status",
-            metavar="<status>",
-            action="append",
-            help=(
-                f"Only moves in this status ({', '.join(client_moves.STATUSES)}); "
-                "repeat or comma-separate for any of several"
-            ),
+        common.add_status_option(
+            parser, "Only moves", client_moves.STATUSES, "repeat or comma-separate for any of several"
         )
         parser.add_argument(
             "--type",

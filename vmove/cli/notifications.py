@@ -165,12 +165,7 @@ class ListNotification(base.List):
     long_columns = LONG_FIELDS
 
     def add_filters(self, parser):
-        parser.add_argument(
-            "--status",
-            metavar="<status>",
-            action="append",
-            help=f"Only in this status ({', '.join(client_notifications.STATUSES)}); repeat or comma-separate",
-        )
+        common.add_status_option(parser, "Only", client_notifications.STATUSES)
         parser.add_argument("--event", metavar="<event>", action="append", help="Only of this event (STOPPED, STARTED)")
         parser.add_argument("--hostname", metavar="<hostname>", help="Only about this host")
         parser.add_argument("--generated-since", metavar="<time>", help="Only generated since this ISO 8601 time")
@@ -228,12 +223,7 @@ class ListNotificationVMove(base.List):
     long_columns = VMOVE_LONG_FIELDS
 
     def add_filters(self, parser):
-        parser.add_argument(
-            "--status",
-            metavar="<status>",
-            action="append",
-            help=f"Only vmoves in this status ({', '.join(progress.STATUSES)}); repeat or comma-separate",
-        )
+        common.add_status_option(parser, "Only vmoves", progress.STATUSES)
         parser.add_argument(
             "--type",
             metavar="<type>",

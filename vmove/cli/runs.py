@@ -88,12 +88,7 @@ class ListRun(base.List):
 
     def add_filters(self, parser):
         parser.add_argument("--plan", metavar="<plan>", help="Only runs of this plan (ID)")
-        parser.add_argument(
-            "--status",
-            metavar="<status>",
-            action="append",
-            help=f"Only runs in this status ({', '.join(client_runs.STATUSES)}); repeat or comma-separate",
-        )
+        common.add_status_option(parser, "Only runs", client_runs.STATUSES)
         dry = parser.add_mutually_exclusive_group()
         dry.add_argument("--dry-run", action="store_true", default=None, help="Only dry runs")
         dry.add_argument("--no-dry-run", action="store_false", dest="dry_run", help="Only real runs")
@@ -174,12 +169,7 @@ class ListRunMove(base.List):
     long_columns = cli_moves.LONG_FIELDS
 
     def add_filters(self, parser):
-        parser.add_argument(
-            "--status",
-            metavar="<status>",
-            action="append",
-            help=f"Only moves in this status ({', '.join(client_moves.STATUSES)}); repeat or comma-separate",
-        )
+        common.add_status_option(parser, "Only moves", client_moves.STATUSES)
 
     def fetch(self, client, parsed_args, **page):
         return client.runs.moves(parsed_args.run, status=common.split(parsed_args.status), **page)
