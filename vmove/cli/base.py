@@ -126,7 +126,8 @@ class Show(Waits, command.ShowOne):
 
     def fetch(self, client, parsed_args):
         manager, method = self.call.split(".")
-        return getattr(getattr(client, manager), method)(*(getattr(parsed_args, name) for name, _ in self.arguments))
+        call = getattr(getattr(client, manager), method)
+        return call(*(getattr(parsed_args, name) for name, _ in self.arguments))
 
     def take_action(self, parsed_args):
         client = self.app.client_manager.vmove

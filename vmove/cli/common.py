@@ -1,4 +1,4 @@
-"""Pieces shared by the vmove commands: columns, formatting, option parsing."""
+"""Pieces shared by the vmove commands: columns, formatting, options, a call on each of several resources."""
 
 import argparse
 import logging
