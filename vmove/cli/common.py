@@ -1,4 +1,4 @@
-"""Pieces shared by the vmove commands: columns, formatting, option parsing."""
+"""Pieces shared by the vmove commands: columns, formatting, options, a call on each of several resources."""
 
 import argparse
 import logging
@@ -7,12 +7,25 @@ from keystoneauth1 import exceptions as ksa_exc
 from osc_lib import exceptions, utils
 from osc_lib.cli import format_columns
 
-from vmove.cli import progress
+from vmove.client import exceptions as client_exc
 
 LOG = logging.getLogger(__name__)
 
-#: fields whose values are JSON objects
-FORMATTERS = {"params": format_columns.DictColumn, "detail": format_columns.DictColumn}
+#: fields whose values are JSON objects or lists of them, in every resource
+FORMATTERS = {
+    "params": format_columns.DictColumn,
+    "detail": format_columns.DictColumn,
+    "counts": format_columns.DictColumn,
+    "cancel": format_columns.DictColumn,
+    "mapping": format_columns.DictColumn,
+    "limits": format_columns.DictColumn,
+    "window": format_columns.DictColumn,
+    "payload": format_columns.DictColumn,
+    "restore": format_columns.DictColumn,
+    "vmoves_summary": format_columns.DictColumn,
+    "items": format_columns.ListDictColumn,
+    "attempts": format_columns.ListDictColumn,
+}
 
 
 def header(field: str) -> str:
@@ -49,6 +62,36 @@ def positive_int(value: str) -> int:
     if number < 1:
         raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
     return number
+
+
+def split(values):
+    """Repeated options that may also be comma lists: ['a,b', 'c'] -> ['a', 'b', 'c']."""
+    return [v for value in values or [] for v in value.split(",") if v]
+
+
+def add_status_option(parser, only, statuses, repeat="repeat or comma-separate"):
+    """``--status``, repeatable or a comma list: "``only`` in this status (<statuses>); ``repeat``"."""
+    parser.add_argument(
+        "--status", metavar="<status>", action="append", help=f"{only} in this status ({', '.join(statuses)}); {repeat}"
+    )
+
+
+def add_list_options(parser, what, sort_keys, sort_default=None):
+    """``--sort``, ``--limit`` and ``--marker`` of a list of ``what``s."""
+    default = f" (default: {sort_default})" if sort_default else ""
+    parser.add_argument(
+        "--sort",
+        metavar="<key>[:<direction>]",
+        type=sort_option,
+        help=f"Sort by this key ({', '.join(sort_keys)}), asc or desc{default}",
+    )
+    parser.add_argument(
+        "--limit",
+        metavar="<count>",
+        type=positive_int,
+        help=f"Show at most this many {what}s (default: all, fetched page after page)",
+    )
+    parser.add_argument("--marker", metavar=f"<{what}>", help=f"Start after this {what} (ID), as the API's pages do")
 
 
 def resolve_project(client_manager, value: str) -> str:
@@ -113,20 +156,22 @@ def add_wait_options(parser, what: str | None) -> None:
     )
 
 
-def wait(client, moves, parsed_args, stderr, expected=("succeeded",)):
-    """Wait for ``moves`` with a progress line; (final moves, how many did not end as ``expected``)."""
-    line = progress.Progress(stderr)
-    try:
-        final = client.wait_for_moves(moves, line, interval=parsed_args.poll_interval, timeout=parsed_args.wait_timeout)
-    finally:
-        line.close()
-    return final, progress.report(final, stderr, expected)
+def call_each(call, idents, stderr, failed_to):
+    """``call(ident)`` for each of ``idents``; the answers of those the API accepted.
+
+    A refusal is said on ``stderr`` ("Failed to ``failed_to`` <ident>: <the
+    API's message>") and the others go on, as 'openstack server delete' does.
+    """
+    answers = []
+    for ident in idents:
+        try:
+            answers.append(call(ident))
+        except client_exc.ApiError as e:
+            stderr.write(f"Failed to {failed_to} {ident}: {e}\n")
+    return answers
 
 
-class ExitStatus:
-    """Mixin of commands whose exit status says how a wait ended (cliff returns 0 otherwise)."""
-
-    exit_status = 0
-
-    def run(self, parsed_args):
-        return super().run(parsed_args) or self.exit_status
+def check_all_done(answers, idents, could_not):
+    """CommandError "1 of 2 ``could_not``." unless :func:`call_each` had an answer for each of ``idents``."""
+    if len(answers) < len(idents):
+        raise exceptions.CommandError(f"{len(idents) - len(answers)} of {len(idents)} {could_not}.")

@@ -3,8 +3,7 @@
 from osc_lib import exceptions
 from osc_lib.command import command
 
-from vmove.cli import common
-from vmove.client import exceptions as client_exc
+from vmove.cli import base, common, progress
 from vmove.client import moves as client_moves
 
 #: every field of a move, in the order ``show`` gives them
@@ -74,24 +73,17 @@ VOLUME_OPTIONS = (
 VOLUME_TYPE_OF = {"swap": "volume_swap", "retype": "volume_retype"}
 
 
-def _split(values):
-    """Repeated options that may also be comma lists: ['a,b', 'c'] -> ['a', 'b', 'c']."""
-    return [v for value in values or [] for v in value.split(",") if v]
-
-
-class ListMove(command.Lister):
+class ListMove(base.List):
     _description = "List moves.\n\nA user sees the moves of their project, an admin every project's; oldest first."
+    resource = "move"
+    sort_keys = client_moves.SORT_KEYS
+    sort_default = "created_at:asc"
+    columns = LIST_FIELDS
+    long_columns = LONG_FIELDS
 
-    def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
-        parser.add_argument(
-            "--status",
-            metavar="<status>",
-            action="append",
-            help=(
-                f"Only moves in this status ({', '.join(client_moves.STATUSES)}); "
-                "repeat or comma-separate for any of several"
-            ),
+    def add_filters(self, parser):
+        common.add_status_option(
+            parser, "Only moves", client_moves.STATUSES, "repeat or comma-separate for any of several"
         )
         parser.add_argument(
             "--type",
@@ -114,66 +106,48 @@ class ListMove(command.Lister):
             metavar="<time>",
             help="Only moves changed since this ISO 8601 time (e.g. 2026-11-24T10:00:00Z)",
         )
-        parser.add_argument(
-            "--sort",
-            metavar="<key>[:<direction>]",
-            type=common.sort_option,
-            help=f"Sort by this key ({', '.join(client_moves.SORT_KEYS)}), asc or desc (default: created_at:asc)",
-        )
-        parser.add_argument(
-            "--limit",
-            metavar="<count>",
-            type=common.positive_int,
-            help="Show at most this many moves (default: all, fetched page after page)",
-        )
-        parser.add_argument("--marker", metavar="<move>", help="Start after this move (ID), as the API's pages do")
-        parser.add_argument("--long", action="store_true", help="List more fields")
-        return parser
 
-    def take_action(self, parsed_args):
-        client = self.app.client_manager.vmove
-        sort_key, sort_dir = parsed_args.sort or (None, None)
-        project_id = None
-        if parsed_args.project:
-            project_id = common.resolve_project(self.app.client_manager, parsed_args.project)
-        found = client.moves.list(
-            status=_split(parsed_args.status),
-            move_type=_split(parsed_args.move_type),
+    def fetch(self, client, parsed_args, **page):
+        return client.moves.list(
+            status=common.split(parsed_args.status),
+            move_type=common.split(parsed_args.move_type),
             resource_type=parsed_args.resource_type,
             resource_id=parsed_args.resource,
             host=parsed_args.host,
             origin=parsed_args.origin,
-            project_id=project_id,
+            project_id=self.project_id(parsed_args),
             changes_since=parsed_args.changes_since,
-            sort_key=sort_key,
-            sort_dir=sort_dir,
-            limit=parsed_args.limit,
-            marker=parsed_args.marker,
+            **page,
         )
-        return common.listing(found, LONG_FIELDS if parsed_args.long else LIST_FIELDS)
 
 
-class ShowMove(command.ShowOne):
+class ShowMove(base.Show):
     _description = "Show one move"
-
-    def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
-        parser.add_argument("move", metavar="<move>", help="Move (ID)")
-        return parser
-
-    def take_action(self, parsed_args):
-        return common.showing(self.app.client_manager.vmove.moves.get(parsed_args.move), FIELDS)
+    arguments = (("move", "Move (ID)"),)
+    call = "moves.get"
+    fields = FIELDS
 
 
-class CreateMove(common.ExitStatus, command.ShowOne):
+class WaitsForMoves(base.Waits):
+    """:class:`~vmove.cli.base.Waits` for moves: each one that did not end in ``expected`` says why."""
+
+    expected = ("succeeded",)
+
+    def wait(self, client, moves, parsed_args):
+        final = progress.follow(client.wait_for_moves, moves, parsed_args, progress.Progress(self.app.stderr))
+        return final, progress.report(final, self.app.stderr, self.expected)
+
+
+class CreateMove(WaitsForMoves, base.Show):
     _description = (
         "Ask for one move of an instance or a volume.\n\n"
         "The move is queued (status pending) and run by the engine; follow it with --wait or "
         "'openstack vmove show'."
     )
+    fields = FIELDS
+    waits_for = "the move has ended"
 
-    def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
+    def add_options(self, parser):
         what = parser.add_mutually_exclusive_group(required=True)
         what.add_argument("--instance", metavar="<instance>", help="Move this instance (ID)")
         what.add_argument("--volume", metavar="<volume>", help="Move this volume (ID)")
@@ -206,8 +180,6 @@ class CreateMove(common.ExitStatus, command.ShowOne):
         parser.add_argument(
             "--priority", metavar="<priority>", type=int, help="Priority; higher moves start first (default: 0)"
         )
-        common.add_wait_options(parser, "the move has ended")
-        return parser
 
     def _request(self, parsed_args):
         """(resource type, resource ID, move type, params) from the options; CommandError if they clash."""
@@ -234,60 +206,55 @@ class CreateMove(common.ExitStatus, command.ShowOne):
             params["block_migration"] = BLOCK_MIGRATION[params["block_migration"]]
         return resource_type, resource_id, move_type, params
 
-    def take_action(self, parsed_args):
-        client = self.app.client_manager.vmove
+    def fetch(self, client, parsed_args):
         resource_type, resource_id, move_type, params = self._request(parsed_args)
-        move = client.moves.create(resource_type, resource_id, move_type, params=params, priority=parsed_args.priority)
-        if parsed_args.wait:
-            (move,), failed = common.wait(client, [move], parsed_args, self.app.stderr)
-            self.exit_status = 1 if failed else 0
-        return common.showing(move, FIELDS)
+        return client.moves.create(resource_type, resource_id, move_type, params=params, priority=parsed_args.priority)
+
+    def wait(self, client, move, parsed_args):
+        (final,), failed = super().wait(client, [move], parsed_args)
+        return final, failed
 
 
-class CancelMove(common.ExitStatus, command.Command):
+class MovesCommand(WaitsForMoves):
+    """A command on the moves given as its arguments, which it can wait for: declares ``moves_help`` (the help of
+    its ``<move>`` arguments) and what :class:`~vmove.cli.base.Waits` says."""
+
+    moves_help = None
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument("moves", metavar="<move>", nargs="+", help=self.moves_help)
+        self.add_wait_options(parser)
+        return parser
+
+
+class CancelMove(MovesCommand, command.Command):
     _description = (
         "Cancel moves.\n\n"
         "A move not started yet never starts; a live migration under way is aborted. A move that "
         "cannot be cancelled (it has ended, or cannot be aborted) says why."
     )
-
-    def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
-        parser.add_argument("moves", metavar="<move>", nargs="+", help="Move(s) to cancel (ID)")
-        common.add_wait_options(parser, "the moves have ended (as cancelled)")
-        return parser
+    moves_help = "Move(s) to cancel (ID)"
+    waits_for = "the moves have ended (as cancelled)"
+    expected = ("cancelled",)
 
     def take_action(self, parsed_args):
         client = self.app.client_manager.vmove
-        accepted, refused = [], 0
-        for uuid in parsed_args.moves:
-            try:
-                accepted.append(client.moves.cancel(uuid))
-            except client_exc.ApiError as e:  # say it and go on with the others, like 'delete' does
-                refused += 1
-                self.app.stderr.write(f"Failed to cancel move {uuid}: {e}\n")
-        if parsed_args.wait and accepted:
-            _, failed = common.wait(client, accepted, parsed_args, self.app.stderr, expected=("cancelled",))
-            self.exit_status = 1 if failed else 0
-        if refused:
-            raise exceptions.CommandError(f"{refused} of {len(parsed_args.moves)} moves could not be cancelled.")
+        accepted = common.call_each(client.moves.cancel, parsed_args.moves, self.app.stderr, "cancel move")
+        if accepted:
+            self.waited(client, accepted, parsed_args)
+        common.check_all_done(accepted, parsed_args.moves, "moves could not be cancelled")
 
 
-class WaitMove(common.ExitStatus, command.Lister):
+class WaitMove(MovesCommand, command.Lister):
     _description = (
         "Wait until moves have ended, then list them.\n\n"
         "Progress is shown on stderr; the exit status is 1 unless every move succeeded, and each "
         "move that did not says why."
     )
-
-    def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
-        parser.add_argument("moves", metavar="<move>", nargs="+", help="Move(s) to wait for (ID)")
-        common.add_wait_options(parser, None)
-        return parser
+    moves_help = "Move(s) to wait for (ID)"
+    always_waits = True
 
     def take_action(self, parsed_args):
-        client = self.app.client_manager.vmove
-        final, failed = common.wait(client, parsed_args.moves, parsed_args, self.app.stderr)
-        self.exit_status = 1 if failed else 0
+        final = self.waited(self.app.client_manager.vmove, parsed_args.moves, parsed_args)
         return common.listing(final, WAIT_FIELDS)

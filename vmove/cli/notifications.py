@@ -8,11 +8,11 @@ vmove list|show``.
 """
 
 import datetime
+import functools
 
 from osc_lib import exceptions
-from osc_lib.command import command
 
-from vmove.cli import common, progress, runs
+from vmove.cli import base, common, progress
 from vmove.client import notifications as client_notifications
 
 FIELDS = (
@@ -58,6 +58,7 @@ VMOVE_FIELDS = ("id", "uuid", "notification_uuid", "instance_uuid", "instance_na
                 "origin", "created_at", "updated_at")  # fmt: skip
 #: --filters keys of 'notification vmove list' (Masakari's)
 VMOVE_FILTERS = ("status", "type")
+NOTIFICATION = (("notification", "Notification (ID)"),)
 
 
 def render(restore):
@@ -67,9 +68,9 @@ def render(restore):
             r = n.get("restore") or {}
             done = r.get("status") in client_notifications.RESTORE_TERMINAL_STATUSES
             pct = 100 if done else int(r.get("progress") or 0)
-            return pct, f"restore {r.get('status') or '-'}: {runs.counts_text(summary.get('restore') or {})}"
+            return pct, f"restore {r.get('status') or '-'}: {progress.counts_text(summary.get('restore') or {})}"
         pct = 100 if n["status"] in client_notifications.TERMINAL_STATUSES else int(n.get("progress") or 0)
-        return pct, f"notification {n['status']}: {runs.counts_text(summary.get('evacuation') or {})}"
+        return pct, f"notification {n['status']}: {progress.counts_text(summary.get('evacuation') or {})}"
 
     return text
 
@@ -97,31 +98,30 @@ def report(client, n, stream, restore) -> int:
     return len(failed) + 1
 
 
-def wait(client, n, parsed_args, stderr, restore=False):
-    line = runs.StateProgress(stderr, render(restore))
-    try:
-        final = client.wait_for_notification(
-            n, line, interval=parsed_args.poll_interval, timeout=parsed_args.wait_timeout, restore=restore
-        )
-    finally:
-        line.close()
-    return final, report(client, final, stderr, restore)
+class NotificationShow(base.Show):
+    """:class:`~vmove.cli.base.Show` of a notification: --wait shows the progress of its recovery (or with
+    ``restore``, of its restore), then what did not go as asked."""
+
+    fields = FIELDS
+    hidden = HIDDEN
+    restore = False
+
+    def wait(self, client, n, parsed_args):
+        wait_for = functools.partial(client.wait_for_notification, restore=self.restore)
+        final = progress.follow(wait_for, n, parsed_args, progress.Progress(self.app.stderr, render(self.restore)))
+        return final, report(client, final, self.app.stderr, self.restore)
 
 
-def show(n):
-    return runs.showing(n, FIELDS, hidden=HIDDEN)
-
-
-class CreateNotification(common.ExitStatus, command.ShowOne):
+class CreateNotification(NotificationShow):
     _description = (
         "Report a host failure (or recovery), as Masakari's host monitor does (admin).\n\n"
         "STOPPED: the host is fenced and its instances evacuated; STARTED: the host is back. A notification for "
         "a host and event already being handled is answered with that one."
     )
+    arguments = (("hostname", "Compute host the notification is about"),)
+    waits_for = "the recovery has ended"
 
-    def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
-        parser.add_argument("hostname", metavar="<hostname>", help="Compute host the notification is about")
+    def add_options(self, parser):
         parser.add_argument(
             "--event",
             choices=client_notifications.EVENTS,
@@ -144,13 +144,10 @@ class CreateNotification(common.ExitStatus, command.ShowOne):
             default="COMPUTE_HOST",
             help="Notification type (default: COMPUTE_HOST, the only one)",
         )
-        common.add_wait_options(parser, "the recovery has ended")
-        return parser
 
-    def take_action(self, parsed_args):
-        client = self.app.client_manager.vmove
+    def fetch(self, client, parsed_args):
         generated = parsed_args.generated_time or datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        n = client.notifications.create(
+        return client.notifications.create(
             parsed_args.hostname,
             generated,
             parsed_args.event,
@@ -158,88 +155,53 @@ class CreateNotification(common.ExitStatus, command.ShowOne):
             cluster_status=parsed_args.cluster_status,
             notification_type=parsed_args.notification_type,
         )
-        if parsed_args.wait:
-            n, failed = wait(client, n, parsed_args, self.app.stderr)
-            self.exit_status = 1 if failed else 0
-        return show(n)
 
 
-class ListNotification(command.Lister):
+class ListNotification(base.List):
     _description = "List host notifications (admin).\n\nNewest first unless sorted otherwise."
+    resource = "notification"
+    sort_keys = client_notifications.SORT_KEYS
+    columns = LIST_FIELDS
+    long_columns = LONG_FIELDS
 
-    def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
-        parser.add_argument(
-            "--status",
-            metavar="<status>",
-            action="append",
-            help=f"Only in this status ({', '.join(client_notifications.STATUSES)}); repeat or comma-separate",
-        )
+    def add_filters(self, parser):
+        common.add_status_option(parser, "Only", client_notifications.STATUSES)
         parser.add_argument("--event", metavar="<event>", action="append", help="Only of this event (STOPPED, STARTED)")
         parser.add_argument("--hostname", metavar="<hostname>", help="Only about this host")
         parser.add_argument("--generated-since", metavar="<time>", help="Only generated since this ISO 8601 time")
-        runs.add_list_options(parser, "notification", client_notifications.SORT_KEYS)
-        parser.add_argument("--long", action="store_true", help="List more fields")
-        return parser
 
-    def take_action(self, parsed_args):
-        sort_key, sort_dir = parsed_args.sort or (None, None)
-        found = self.app.client_manager.vmove.notifications.list(
-            status=runs.split(parsed_args.status),
-            event=runs.split(parsed_args.event),
+    def fetch(self, client, parsed_args, **page):
+        return client.notifications.list(
+            status=common.split(parsed_args.status),
+            event=common.split(parsed_args.event),
             hostname=parsed_args.hostname,
             generated_since=parsed_args.generated_since,
-            sort_key=sort_key,
-            sort_dir=sort_dir,
-            limit=parsed_args.limit,
-            marker=parsed_args.marker,
+            **page,
         )
-        return runs.listing(found, LONG_FIELDS if parsed_args.long else LIST_FIELDS)
 
 
-class ShowNotification(command.ShowOne):
+class ShowNotification(NotificationShow):
     _description = "Show one host notification (admin), with how its evacuations and restores stand"
-
-    def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
-        parser.add_argument("notification", metavar="<notification>", help="Notification (ID)")
-        return parser
-
-    def take_action(self, parsed_args):
-        return show(self.app.client_manager.vmove.notifications.get(parsed_args.notification))
+    arguments = NOTIFICATION
+    call = "notifications.get"
 
 
-class _NotificationAction(common.ExitStatus, command.ShowOne):
-    action = None
-    restore = False
-
-    def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
-        parser.add_argument("notification", metavar="<notification>", help="Notification (ID)")
-        common.add_wait_options(parser, f"the {self.action} has ended")
-        return parser
-
-    def take_action(self, parsed_args):
-        client = self.app.client_manager.vmove
-        n = getattr(client.notifications, self.action)(parsed_args.notification)
-        if parsed_args.wait:
-            n, failed = wait(client, n, parsed_args, self.app.stderr, restore=self.restore)
-            self.exit_status = 1 if failed else 0
-        return show(n)
-
-
-class RestoreNotification(_NotificationAction):
+class RestoreNotification(NotificationShow):
     _description = (
         "Move the instances a host failure evacuated back to the recovered host (admin).\n\n"
         "The restore waits until the host is up and enabled again."
     )
-    action = "restore"
+    arguments = NOTIFICATION
+    call = "notifications.restore"
+    waits_for = "the restore has ended"
     restore = True
 
 
-class RetryNotification(_NotificationAction):
+class RetryNotification(NotificationShow):
     _description = "Try the recovery of a failed host notification again (admin)"
-    action = "retry"
+    arguments = NOTIFICATION
+    call = "notifications.retry"
+    waits_for = "the retry has ended"
 
 
 def filters_option(value):
@@ -249,21 +211,19 @@ def filters_option(value):
     return key, val
 
 
-class ListNotificationVMove(command.Lister):
+class ListNotificationVMove(base.List):
     _description = (
         "List the vmoves of a host notification (admin).\n\n"
         "Masakari's shape and options, as 'openstack notification vmove list'."
     )
+    arguments = NOTIFICATION
+    resource = "vmove"
+    sort_keys = client_notifications.VMOVE_SORT_KEYS
+    columns = VMOVE_LIST_FIELDS
+    long_columns = VMOVE_LONG_FIELDS
 
-    def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
-        parser.add_argument("notification", metavar="<notification>", help="Notification (ID)")
-        parser.add_argument(
-            "--status",
-            metavar="<status>",
-            action="append",
-            help=f"Only vmoves in this status ({', '.join(progress.STATUSES)}); repeat or comma-separate",
-        )
+    def add_filters(self, parser):
+        common.add_status_option(parser, "Only vmoves", progress.STATUSES)
         parser.add_argument(
             "--type",
             metavar="<type>",
@@ -278,40 +238,19 @@ class ListNotificationVMove(command.Lister):
             action="append",
             help="Filter as Masakari's client does: status=<status> or type=<type> (repeatable)",
         )
-        runs.add_list_options(parser, "vmove", client_notifications.VMOVE_SORT_KEYS)
-        parser.add_argument("--long", action="store_true", help="List more fields")
-        return parser
 
-    def take_action(self, parsed_args):
-        a = parsed_args
-        sort_key, sort_dir = a.sort or (None, None)
-        statuses, types = runs.split(a.status), runs.split(a.vmove_type)
-        for key, value in a.filters or []:
+    def fetch(self, client, parsed_args, **page):
+        statuses, types = common.split(parsed_args.status), common.split(parsed_args.vmove_type)
+        for key, value in parsed_args.filters or []:
             (statuses if key == "status" else types).append(value)
         for s in statuses:
             if s not in progress.STATUSES:
                 raise exceptions.CommandError(f"{s!r} is not a vmove status ({', '.join(progress.STATUSES)}).")
-        found = self.app.client_manager.vmove.notifications.vmoves(
-            a.notification,
-            status=statuses,
-            vmove_type=types,
-            sort_key=sort_key,
-            sort_dir=sort_dir,
-            limit=a.limit,
-            marker=a.marker,
-        )
-        return runs.listing(found, VMOVE_LONG_FIELDS if a.long else VMOVE_LIST_FIELDS)
+        return client.notifications.vmoves(parsed_args.notification, status=statuses, vmove_type=types, **page)
 
 
-class ShowNotificationVMove(command.ShowOne):
+class ShowNotificationVMove(base.Show):
     _description = "Show one vmove of a host notification (admin), as 'openstack notification vmove show'"
-
-    def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
-        parser.add_argument("notification", metavar="<notification>", help="Notification (ID)")
-        parser.add_argument("vmove", metavar="<vmove>", help="VMove (ID)")
-        return parser
-
-    def take_action(self, parsed_args):
-        vmove = self.app.client_manager.vmove.notifications.get_vmove(parsed_args.notification, parsed_args.vmove)
-        return runs.showing(vmove, VMOVE_FIELDS)
+    arguments = (*NOTIFICATION, ("vmove", "VMove (ID)"))
+    call = "notifications.get_vmove"
+    fields = VMOVE_FIELDS

@@ -10,8 +10,7 @@ from osc_lib import exceptions
 from osc_lib.command import command
 import yaml
 
-from vmove.cli import common, runs
-from vmove.client import exceptions as client_exc
+from vmove.cli import base, common, runs
 from vmove.client import plans as client_plans
 
 FIELDS = (
@@ -36,8 +35,14 @@ ITEM_FIELDS = ("uuid", "resource_type", "resource_id", "type", "priority", "migr
 #: the fields of an item the API takes back
 ITEM_IN = ("resource_type", "resource_id", "type", "priority")
 DEFAULT_TYPE = {"instance": "live_migration", "volume": "volume_migration"}
+#: (resource type, the end of the help of its item option)
+ITEM_TYPES = (
+    ("instance", "live_migration (default), cold_migration); repeat for several"),
+    ("volume", "volume_migration (default), volume_retype, volume_swap); repeatable"),
+)
 #: (option, mapping key)
 MAP_OPTIONS = (("host_map", "hosts"), ("volume_type_map", "volume_types"), ("backend_map", "backends"))
+PLAN = (("plan", "Plan (ID)"),)
 
 
 def item_option(resource_type):
@@ -87,6 +92,19 @@ def load_file(path) -> dict:
     return data
 
 
+def add_item_options(parser, move):
+    """``--instance`` and ``--volume``, each an item; ``move`` begins their help ("Move")."""
+    for resource_type, types in ITEM_TYPES:
+        parser.add_argument(
+            f"--{resource_type}",
+            metavar="<id>[:<type>[:<priority>]]",
+            type=item_option(resource_type),
+            action="append",
+            dest="items",
+            help=f"{move} this {resource_type} (type: {types}",
+        )
+
+
 def add_plan_options(parser, creating):
     verb = "Add" if creating else "Set"
     parser.add_argument("--description", metavar="<description>", help="Description of the plan")
@@ -99,22 +117,7 @@ def add_plan_options(parser, creating):
         ),
     )
     if creating:
-        parser.add_argument(
-            "--instance",
-            metavar="<id>[:<type>[:<priority>]]",
-            type=item_option("instance"),
-            action="append",
-            dest="items",
-            help="Item: move this instance (type: live_migration (default), cold_migration); repeat for several",
-        )
-        parser.add_argument(
-            "--volume",
-            metavar="<id>[:<type>[:<priority>]]",
-            type=item_option("volume"),
-            action="append",
-            dest="items",
-            help="Item: move this volume (type: volume_migration (default), volume_retype, volume_swap); repeatable",
-        )
+        add_item_options(parser, "Item: move")
     parser.add_argument(
         "--host-map",
         metavar="<source>=<dest>",
@@ -183,81 +186,66 @@ def items_in(plan) -> list:
     return [{k: i[k] for k in ITEM_IN if i.get(k) is not None} for i in plan.get("items") or []]
 
 
-class CreatePlan(command.ShowOne):
+def set_items(client, plan, items):
+    """Replace the items of ``plan``; (columns, rows) of its items as they then stand."""
+    plan = client.plans.update(plan, items=items)
+    return common.listing(client.plans.get(plan)["items"], ITEM_FIELDS)
+
+
+class CreatePlan(base.Show):
     _description = (
         "Create a migration plan.\n\n"
         "What to move (items), where (mappings), how many at once (limits) and when (window), from options "
         "and/or a JSON or YAML file. Run it with 'vmove plan run'."
     )
+    arguments = (("name", "Name of the plan"),)
+    fields = FIELDS
 
-    def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
-        parser.add_argument("name", metavar="<name>", help="Name of the plan")
+    def add_options(self, parser):
         add_plan_options(parser, creating=True)
-        return parser
 
-    def take_action(self, parsed_args):
+    def fetch(self, client, parsed_args):
         fields = plan_fields(parsed_args)
         fields.pop("name", None)
-        plan = self.app.client_manager.vmove.plans.create(parsed_args.name, **fields)
-        return runs.showing(plan, FIELDS)
+        return client.plans.create(parsed_args.name, **fields)
 
 
-class ListPlan(command.Lister):
+class ListPlan(base.List):
     _description = "List migration plans.\n\nA user sees the plans of their project, an admin every project's."
+    resource = "plan"
+    sort_keys = client_plans.SORT_KEYS
+    columns = LIST_FIELDS
+    long_columns = LONG_FIELDS
 
-    def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
+    def add_filters(self, parser):
         parser.add_argument("--name", metavar="<name>", help="Only plans of this name")
         parser.add_argument("--project", metavar="<project>", help="Only plans of this project (name or ID; admin)")
-        runs.add_list_options(parser, "plan", client_plans.SORT_KEYS)
-        parser.add_argument("--long", action="store_true", help="List more fields")
-        return parser
 
-    def take_action(self, parsed_args):
-        sort_key, sort_dir = parsed_args.sort or (None, None)
-        project_id = None
-        if parsed_args.project:
-            project_id = common.resolve_project(self.app.client_manager, parsed_args.project)
-        found = self.app.client_manager.vmove.plans.list(
-            name=parsed_args.name,
-            project_id=project_id,
-            sort_key=sort_key,
-            sort_dir=sort_dir,
-            limit=parsed_args.limit,
-            marker=parsed_args.marker,
-        )
-        return runs.listing(found, LONG_FIELDS if parsed_args.long else LIST_FIELDS)
+    def fetch(self, client, parsed_args, **page):
+        return client.plans.list(name=parsed_args.name, project_id=self.project_id(parsed_args), **page)
 
 
-class ShowPlan(command.ShowOne):
+class ShowPlan(base.Show):
     _description = "Show one migration plan, with its items and how each one's migration stands"
-
-    def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
-        parser.add_argument("plan", metavar="<plan>", help="Plan (ID)")
-        return parser
-
-    def take_action(self, parsed_args):
-        return runs.showing(self.app.client_manager.vmove.plans.get(parsed_args.plan), FIELDS)
+    arguments = PLAN
+    call = "plans.get"
+    fields = FIELDS
 
 
-class SetPlan(command.ShowOne):
+class SetPlan(base.Show):
     _description = (
         "Change a migration plan.\n\n"
         "Mapping entries, limits and window bounds given are changed one by one, the others kept; "
         "fields of --file replace the plan's. Items are changed with 'vmove plan item add|remove'."
     )
+    arguments = PLAN
+    fields = FIELDS
 
-    def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
-        parser.add_argument("plan", metavar="<plan>", help="Plan (ID)")
+    def add_options(self, parser):
         parser.add_argument("--name", metavar="<name>", help="New name")
         add_plan_options(parser, creating=False)
-        return parser
 
-    def take_action(self, parsed_args):
-        client = self.app.client_manager.vmove
+    def fetch(self, client, parsed_args):
         needs_current = any(getattr(parsed_args, opt) for opt, _ in MAP_OPTIONS) or any(
             getattr(parsed_args, k) is not None for k in (*client_plans.LIMIT_KEYS, "not_before", "not_after")
         )
@@ -267,7 +255,7 @@ class SetPlan(command.ShowOne):
             fields["name"] = parsed_args.name
         if not fields:
             raise exceptions.CommandError("Nothing to change: give at least one option.")
-        return runs.showing(client.plans.update(parsed_args.plan, **fields), FIELDS)
+        return client.plans.update(parsed_args.plan, **fields)
 
 
 class DeletePlan(command.Command):
@@ -282,15 +270,8 @@ class DeletePlan(command.Command):
 
     def take_action(self, parsed_args):
         client = self.app.client_manager.vmove
-        refused = 0
-        for uuid in parsed_args.plans:
-            try:
-                client.plans.delete(uuid)
-            except client_exc.ApiError as e:
-                refused += 1
-                self.app.stderr.write(f"Failed to delete plan {uuid}: {e}\n")
-        if refused:
-            raise exceptions.CommandError(f"{refused} of {len(parsed_args.plans)} plans could not be deleted.")
+        deleted = common.call_each(client.plans.delete, parsed_args.plans, self.app.stderr, "delete plan")
+        common.check_all_done(deleted, parsed_args.plans, "plans could not be deleted")
 
 
 class AddPlanItem(command.Lister):
@@ -298,23 +279,8 @@ class AddPlanItem(command.Lister):
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
-        parser.add_argument("plan", metavar="<plan>", help="Plan (ID)")
-        parser.add_argument(
-            "--instance",
-            metavar="<id>[:<type>[:<priority>]]",
-            type=item_option("instance"),
-            action="append",
-            dest="items",
-            help="Move this instance (type: live_migration (default), cold_migration); repeat for several",
-        )
-        parser.add_argument(
-            "--volume",
-            metavar="<id>[:<type>[:<priority>]]",
-            type=item_option("volume"),
-            action="append",
-            dest="items",
-            help="Move this volume (type: volume_migration (default), volume_retype, volume_swap); repeatable",
-        )
+        base.add_arguments(parser, PLAN)
+        add_item_options(parser, "Move")
         parser.add_argument(
             "--file", metavar="<file>", help="JSON or YAML file with a list of items (or a plan with 'items')"
         )
@@ -327,8 +293,7 @@ class AddPlanItem(command.Lister):
         if not new:
             raise exceptions.CommandError("Give items to add: --instance, --volume or --file.")
         plan = client.plans.get(parsed_args.plan)
-        plan = client.plans.update(plan, items=items_in(plan) + new)
-        return runs.listing(client.plans.get(plan)["items"], ITEM_FIELDS)
+        return set_items(client, plan, items_in(plan) + new)
 
 
 class RemovePlanItem(command.Lister):
@@ -336,7 +301,7 @@ class RemovePlanItem(command.Lister):
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
-        parser.add_argument("plan", metavar="<plan>", help="Plan (ID)")
+        base.add_arguments(parser, PLAN)
         parser.add_argument(
             "items", metavar="<item>", nargs="+", help="Item(s) to remove: the instance or volume ID, or the item's ID"
         )
@@ -351,28 +316,20 @@ class RemovePlanItem(command.Lister):
         if missing:
             raise exceptions.CommandError(f"Plan {plan['uuid']} has no item {', '.join(missing)}.")
         kept = [i for i in plan["items"] if not {i["uuid"], i["resource_id"]} & wanted]
-        plan = client.plans.update(plan, items=items_in({"items": kept}))
-        return runs.listing(client.plans.get(plan)["items"], ITEM_FIELDS)
+        return set_items(client, plan, items_in({"items": kept}))
 
 
-class RunPlan(common.ExitStatus, command.ShowOne):
+class RunPlan(runs.RunShow):
     _description = (
         "Run a migration plan.\n\n"
         "The run validates every item (a dry run stops there: status validated), then, once approved (at once "
         "if the plan's approval is auto), makes the moves. With --wait, shows its progress until it ends."
     )
+    arguments = PLAN
+    waits_for = "the run has ended"
 
-    def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
-        parser.add_argument("plan", metavar="<plan>", help="Plan (ID)")
+    def add_options(self, parser):
         parser.add_argument("--dry-run", action="store_true", help="Only validate the plan's items; make no move")
-        common.add_wait_options(parser, "the run has ended")
-        return parser
 
-    def take_action(self, parsed_args):
-        client = self.app.client_manager.vmove
-        run = client.plans.run(parsed_args.plan, dry_run=parsed_args.dry_run)
-        if parsed_args.wait:
-            run, failed = runs.wait_run(client, run, parsed_args, self.app.stderr)
-            self.exit_status = 1 if failed else 0
-        return runs.showing(run, runs.FIELDS)
+    def fetch(self, client, parsed_args):
+        return client.plans.run(parsed_args.plan, dry_run=parsed_args.dry_run)

@@ -32,34 +32,54 @@ def describe(moves) -> str:
     return f"{ended}/{len(moves)} ended: " + ", ".join(parts)
 
 
-def line(moves, elapsed: float) -> str:
-    pct = percent(moves)
+def counts_text(counts: dict) -> str:
+    """``{"ongoing": 2, "succeeded": 3}`` -> ``2 ongoing, 3 succeeded`` (in the order of a move's statuses)."""
+    order = [s for s in STATUSES if counts.get(s)] + sorted(s for s in counts if s not in STATUSES and counts[s])
+    return ", ".join(f"{counts[s]} {s}" for s in order) or "no moves yet"
+
+
+def render_moves(moves) -> tuple[int, str]:
+    """(percent, text) of the line of ``moves``."""
+    return percent(moves), describe(moves)
+
+
+def _state(pct: int, text: str) -> str:
+    return f"{bar(pct)} {pct:3d}%  {text}"
+
+
+def _clock(elapsed: float) -> str:
     minutes, seconds = divmod(int(elapsed), 60)
-    return f"{bar(pct)} {pct:3d}%  {describe(moves)}  {minutes}:{seconds:02d}"
+    return f"{minutes}:{seconds:02d}"
+
+
+def line(moves, elapsed: float) -> str:
+    return f"{_state(*render_moves(moves))}  {_clock(elapsed)}"
 
 
 class Progress:
-    """Callback for :func:`vmove.client.wait.wait_for_moves`: draws the line on ``stream``.
+    """Callback of a wait (:func:`vmove.client.wait.wait_for_moves`, ``Client.wait_for_run``...): draws the line
+    of what it is called with on ``stream``, as ``render(thing) -> (percent, text)`` says (by default: moves).
 
     On a terminal the line is redrawn in place; otherwise (a log, a pipe) a
     line is written only when something but the clock changed.
     """
 
-    def __init__(self, stream, clock=time.monotonic):
+    def __init__(self, stream, render=render_moves, clock=time.monotonic):
         self.stream = stream
+        self.render = render
         self.clock = clock
         self.started = clock()
         self.tty = bool(getattr(stream, "isatty", lambda: False)())
         self._last = None
         self._width = 0
 
-    def __call__(self, moves) -> None:
-        text = line(moves, self.clock() - self.started)
+    def __call__(self, thing) -> None:
+        state = _state(*self.render(thing))
+        text = f"{state}  {_clock(self.clock() - self.started)}"
         if self.tty:
             self.stream.write("\r" + text.ljust(self._width))
             self._width = len(text)
         else:
-            state = text.rsplit("  ", 1)[0]
             if state == self._last:
                 return
             self._last = state
@@ -70,6 +90,15 @@ class Progress:
         if self.tty and self._width:
             self.stream.write("\n")
             self.stream.flush()
+
+
+def follow(wait_for, thing, parsed_args, line):
+    """``wait_for(thing, line, ...)`` every ``--poll-interval`` up to ``--wait-timeout``, the line closed after;
+    the final ``thing``."""
+    try:
+        return wait_for(thing, line, interval=parsed_args.poll_interval, timeout=parsed_args.wait_timeout)
+    finally:
+        line.close()
 
 
 def report(moves, stream, expected=("succeeded",)) -> int:

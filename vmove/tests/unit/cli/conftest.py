@@ -1,3 +1,7 @@
+"""Shared fixtures of the client and command tests: a fake API, a fake ``openstack`` app, API bodies."""
+
+import io
+from unittest import mock
 import uuid
 
 from keystoneauth1 import session
@@ -37,3 +41,34 @@ def move(status="pending", progress=0, **values):
     }
     body.update(values)
     return body
+
+
+def header(request):
+    """The microversion header of a request the fake API got."""
+    return request.headers.get("OpenStack-API-Version")
+
+
+@pytest.fixture
+def app():
+    """The ``openstack`` app of a command: a mock, its client a mock too, its stderr kept."""
+    app = mock.Mock()
+    app.stderr = io.StringIO()
+    return app
+
+
+def parse(cmd_class, app, argv):
+    """(command, parsed arguments) of ``openstack vmove ... argv``."""
+    cmd = cmd_class(app, None)
+    return cmd, cmd.get_parser("openstack vmove").parse_args(argv)
+
+
+def run_cmd(cmd_class, app, argv):
+    """(command, what its take_action returned)."""
+    cmd, parsed = parse(cmd_class, app, argv)
+    return cmd, cmd.take_action(parsed)
+
+
+def run(cmd_class, app, argv):
+    """(command, columns, data) of a Lister or ShowOne."""
+    cmd, (columns, data) = run_cmd(cmd_class, app, argv)
+    return cmd, columns, data

@@ -7,11 +7,7 @@ from keystoneauth1 import session
 import pytest
 
 from vmove.client import Client, exceptions, versions
-from vmove.tests.unit.cli.conftest import move
-
-
-def header(request):
-    return request.headers.get("OpenStack-API-Version")
+from vmove.tests.unit.cli.conftest import header, move
 
 
 def test_negotiates_the_highest_common_version_once(fake_api, make_client):

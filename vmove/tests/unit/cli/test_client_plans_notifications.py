@@ -3,14 +3,11 @@
 import pytest
 
 from vmove.client import exceptions
+from vmove.tests.unit.cli.conftest import header
 
 N = "11111111-2222-4333-8444-555555555555"
 P = "21111111-2222-4333-8444-555555555555"
 R = "31111111-2222-4333-8444-555555555555"
-
-
-def header(request):
-    return request.headers.get("OpenStack-API-Version")
 
 
 @pytest.fixture

@@ -9,25 +9,7 @@ import pytest
 
 from vmove.cli import common, engines, events, moves
 from vmove.client import exceptions as client_exc
-from vmove.tests.unit.cli.conftest import move
-
-
-@pytest.fixture
-def app():
-    app = mock.Mock()
-    app.stderr = io.StringIO()
-    return app
-
-
-def parse(cmd_class, app, argv):
-    cmd = cmd_class(app, None)
-    return cmd, cmd.get_parser("openstack vmove").parse_args(argv)
-
-
-def run(cmd_class, app, argv):
-    cmd, parsed = parse(cmd_class, app, argv)
-    columns, data = cmd.take_action(parsed)
-    return cmd, columns, data
+from vmove.tests.unit.cli.conftest import move, parse, run
 
 
 def test_list_passes_every_filter(app):

@@ -1,29 +1,13 @@
 """The notification, plan and run commands' parsing, what they ask of the client (a fake one), and --wait."""
 
-import io
-from unittest import mock
-
 from osc_lib import exceptions
 import pytest
 
 from vmove.cli import notifications, plans, runs
-from vmove.tests.unit.cli.conftest import move
+from vmove.tests.unit.cli.conftest import move, run_cmd
 
 P = "21111111-2222-4333-8444-555555555555"
 R = "31111111-2222-4333-8444-555555555555"
-
-
-@pytest.fixture
-def app():
-    app = mock.Mock()
-    app.stderr = io.StringIO()
-    return app
-
-
-def run_cmd(cmd_class, app, argv):
-    cmd = cmd_class(app, None)
-    parsed = cmd.get_parser("openstack vmove").parse_args(argv)
-    return cmd, cmd.take_action(parsed)
 
 
 def test_plan_create_from_options_and_a_yaml_file(app, tmp_path):
