@@ -75,6 +75,24 @@ def page_limit(query: dict) -> int:
     return limit
 
 
+def list_page(key: str, fetch, filters: dict, query: dict, view, *path, sort_dir: str = "asc") -> dict:
+    """One page of ``fetch(ctx, filters, limit=, marker=, sort_key=, sort_dir=)`` as the query asks.
+
+    The page is ``{key: [view(item), ...]}`` with the link to the next page when it is full (see
+    :func:`page`); ``sort_dir`` is the collection's default order.
+    """
+    limit = page_limit(query)
+    found = fetch(
+        context(),
+        filters,
+        limit=limit,
+        marker=query.get("marker"),
+        sort_key=query.get("sort_key", "created_at"),
+        sort_dir=query.get("sort_dir", sort_dir),
+    )
+    return page(key, [view(f) for f in found], found, limit, *path)
+
+
 def page(key: str, items: list, found: list, limit: int, *path) -> dict:
     """``{key: items}`` and, when the page is full, ``{key}_links`` with the link to the next page.
 

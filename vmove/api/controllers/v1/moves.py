@@ -63,18 +63,9 @@ def get_move_or_404(ctx, uuid, rule):
     return common.get_or_404(ctx, "move", uuid, queries.get, rule, exception.MoveNotFound(move=uuid))
 
 
-def list_moves(ctx, query, filters, *path, key="moves"):
+def list_moves(query, filters, *path):
     """A page of moves (``filters`` and the query's limit, marker and sort), with the next link."""
-    limit = common.page_limit(query)
-    found = queries.get_all(
-        ctx,
-        filters,
-        limit=limit,
-        marker=query.get("marker"),
-        sort_key=query.get("sort_key", "created_at"),
-        sort_dir=query.get("sort_dir", "asc"),
-    )
-    return common.page(key, [move_view(m) for m in found], found, limit, *path)
+    return common.list_page("moves", queries.get_all, filters, query, move_view, *path)
 
 
 class MoveEventsController(rest.RestController):
@@ -114,7 +105,7 @@ class MovesController(rest.RestController):
             filters["project_id"] = ctx.project_id
         if "changes-since" in query:
             filters["changes_since"] = common.parse_time(query["changes-since"], "query parameter 'changes-since'")
-        return list_moves(ctx, query, filters, "moves")
+        return list_moves(query, filters, "moves")
 
     @pecan.expose("json")
     @microversion.min_version("1.2")

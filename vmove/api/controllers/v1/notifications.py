@@ -95,16 +95,9 @@ class NotificationsController(rest.RestController):
             filters["generated_since"] = common.parse_time(
                 query["generated-since"], "query parameter 'generated-since'"
             )
-        limit = common.page_limit(query)
-        found = queries.get_all(
-            ctx,
-            filters,
-            limit=limit,
-            marker=query.get("marker"),
-            sort_key=query.get("sort_key", "created_at"),
-            sort_dir=query.get("sort_dir", "desc"),
+        return common.list_page(
+            "notifications", queries.get_all, filters, query, notification_view, "notifications", sort_dir="desc"
         )
-        return common.page("notifications", [notification_view(n) for n in found], found, limit, "notifications")
 
     @pecan.expose("json")
     @microversion.min_version("1.3")

@@ -172,16 +172,7 @@ class PlansController(rest.RestController):
         policy.authorize(ctx, "vmove:plan:get_all")
         filters = {"name": query.get("name")}
         filters["project_id"] = common.project_filter(ctx, query, "vmove:plan:get_all:all_projects")
-        limit = common.page_limit(query)
-        found = queries.plan_get_all(
-            ctx,
-            filters,
-            limit=limit,
-            marker=query.get("marker"),
-            sort_key=query.get("sort_key", "created_at"),
-            sort_dir=query.get("sort_dir", "asc"),
-        )
-        return common.page("plans", [plan_view(p) for p in found], found, limit, "plans")
+        return common.list_page("plans", queries.plan_get_all, filters, query, plan_view, "plans")
 
     @pecan.expose("json")
     @microversion.min_version("1.4")

@@ -77,16 +77,7 @@ def list_runs(ctx, query, filters, path):
         if key in query:
             filters[key] = query[key]
     filters["project_id"] = common.project_filter(ctx, query, "vmove:run:get_all:all_projects")
-    limit = common.page_limit(query)
-    found = queries.run_get_all(
-        ctx,
-        filters,
-        limit=limit,
-        marker=query.get("marker"),
-        sort_key=query.get("sort_key", "created_at"),
-        sort_dir=query.get("sort_dir", "asc"),
-    )
-    return common.page("runs", [run_view(ctx, r) for r in found], found, limit, *path)
+    return common.list_page("runs", queries.run_get_all, filters, query, lambda r: run_view(ctx, r), *path)
 
 
 class RunMovesController(rest.RestController):
@@ -102,7 +93,7 @@ class RunMovesController(rest.RestController):
         filters = {"origin": lifecycle.origin_of(run.uuid)}
         if "status" in query:
             filters["status"] = query["status"]
-        page = moves_ctl.list_moves(ctx, query, filters, "runs", run.uuid, "moves")
+        page = moves_ctl.list_moves(query, filters, "runs", run.uuid, "moves")
         return {"run_uuid": run.uuid, **page}
 
 

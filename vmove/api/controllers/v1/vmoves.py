@@ -9,6 +9,8 @@ progress, origin, a link to the move). Unlike Masakari, a vmove is only
 found under the notification that made it.
 """
 
+import functools
+
 from oslo_utils import uuidutils
 import pecan
 from pecan import rest
@@ -75,18 +77,10 @@ class VMovesController(rest.RestController):
             filters["status"] = query["status"]
         if "type" in query:
             filters["type"] = sorted({t for name in query["type"] for t in TYPE_FILTER.get(name, [name])})
-        limit = common.page_limit(query)
         sort_key = query.get("sort_key", "created_at")
-        found = move_queries.get_all(
-            ctx,
-            filters,
-            limit=limit,
-            marker=query.get("marker"),
-            sort_key=SORT_COLUMNS.get(sort_key, sort_key),
-            sort_dir=query.get("sort_dir", "asc"),
-        )
-        views = [vmove_view(m, n.uuid) for m in found]
-        return common.page("vmoves", views, found, limit, "notifications", n.uuid, "vmoves")
+        query = dict(query, sort_key=SORT_COLUMNS.get(sort_key, sort_key))
+        view = functools.partial(vmove_view, notification_uuid=n.uuid)
+        return common.list_page("vmoves", move_queries.get_all, filters, query, view, "notifications", n.uuid, "vmoves")
 
     @pecan.expose("json")
     @microversion.min_version("1.3")
