@@ -19,7 +19,7 @@ Two directives:
         :response: moves:SHOW_RESPONSE_1_0
         :status: 202                 normal response code(s)
         :errors: 400, 403, 404       error response codes
-        :group: moves                section of parameters.yaml for descriptions
+        :group: run-moves, moves     sections of parameters.yaml for descriptions
         :request_sample: moves/move-create-req.json    under doc/api_samples
         :response_sample: moves/move-create-resp.json
 
@@ -174,15 +174,19 @@ class Descriptions:
         with open(path, encoding="utf-8") as f:
             self.data = yaml.safe_load(f) or {}
 
-    def find(self, group: str, section: str, name: str) -> str | None:
-        """The description of ``name`` (dotted, ``[]`` for array items) in ``section`` of ``group``.
+    def find(self, groups: list, section: str, name: str) -> str | None:
+        """The description of field ``name`` (dotted; ``[]`` marks array items) in ``section``.
 
-        Looked up as the full name, then its last part, in the group, then in ``common``.
+        Tried from the most specific key to the least: the whole name, then
+        without its first part, ... down to the last part (``[]`` left out:
+        ``moves[].links[].rel`` -> ``moves.links.rel``, ``links.rel``,
+        ``rel``); each key in the route's groups in order, then in ``common``.
         """
-        last = name.replace("[]", "").rsplit(".", 1)[-1]
-        for g in (group, "common"):
-            table = (self.data.get(g) or {}).get(section) or {}
-            for key in (name, last):
+        parts = name.replace("[]", "").split(".")
+        for i in range(len(parts)):
+            key = ".".join(parts[i:])
+            for g in [*groups, "common"]:
+                table = (self.data.get(g) or {}).get(section) or {}
                 if key in table:
                     return table[key]
         return None
@@ -296,7 +300,7 @@ class RouteDirective(SphinxDirective):
 
     def run(self):
         method, path = self.arguments
-        group = self.options.get("group", "common")
+        group = [g.strip() for g in self.options.get("group", "").split(",") if g.strip()]
         descriptions = self._descriptions()
         lines = [f"**{method}** ``{path}``", "", f"*{self._version_line()}*", ""]
         node = nodes.container(classes=["vmove-route"])
