@@ -13,6 +13,7 @@ extensions = [
     "oslo_config.sphinxext",
     "oslo_policy.sphinxext",
     "cliff.sphinxext",
+    "reno.sphinxext",
     "vmove_apiref",
 ]
 
