@@ -283,7 +283,7 @@ class RouteDirective(SphinxDirective):
             if text is None:
                 self._warn(f"no description of {section} field {name!r} (group {group!r}) in api-ref/parameters.yaml")
                 text = ""
-            extra = " ".join(constraints(sub))
+            extra = " ".join(c for c in constraints(sub) if not (c == "A UUID." and "UUID" in text))
             desc = f"{text.strip()} {extra}".strip()
             req = "optional" if all_optional or not required else "required"
             rows.append([f"``{name}``", where, type_of(sub), req, desc])
@@ -351,7 +351,8 @@ class RouteDirective(SphinxDirective):
                 response.append(f"- ``{e}`` {CODES.get(int(e), '')}")
             response.append("")
         if "response" in schemas:
-            out_rows = [r[:1] + r[2:] for r in self._schema_rows(schemas["response"], "response", group, descriptions, "")]
+            rows = self._schema_rows(schemas["response"], "response", group, descriptions, "")
+            out_rows = [r[:1] + r[2:] for r in rows]
             response += _table(out_rows, ["Name", "Type", "", "Description"], [26, 14, 10, 50])
         elif status == ["204"]:
             response += ["No body.", ""]
