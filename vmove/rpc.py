@@ -13,8 +13,9 @@ from vmove import context as vmove_context
 from vmove.objects import base as objects_base
 
 _LOCK = threading.Lock()
-_RPC_TRANSPORT = None
-_NOTIFICATION_TRANSPORT = None
+#: "rpc" and "notification" -> the transport of this process
+_TRANSPORTS: dict = {}
+_MAKERS = {"rpc": "get_rpc_transport", "notification": "get_notification_transport"}
 
 messaging.set_transport_defaults("vmove")
 
@@ -38,30 +39,27 @@ class RequestContextSerializer(messaging.Serializer):
         return vmove_context.RequestContext.from_dict(ctxt)
 
 
-def get_transport(conf):
-    global _RPC_TRANSPORT
+def _transport(conf, kind: str):
     with _LOCK:
-        if _RPC_TRANSPORT is None:
-            _RPC_TRANSPORT = messaging.get_rpc_transport(conf)
-        return _RPC_TRANSPORT
+        if kind not in _TRANSPORTS:
+            _TRANSPORTS[kind] = getattr(messaging, _MAKERS[kind])(conf)
+        return _TRANSPORTS[kind]
+
+
+def get_transport(conf):
+    return _transport(conf, "rpc")
 
 
 def get_notification_transport(conf):
-    global _NOTIFICATION_TRANSPORT
-    with _LOCK:
-        if _NOTIFICATION_TRANSPORT is None:
-            _NOTIFICATION_TRANSPORT = messaging.get_notification_transport(conf)
-        return _NOTIFICATION_TRANSPORT
+    return _transport(conf, "notification")
 
 
 def cleanup():
     """Drop the transports (tests, and a clean shutdown)."""
-    global _RPC_TRANSPORT, _NOTIFICATION_TRANSPORT
     with _LOCK:
-        for t in (_RPC_TRANSPORT, _NOTIFICATION_TRANSPORT):
-            if t is not None:
-                t.cleanup()
-        _RPC_TRANSPORT = _NOTIFICATION_TRANSPORT = None
+        for transport in _TRANSPORTS.values():
+            transport.cleanup()
+        _TRANSPORTS.clear()
 
 
 def get_client(conf, target, version_cap=None):

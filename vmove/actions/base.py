@@ -75,14 +75,19 @@ class Action(abc.ABC):
     #: JSON schema of ``params``
     schema: dict = {"type": "object", "additionalProperties": False}
 
-    def __init__(self, conf, clients, history=None):
+    def __init__(self, conf, clients):
         self.conf = conf
         self.clients = clients
+        self._history = None
+
+    def use_history(self, history) -> None:
+        """The engine's runner gives its reader of a move's events: ``history(move) -> [detail, ...]``."""
         self._history = history
 
     def history(self, move) -> list[dict]:
         """The details of the events this attempt of ``move`` recorded, oldest first."""
-        return self._history(move) if self._history is not None else []
+        reader = getattr(self, "_history", None)  # a plugin may not call Action.__init__
+        return reader(move) if reader is not None else []
 
     @classmethod
     def validate_params(cls, move_type: str, params: dict) -> dict:

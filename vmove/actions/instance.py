@@ -38,8 +38,8 @@ class InstanceAction(base.Action):
     #: how long a listed server is used for a move's pre-check; older listings are read again
     PREFETCH_TTL = listings.PREFETCH_TTL
 
-    def __init__(self, conf, clients, history=None):
-        super().__init__(conf, clients, history)
+    def __init__(self, conf, clients):
+        super().__init__(conf, clients)
         self._listings = listings.LISTINGS
 
     # ------------------------------------------------------------ checks

@@ -80,8 +80,8 @@ class LiveMigration(InstanceAction):
     #: the longest wait between two progress reads of one migration, in progress_intervals
     PROGRESS_BACKOFF_MAX = 12
 
-    def __init__(self, conf, clients, history=None):
-        super().__init__(conf, clients, history)
+    def __init__(self, conf, clients):
+        super().__init__(conf, clients)
         #: move uuid -> (when to read its byte counters next, the wait after that)
         self._progress_reads: dict = {}
 

@@ -65,5 +65,7 @@ class Actions:
 
     def get(self, move_type: str):
         if move_type not in self._instances:
-            self._instances[move_type] = action_class(move_type)(self.conf, self.clients, history=self.history)
+            action = action_class(move_type)(self.conf, self.clients)
+            action.use_history(self.history)
+            self._instances[move_type] = action
         return self._instances[move_type]

@@ -106,8 +106,8 @@ class VolumeMigration(base.Action):
     resource_type = "volume"
     schema = SCHEMA
 
-    def __init__(self, conf, clients, history=None):
-        super().__init__(conf, clients, history)
+    def __init__(self, conf, clients):
+        super().__init__(conf, clients)
         # what pre_condition saw, for execute's event detail only (never for decisions)
         self._before: dict = {}
 

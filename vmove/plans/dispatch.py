@@ -152,7 +152,11 @@ def _finish(run, counts) -> tuple[str, dict]:
 
 
 def cancel_moves(ctx, conf, run_uuid):
-    """Cancel the run's pending moves and abort its abortable ones (idempotent)."""
+    """Cancel the run's pending moves and abort its abortable ones (idempotent).
+
+    Every engine does this at each poll for a cancelling run, beside the API's request: a move another
+    engine cancelled (or began to abort) meanwhile is counted as this cancel's too.
+    """
     summary = {"cancelled": 0, "aborting": [], "not_abortable": []}
     moves = move_queries.get_all(ctx, {"origin": lifecycle.origin_of(run_uuid), "status": list(states.ACTIVE)})
     for move in moves:
@@ -162,9 +166,11 @@ def cancel_moves(ctx, conf, run_uuid):
         try:
             new = move_service.cancel_move(ctx, conf, move)
         except exception.Conflict as e:
-            if move.status == states.ONGOING:
-                summary["not_abortable"].append({"move": move.uuid, "reason": e.message})
-            continue
+            new = move_queries.get(ctx, move.uuid)
+            if new.status != states.CANCELLED and new.phase != "aborting":
+                if move.status == states.ONGOING:
+                    summary["not_abortable"].append({"move": move.uuid, "reason": e.message})
+                continue
         if new.phase == "aborting":
             summary["aborting"].append(new.uuid)
         elif new.status == states.CANCELLED:

@@ -7,8 +7,6 @@ from vmove.moves import states
 from vmove.objects import fields
 
 STATUSES = list(states.STATUSES)
-#: the built-in move types (a filter on a third-party type is refused, as it always was)
-TYPES = list(states.MACHINES)
 SORT_KEYS = [
     "created_at",
     "updated_at",

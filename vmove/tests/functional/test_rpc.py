@@ -65,7 +65,7 @@ def test_ping_round_trip_and_heartbeat(transport, conf, db):
     finally:
         engine.stop()
     ctx = vmove_context.get_admin_context()
-    from vmove.objects import engine as engine_obj
+    from vmove.engine import heartbeat
 
-    [row] = engine_obj.EngineList.get_all(ctx)
+    [row] = heartbeat.get_all(ctx)
     assert row.state(60) == "stopped"

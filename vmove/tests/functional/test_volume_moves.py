@@ -19,7 +19,6 @@ import pytest
 
 from vmove import context as vmove_context
 from vmove import exception, rpc
-from vmove.actions import volume as volume_action
 from vmove.devcloud import cinder as cinder_mod
 from vmove.engine import service as engine_service
 from vmove.moves import queries as move_queries
@@ -364,7 +363,7 @@ def test_concurrent_moves_share_one_listing_per_poll(engine, cc, volumes):
     assert len(listings) <= polls, (len(listings), elapsed)
     gaps = [b - a for a, b in zip(listings, listings[1:], strict=False)]
     assert sum(1 for g in gaps if g < POLL * 0.4) <= 2, gaps  # no second listing within a poll
-    assert volume_action.listing_for(engine.clients).use_filter  # Cinder took updated_at=gte:...
+    assert listings.listing_for(engine.clients).use_filter  # Cinder took updated_at=gte:...
 
 
 # --- failure paths ----------------------------------------------------------

@@ -28,9 +28,10 @@ class FakeClients:
 
 
 def _action(events):
+    action = nova.Evacuation(conf=None, clients=FakeClients(FakeActions(events)))
     # the history of this attempt holds the request id of its execute()
-    history = lambda move: [{"request_id": "req-1", "executed": True}]  # noqa: E731
-    return nova.Evacuation(conf=None, clients=FakeClients(FakeActions(events)), history=history)
+    action.use_history(lambda move: [{"request_id": "req-1", "executed": True}])
+    return action
 
 
 def _record(ago):
