@@ -363,7 +363,7 @@ def test_concurrent_moves_share_one_listing_per_poll(engine, cc, volumes):
     assert len(listings) <= polls, (len(listings), elapsed)
     gaps = [b - a for a, b in zip(listings, listings[1:], strict=False)]
     assert sum(1 for g in gaps if g < POLL * 0.4) <= 2, gaps  # no second listing within a poll
-    assert listings.listing_for(engine.clients).use_filter  # Cinder took updated_at=gte:...
+    assert backend_listings.listing_for(engine.clients).use_filter  # Cinder took updated_at=gte:...
 
 
 # --- failure paths ----------------------------------------------------------
