@@ -19,6 +19,7 @@ import pytest
 
 from vmove import context as vmove_context
 from vmove import exception, rpc
+from vmove.actions import listings as backend_listings
 from vmove.devcloud import cinder as cinder_mod
 from vmove.engine import service as engine_service
 from vmove.moves import queries as move_queries
