@@ -1,9 +1,34 @@
 """vmove's API over real HTTP behind keystonemiddleware and the dev cloud's Keystone."""
 
 import contextlib
+import json
+import urllib.error
+import urllib.request
 
 from vmove.api import app as api_app
 from vmove.api import server
+
+#: the RBAC tests' four personas: an admin, a member and a reader of project demo, a member of project alt
+PERSONAS = ("admin", "member", "reader", "other")
+USER_OF = {"admin": "admin", "member": "demo", "reader": "demo-reader", "other": "alt"}
+
+
+def call(url, token=None, method="GET", body=None, version=None):
+    """One JSON request: ``(status, body)``, errors included."""
+    headers = {"Accept": "application/json"}
+    if token:
+        headers["X-Auth-Token"] = token
+    if version:
+        headers["OpenStack-API-Version"] = f"vmove {version}"
+    data = json.dumps(body).encode() if body is not None else None
+    if data is not None:
+        headers["Content-Type"] = "application/json"
+    req = urllib.request.Request(url, data=data, headers=headers, method=method)
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, json.loads(r.read() or b"null")
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read() or b"null")
 
 
 @contextlib.contextmanager

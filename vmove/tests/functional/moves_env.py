@@ -94,3 +94,37 @@ def vmove_env(conf, tmp_path, devcloud):
         engine.stop()
         rpc.cleanup()
         dbfx.cleanUp()
+
+
+def boot_active(nova, hosts, made, flavor="m1.tiny", prefix="vm", timeout=120):
+    """Boot one server per host in ``hosts`` (in order; ids appended to ``made``); return them once ACTIVE."""
+    from vmove.devcloud import seed
+
+    flavor = seed.ensure_flavors(nova)[flavor] if isinstance(flavor, str) else flavor
+    batch = [
+        nova.servers.create(f"{prefix}-{uuid.uuid4().hex[:6]}", seed.image_id(), flavor, nics="none", host=h)
+        for h in hosts
+    ]
+    made.extend(s.id for s in batch)
+    deadline = time.monotonic() + timeout
+    ready = {}
+    while len(ready) < len(batch) and time.monotonic() < deadline:
+        for s in batch:
+            s = nova.servers.get(s.id)
+            assert s.status != "ERROR", getattr(s, "fault", None)
+            if s.status == "ACTIVE" and getattr(s, "OS-EXT-STS:task_state") is None:
+                ready[s.id] = s
+        time.sleep(0.3)
+    assert len(ready) == len(batch), "servers did not become ACTIVE"
+    return [ready[s.id] for s in batch]
+
+
+def delete_booted(nova, nova_peer, made):
+    """Delete the servers a test booted, with the faults and slow migrations it set on them."""
+    for sid in made:
+        nova_peer.clear_failures(server=sid)
+        nova_peer.set_live_migration_seconds(None, server=sid)
+        try:
+            nova.servers.delete(sid)
+        except Exception:  # noqa: BLE001 - already gone
+            pass

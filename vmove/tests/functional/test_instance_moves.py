@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 
+from vmove.tests.functional import moves_env
 from vmove.tests.functional.moves_env import vmove_env  # noqa: F401
 
 pytestmark = pytest.mark.devcloud
@@ -23,30 +24,11 @@ def nova(devcloud):
 def servers(nova, devcloud):
     made = []
 
-    def boot(host, name=None):
-        from vmove.devcloud import seed
-
-        flavor = seed.ensure_flavors(nova)["m1.tiny"]
-        s = nova.servers.create(name or f"vm-{uuid.uuid4().hex[:6]}", seed.image_id(), flavor, nics="none", host=host)
-        made.append(s.id)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            s = nova.servers.get(s.id)
-            if s.status == "ACTIVE" and getattr(s, "OS-EXT-STS:task_state") is None:
-                return s
-            assert s.status != "ERROR", getattr(s, "fault", None)
-            time.sleep(0.3)
-        pytest.fail(f"server {s.id} did not become ACTIVE")
+    def boot(host, name="vm"):
+        return moves_env.boot_active(nova, [host], made, prefix=name, timeout=60)[0]
 
     yield boot
-    comp = devcloud.component("nova")
-    for sid in made:
-        comp.clear_failures(server=sid)
-        comp.set_live_migration_seconds(None, server=sid)
-        try:
-            nova.servers.delete(sid)
-        except Exception:  # noqa: BLE001 - already gone
-            pass
+    moves_env.delete_booted(nova, devcloud.component("nova"), made)
 
 
 def slow_live_migration(env, servers, devcloud, seconds, source, dest):

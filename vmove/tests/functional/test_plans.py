@@ -16,6 +16,7 @@ import uuid
 import pytest
 
 from vmove.tests import plan_metrics
+from vmove.tests.functional import moves_env
 from vmove.tests.functional.moves_env import vmove_env  # noqa: F401
 
 pytestmark = pytest.mark.devcloud
@@ -63,37 +64,13 @@ def rotation(hosts):
 @pytest.fixture
 def servers(nova, cloud_nova):
     """boot(hosts, flavor=...) -> servers booted on those hosts (in order), ACTIVE; deleted after the test."""
-    from vmove.devcloud import seed
-
     made = []
 
     def boot(hosts, flavor="m1.tiny"):
-        flavor = seed.ensure_flavors(nova)[flavor] if isinstance(flavor, str) else flavor
-        batch = [
-            nova.servers.create(f"plan-{uuid.uuid4().hex[:6]}", seed.image_id(), flavor, nics="none", host=h)
-            for h in hosts
-        ]
-        made.extend(s.id for s in batch)
-        deadline = time.monotonic() + 120
-        ready = {}
-        while len(ready) < len(batch) and time.monotonic() < deadline:
-            for s in batch:
-                s = nova.servers.get(s.id)
-                assert s.status != "ERROR", getattr(s, "fault", None)
-                if s.status == "ACTIVE" and getattr(s, "OS-EXT-STS:task_state") is None:
-                    ready[s.id] = s
-            time.sleep(0.3)
-        assert len(ready) == len(batch), "servers did not become ACTIVE"
-        return [ready[s.id] for s in batch]
+        return moves_env.boot_active(nova, hosts, made, flavor=flavor, prefix="plan")
 
     yield boot
-    for sid in made:
-        cloud_nova.clear_failures(server=sid)
-        cloud_nova.set_live_migration_seconds(None, server=sid)
-        try:
-            nova.servers.delete(sid)
-        except Exception:  # noqa: BLE001 - already gone
-            pass
+    moves_env.delete_booted(nova, cloud_nova, made)
 
 
 @pytest.fixture

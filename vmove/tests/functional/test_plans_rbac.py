@@ -1,9 +1,6 @@
 """Who may do what with plans and runs, with REAL Keystone tokens of four personas:
 an admin, a member and a reader of project demo, and a member of project alt."""
 
-import json
-import urllib.error
-import urllib.request
 import uuid
 
 import pytest
@@ -12,27 +9,11 @@ from vmove.tests.functional import keystone_api as ks_api
 
 pytestmark = pytest.mark.keystone
 
-PERSONAS = ("admin", "member", "reader", "other")
-USER_OF = {"admin": "admin", "member": "demo", "reader": "demo-reader", "other": "alt"}
-
-
-@pytest.fixture
-def keystone_api(conf, db, devcloud_keystone, tmp_path):
-    with ks_api.keystone_api(conf, db, devcloud_keystone, tmp_path) as srv:
-        yield srv, devcloud_keystone
+PERSONAS, USER_OF = ks_api.PERSONAS, ks_api.USER_OF
 
 
 def call(url, token, method="GET", body=None):
-    headers = {"Accept": "application/json", "X-Auth-Token": token, "OpenStack-API-Version": "vmove 1.4"}
-    data = json.dumps(body).encode() if body is not None else None
-    if data is not None:
-        headers["Content-Type"] = "application/json"
-    req = urllib.request.Request(url, data=data, headers=headers, method=method)
-    try:
-        with urllib.request.urlopen(req, timeout=30) as r:
-            return r.status, json.loads(r.read() or b"null")
-    except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read() or b"null")
+    return ks_api.call(url, token, method, body, version="1.4")
 
 
 def plan_body(name):

@@ -5,37 +5,10 @@ issued by the dev cloud's Keystone to four personas: an admin, a member and
 a reader of project demo, and a member of another project (alt).
 """
 
-import json
-import urllib.error
-import urllib.request
-
-import pytest
-
 from vmove.tests import fixtures as vfixtures
 from vmove.tests.functional import keystone_api as ks_api
 
-PERSONAS = ("admin", "member", "reader", "other")
-USER_OF = {"admin": "admin", "member": "demo", "reader": "demo-reader", "other": "alt"}
-
-
-@pytest.fixture
-def keystone_api(conf, db, devcloud_keystone, tmp_path):
-    with ks_api.keystone_api(conf, db, devcloud_keystone, tmp_path) as srv:
-        yield srv, devcloud_keystone
-
-
-def call(url, token=None, version=None):
-    headers = {"Accept": "application/json"}
-    if token:
-        headers["X-Auth-Token"] = token
-    if version:
-        headers["OpenStack-API-Version"] = f"vmove {version}"
-    req = urllib.request.Request(url, headers=headers)
-    try:
-        with urllib.request.urlopen(req, timeout=30) as r:
-            return r.status, json.loads(r.read() or b"null")
-    except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read() or b"null")
+PERSONAS, USER_OF, call = ks_api.PERSONAS, ks_api.USER_OF, ks_api.call
 
 
 def test_rbac_matrix(keystone_api):
@@ -59,7 +32,7 @@ def test_rbac_matrix(keystone_api):
     failures = []
     for (path, version), expected in matrix.items():
         for persona, want in expected.items():
-            got, body = call(srv.url + path, tokens[persona], version)
+            got, body = call(srv.url + path, tokens[persona], version=version)
             if got != want:
                 failures.append(f"{persona} GET {path}: {got} (wanted {want}) {body}")
             elif want >= 400:
@@ -67,7 +40,7 @@ def test_rbac_matrix(keystone_api):
                 assert list(body.values())[0]["code"] == want
         # no token and a forged token: 401 everywhere
         for token in (None, "not-a-real-token"):
-            got, _ = call(srv.url + path, token, version)
+            got, _ = call(srv.url + path, token, version=version)
             if got != 401:
                 failures.append(f"token={token!r} GET {path}: {got} (wanted 401)")
     assert not failures, "\n".join(failures)

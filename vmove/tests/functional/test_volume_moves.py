@@ -43,21 +43,6 @@ CONNECTOR = {
 
 
 # --- fixtures -------------------------------------------------------------
-@pytest.fixture(scope="module")
-def cinder_peer(devcloud):
-    return devcloud.component("cinder")
-
-
-@pytest.fixture(scope="module")
-def cc(devcloud, cinder_peer):
-    """python-cinderclient as the dev cloud admin (makes and inspects the volumes)."""
-    return devcloud.cinder("admin")
-
-
-@pytest.fixture
-def faults(cinder_peer):
-    yield cinder_peer
-    cinder_peer.clear_faults()
 
 
 @pytest.fixture

@@ -28,24 +28,6 @@ MARK = b"VMOVE-DEVCLOUD-MARKER-0123456789"
 FAR = 700 << 20
 
 
-@pytest.fixture(scope="module")
-def cinder_peer(devcloud):
-    """The running :class:`vmove.devcloud.cinder.Cinder` (its files, its fault injection)."""
-    return devcloud.component("cinder")
-
-
-@pytest.fixture(scope="module")
-def cc(devcloud, cinder_peer):
-    """python-cinderclient as the dev cloud admin; endpoint from the catalog (volumev3)."""
-    return devcloud.cinder("admin")
-
-
-@pytest.fixture
-def faults(cinder_peer):
-    yield cinder_peer
-    cinder_peer.clear_faults()
-
-
 @pytest.fixture
 def volumes(cc):
     """Volumes made by a test; deleted after it (best effort)."""
