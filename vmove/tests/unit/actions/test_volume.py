@@ -6,19 +6,15 @@ Cinder is driven in vmove/tests/functional/test_volume_moves.py.
 """
 
 import datetime
-import types
 
 from oslo_utils import timeutils
 import pytest
 
 from vmove import context as vmove_context
-from vmove import exception
 from vmove.actions import base, listings, volume
-from vmove.api import validation
 from vmove.engine import runner as engine_runner
 from vmove.moves import queries as move_queries
 from vmove.moves import service as moves
-from vmove.moves import states
 from vmove.tests import fixtures as vfixtures
 from vmove.tests.unit.actions.fakes import (
     A1,
@@ -34,135 +30,7 @@ from vmove.tests.unit.actions.fakes import (
     Obj,
     vol,
 )
-
-
-@pytest.fixture
-def cinder():
-    return FakeCinder(vol())
-
-
-def action_for(conf, cinder, nova=None):
-    return volume.VolumeMigration(conf, FakeClients(cinder, nova))
-
-
-def a_move(move_type="volume_migration", phase=states.STARTING, source_backend=A1, started=None, **params):
-    start = started or timeutils.utcnow() - datetime.timedelta(seconds=1)
-    params = volume.VolumeMigration.validate_params(move_type, params)
-    return types.SimpleNamespace(
-        uuid=f"move-{id(params)}",
-        type=move_type,
-        params=params,
-        phase=phase,
-        source_backend=source_backend,
-        resource_id=VID,
-        resource_name="data-1",
-        start_time=start,
-        updated_at=start,
-        attempt=1,
-    )
-
-
-# --- the schema and the API rules (400 before anything is written) -----------------
-def test_schema_keywords_are_spelled_right():
-    validation.check_schema(volume.VolumeMigration.schema)
-    assert volume.VolumeMigration.schema["additionalProperties"] is False
-
-
-@pytest.mark.parametrize(
-    "params",
-    [
-        {"migration_type": "migrate", "destination_node": 12345},  # Watcher let this through
-        {"migration_type": "migrate", "destination_node": ""},
-        {"migration_type": "retype", "destination_type": ""},
-        {"migration_type": "retype", "destination_type": None},
-        {"migration_type": "Swap", "destination_type": "B"},
-        {"migration_type": "move", "destination_type": "B"},
-        {"migration_type": "retype", "destination_type": "B", "resource_id": VID},
-        {"migration_type": "migrate", "destination_node": "x" * 256},
-    ],
-)
-def test_schema_refuses_bad_params(params):
-    with pytest.raises(exception.Invalid) as err:
-        moves.check_request("volume_migration", "volume", params)
-    assert err.value.code == 400
-
-
-@pytest.mark.parametrize(
-    ("move_type", "params", "message"),
-    [
-        ("volume_migration", {"migration_type": "swap"}, "destination type is required when migration type is swap"),
-        ("volume_swap", {}, "destination type is required when migration type is swap"),
-        ("volume_swap", {"destination_node": A2}, "destination type is required when migration type is swap"),
-        (
-            "volume_migration",
-            {"migration_type": "retype"},
-            "destination type is required when migration type is retype",
-        ),
-        ("volume_retype", {}, "destination type is required when migration type is retype"),
-        (
-            "volume_retype",
-            {"migration_type": "cold", "destination_node": A2},
-            "destination type is required for a volume_retype",
-        ),
-        (
-            "volume_migration",
-            {"migration_type": "migrate"},
-            "destination node is required when migration type is migrate",
-        ),
-        (
-            "volume_migration",
-            {"migration_type": "cold"},
-            "destination node or destination type is required when migration type is cold",
-        ),
-        (
-            "volume_migration",
-            {"destination_node": A2},
-            "migration_type is required for a volume_migration: one of swap, cold, retype, migrate.",
-        ),
-        (
-            "volume_swap",
-            {"migration_type": "retype", "destination_type": "B"},
-            "migration_type retype does not fit a volume_swap: it takes swap.",
-        ),
-        (
-            "volume_retype",
-            {"migration_type": "migrate", "destination_node": A2},
-            "migration_type migrate does not fit a volume_retype: it takes retype or cold.",
-        ),
-    ],
-)
-def test_api_rules_messages(move_type, params, message):
-    with pytest.raises(base.InvalidParams) as err:
-        moves.check_request(move_type, "volume", params)
-    assert err.value.code == 400
-    assert err.value.message == message
-
-
-def test_one_destination_only():
-    with pytest.raises(base.InvalidParams, match="cannot be combined"):
-        moves.check_request(
-            "volume_migration", "volume", {"migration_type": "cold", "destination_node": A2, "destination_type": "B"}
-        )
-
-
-@pytest.mark.parametrize(
-    ("move_type", "params", "kind"),
-    [
-        ("volume_retype", {"destination_type": "B"}, "retype"),
-        ("volume_swap", {"destination_type": "B"}, "swap"),
-        ("volume_retype", {"migration_type": "cold", "destination_type": "B"}, "cold"),
-        ("volume_migration", {"migration_type": "migrate", "destination_node": "cloud@a2"}, "migrate"),
-        ("volume_migration", {"migration_type": "swap", "destination_type": "B"}, "swap"),
-    ],
-)
-def test_migration_type_defaults_and_normalised_params(move_type, params, kind):
-    out = moves.check_request(move_type, "volume", params)
-    assert out == dict(params, migration_type=kind)
-
-
-def test_a_volume_move_of_an_instance_is_refused():
-    with pytest.raises(exception.Invalid, match="moves a volume, not an instance"):
-        moves.check_request("volume_swap", "instance", {"destination_type": "B"})
+from vmove.tests.unit.actions.volume_helpers import a_move, action_for
 
 
 # --- pre_condition: Watcher's run-time rules ---------------------------------------
@@ -331,156 +199,6 @@ def test_execute_swap_is_a_cinder_retype_on_demand(conf, cinder):
     assert nova.calls == [("servers.get", SERVER)]  # the state check only: Cinder calls Nova's swap
 
 
-# --- interpret: Cinder's statuses and quirks ----------------------------------------------
-def replay(conf, move, states_seen):
-    """Feed the volume states one by one, advancing the move's phase like the runner; return the phases."""
-    action = action_for(conf, FakeCinder())
-    phases = []
-    for state in states_seen:
-        obs = action.interpret(move, state)
-        phases.append(obs.phase)
-        if not obs.not_started:
-            move.phase = obs.phase
-    return phases, obs
-
-
-def test_migrate_sequence(conf):
-    move = a_move(migration_type="migrate", destination_node=A2)
-    phases, obs = replay(
-        conf,
-        move,
-        [
-            vol(status="maintenance", ms="starting"),
-            vol(status="maintenance", ms="migrating"),
-            vol(status="maintenance", ms="completing", **{"os-vol-mig-status-attr:name_id": "4a8c"}),
-            vol(status="available", ms="success", host=A2),
-        ],
-    )
-    assert phases == ["starting", "migrating", "completing", "succeeded"]
-    assert obs.values == {"dest_backend": A2, "dest_type": "A"}
-    assert obs.detail["migration_status"] == "success"
-
-
-def test_none_just_before_success_is_not_done(conf):
-    move = a_move(migration_type="migrate", destination_node=A2, phase="migrating")
-    phases, _ = replay(conf, move, [vol(ms=None, host=A2), vol(ms="success", host=A2)])
-    assert phases == ["completing", "succeeded"]
-
-
-def test_retype_after_a_migration_ignores_the_stale_success(conf):
-    move = a_move("volume_retype", destination_type="B", source_backend=A2)
-    phases, obs = replay(
-        conf,
-        move,
-        [
-            vol(status="retyping", ms="success", host=A2),  # stale: of the previous migration
-            vol(status="retyping", ms="migrating", host=A2),
-            vol(status="retyping", ms="completing", host=A2),
-            vol(status="available", ms=None, host=B, vtype="B"),  # the DB swap, success not written yet
-            vol(status="available", ms="success", host=B, vtype="B"),
-        ],
-    )
-    assert phases == ["starting", "migrating", "completing", "completing", "succeeded"]
-    assert obs.values == {"dest_backend": B, "dest_type": "B"}
-
-
-def test_retype_not_yet_picked_up(conf):
-    phases, _ = replay(conf, a_move("volume_retype", destination_type="B"), [vol(status="retyping", ms=None)])
-    assert phases == ["starting"]
-
-
-def test_attached_retype_sequence_of_a_swap(conf):
-    move = a_move("volume_swap", destination_type="B")
-    phases, _ = replay(
-        conf,
-        move,
-        [
-            vol(status="retyping", attachments=[SERVER]),
-            vol(status="retyping", ms="migrating"),  # Nova swapping: no attachment at all
-            vol(status="in-use", ms=None, host=B, vtype="B"),
-            vol(status="in-use", ms="success", host=B, vtype="B"),  # attachment not recorded yet
-            vol(status="in-use", ms="success", host=B, vtype="B", attachments=[SERVER]),
-        ],
-    )
-    assert phases == ["starting", "migrating", "completing", "completing", "succeeded"]
-
-
-def test_a_swap_that_leaves_the_volume_detached_failed(conf):
-    move = a_move("volume_swap", destination_type="B", phase="completing")
-    obs = action_for(conf, FakeCinder()).interpret(move, vol(status="available", ms="success", host=B, vtype="B"))
-    assert obs.phase == "failed" and "no longer attached" in obs.message
-
-
-def test_silent_retype_failure(conf):
-    """policy never, or no backend for the type: retyping -> available, type and migration status unchanged."""
-    move = a_move("volume_retype", destination_type="B")
-    phases, obs = replay(conf, move, [vol(status="retyping"), vol(status="available")])
-    assert phases == ["starting", "failed"]
-    assert obs.message.startswith("Cinder did not change the volume type: volume data-1 is still A on " + A1)
-
-
-def test_retype_whose_copy_failed(conf):
-    move = a_move("volume_retype", destination_type="B")
-    phases, obs = replay(conf, move, [vol(status="retyping", ms="migrating"), vol(status="available", ms="error")])
-    assert phases == ["migrating", "failed"]
-    assert obs.message.startswith("Cinder did not change the volume type") and "migration status error" in obs.message
-
-
-def test_retype_done_in_place(conf):
-    """Same backend serves both types: no migration, migration_status untouched."""
-    move = a_move("volume_retype", destination_type="B")
-    phases, obs = replay(conf, move, [vol(status="retyping"), vol(status="available", vtype="B")])
-    assert phases == ["starting", "succeeded"] and obs.values["dest_backend"] == A1
-
-
-@pytest.mark.parametrize("seen", [["starting", "error"], ["starting", "migrating", "error"]])
-def test_migrate_error(conf, seen):
-    move = a_move(migration_type="migrate", destination_node=A2)
-    phases, obs = replay(conf, move, [vol(status="maintenance", ms=ms) for ms in seen])
-    assert phases[-1] == "failed"
-    assert (
-        obs.message
-        == f"Cinder could not migrate volume data-1 to {A2} (migration status error); it stays on {A1}, maintenance."
-    )
-
-
-def test_a_stale_success_of_a_migrate_that_did_not_reach_cinder(conf):
-    obs = action_for(conf, FakeCinder()).interpret(
-        a_move(migration_type="migrate", destination_node=A2), vol(ms="success")
-    )
-    assert obs.not_started and obs.phase == "starting"
-
-
-def test_success_on_the_wrong_host_once_running_fails(conf):
-    move = a_move(migration_type="migrate", destination_node=A2, phase="migrating")
-    obs = action_for(conf, FakeCinder()).interpret(move, vol(ms="success", host=B))
-    assert obs.phase == "failed" and "not on " + A2 in obs.message
-
-
-def test_phases_never_go_back(conf):
-    move = a_move(migration_type="migrate", destination_node=A2, phase="migrating")
-    assert action_for(conf, FakeCinder()).interpret(move, vol(ms="starting")).phase == "migrating"
-
-
-def test_success_while_still_locked_is_completing(conf):
-    move = a_move(migration_type="migrate", destination_node=A2, phase="migrating")
-    assert action_for(conf, FakeCinder()).interpret(move, vol(status="maintenance", ms="success", host=A2)).phase == (
-        "completing"
-    )
-
-
-def test_success_into_an_error_volume_fails(conf):
-    move = a_move(migration_type="migrate", destination_node="cloud@a2", phase="completing")
-    obs = action_for(conf, FakeCinder()).interpret(move, vol(status="error", ms="success", host=A2))
-    assert obs.phase == "failed" and obs.message.endswith("but is error.")
-
-
-def test_a_volume_untouched_since_the_start_was_not_started(conf):
-    long_ago = timeutils.utcnow() - datetime.timedelta(hours=1)
-    obs = action_for(conf, FakeCinder()).interpret(a_move("volume_retype", destination_type="B"), vol(updated=long_ago))
-    assert obs.not_started
-
-
 # --- observe: one listing per poll ------------------------------------------------------
 def test_one_listing_for_every_volume_move_type(conf, cinder):
     clients = FakeClients(cinder)
@@ -608,21 +326,3 @@ def test_an_error_while_still_retyping_counts_once_known_fresh(conf, cinder):
     assert action.interpret(move, vol(status="retyping", ms="error")).phase == "starting"  # may be stale
     obs = action.interpret(move, vol(status="retyping", ms="error"), {"migration_status_before": "success"})
     assert obs.phase == "failed"
-
-
-# --- through the REST API: a 400 with the message, nothing written -------------------------
-def test_post_moves_refuses_a_swap_without_destination_type(api, db):
-    headers = {"X-Project-Id": "p1", "X-Roles": "admin,member,reader", "X-User-Id": "u1"}
-    move = {"resource_type": "volume", "resource_id": VID, "type": "volume_swap", "params": {}}
-    r = api.request("POST", "/v1/moves", body={"move": move}, version="1.2", headers=headers)
-    assert r.status_int == 400, r.body
-    assert "destination type is required when migration type is swap" in r.body.decode()
-    assert move_queries.get_all(vmove_context.get_admin_context(), {"resource_id": VID}) == []
-
-
-def test_post_moves_records_the_defaulted_migration_type(api, db):
-    headers = {"X-Project-Id": "p1", "X-Roles": "admin,member,reader", "X-User-Id": "u1"}
-    move = {"resource_type": "volume", "resource_id": VID, "type": "volume_retype", "params": {"destination_type": "B"}}
-    r = api.request("POST", "/v1/moves", body={"move": move}, version="1.2", headers=headers)
-    assert r.status_int == 202, r.body
-    assert r.json_body_or_none["move"]["params"] == {"destination_type": "B", "migration_type": "retype"}

@@ -13,7 +13,7 @@ from vmove.recovery import queries as recovery_queries
 from vmove.recovery import rollup
 from vmove.tests.unit.recovery import fakes
 from vmove.tests.unit.recovery.conftest import BODY
-from vmove.tests.unit.recovery.test_evacuate import NO_VALID_HOST, finish, moves
+from vmove.tests.unit.recovery.helpers import NO_VALID_HOST, finish, moves
 
 V = "1.3"
 SERVICE = {"X-Project-Id": "service", "X-Roles": "service", "X-User-Id": "monitor"}

@@ -10,7 +10,7 @@ from vmove.recovery import lifecycle
 from vmove.recovery import queries as recovery_queries
 from vmove.recovery import service as recovery_service
 from vmove.tests.unit.recovery import fakes
-from vmove.tests.unit.recovery.test_evacuate import NO_VALID_HOST, finish, moves, reload
+from vmove.tests.unit.recovery.helpers import NO_VALID_HOST, finish, moves, reload
 
 
 def evacuate_all(ctx, conf, n, outcomes):
