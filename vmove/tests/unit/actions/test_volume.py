@@ -2,7 +2,7 @@
 
 Cinder is a fake cinderclient here; the sequences replayed are the ones
 observed on the real Cinder (vmove/devcloud/CINDER_QUIRKS.md).  The real
-Cinder is driven in vmove/tests/functional/test_volume_moves.py.
+Cinder is driven in vmove/tests/functional/volumes/.
 """
 
 import datetime
