@@ -27,7 +27,7 @@ from oslo_utils import timeutils, uuidutils
 from vmove import clients as vmove_clients
 from vmove import conf as vmove_conf
 from vmove import context as vmove_context
-from vmove import exception
+from vmove import exception, utils
 from vmove.actions import base as action_base
 from vmove.engine import rpcapi
 from vmove.moves import scheduler
@@ -121,9 +121,9 @@ def _fresh(row, late) -> bool:
     """Set-up asked for a moment ago: the RPC handler does it (the poll takes over when it is late)."""
     if row.status == lifecycle.NEW:
         asked = row.updated_at if row.attempt > 1 else row.created_at
-        return row.event == lifecycle.STOPPED and asked > late
+        return row.event == lifecycle.STOPPED and utils.naive_utc(asked) > late
     if row.restore_status == lifecycle.RESTORE_REQUESTED:
-        return row.restore_requested_at is not None and row.restore_requested_at > late
+        return row.restore_requested_at is not None and utils.naive_utc(row.restore_requested_at) > late
     return False
 
 
@@ -133,7 +133,8 @@ def _needs_set_up(row, now) -> bool:
     if row.restore_status == lifecycle.RESTORE_REQUESTED:
         return True
     if row.restore_status == lifecycle.RESTORE_WAITING:
-        return row.restore_next_try is None or row.restore_next_try <= now
+        # the notification's times are UTC-aware (objects), the engine's clock is naive UTC
+        return row.restore_next_try is None or utils.naive_utc(row.restore_next_try) <= now
     return False
 
 
