@@ -1,0 +1,134 @@
+"""What every panel of the plugin shares: policy rules, statuses, progress bars,
+detail pages whose header actions work, vmove's error messages beside form fields."""
+
+from django import http
+from django.template.loader import render_to_string
+from django.utils.translation import gettext_lazy as _
+from horizon.utils import filters as hfilters
+from openstack_auth import policy
+
+SCOPE = "vmove"
+
+#: how long a detail page of something still in progress waits before reloading itself
+REFRESH_MS = 5000
+
+MOVE_STATUS_CHOICES = (
+    ("pending", None),
+    ("ongoing", None),
+    ("succeeded", True),
+    ("failed", False),
+    ("cancelled", True),
+    ("ignored", True),
+)
+MOVE_STATUS_DISPLAY = (
+    ("pending", _("Pending")),
+    ("ongoing", _("Ongoing")),
+    ("succeeded", _("Succeeded")),
+    ("failed", _("Failed")),
+    ("cancelled", _("Cancelled")),
+    ("ignored", _("Ignored")),
+)
+MOVE_TYPE_DISPLAY = (
+    ("live_migration", _("Live migration")),
+    ("cold_migration", _("Cold migration")),
+    ("evacuation", _("Evacuation")),
+    ("migration", _("Cold migration")),  # Masakari's name, in notifications' vmoves
+    ("volume_migration", _("Volume migration")),
+    ("volume_retype", _("Volume retype")),
+    ("volume_swap", _("Volume swap")),
+)
+ACTIVE_MOVE_STATUSES = ("pending", "ongoing")
+
+
+def rules(*names):
+    """Horizon ``policy_rules`` for vmove's rules ``names``."""
+    return tuple((SCOPE, name) for name in names)
+
+
+def allowed(request, rule, project_id=None) -> bool:
+    """Whether vmove's policy lets the user do ``rule`` (on ``project_id``'s resources)."""
+    target = {"project_id": project_id} if project_id else {}
+    return policy.check(rules(rule), request, target)
+
+
+class ProjectTarget:
+    """Policy target of a table action: the project of the row's object."""
+
+    def get_policy_target(self, request, datum=None):
+        project_id = datum.get("project_id") if datum else None
+        return {"project_id": project_id or request.user.project_id}
+
+
+def progress_bar(progress, active, failed=False, label=None):
+    """A Bootstrap progress bar (striped and animated while ``active``)."""
+    context = "danger" if failed else ("success" if not active else "info")
+    return render_to_string(
+        "vmove_dashboard/_progress.html",
+        {
+            "progress": int(progress or 0),
+            "active": active,
+            "context": context,
+            "label": label if label is not None else f"{int(progress or 0)}%",
+        },
+    )
+
+
+def move_progress(move):
+    status = move.get("status")
+    return progress_bar(move.get("progress"), status in ACTIVE_MOVE_STATUSES, status == "failed")
+
+
+def when(value):
+    """An API timestamp as a datetime for Horizon's date filters (None stays None)."""
+    return hfilters.parse_isotime(value) if value else None
+
+
+def uuid_of(datum):
+    return datum["uuid"]
+
+
+def refresh_context(active: bool) -> dict:
+    """Template context for ``vmove_dashboard/_refresh.html``: reload the page while ``active``."""
+    return {"vmove_refresh_ms": REFRESH_MS if active else 0}
+
+
+class DetailActionsMixin:
+    """A detail page whose header shows ``actions_table``'s row actions for its object,
+    and handles them when posted (to this page, so the object need not be on
+    the list's current page)."""
+
+    actions_table = None
+
+    def get_object(self):  # pragma: no cover - every detail view has its own
+        raise NotImplementedError
+
+    def actions_table_for(self, obj):
+        return self.actions_table(self.request, data=[obj])
+
+    def header_actions(self, context, obj):
+        table = self.actions_table_for(obj)
+        context["actions"] = table.render_row_actions(obj)
+        context["url"] = self.request.get_full_path()
+        return context
+
+    def post(self, request, *args, **kwargs):
+        table = self.actions_table_for(self.get_object())
+        handled = table.maybe_handle()
+        if handled:
+            return handled
+        return http.HttpResponseRedirect(request.get_full_path())
+
+
+def attach_api_error(form, exc, fields) -> None:
+    """Show vmove's message ``exc.message`` beside the field it names, else above the form.
+
+    ``fields`` maps a form field to the words vmove uses for it in its
+    messages (``{"destination_type": ("destination type", "destination_type")}``).
+    """
+    message = getattr(exc, "message", None) or str(exc)
+    lowered = message.lower()
+    for name, words in fields.items():
+        if name in form.fields and any(word in lowered for word in words):
+            form.add_error(name, message)
+            return
+    form.api_error(message)

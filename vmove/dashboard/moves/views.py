@@ -1,0 +1,121 @@
+"""Project > Moves: the list, one move's page, the move instance / move volume forms."""
+
+from django.urls import reverse, reverse_lazy
+from django.utils.translation import gettext_lazy as _
+from horizon import forms, tables, tabs
+from horizon.utils import memoized
+
+from vmove.dashboard import api, common
+from vmove.dashboard.moves import forms as move_forms
+from vmove.dashboard.moves import tables as move_tables
+from vmove.dashboard.moves import tabs as move_tabs
+
+
+class IndexView(tables.DataTableView):
+    table_class = move_tables.MovesTable
+    template_name = "vmove_dashboard/table.html"
+    page_title = _("Moves")
+    #: the project's own moves only (Admin > Moves lists every project's)
+    project_scoped = True
+
+    def get_data(self):
+        meta = self.table_class._meta
+        filters = {move_tables.FILTERS.get(k, k): v for k, v in self.get_filters().items()}
+        if "status" in filters:
+            filters["status"] = filters["status"].lower()
+        if self.project_scoped:
+            filters["project_id"] = self.request.user.project_id
+        self._prev = self._more = False
+        try:
+            moves, self._prev, self._more = api.page(
+                self.request,
+                api.client(self.request).moves.list,
+                marker=self.request.GET.get(meta.pagination_param),
+                prev_marker=self.request.GET.get(meta.prev_pagination_param),
+                **filters,
+            )
+        except Exception:
+            api.fail(self.request, _("Unable to list moves"))
+            return []
+        return moves
+
+    def has_more_data(self, table):
+        return self._more
+
+    def has_prev_data(self, table):
+        return self._prev
+
+
+class DetailView(common.DetailActionsMixin, tabs.TabbedTableView):
+    tab_group_class = move_tabs.MoveTabs
+    template_name = "vmove_dashboard/detail.html"
+    actions_table = move_tables.MovesTable
+    index_url = "horizon:project:vmove_moves:index"
+
+    @memoized.memoized_method
+    def get_object(self):
+        try:
+            return api.client(self.request).moves.get(self.kwargs["move_id"])
+        except Exception:
+            what = _("Unable to show move %s") % self.kwargs["move_id"]
+            api.fail(self.request, what, redirect=reverse(self.index_url))
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        move = self.get_object()
+        context["move"] = move
+        context["page_title"] = _("Move of %s") % move_tables.resource(move)
+        context["summary_template"] = "vmove_dashboard/moves/_summary.html"
+        context["progress_bar"] = common.move_progress(move)
+        context.update(common.refresh_context(move["status"] in common.ACTIVE_MOVE_STATUSES))
+        return self.header_actions(context, move)
+
+    def get_tabs(self, request, *args, **kwargs):
+        return self.tab_group_class(request, move=self.get_object(), **kwargs)
+
+
+class MoveFormView(forms.ModalFormView):
+    """A modal form asking for a move; success goes to the new move's page."""
+
+    template_name = "vmove_dashboard/form.html"
+    submit_label = _("Request Move")
+    success_url = reverse_lazy("horizon:project:vmove_moves:index")
+    detail_url = "horizon:project:vmove_moves:detail"
+    help_text = ""
+
+    def get_initial(self):
+        return {self.form_class.resource_type: self.request.GET.get(self.form_class.resource_type + "_id")}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["help_text"] = self.help_text
+        return context
+
+    def get_success_url_from_handled(self, move):
+        return reverse(self.detail_url, args=(move["uuid"],))
+
+
+class MoveInstanceView(MoveFormView):
+    form_class = move_forms.MoveInstanceForm
+    form_id = "move_instance_form"
+    modal_id = "move_instance_modal"
+    modal_header = page_title = _("Move Instance")
+    submit_url = reverse_lazy("horizon:project:vmove_moves:move_instance")
+    help_text = _(
+        "vmove records the move and every state change of it. A live migration keeps the instance running; "
+        "a cold migration stops it, moves it and confirms the resize itself; an evacuation rebuilds an "
+        "instance of a failed host elsewhere."
+    )
+
+
+class MoveVolumeView(MoveFormView):
+    form_class = move_forms.MoveVolumeForm
+    form_id = "move_volume_form"
+    modal_id = "move_volume_modal"
+    modal_header = page_title = _("Move Volume")
+    submit_url = reverse_lazy("horizon:project:vmove_moves:move_volume")
+    help_text = _(
+        "Cinder moves the volume: a migration to another pool keeps its type, a retype changes its type "
+        "(and backend if needed), a swap retypes an attached volume while Nova swaps the attachment. "
+        "vmove never deletes a source volume that has not been replaced."
+    )
