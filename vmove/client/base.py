@@ -24,7 +24,12 @@ class Manager:
     def __init__(self, http):
         self.http = http
 
-    def _list(self, path, key, *, params=None, limit=None, marker=None, min_version=versions.MIN_VERSION):
+    def _list(self, path, key, *, params=None, limit=None, marker=None, page_size=None,
+              min_version=versions.MIN_VERSION):  # fmt: skip
+        """Every item (or the first ``limit``); ``page_size`` items per request when no ``limit`` is
+        given (the API's default page size otherwise; at most its ``[api] max_limit``)."""
+        if page_size and limit is None:
+            params = dict(params or {}, limit=page_size)
         pages = self.http.paginate(path, key, params=params, limit=limit, marker=marker, min_version=min_version)
         return [Resource(item) for item in pages]
 

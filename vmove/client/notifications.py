@@ -86,11 +86,12 @@ class NotificationManager(base.Manager):
                             min_version=MIN_VERSION)  # fmt: skip
 
     def vmoves(self, notification, *, status=None, vmove_type=None, sort_key=None, sort_dir=None, limit=None,
-               marker=None):  # fmt: skip
-        """The moves a notification made, Masakari-shaped; every page unless ``limit`` caps how many."""
+               marker=None, page_size=None):  # fmt: skip
+        """The moves a notification made, Masakari-shaped; every page unless ``limit`` caps how many
+        (``page_size`` per request when reading them all)."""
         params = base.query(status=status, type=vmove_type, sort_key=sort_key, sort_dir=sort_dir)
         return self._list(f"/v1/notifications/{_id(notification)}/vmoves", "vmoves", params=params, limit=limit,
-                          marker=marker, min_version=MIN_VERSION)  # fmt: skip
+                          marker=marker, page_size=page_size, min_version=MIN_VERSION)  # fmt: skip
 
     def get_vmove(self, notification, vmove):
         vmove_id = vmove["uuid"] if isinstance(vmove, dict) else str(vmove)

@@ -43,11 +43,11 @@ class RunManager(base.Manager):
         """One run: status, counts per move status, progress, and the verdict on each item (``items``)."""
         return self._get(f"/v1/runs/{_id(run)}", "run", min_version=MIN_VERSION)
 
-    def moves(self, run, *, status=None, sort_key=None, sort_dir=None, limit=None, marker=None):
-        """The moves a run made."""
+    def moves(self, run, *, status=None, sort_key=None, sort_dir=None, limit=None, marker=None, page_size=None):
+        """The moves a run made (``page_size`` per request when reading them all)."""
         params = base.query(status=status, sort_key=sort_key, sort_dir=sort_dir)
         return self._list(f"/v1/runs/{_id(run)}/moves", "moves", params=params, limit=limit, marker=marker,
-                          min_version=MIN_VERSION)  # fmt: skip
+                          page_size=page_size, min_version=MIN_VERSION)  # fmt: skip
 
     def approve(self, run):
         """Approve a run awaiting approval (its plan's approval is manual)."""

@@ -40,6 +40,7 @@ PORTS = {
     "cinder-api": 18776,
     "glance-stub": 18292,
     "neutron-stub": 18696,
+    "horizon": 18080,
     "vmove-api": 9393,
 }
 

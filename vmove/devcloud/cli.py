@@ -20,10 +20,11 @@ import signal
 import sys
 import time
 
-from vmove.devcloud import base, infra, keystone
+from vmove.devcloud import base, envfmt, infra, keystone
 from vmove.devcloud.base import PORTS, USERS, DevCloud, DevCloudError, say
+from vmove.devcloud.envfmt import render_env  # noqa: F401 - part of this module's interface
 
-COMPONENTS = ("keystone", "nova", "cinder")
+COMPONENTS = ("keystone", "nova", "cinder", "horizon")
 DEFAULT_HOSTS = 3
 #: ports that are not the dev cloud's own (vmove runs its API there itself)
 NOT_OURS = ("vmove-api",)
@@ -33,6 +34,7 @@ NOT_OURS = ("vmove-api",)
 COMPONENT_PORTS = {
     "nova": ("nova-api", "placement", "glance-stub", "neutron-stub"),
     "cinder": ("cinder-api",),
+    "horizon": ("horizon",),
 }
 
 
@@ -66,7 +68,7 @@ def load(name: str, cloud: DevCloud, hosts: int | None = None) -> base.Component
         return f"vmove/devcloud/{name}.py is not there yet"
     if name == "nova":
         return module.Nova(cloud, hosts=hosts or read_state(cloud).get("hosts", DEFAULT_HOSTS))
-    return module.Cinder(cloud)
+    return getattr(module, name.capitalize())(cloud)
 
 
 def load_all(cloud: DevCloud, names=COMPONENTS, hosts: int | None = None):
@@ -156,11 +158,13 @@ def cmd_up(args) -> int:
     t0 = time.monotonic()
     cloud = DevCloud()
     names = _names(args.only)
-    _, problems = bring_up(cloud, names, args.hosts, args.fresh)
+    comps, problems = bring_up(cloud, names, args.hosts, args.fresh)
     print()
     print(f"dev cloud in {cloud.root}; total {time.monotonic() - t0:.1f}s")
     print(f"  keystone: {keystone.AUTH_URL} (users: {', '.join(USERS)})")
     print("  credentials: eval $(vmove-devcloud env --user admin)")
+    if "horizon" in comps:
+        print("  " + envfmt.horizon_logins().rstrip().replace("\n", "\n  "))
     for name, why in problems.items():
         print(f"  NOT UP: {name}: {why}")
     return 1 if problems else 0
@@ -328,73 +332,16 @@ def cmd_status(args) -> int:
         print(f"port {port:5} {name:14} {state}")
     for name, state in infra.status().items():
         print(f"{name:10} {state}")
+    if comps.get("horizon") and any(comps["horizon"].status().values()):
+        print(envfmt.horizon_logins().rstrip())
     if dead:
         return 1
     return 0 if running else 3
 
 
 # --- env ---------------------------------------------------------------------------
-def render_env(user: str | None, fmt: str) -> str:
-    if fmt == "clouds-yaml":
-        users = [user] if user else list(USERS)
-        lines = ["clouds:"]
-        for u in users:
-            cred = keystone.credentials(u)
-            lines += [f"  devcloud-{u}:", "    auth:"]
-            lines += [f"      {k}: {v}" for k, v in cred.items()]
-            lines += [
-                "    auth_type: password",
-                f"    region_name: {keystone.REGION}",
-                "    interface: public",
-                "    identity_api_version: 3",
-            ]
-        return "\n".join(lines) + "\n"
-    if fmt == "vmove-conf":
-        svc = keystone.credentials(user or "vmove")
-        auth = [
-            "auth_type = password",
-            f"auth_url = {svc['auth_url']}",
-            f"username = {svc['username']}",
-            f"password = {svc['password']}",
-            f"project_name = {svc['project_name']}",
-            f"user_domain_name = {svc['user_domain_name']}",
-            f"project_domain_name = {svc['project_domain_name']}",
-            f"region_name = {keystone.REGION}",
-        ]
-        return "\n".join(
-            [
-                "# vmove against the dev cloud (vmove-devcloud env --format vmove-conf)",
-                "[keystone_authtoken]",
-                f"www_authenticate_uri = {keystone.AUTH_URL}",
-                *auth,
-                "interface = public",
-                "service_token_roles = service",
-                "service_token_roles_required = true",
-                "",
-                "# what vmove's engine uses to call Nova and Cinder",
-                "[service_auth]",
-                *auth,
-                "",
-            ]
-        )
-    cred = keystone.credentials(user or "admin")
-    env = {
-        "OS_AUTH_TYPE": "password",
-        "OS_AUTH_URL": cred["auth_url"],
-        "OS_IDENTITY_API_VERSION": "3",
-        "OS_USERNAME": cred["username"],
-        "OS_PASSWORD": cred["password"],
-        "OS_PROJECT_NAME": cred["project_name"],
-        "OS_USER_DOMAIN_NAME": cred["user_domain_name"],
-        "OS_PROJECT_DOMAIN_NAME": cred["project_domain_name"],
-        "OS_REGION_NAME": keystone.REGION,
-        "OS_INTERFACE": "public",
-    }
-    return "".join(f"export {k}={v}\n" for k, v in env.items())
-
-
 def cmd_env(args) -> int:
-    sys.stdout.write(render_env(args.user, args.format))
+    sys.stdout.write(envfmt.render_env(args.user, args.format))
     return 0
 
 
@@ -439,9 +386,9 @@ def parser() -> argparse.ArgumentParser:
     up.set_defaults(fn=cmd_up)
     sub.add_parser("down", help="stop every process of the dev cloud, by pid").set_defaults(fn=cmd_down)
     sub.add_parser("status", help="what runs, what listens").set_defaults(fn=cmd_status)
-    env = sub.add_parser("env", help="credentials: openrc, clouds.yaml or a vmove.conf snippet")
+    env = sub.add_parser("env", help="credentials: openrc, clouds.yaml, a vmove.conf snippet; Horizon's logins")
     env.add_argument("--user", choices=sorted(USERS), help="default: admin (vmove for vmove-conf, all for clouds-yaml)")
-    env.add_argument("--format", choices=("openrc", "clouds-yaml", "vmove-conf"), default="openrc")
+    env.add_argument("--format", choices=envfmt.FORMATS, default="openrc")
     env.set_defaults(fn=cmd_env)
     fail = sub.add_parser("fail-host", help="kill a fake compute host (for evacuations)")
     fail.add_argument("host")

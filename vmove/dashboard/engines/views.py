@@ -1,0 +1,45 @@
+"""Admin > Engines: every vmove engine, its heartbeat, up or down."""
+
+from django.utils.translation import gettext_lazy as _
+from horizon import tables
+from horizon.utils import filters as hfilters
+
+from vmove.dashboard import api
+
+STATE_CHOICES = (("up", True), ("down", False), ("stopped", True))
+STATE_DISPLAY = (("up", _("Up")), ("down", _("Down")), ("stopped", _("Stopped")))
+TIMESINCE = (hfilters.parse_isotime, hfilters.timesince_or_never)
+
+
+class EnginesTable(tables.DataTable):
+    host = tables.Column("host", verbose_name=_("Host"))
+    topic = tables.Column("topic", verbose_name=_("Topic"))
+    pid = tables.Column("pid", verbose_name=_("PID"))
+    version = tables.Column("version", verbose_name=_("Version"))
+    state = tables.Column(
+        "state", verbose_name=_("State"), status=True, status_choices=STATE_CHOICES, display_choices=STATE_DISPLAY
+    )
+    heartbeat = tables.Column("last_heartbeat", verbose_name=_("Last heartbeat"), filters=TIMESINCE)
+    started = tables.Column("started_at", verbose_name=_("Started"), filters=TIMESINCE)
+    stopped = tables.Column("stopped_at", verbose_name=_("Stopped"), filters=TIMESINCE)
+
+    def get_object_id(self, engine):
+        return engine["id"]
+
+    class Meta:
+        name = "engines"
+        verbose_name = _("Engines")
+        status_columns = ("state",)
+
+
+class IndexView(tables.DataTableView):
+    table_class = EnginesTable
+    template_name = "vmove_dashboard/table.html"
+    page_title = _("vmove Engines")
+
+    def get_data(self):
+        try:
+            return api.client(self.request).engines.list()
+        except Exception:
+            api.fail(self.request, _("Unable to list engines"))
+            return []

@@ -1,0 +1,173 @@
+"""Migration plans: the table with its actions (create, edit, validate, run, delete) and a plan's items."""
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
+from horizon import exceptions, tables
+from horizon.utils import filters as hfilters
+
+from vmove.client import exceptions as vmove_exc
+from vmove.dashboard import api, common
+from vmove.dashboard.runs import tables as run_tables
+
+ITEM_STATUS_CHOICES = (
+    ("planned", True),
+    ("approved", None),
+    ("started", None),
+    ("completed", True),
+    ("failed", False),
+)
+
+
+def mapping(plan):
+    parts = []
+    for _kind, pairs in sorted((plan.get("mapping") or {}).items()):
+        parts += [f"{src} → {dst}" for src, dst in sorted((pairs or {}).items())]
+    return ", ".join(parts) or "-"
+
+
+def limits(plan):
+    return ", ".join(f"{k} {v}" for k, v in sorted((plan.get("limits") or {}).items()) if v) or "-"
+
+
+def window(plan):
+    w = plan.get("window") or {}
+    if not (w.get("not_before") or w.get("not_after")):
+        return "-"
+    return f"{w.get('not_before') or '…'} – {w.get('not_after') or '…'}"
+
+
+class CreatePlan(tables.LinkAction):
+    name = "create"
+    verbose_name = _("Create Plan")
+    url = "horizon:project:vmove_plans:create"
+    classes = ("ajax-modal",)
+    icon = "plus"
+    policy_rules = common.rules("vmove:plan:create")
+
+
+class EditPlan(common.ProjectTarget, tables.LinkAction):
+    name = "edit"
+    verbose_name = _("Edit Plan")
+    url = "horizon:project:vmove_plans:update"
+    classes = ("ajax-modal",)
+    icon = "pencil"
+    policy_rules = common.rules("vmove:plan:update")
+
+
+class OrderPlanRun(run_tables.OrderRun):
+    """Order a run (or a dry run) of the plan of this row; its page follows."""
+
+    def plan_of(self, request, obj_id):
+        return obj_id
+
+
+class ValidatePlan(OrderPlanRun):
+    name = "validate"
+    dry_run = True
+    action_type = "default"
+    help_text = _("A dry run: vmove checks each item against the cloud as it is now and moves nothing.")
+    policy_rules = common.rules("vmove:run:create")
+
+    @staticmethod
+    def action_present(count):
+        return ngettext_lazy("Validate Plan", "Validate Plans", count)
+
+    @staticmethod
+    def action_past(count):
+        return ngettext_lazy("Validation ordered", "Validations ordered", count)
+
+
+class RunPlan(OrderPlanRun):
+    name = "run"
+    help_text = _("vmove validates every item, then (after approval if the plan asks for it) moves them.")
+    policy_rules = common.rules("vmove:run:create")
+
+    @staticmethod
+    def action_present(count):
+        return ngettext_lazy("Run Plan", "Run Plans", count)
+
+    @staticmethod
+    def action_past(count):
+        return ngettext_lazy("Run ordered", "Runs ordered", count)
+
+
+class DeletePlan(common.ProjectTarget, tables.DeleteAction):
+    policy_rules = common.rules("vmove:plan:delete")
+    help_text = _("Its runs and moves stay readable.")
+
+    @staticmethod
+    def action_present(count):
+        return ngettext_lazy("Delete Plan", "Delete Plans", count)
+
+    @staticmethod
+    def action_past(count):
+        return ngettext_lazy("Deleted Plan", "Deleted Plans", count)
+
+    def delete(self, request, obj_id):
+        try:
+            api.client(request).plans.delete(obj_id)
+        except vmove_exc.ApiError as e:
+            exceptions.handle(request, _("Unable to delete plan: %s") % e.message, escalate=True, details="")
+
+
+class PlansTable(tables.DataTable):
+    name = tables.Column("name", verbose_name=_("Name"), link="horizon:project:vmove_plans:detail")
+    approval = tables.Column("approval", verbose_name=_("Approval"))
+    items = tables.Column("item_count", verbose_name=_("Items"))
+    mapping = tables.Column(mapping, verbose_name=_("Mapping"), truncate=80)
+    limits = tables.Column(limits, verbose_name=_("Limits"))
+    window = tables.Column(window, verbose_name=_("Window"))
+    updated = tables.Column(
+        "updated_at",
+        verbose_name=_("Updated"),
+        filters=(hfilters.parse_isotime, hfilters.timesince_sortable),
+        attrs={"data-type": "timesince"},
+    )
+
+    def get_object_id(self, plan):
+        return plan["uuid"]
+
+    def get_object_display(self, plan):
+        return plan["name"]
+
+    class Meta:
+        name = "plans"
+        verbose_name = _("Migration Plans")
+        table_actions = (CreatePlan, DeletePlan)
+        row_actions = (ValidatePlan, RunPlan, EditPlan, DeletePlan)
+
+
+class PlanItemsTable(tables.DataTable):
+    resource = tables.Column("resource_id", verbose_name=_("Resource"))
+    kind = tables.Column("resource_type", verbose_name=_("Kind"))
+    type = tables.Column("type", verbose_name=_("Move type"), display_choices=common.MOVE_TYPE_DISPLAY)
+    priority = tables.Column("priority", verbose_name=_("Priority"))
+    status = tables.Column(
+        "migration_status", verbose_name=_("Migration status"), status=True, status_choices=ITEM_STATUS_CHOICES
+    )
+    message = tables.Column(lambda i: i.get("migration_message") or "-", verbose_name=_("Last failure"))
+    attempts = tables.Column(
+        lambda i: ", ".join(f"#{a['attempt']} {a['status']}" for a in i.get("attempts") or []) or "-",
+        verbose_name=_("Attempts"),
+    )
+
+    def get_object_id(self, item):
+        return item["uuid"]
+
+    class Meta:
+        name = "items"
+        verbose_name = _("Items")
+
+
+class PlanRunsTable(run_tables.RunsTable):
+    class Meta(run_tables.RunsTable.Meta):
+        name = "plan_runs"
+        columns = ("run", "kind", "approval", "status", "progress", "counts", "message", "created")
+        table_actions = ()
+        row_actions = ()
+        row_class = tables.Row
+
+
+def plan_url(plan):
+    return reverse("horizon:project:vmove_plans:detail", args=(plan["uuid"],))

@@ -1,0 +1,152 @@
+"""Project > Migration Plans: the plans, a plan's page (items, runs, settings), create and edit."""
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from horizon import tables, tabs, workflows
+from horizon.utils import memoized
+
+from vmove.dashboard import api, common
+from vmove.dashboard.plans import tables as plan_tables
+from vmove.dashboard.plans import workflows as plan_workflows
+
+INDEX = "horizon:project:vmove_plans:index"
+
+
+class IndexView(tables.DataTableView):
+    table_class = plan_tables.PlansTable
+    template_name = "vmove_dashboard/table.html"
+    page_title = _("Migration Plans")
+
+    def get_data(self):
+        meta = self.table_class._meta
+        self._prev = self._more = False
+        try:
+            plans, self._prev, self._more = api.page(
+                self.request,
+                api.client(self.request).plans.list,
+                marker=self.request.GET.get(meta.pagination_param),
+                prev_marker=self.request.GET.get(meta.prev_pagination_param),
+                project_id=self.request.user.project_id,
+            )
+        except Exception:
+            api.fail(self.request, _("Unable to list migration plans"))
+            return []
+        return plans
+
+    def has_more_data(self, table):
+        return self._more
+
+    def has_prev_data(self, table):
+        return self._prev
+
+
+class ItemsTab(tabs.TableTab):
+    name = _("Items")
+    slug = "items"
+    table_classes = (plan_tables.PlanItemsTable,)
+    template_name = "horizon/common/_detail_table.html"
+
+    def get_items_data(self):
+        return self.tab_group.kwargs["plan"].get("items") or []
+
+
+class RunsTab(tabs.TableTab):
+    name = _("Runs")
+    slug = "runs"
+    table_classes = (plan_tables.PlanRunsTable,)
+    template_name = "horizon/common/_detail_table.html"
+
+    def get_plan_runs_data(self):
+        plan = self.tab_group.kwargs["plan"]
+        try:
+            return api.client(self.request).runs.list(plan_id=plan["uuid"], sort_dir="desc", limit=api.MAX_PAGE)
+        except Exception:
+            api.fail(self.request, _("Unable to list the runs of plan %s") % plan["name"])
+            return []
+
+
+class SettingsTab(tabs.Tab):
+    name = _("Settings")
+    slug = "settings"
+    template_name = "vmove_dashboard/plans/_settings.html"
+
+    def get_context_data(self, request):
+        plan = self.tab_group.kwargs["plan"]
+        return {
+            "plan": plan,
+            "mapping": plan_tables.mapping(plan),
+            "limits": plan_tables.limits(plan),
+            "window": plan_tables.window(plan),
+        }
+
+
+class PlanTabs(tabs.DetailTabsGroup):
+    slug = "plan"
+    tabs = (ItemsTab, RunsTab, SettingsTab)
+
+
+class DetailView(common.DetailActionsMixin, tabs.TabbedTableView):
+    tab_group_class = PlanTabs
+    template_name = "vmove_dashboard/detail.html"
+    actions_table = plan_tables.PlansTable
+
+    @memoized.memoized_method
+    def get_object(self):
+        try:
+            return api.client(self.request).plans.get(self.kwargs["plan_id"])
+        except Exception:
+            api.fail(self.request, _("Unable to show plan %s") % self.kwargs["plan_id"], redirect=reverse(INDEX))
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        plan = self.get_object()
+        context["plan"] = plan
+        context["page_title"] = _("Plan %s") % plan["name"]
+        return self.header_actions(context, plan)
+
+    def get_tabs(self, request, *args, **kwargs):
+        return self.tab_group_class(request, plan=self.get_object(), **kwargs)
+
+
+class CreateView(workflows.WorkflowView):
+    workflow_class = plan_workflows.CreatePlan
+
+    def get_initial(self):
+        return {"approval": "manual", "instance_type": "live_migration", "volume_type": "volume_migration"}
+
+
+class UpdateView(workflows.WorkflowView):
+    workflow_class = plan_workflows.UpdatePlan
+
+    @memoized.memoized_method
+    def get_object(self):
+        try:
+            return api.client(self.request).plans.get(self.kwargs["plan_id"])
+        except Exception:
+            api.fail(self.request, _("Unable to read plan %s") % self.kwargs["plan_id"], redirect=reverse(INDEX))
+
+    def get_initial(self):
+        plan = self.get_object()
+        items = plan.get("items") or []
+        first = {
+            kind: next((i["type"] for i in items if i["resource_type"] == kind), None)
+            for kind in ("instance", "volume")
+        }
+        initial = {
+            "name": plan["name"],
+            "description": plan.get("description") or "",
+            "approval": plan["approval"],
+            "instances": [i["resource_id"] for i in items if i["resource_type"] == "instance"],
+            "volumes": [i["resource_id"] for i in items if i["resource_type"] == "volume"],
+            "instance_type": first["instance"] or "live_migration",
+            "volume_type": first["volume"] or "volume_migration",
+            **{k: (plan.get("mapping") or {}).get(k) or {} for k in plan_workflows.MAPPING_FIELDS},
+            **{k: (plan.get("limits") or {}).get(k) for k in plan_workflows.LIMIT_FIELDS},
+            **{k: (plan.get("window") or {}).get(k) or "" for k in ("not_before", "not_after")},
+        }
+        return initial
+
+    def get_workflow(self):
+        workflow = super().get_workflow()
+        workflow.plan = self.get_object()
+        return workflow

@@ -1,0 +1,240 @@
+"""Runs of migration plans: the runs table with its decisions, and a run's items with their moves."""
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
+from horizon import exceptions, tables
+from horizon.utils import filters as hfilters
+
+from vmove.client import exceptions as vmove_exc
+from vmove.dashboard import api, common
+
+STATUS_CHOICES = (
+    ("validating", None),
+    ("awaiting_approval", None),
+    ("approved", None),
+    ("running", None),
+    ("cancelling", None),
+    ("validated", True),
+    ("denied", True),
+    ("succeeded", True),
+    ("failed", False),
+    ("cancelled", True),
+)
+STATUS_DISPLAY = tuple((status, status.replace("_", " ").capitalize()) for status, _ok in STATUS_CHOICES)
+TERMINAL = ("validated", "denied", "succeeded", "failed", "cancelled")
+COUNT_KEYS = ("items", "approved", "refused")
+
+
+def is_active(run) -> bool:
+    return run["status"] not in TERMINAL
+
+
+def counts(run) -> str:
+    """``3 items, 3 approved, 0 refused; succeeded 2, ongoing 1``."""
+    found = dict(run.get("counts") or {})
+    head = ", ".join(f"{found.pop(k)} {k}" for k in COUNT_KEYS if k in found)
+    tail = ", ".join(f"{k} {v}" for k, v in sorted(found.items()) if v)
+    return "; ".join(part for part in (head, tail) if part) or "-"
+
+
+def progress(run):
+    return common.progress_bar(run.get("progress"), is_active(run), run["status"] == "failed")
+
+
+def run_url(run, dashboard="project"):
+    return reverse(f"horizon:{dashboard}:vmove_runs:detail", args=(run["uuid"],))
+
+
+class RunFilter(tables.FilterAction):
+    filter_type = "server"
+    filter_choices = (("status", _("Status ="), True), ("plan_id", _("Plan ID ="), True))
+
+
+class RunAction(common.ProjectTarget, tables.BatchAction):
+    """A confirmed action on a run; vmove's refusal is shown in its words."""
+
+    def call(self, request, run_id):
+        raise NotImplementedError
+
+    def action(self, request, obj_id):
+        try:
+            self.call(request, obj_id)
+        except vmove_exc.ApiError as e:
+            exceptions.handle(request, f"{self._get_action_name(past=False)}: {e.message}", escalate=True, details="")
+
+
+class Approve(RunAction):
+    name = "approve"
+    help_text = _("The run's moves start at once, under the plan's limits and window.")
+    policy_rules = common.rules("vmove:run:approve")
+
+    @staticmethod
+    def action_present(count):
+        return ngettext_lazy("Approve Run", "Approve Runs", count)
+
+    @staticmethod
+    def action_past(count):
+        return ngettext_lazy("Approved Run", "Approved Runs", count)
+
+    def allowed(self, request, run=None):
+        return run is None or run["status"] == "awaiting_approval"
+
+    def call(self, request, run_id):
+        api.client(request).runs.approve(run_id)
+
+
+class Deny(common.ProjectTarget, tables.LinkAction):
+    name = "deny"
+    verbose_name = _("Deny Run")
+    url = "horizon:project:vmove_runs:deny"
+    classes = ("ajax-modal", "btn-danger")
+    policy_rules = common.rules("vmove:run:deny")
+
+    def allowed(self, request, run=None):
+        return run is not None and run["status"] == "awaiting_approval"
+
+
+class CancelRun(RunAction):
+    name = "cancel"
+    help_text = _("No more moves start; the moves under way are aborted where Nova or Cinder can abort them.")
+    action_type = "danger"
+    policy_rules = common.rules("vmove:run:cancel")
+
+    @staticmethod
+    def action_present(count):
+        return ngettext_lazy("Cancel Run", "Cancel Runs", count)
+
+    @staticmethod
+    def action_past(count):
+        return ngettext_lazy("Cancelled Run", "Cancelled Runs", count)
+
+    def allowed(self, request, run=None):
+        return run is None or run["status"] in ("validating", "awaiting_approval", "approved", "running")
+
+    def call(self, request, run_id):
+        api.client(request).runs.cancel(run_id)
+
+
+class OrderRun(RunAction):
+    """Order a run of a plan, then show it (one row: its run page)."""
+
+    help_text = _("vmove validates every item again and moves only what is not completed yet.")
+    dry_run = False
+
+    def plan_of(self, request, obj_id):
+        return self.table.get_object_by_id(obj_id)["plan_uuid"]
+
+    def call(self, request, obj_id):
+        ordered = api.client(request).plans.run(self.plan_of(request, obj_id), dry_run=self.dry_run)
+        self.ordered = getattr(self, "ordered", []) + [ordered]
+
+    def get_success_url(self, request=None):
+        ordered = getattr(self, "ordered", [])
+        if len(ordered) == 1:
+            return run_url(ordered[0])
+        return super().get_success_url(request)
+
+
+class RunAgain(OrderRun):
+    name = "run_again"
+    policy_rules = common.rules("vmove:run:create")
+
+    @staticmethod
+    def action_present(count):
+        return ngettext_lazy("Run Failures Again", "Run Failures Again", count)
+
+    @staticmethod
+    def action_past(count):
+        return ngettext_lazy("Ordered a new run", "Ordered new runs", count)
+
+    def allowed(self, request, run=None):
+        return run is None or (not run["dry_run"] and run["status"] in ("failed", "cancelled", "denied"))
+
+
+class RunRow(tables.Row):
+    ajax = True
+
+    def get_data(self, request, run_id):
+        return api.client(request).runs.get(run_id)
+
+
+class RunsTable(tables.DataTable):
+    run = tables.Column(lambda r: r["uuid"][:8], verbose_name=_("Run"), link="horizon:project:vmove_runs:detail")
+    plan = tables.Column(
+        "plan_name",
+        verbose_name=_("Plan"),
+        link=lambda r: reverse("horizon:project:vmove_plans:detail", args=(r["plan_uuid"],)),
+    )
+    kind = tables.Column(lambda r: _("Validation") if r["dry_run"] else _("Run"), verbose_name=_("Kind"))
+    approval = tables.Column("approval", verbose_name=_("Approval"))
+    status = tables.Column(
+        "status", verbose_name=_("Status"), status=True, status_choices=STATUS_CHOICES, display_choices=STATUS_DISPLAY
+    )
+    progress = tables.Column(progress, verbose_name=_("Progress"))
+    counts = tables.Column(counts, verbose_name=_("Counts"))
+    message = tables.Column("message", verbose_name=_("Message"), truncate=100)
+    created = tables.Column(
+        "created_at",
+        verbose_name=_("Ordered"),
+        filters=(hfilters.parse_isotime, hfilters.timesince_sortable),
+        attrs={"data-type": "timesince"},
+    )
+
+    def get_object_id(self, run):
+        return run["uuid"]
+
+    def get_object_display(self, run):
+        return f"{run['plan_name']} ({run['uuid'][:8]})"
+
+    class Meta:
+        name = "runs"
+        verbose_name = _("Plan Runs")
+        status_columns = ("status",)
+        row_class = RunRow
+        table_actions = (RunFilter, CancelRun)
+        row_actions = (Approve, Deny, CancelRun, RunAgain)
+
+
+def item_move(item, field, default=None):
+    return (item.get("move") or {}).get(field, default)
+
+
+class ItemsTable(tables.DataTable):
+    """The verdict on each item of a run, and how its move stands now."""
+
+    resource = tables.Column(lambda i: i.get("resource_name") or i["resource_id"], verbose_name=_("Resource"))
+    kind = tables.Column("resource_type", verbose_name=_("Kind"))
+    type = tables.Column("type", verbose_name=_("Type"), display_choices=common.MOVE_TYPE_DISPLAY)
+    priority = tables.Column("priority", verbose_name=_("Priority"))
+    verdict = tables.Column("verdict", verbose_name=_("Verdict"))
+    reason = tables.Column(
+        lambda i: f"{i['code']}: {i['reason']}" if i.get("code") else (i.get("reason") or "-"),
+        verbose_name=_("Reason"),
+    )
+    source = tables.Column(lambda i: i.get("source") or "-", verbose_name=_("From"))
+    dest = tables.Column(lambda i: i.get("dest") or "-", verbose_name=_("To"))
+    move_status = tables.Column(
+        lambda i: item_move(i, "status", "-"),
+        verbose_name=_("Move"),
+        status=True,
+        status_choices=common.MOVE_STATUS_CHOICES + (("-", True),),
+        display_choices=common.MOVE_STATUS_DISPLAY,
+        link=lambda i: (
+            reverse("horizon:project:vmove_moves:detail", args=(i["move_uuid"],)) if i.get("move_uuid") else None
+        ),
+    )
+    progress = tables.Column(
+        lambda i: common.move_progress(i["move"]) if i.get("move") else "-", verbose_name=_("Progress")
+    )
+    attempt = tables.Column(lambda i: i.get("attempt") or "-", verbose_name=_("Attempt"))
+
+    def get_object_id(self, item):
+        return item["item_uuid"]
+
+    class Meta:
+        name = "items"
+        verbose_name = _("Items")
+        status_columns = ("move_status",)
+        pagination_param = "items_marker"
+        prev_pagination_param = "items_prev_marker"

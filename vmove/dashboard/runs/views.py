@@ -1,0 +1,147 @@
+"""Project > Plan Runs: the runs, a run's page (progress, counts, each item and its move), deny."""
+
+from django.urls import reverse, reverse_lazy
+from django.utils.translation import gettext_lazy as _
+from horizon import forms, tables, tabs
+from horizon.utils import functions as hutils
+from horizon.utils import memoized
+
+from vmove.dashboard import api, common
+from vmove.dashboard.runs import forms as run_forms
+from vmove.dashboard.runs import tables as run_tables
+
+
+class IndexView(tables.DataTableView):
+    table_class = run_tables.RunsTable
+    template_name = "vmove_dashboard/table.html"
+    page_title = _("Plan Runs")
+    #: the project's own runs only (Admin > Plan Runs lists every project's)
+    project_scoped = True
+
+    def get_data(self):
+        meta = self.table_class._meta
+        filters = self.get_filters()
+        if "status" in filters:
+            filters["status"] = filters["status"].lower().replace(" ", "_")
+        if self.project_scoped:
+            filters["project_id"] = self.request.user.project_id
+        self._prev = self._more = False
+        try:
+            runs, self._prev, self._more = api.page(
+                self.request,
+                api.client(self.request).runs.list,
+                marker=self.request.GET.get(meta.pagination_param),
+                prev_marker=self.request.GET.get(meta.prev_pagination_param),
+                **filters,
+            )
+        except Exception:
+            api.fail(self.request, _("Unable to list runs"))
+            return []
+        return runs
+
+    def has_more_data(self, table):
+        return self._more
+
+    def has_prev_data(self, table):
+        return self._prev
+
+
+def page_of(request, items, table_class, key):
+    """One page of ``items`` (already read) by marker: (items, has_prev, has_more)."""
+    meta = table_class._meta
+    size = hutils.get_page_size(request)
+    ids = [item[key] for item in items]
+    marker, prev = request.GET.get(meta.pagination_param), request.GET.get(meta.prev_pagination_param)
+    if prev in ids:
+        end = ids.index(prev)
+        start = max(0, end - size)
+        return items[start:end], start > 0, True
+    start = ids.index(marker) + 1 if marker in ids else 0
+    return items[start : start + size], start > 0, start + size < len(items)
+
+
+class ItemsTab(tabs.TableTab):
+    name = _("Items")
+    slug = "items"
+    table_classes = (run_tables.ItemsTable,)
+    template_name = "horizon/common/_detail_table.html"
+    preload = True
+
+    def get_items_data(self):
+        run = self.tab_group.kwargs["run"]
+        items, self._prev, self._more = page_of(
+            self.request, run.get("items") or [], run_tables.ItemsTable, "item_uuid"
+        )
+        if not any(item.get("move_uuid") for item in items):
+            return items
+        try:
+            # ONE call for the moves of the whole run (at most 1000 per request)
+            moves = api.client(self.request).runs.moves(run["uuid"], page_size=api.MAX_PAGE)
+        except Exception:
+            api.fail(self.request, _("Unable to read the moves of run %s") % run["uuid"])
+            moves = []
+        by_uuid = {move["uuid"]: move for move in moves}
+        return [dict(item, move=by_uuid.get(item.get("move_uuid"))) for item in items]
+
+    def has_prev_data(self, table):
+        return self._prev
+
+    def has_more_data(self, table):
+        return self._more
+
+
+class RunTabs(tabs.DetailTabsGroup):
+    slug = "run"
+    tabs = (ItemsTab,)
+
+
+class DetailView(common.DetailActionsMixin, tabs.TabbedTableView):
+    tab_group_class = RunTabs
+    template_name = "vmove_dashboard/detail.html"
+    actions_table = run_tables.RunsTable
+    index_url = "horizon:project:vmove_runs:index"
+
+    @memoized.memoized_method
+    def get_object(self):
+        try:
+            return api.client(self.request).runs.get(self.kwargs["run_id"])
+        except Exception:
+            api.fail(self.request, _("Unable to show run %s") % self.kwargs["run_id"], redirect=reverse(self.index_url))
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        run = self.get_object()
+        context["run"] = run
+        kind = _("Validation") if run["dry_run"] else _("Run")
+        context["page_title"] = _("%(kind)s of plan %(plan)s") % {"kind": kind, "plan": run["plan_name"]}
+        context["summary_template"] = "vmove_dashboard/runs/_summary.html"
+        context["progress_bar"] = run_tables.progress(run)
+        context["counts"] = run_tables.counts(run)
+        context["plan_url"] = reverse("horizon:project:vmove_plans:detail", args=(run["plan_uuid"],))
+        context.update(common.refresh_context(run_tables.is_active(run)))
+        return self.header_actions(context, run)
+
+    def get_tabs(self, request, *args, **kwargs):
+        return self.tab_group_class(request, run=self.get_object(), **kwargs)
+
+
+class DenyView(forms.ModalFormView):
+    form_class = run_forms.DenyForm
+    template_name = "vmove_dashboard/form.html"
+    form_id = "deny_run_form"
+    modal_id = "deny_run_modal"
+    modal_header = page_title = _("Deny Run")
+    submit_label = _("Deny Run")
+    success_url = reverse_lazy("horizon:project:vmove_runs:index")
+
+    def get_form_kwargs(self):
+        return dict(super().get_form_kwargs(), run_id=self.kwargs["run_id"])
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["submit_url"] = reverse("horizon:project:vmove_runs:deny", args=(self.kwargs["run_id"],))
+        context["help_text"] = _("A denied run moves nothing. The plan can be ordered again.")
+        return context
+
+    def get_success_url_from_handled(self, run):
+        return run_tables.run_url(run)

@@ -1,0 +1,98 @@
+"""Project > Plan Runs and Admin > Plan Runs: the list, a run's page, approve, deny, cancel, run again."""
+
+from django.urls import reverse
+
+from vmove.client import exceptions as vmove_exc
+from vmove.tests.unit.dashboard import base
+
+INDEX = reverse("horizon:project:vmove_runs:index")
+ADMIN_INDEX = reverse("horizon:admin:vmove_runs:index")
+
+
+def page(run):
+    return reverse("horizon:project:vmove_runs:detail", args=(run["uuid"],))
+
+
+class RunsTests(base.TestCase):
+    def test_index_is_one_list_call(self):
+        runs = [base.run(), base.run(status="awaiting_approval", progress=0)]
+        self.vmove.runs.list.return_value = runs
+        res = self.client.get(INDEX)
+        self.vmove.runs.list.assert_called_once_with(limit=21, marker=None, sort_dir="desc", project_id=self.tenant.id)
+        self.vmove.runs.get.assert_not_called()
+        self.assertContains(res, "3 items, 3 approved, 0 refused; ongoing 1, succeeded 2")
+        self.assertContains(res, "Approve Run")
+        self.assertContains(res, 'aria-valuenow="70"')
+
+    def test_run_page_joins_items_with_the_runs_moves_in_one_call(self):
+        moves = [base.move(status="succeeded", progress=100), base.move(status="ongoing", progress=30)]
+        run = base.run(items=[base.verdict(moves[0]), base.verdict(moves[1]), base.verdict()])
+        self.vmove.runs.get.return_value = run
+        self.vmove.runs.moves.return_value = moves
+
+        res = self.client.get(page(run))
+
+        self.vmove.runs.get.assert_called_once_with(run["uuid"])
+        self.vmove.runs.moves.assert_called_once_with(run["uuid"], page_size=1000)
+        self.vmove.moves.get.assert_not_called()
+        items = res.context["items_table"].data
+        self.assertEqual([i.get("move") for i in items], [moves[0], moves[1], None])
+        self.assertContains(res, "no_capacity: host2 has 512 MB of RAM left")
+        self.assertContains(res, 'aria-valuenow="30"')
+        self.assertContains(res, "window.location.reload")  # running: the page follows it
+        self.assertContains(res, "Cancel Run")
+
+    def test_run_page_pages_its_items(self):
+        verdicts = [base.verdict() for _ in range(25)]
+        run = base.run(status="validated", dry_run=True, items=verdicts)
+        self.vmove.runs.get.return_value = run
+        res = self.client.get(page(run))
+        self.assertEqual(len(res.context["items_table"].data), 20)
+        self.vmove.runs.moves.assert_not_called()  # a validation has no moves
+        self.assertContains(res, f"items_marker={verdicts[19]['item_uuid']}")
+        self.assertNotContains(res, "window.location.reload")
+        res = self.client.get(page(run) + f"?items_marker={verdicts[19]['item_uuid']}")
+        self.assertEqual(len(res.context["items_table"].data), 5)
+
+    def test_approve(self):
+        run = base.run(status="awaiting_approval")
+        self.vmove.runs.list.return_value = [run]
+        res = self.client.post(INDEX, {"action": f"runs__approve__{run['uuid']}"})
+        self.assertRedirectsNoFollow(res, INDEX)
+        self.vmove.runs.approve.assert_called_once_with(run["uuid"])
+
+    def test_approve_refused_shows_vmoves_reason(self):
+        run = base.run(status="awaiting_approval")
+        self.vmove.runs.get.return_value = run
+        self.vmove.runs.moves.return_value = []
+        why = f"Run {run['uuid']} is running; only a run awaiting approval can be approved."
+        self.vmove.runs.approve.side_effect = vmove_exc.Conflict(why, code=409)
+        res = self.client.post(page(run), {"action": f"runs__approve__{run['uuid']}"}, follow=True)
+        self.assertTrue(any(why in str(m) for m in res.context["messages"]))
+
+    def test_deny_with_a_reason(self):
+        run = base.run(status="awaiting_approval")
+        self.vmove.runs.deny.return_value = base.run(uuid=run["uuid"], status="denied")
+        url = reverse("horizon:project:vmove_runs:deny", args=(run["uuid"],))
+        res = self.client.post(url, {"reason": "not this week"})
+        self.assertNoFormErrors(res)
+        self.assertRedirectsNoFollow(res, page(run))
+        self.vmove.runs.deny.assert_called_once_with(run["uuid"], reason="not this week")
+
+    def test_run_failures_again_opens_the_new_run(self):
+        run = base.run(status="failed", progress=100)
+        new = base.run(status="validating", plan_uuid=run["plan_uuid"])
+        self.vmove.runs.list.return_value = [run]
+        self.vmove.plans.run.return_value = new
+        res = self.client.post(INDEX, {"action": f"runs__run_again__{run['uuid']}"})
+        self.vmove.plans.run.assert_called_once_with(run["plan_uuid"], dry_run=False)
+        self.assertRedirectsNoFollow(res, page(new))
+
+
+class AdminRunsTests(base.AdminTestCase):
+    def test_every_project(self):
+        self.vmove.runs.list.return_value = [base.run(project_id="demo-project", status="awaiting_approval")]
+        res = self.client.get(ADMIN_INDEX)
+        self.vmove.runs.list.assert_called_once_with(limit=21, marker=None, sort_dir="desc")
+        self.assertContains(res, "demo-project")
+        self.assertContains(res, "Approve Run")
