@@ -5,7 +5,9 @@ Import them in a conftest.py::
     from vmove.devcloud.fixtures import devcloud, devcloud_keystone  # noqa: F401
 
 ``devcloud_keystone`` (session scope) brings up Keystone only (about 10 s
-with its venv present); ``devcloud`` (session scope) the whole cloud.  Both
+with its venv present); ``devcloud`` (session scope) Nova and Cinder too;
+``devcloud_horizon`` (session scope) also Horizon with this checkout's
+dashboard plugin.  Both
 return a :class:`CloudInfo`.  What a test session starts it stops at the end,
 when no other test session (pytest-xdist workers included) still uses it;
 what was already running is left alone.  ``VMOVE_DEVCLOUD_KEEP=1`` keeps
@@ -219,6 +221,15 @@ def devcloud_keystone():
 def devcloud(devcloud_keystone):
     """The whole dev cloud; tests call ``devcloud.require('nova')`` etc. for what they need."""
     gen = provide(("nova", "cinder"), devcloud_keystone)
+    yield next(gen)
+    with contextlib.suppress(StopIteration):
+        next(gen)
+
+
+@pytest.fixture(scope="session")
+def devcloud_horizon(devcloud):
+    """The dev cloud and its Horizon (this checkout's plugin); tests ``require('horizon')``."""
+    gen = provide(("horizon",), devcloud)
     yield next(gen)
     with contextlib.suppress(StopIteration):
         next(gen)

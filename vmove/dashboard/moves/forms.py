@@ -20,7 +20,7 @@ INSTANCE_MOVE_TYPES = [
 ]
 VOLUME_MOVE_TYPES = [t for t in common.MOVE_TYPE_DISPLAY if t[0].startswith("volume_")]
 MIGRATION_KINDS = (
-    ("", _("The move type's default")),
+    ("", _("Default of the move type")),
     ("migrate", _("migrate: to a pool, keeping the type")),
     ("retype", _("retype: to another volume type")),
     ("swap", _("swap: an attached volume, to another type")),
@@ -67,8 +67,8 @@ class MoveForm(forms.SelfHandlingForm):
         except Exception:
             api.fail(request, _("Unable to request the move"))
             return False
-        messages.success(request, _("Move of %(what)s requested: %(id)s") % {"what": data[self.resource_type],
-                                                                              "id": move["uuid"]})  # fmt: skip
+        what = dict(self.fields[self.resource_type].choices).get(data[self.resource_type], data[self.resource_type])
+        messages.success(request, _("Move of %(what)s requested.") % {"what": what})
         return move
 
 

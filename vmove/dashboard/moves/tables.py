@@ -51,7 +51,7 @@ class MoveVolume(MoveInstance):
     name = "move_volume"
     verbose_name = _("Move Volume")
     url = "horizon:project:vmove_moves:move_volume"
-    icon = "hdd-o"
+    icon = "database"
 
 
 class CancelMove(common.ProjectTarget, tables.BatchAction):
