@@ -67,7 +67,7 @@ LOGGING = {{
     "loggers": {{
         name: {{"handlers": ["console"], "level": "WARNING", "propagate": False}}
         for name in ("horizon", "openstack_dashboard", "openstack_auth", "django", "vmove", "keystoneauth")
-    }},
+    }} | {{"django.server": {{"handlers": ["console"], "level": "INFO", "propagate": False}}}},
 }}
 """
 

@@ -139,7 +139,7 @@ class PlansTable(tables.DataTable):
 
 
 class PlanItemsTable(tables.DataTable):
-    resource = tables.Column("resource_id", verbose_name=_("Resource"))
+    resource = tables.Column(lambda i: i.get("resource_name") or i["resource_id"], verbose_name=_("Resource"))
     kind = tables.Column("resource_type", verbose_name=_("Kind"))
     type = tables.Column("type", verbose_name=_("Move type"), display_choices=common.MOVE_TYPE_DISPLAY)
     priority = tables.Column("priority", verbose_name=_("Priority"))

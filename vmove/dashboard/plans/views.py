@@ -2,8 +2,9 @@
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from horizon import tables, tabs, workflows
+from horizon import exceptions, tables, tabs, workflows
 from horizon.utils import memoized
+from openstack_dashboard.api import cinder, nova
 
 from vmove.dashboard import api, common
 from vmove.dashboard.plans import tables as plan_tables
@@ -47,7 +48,18 @@ class ItemsTab(tabs.TableTab):
     template_name = "horizon/common/_detail_table.html"
 
     def get_items_data(self):
-        return self.tab_group.kwargs["plan"].get("items") or []
+        """The plan's items, with the names Nova and Cinder know them by (the plan has ids only)."""
+        items = self.tab_group.kwargs["plan"].get("items") or []
+        kinds = {item["resource_type"] for item in items}
+        names = {}
+        try:
+            if "instance" in kinds:
+                names.update({s.id: s.name for s in nova.server_list(self.request)[0]})
+            if "volume" in kinds:
+                names.update({v.id: v.name for v in cinder.volume_list(self.request)})
+        except Exception:
+            exceptions.handle(self.request, _("Unable to read the names of the plan's instances and volumes."))
+        return [dict(item, resource_name=names.get(item["resource_id"])) for item in items]
 
 
 class RunsTab(tabs.TableTab):

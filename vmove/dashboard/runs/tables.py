@@ -117,7 +117,11 @@ class CancelRun(RunAction):
 
 
 class OrderRun(RunAction):
-    """Order a run of a plan, then show it (one row: its run page)."""
+    """Order a run of a plan, then show it (one row: its run page).
+
+    Horizon makes a table's actions once per table class: what one request
+    ordered is kept on the request, never on the action.
+    """
 
     help_text = _("vmove validates every item again and moves only what is not completed yet.")
     dry_run = False
@@ -127,10 +131,10 @@ class OrderRun(RunAction):
 
     def call(self, request, obj_id):
         ordered = api.client(request).plans.run(self.plan_of(request, obj_id), dry_run=self.dry_run)
-        self.ordered = getattr(self, "ordered", []) + [ordered]
+        request.vmove_ordered_runs = getattr(request, "vmove_ordered_runs", []) + [ordered]
 
     def get_success_url(self, request=None):
-        ordered = getattr(self, "ordered", [])
+        ordered = getattr(request, "vmove_ordered_runs", [])
         if len(ordered) == 1:
             return run_url(ordered[0])
         return super().get_success_url(request)
@@ -213,7 +217,7 @@ class ItemsTable(tables.DataTable):
         verbose_name=_("Reason"),
     )
     source = tables.Column(lambda i: i.get("source") or "-", verbose_name=_("From"))
-    dest = tables.Column(lambda i: i.get("dest") or "-", verbose_name=_("To"))
+    dest = tables.Column(lambda i: i.get("dest") or item_move(i, "dest_host") or "-", verbose_name=_("To"))
     move_status = tables.Column(
         lambda i: item_move(i, "status", "-"),
         verbose_name=_("Move"),

@@ -141,9 +141,40 @@ class Browser:
         return self.find(css).text
 
     def click(self, css: str):
-        element = self.find(css)
-        self.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", element)
-        element.click()
+        """Click the first visible ``css``; a toast in the way (Horizon's messages) is closed first."""
+        from selenium.common.exceptions import ElementClickInterceptedException
+
+        def clicked():
+            element = self.find(css)
+            self.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", element)
+            try:
+                element.click()
+            except ElementClickInterceptedException:
+                self.dismiss_messages()
+                return False
+            return True
+
+        self.wait(clicked, f"a click on {css}")
+
+    def dismiss_messages(self):
+        for close in self.find_all(".messages .alert a.close"):
+            if close.is_displayed():
+                close.click()
+
+    def press(self, value: str, scope: str = ""):
+        """Click the table action button whose value is ``value`` (``<table>__<action>__<id>``),
+        opening the actions dropdown it may be in first."""
+        from selenium.webdriver.common.by import By
+
+        css = f"{scope} button[value='{value}']".strip()
+        button = self.wait(lambda: (self.find_all(css) or [None])[0], f"action {value}")
+        if not button.is_displayed():
+            group = button.find_element(By.XPATH, "./ancestor::*[contains(@class, 'btn-group')][1]")
+            group_id = self.driver.execute_script(
+                "arguments[0].id = arguments[0].id || 'vmove-group-' + Date.now(); return arguments[0].id;", group
+            )
+            self.click(f"#{group_id} .dropdown-toggle")
+        self.click(css)
 
     def fill(self, css: str, value: str):
         element = self.find(css)

@@ -134,6 +134,16 @@ class PlanTableTests(base.TestCase):
         self.vmove.plans.run.assert_called_once_with(plan["uuid"], dry_run=True)
         self.assertRedirectsNoFollow(res, reverse("horizon:project:vmove_runs:detail", args=(run["uuid"],)))
 
+    def test_each_request_opens_its_own_run(self):
+        # Horizon makes the actions once per table class: nothing of one request may stay on them
+        plan = base.plan()
+        self.vmove.plans.list.return_value = [plan]
+        for _ in range(2):
+            run = base.run(status="validating", plan_uuid=plan["uuid"])
+            self.vmove.plans.run.return_value = run
+            res = self.client.post(INDEX, {"action": f"plans__run__{plan['uuid']}"})
+            self.assertRedirectsNoFollow(res, reverse("horizon:project:vmove_runs:detail", args=(run["uuid"],)))
+
     def test_run_refused_shows_vmoves_reason(self):
         plan = base.plan()
         self.vmove.plans.list.return_value = [plan]
@@ -147,7 +157,9 @@ class PlanTableTests(base.TestCase):
         plan = base.plan(items=[base.plan_item(server.id, migration_status="failed", migration_message="no room")])
         self.vmove.plans.get.return_value = plan
         self.vmove.runs.list.return_value = [base.run(plan_uuid=plan["uuid"], status="failed")]
-        res = self.client.get(detail(plan))
+        with mock.patch("openstack_dashboard.api.nova.server_list", return_value=([server], False)):
+            res = self.client.get(detail(plan))
+        self.assertContains(res, server.name)
         self.assertContains(res, "no room")
         self.assertContains(res, "Run Plan")
         self.vmove.runs.list.assert_called_once_with(plan_id=plan["uuid"], sort_dir="desc", limit=1000)
