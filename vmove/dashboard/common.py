@@ -3,7 +3,9 @@ detail pages whose header actions work, vmove's error messages beside form field
 
 from django import http
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from horizon import tables
 from horizon.utils import filters as hfilters
 from openstack_auth import policy
 
@@ -78,9 +80,27 @@ def move_progress(move):
     return progress_bar(move.get("progress"), status in ACTIVE_MOVE_STATUSES, status == "failed")
 
 
-def when(value):
-    """An API timestamp as a datetime for Horizon's date filters (None stays None)."""
-    return hfilters.parse_isotime(value) if value else None
+def seconds(value):
+    """A datetime to the second, in the user's time zone (moves take seconds: minutes are too coarse)."""
+    from django.template import defaultfilters
+
+    if not value:
+        return "-"
+    return defaultfilters.date(timezone.localtime(value) if timezone.is_aware(value) else value, "Y-m-d H:i:s")
+
+
+#: column filters of an API timestamp shown to the second
+TIME = (hfilters.parse_isotime, seconds)
+
+
+def timesince_column(field, verbose_name):
+    """A column of an API timestamp shown as "5 minutes" (sortable)."""
+    return tables.Column(
+        field,
+        verbose_name=verbose_name,
+        filters=(hfilters.parse_isotime, hfilters.timesince_sortable),
+        attrs={"data-type": "timesince"},
+    )
 
 
 def uuid_of(datum):
@@ -132,3 +152,41 @@ def attach_api_error(form, exc, fields) -> None:
             form.add_error(name, message)
             return
     form.api_error(message)
+
+
+class PagedIndexView(tables.DataTableView):
+    """A list page: one page of ``list_call()`` with markers (one API call), the server filters."""
+
+    template_name = "vmove_dashboard/table.html"
+    list_error = _("Unable to list")
+
+    def list_call(self):
+        raise NotImplementedError
+
+    def list_filters(self) -> dict:
+        """The API filters of the table's server filter (and any the view adds)."""
+        return self.get_filters()
+
+    def get_data(self):
+        from vmove.dashboard import api
+
+        meta = self.table_class._meta
+        self._prev = self._more = False
+        try:
+            found, self._prev, self._more = api.page(
+                self.request,
+                self.list_call(),
+                marker=self.request.GET.get(meta.pagination_param),
+                prev_marker=self.request.GET.get(meta.prev_pagination_param),
+                **self.list_filters(),
+            )
+        except Exception:
+            api.fail(self.request, self.list_error)
+            return []
+        return found
+
+    def has_more_data(self, table):
+        return self._more
+
+    def has_prev_data(self, table):
+        return self._prev

@@ -3,7 +3,6 @@
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 from horizon import exceptions, tables
-from horizon.utils import filters as hfilters
 
 from vmove.client import exceptions as vmove_exc
 from vmove.dashboard import api, common
@@ -108,12 +107,7 @@ class MovesTable(tables.DataTable):
     source = tables.Column(source, verbose_name=_("From"))
     destination = tables.Column(destination, verbose_name=_("To"))
     attempt = tables.Column("attempt", verbose_name=_("Attempt"))
-    updated = tables.Column(
-        "updated_at",
-        verbose_name=_("Updated"),
-        filters=(hfilters.parse_isotime, hfilters.timesince_sortable),
-        attrs={"data-type": "timesince"},
-    )
+    updated = common.timesince_column("updated_at", _("Updated"))
     message = tables.Column("message", verbose_name=_("Message"), truncate=80)
 
     def get_object_id(self, move):
@@ -134,7 +128,7 @@ class MovesTable(tables.DataTable):
 class EventsTable(tables.DataTable):
     """A move's timeline: every state change, oldest first."""
 
-    at = tables.Column("at", verbose_name=_("Time"), filters=(hfilters.parse_isotime,))
+    at = tables.Column("at", verbose_name=_("Time"), filters=common.TIME)
     phase = tables.Column(lambda e: f"{e.get('from_phase') or '-'} → {e['to_phase']}", verbose_name=_("Phase"))
     status = tables.Column("status", verbose_name=_("Status"), display_choices=common.MOVE_STATUS_DISPLAY)
     attempt = tables.Column("attempt", verbose_name=_("Attempt"))

@@ -2,7 +2,7 @@
 
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext_lazy as _
-from horizon import forms, tables, tabs
+from horizon import forms, tabs
 from horizon.utils import memoized
 
 from vmove.dashboard import api, common
@@ -11,39 +11,23 @@ from vmove.dashboard.moves import tables as move_tables
 from vmove.dashboard.moves import tabs as move_tabs
 
 
-class IndexView(tables.DataTableView):
+class IndexView(common.PagedIndexView):
     table_class = move_tables.MovesTable
-    template_name = "vmove_dashboard/table.html"
     page_title = _("Moves")
+    list_error = _("Unable to list moves")
     #: the project's own moves only (Admin > Moves lists every project's)
     project_scoped = True
 
-    def get_data(self):
-        meta = self.table_class._meta
+    def list_call(self):
+        return api.client(self.request).moves.list
+
+    def list_filters(self):
         filters = {move_tables.FILTERS.get(k, k): v for k, v in self.get_filters().items()}
         if "status" in filters:
             filters["status"] = filters["status"].lower()
         if self.project_scoped:
             filters["project_id"] = self.request.user.project_id
-        self._prev = self._more = False
-        try:
-            moves, self._prev, self._more = api.page(
-                self.request,
-                api.client(self.request).moves.list,
-                marker=self.request.GET.get(meta.pagination_param),
-                prev_marker=self.request.GET.get(meta.prev_pagination_param),
-                **filters,
-            )
-        except Exception:
-            api.fail(self.request, _("Unable to list moves"))
-            return []
-        return moves
-
-    def has_more_data(self, table):
-        return self._more
-
-    def has_prev_data(self, table):
-        return self._prev
+        return filters
 
 
 class DetailView(common.DetailActionsMixin, tabs.TabbedTableView):

@@ -4,7 +4,6 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 from horizon import exceptions, tables
-from horizon.utils import filters as hfilters
 
 from vmove.client import exceptions as vmove_exc
 from vmove.dashboard import api, common
@@ -118,12 +117,7 @@ class PlansTable(tables.DataTable):
     mapping = tables.Column(mapping, verbose_name=_("Mapping"), truncate=80)
     limits = tables.Column(limits, verbose_name=_("Limits"))
     window = tables.Column(window, verbose_name=_("Window"))
-    updated = tables.Column(
-        "updated_at",
-        verbose_name=_("Updated"),
-        filters=(hfilters.parse_isotime, hfilters.timesince_sortable),
-        attrs={"data-type": "timesince"},
-    )
+    updated = common.timesince_column("updated_at", _("Updated"))
 
     def get_object_id(self, plan):
         return plan["uuid"]

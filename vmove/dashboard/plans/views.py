@@ -2,7 +2,7 @@
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from horizon import exceptions, tables, tabs, workflows
+from horizon import exceptions, tabs, workflows
 from horizon.utils import memoized
 from openstack_dashboard.api import cinder, nova
 
@@ -13,32 +13,16 @@ from vmove.dashboard.plans import workflows as plan_workflows
 INDEX = "horizon:project:vmove_plans:index"
 
 
-class IndexView(tables.DataTableView):
+class IndexView(common.PagedIndexView):
     table_class = plan_tables.PlansTable
-    template_name = "vmove_dashboard/table.html"
     page_title = _("Migration Plans")
+    list_error = _("Unable to list migration plans")
 
-    def get_data(self):
-        meta = self.table_class._meta
-        self._prev = self._more = False
-        try:
-            plans, self._prev, self._more = api.page(
-                self.request,
-                api.client(self.request).plans.list,
-                marker=self.request.GET.get(meta.pagination_param),
-                prev_marker=self.request.GET.get(meta.prev_pagination_param),
-                project_id=self.request.user.project_id,
-            )
-        except Exception:
-            api.fail(self.request, _("Unable to list migration plans"))
-            return []
-        return plans
+    def list_call(self):
+        return api.client(self.request).plans.list
 
-    def has_more_data(self, table):
-        return self._more
-
-    def has_prev_data(self, table):
-        return self._prev
+    def list_filters(self):
+        return {"project_id": self.request.user.project_id}
 
 
 class ItemsTab(tabs.TableTab):

@@ -3,7 +3,6 @@
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 from horizon import exceptions, tables
-from horizon.utils import filters as hfilters
 
 from vmove.client import exceptions as vmove_exc
 from vmove.dashboard import api, common
@@ -21,7 +20,6 @@ RESTORE_CHOICES = (("none", True), ("requested", None), ("waiting", None), ("run
                    ("failed", False))  # fmt: skip
 ACTIVE = ("new", "running")
 RESTORE_ACTIVE = ("requested", "waiting", "running")
-TIME = (hfilters.parse_isotime,)
 
 
 def restore_status(n):
@@ -119,7 +117,7 @@ class NotificationsTable(tables.DataTable):
     )
     restore = tables.Column(restore_status, verbose_name=_("Restore"), status=True, status_choices=RESTORE_CHOICES)
     progress = tables.Column(progress, verbose_name=_("Progress"))
-    generated = tables.Column("generated_time", verbose_name=_("Generated"), filters=TIME)
+    generated = tables.Column("generated_time", verbose_name=_("Generated"), filters=common.TIME)
     attempt = tables.Column("attempt", verbose_name=_("Attempt"))
     message = tables.Column("message", verbose_name=_("Message"), truncate=100)
 
@@ -154,8 +152,8 @@ class VMovesTable(tables.DataTable):
     instance_name = tables.Column("instance_name", verbose_name=_("Instance Name"))
     source_host = tables.Column("source_host", verbose_name=_("Source Host"))
     dest_host = tables.Column("dest_host", verbose_name=_("Destination Host"))
-    start_time = tables.Column("start_time", verbose_name=_("Start Time"), filters=TIME)
-    end_time = tables.Column("end_time", verbose_name=_("End Time"), filters=TIME)
+    start_time = tables.Column("start_time", verbose_name=_("Start Time"), filters=common.TIME)
+    end_time = tables.Column("end_time", verbose_name=_("End Time"), filters=common.TIME)
     type = tables.Column("type", verbose_name=_("Type"), display_choices=common.MOVE_TYPE_DISPLAY)
     status = tables.Column(
         "status",

@@ -2,7 +2,7 @@
 
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext_lazy as _
-from horizon import forms, tables, tabs
+from horizon import forms, tabs
 from horizon.utils import memoized
 
 from vmove.dashboard import api, common
@@ -12,35 +12,19 @@ from vmove.dashboard.recovery import tables as recovery_tables
 INDEX = "horizon:admin:vmove_recovery:index"
 
 
-class IndexView(tables.DataTableView):
+class IndexView(common.PagedIndexView):
     table_class = recovery_tables.NotificationsTable
-    template_name = "vmove_dashboard/table.html"
     page_title = _("Host Recovery")
+    list_error = _("Unable to list host failures")
 
-    def get_data(self):
-        meta = self.table_class._meta
+    def list_call(self):
+        return api.client(self.request).notifications.list
+
+    def list_filters(self):
         filters = self.get_filters()
         if "status" in filters:
             filters["status"] = filters["status"].lower()
-        self._prev = self._more = False
-        try:
-            found, self._prev, self._more = api.page(
-                self.request,
-                api.client(self.request).notifications.list,
-                marker=self.request.GET.get(meta.pagination_param),
-                prev_marker=self.request.GET.get(meta.prev_pagination_param),
-                **filters,
-            )
-        except Exception:
-            api.fail(self.request, _("Unable to list host failures"))
-            return []
-        return found
-
-    def has_more_data(self, table):
-        return self._more
-
-    def has_prev_data(self, table):
-        return self._prev
+        return filters
 
 
 class VMovesTab(tabs.TableTab):

@@ -4,7 +4,6 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 from horizon import exceptions, tables
-from horizon.utils import filters as hfilters
 
 from vmove.client import exceptions as vmove_exc
 from vmove.dashboard import api, common
@@ -178,12 +177,7 @@ class RunsTable(tables.DataTable):
     progress = tables.Column(progress, verbose_name=_("Progress"))
     counts = tables.Column(counts, verbose_name=_("Counts"))
     message = tables.Column("message", verbose_name=_("Message"), truncate=100)
-    created = tables.Column(
-        "created_at",
-        verbose_name=_("Ordered"),
-        filters=(hfilters.parse_isotime, hfilters.timesince_sortable),
-        attrs={"data-type": "timesince"},
-    )
+    created = common.timesince_column("created_at", _("Ordered"))
 
     def get_object_id(self, run):
         return run["uuid"]

@@ -2,7 +2,7 @@
 
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext_lazy as _
-from horizon import forms, tables, tabs
+from horizon import forms, tabs
 from horizon.utils import functions as hutils
 from horizon.utils import memoized
 
@@ -11,39 +11,23 @@ from vmove.dashboard.runs import forms as run_forms
 from vmove.dashboard.runs import tables as run_tables
 
 
-class IndexView(tables.DataTableView):
+class IndexView(common.PagedIndexView):
     table_class = run_tables.RunsTable
-    template_name = "vmove_dashboard/table.html"
     page_title = _("Plan Runs")
+    list_error = _("Unable to list runs")
     #: the project's own runs only (Admin > Plan Runs lists every project's)
     project_scoped = True
 
-    def get_data(self):
-        meta = self.table_class._meta
+    def list_call(self):
+        return api.client(self.request).runs.list
+
+    def list_filters(self):
         filters = self.get_filters()
         if "status" in filters:
             filters["status"] = filters["status"].lower().replace(" ", "_")
         if self.project_scoped:
             filters["project_id"] = self.request.user.project_id
-        self._prev = self._more = False
-        try:
-            runs, self._prev, self._more = api.page(
-                self.request,
-                api.client(self.request).runs.list,
-                marker=self.request.GET.get(meta.pagination_param),
-                prev_marker=self.request.GET.get(meta.prev_pagination_param),
-                **filters,
-            )
-        except Exception:
-            api.fail(self.request, _("Unable to list runs"))
-            return []
-        return runs
-
-    def has_more_data(self, table):
-        return self._more
-
-    def has_prev_data(self, table):
-        return self._prev
+        return filters
 
 
 def page_of(request, items, table_class, key):
