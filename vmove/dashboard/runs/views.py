@@ -53,14 +53,19 @@ class ItemsTab(tabs.TableTab):
 
     def get_items_data(self):
         run = self.tab_group.kwargs["run"]
-        items, self._prev, self._more = page_of(
-            self.request, run.get("items") or [], run_tables.ItemsTable, "item_uuid"
-        )
+        every = run.get("items") or []
+        items, self._prev, self._more = page_of(self.request, every, run_tables.ItemsTable, "item_uuid")
         if not any(item.get("move_uuid") for item in items):
             return items
+        made = sum(1 for item in every if item.get("move_uuid"))  # one move per item the run moves
         try:
-            # ONE call for the moves of the whole run (at most 1000 per request)
-            moves = api.client(self.request).runs.moves(run["uuid"], page_size=api.MAX_PAGE)
+            # ONE call for the moves of the whole run (up to 1000): asking for exactly as many as there are
+            # spares the empty last page a full page would ask for
+            client = api.client(self.request)
+            if made <= api.MAX_PAGE:
+                moves = client.runs.moves(run["uuid"], limit=made)
+            else:
+                moves = client.runs.moves(run["uuid"], page_size=api.MAX_PAGE)
         except Exception:
             api.fail(self.request, _("Unable to read the moves of run %s") % run["uuid"])
             moves = []

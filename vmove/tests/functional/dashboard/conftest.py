@@ -10,8 +10,6 @@ browser or peer fails the tests; elsewhere they are skipped.
 """
 
 import contextlib
-import dataclasses
-import fcntl
 import pathlib
 import shutil
 import time
@@ -19,23 +17,15 @@ import uuid
 
 import pytest
 
-from vmove import rpc
-from vmove.api import app as api_app
-from vmove.api import server
-from vmove.client import Client
-from vmove.devcloud import base as dc_base
 from vmove.devcloud import horizon, seed
 from vmove.devcloud.fixtures import devcloud_horizon, unavailable  # noqa: F401
-from vmove.engine import service as engine_service
 from vmove.tests import fixtures as vfixtures
-from vmove.tests.functional import keystone_api
 from vmove.tests.functional.dashboard import browser as browser_mod
-from vmove.tests.functional.moves_env import configure_cloud
+from vmove.tests.functional.dashboard import catalog
 
 ROOT = pathlib.Path(__file__).resolve().parents[4]
 #: screenshots of every browser test, one directory per test (git-ignored)
 ARTIFACTS = ROOT / ".artifacts" / "dashboard"
-CATALOG_PORT = dc_base.PORTS["vmove-api"]
 TIMEOUT = 240
 
 
@@ -51,67 +41,16 @@ def wait_until(what, check, timeout=TIMEOUT, every=0.5):
     pytest.fail(f"{what}: not true after {timeout:.0f}s (last: {last!r})")
 
 
-@contextlib.contextmanager
-def catalog_port(cloud: dc_base.DevCloud, timeout: float = 300):
-    """Hold the catalog's vmove port: an exclusive lock of every test session, then the port free."""
-    lockfile = cloud.root / "leases" / "vmove-api-port.lock"
-    lockfile.parent.mkdir(exist_ok=True)
-    with open(lockfile, "a") as fh:
-        wait_until(f"the lock on port {CATALOG_PORT} ({lockfile})", lambda: _try_lock(fh), timeout=timeout, every=1)
-        try:
-            # a short-lived server of another test (the CLI's catalog test) may hold it a moment
-            deadline = time.monotonic() + 30
-            while dc_base.port_open(CATALOG_PORT) and time.monotonic() < deadline:
-                time.sleep(0.5)
-            if dc_base.port_open(CATALOG_PORT):
-                unavailable(f"port {CATALOG_PORT} (the catalog's vmove) is held by pids "
-                            f"{dc_base.port_owners(CATALOG_PORT)}: stop that vmove (tools/run-embedded?)")  # fmt: skip
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
-def _try_lock(fh) -> bool:
-    try:
-        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return False
-    return True
-
-
-@dataclasses.dataclass
-class CatalogVmove:
-    """The vmove Horizon talks to; ``client(user)`` finds it in the catalog the same way."""
-
-    cloud: object
-    url: str
-
-    def client(self, user: str = "admin") -> Client:
-        return Client(self.cloud.session(user), region_name=self.cloud.region)
-
-
 @pytest.fixture
 def catalog_vmove(conf, devcloud_horizon, tmp_path):  # noqa: F811
     """vmove's API (Keystone auth) on the catalog's port and an engine, on a fresh PostgreSQL database."""
-    cloud = devcloud_horizon
-    cloud.require("nova", "cinder", "horizon")
+    devcloud_horizon.require("nova", "cinder", "horizon")
     vfixtures.require_url(vfixtures.POSTGRES_URL)
     database = vfixtures.Database(tmpdir=tmp_path, url=vfixtures.POSTGRES_URL)
     database.setUp()
     try:
-        with catalog_port(cloud.cloud), keystone_api.keystone_api(conf, database, cloud, tmp_path):
-            rpc.cleanup()
-            configure_cloud(conf, cloud)
-            engine = engine_service.EngineService(conf)
-            engine.start()
-            srv = server.APIServer(api_app.setup_app(conf), "127.0.0.1", CATALOG_PORT)
-            srv.start()
-            try:
-                yield CatalogVmove(cloud, srv.url)
-            finally:
-                srv.stop()
-                engine.stop()
-                rpc.cleanup()
+        with catalog.serve(conf, database, devcloud_horizon, tmp_path, unavailable=unavailable) as vmove:
+            yield vmove
     finally:
         database.cleanUp()
 

@@ -33,7 +33,7 @@ class RunsTests(base.TestCase):
         res = self.client.get(page(run))
 
         self.vmove.runs.get.assert_called_once_with(run["uuid"])
-        self.vmove.runs.moves.assert_called_once_with(run["uuid"], page_size=1000)
+        self.vmove.runs.moves.assert_called_once_with(run["uuid"], limit=2)
         self.vmove.moves.get.assert_not_called()
         items = res.context["items_table"].data
         self.assertEqual([i.get("move") for i in items], [moves[0], moves[1], None])
