@@ -20,7 +20,7 @@ import signal
 import sys
 import time
 
-from vmove.devcloud import base, envfmt, infra, keystone
+from vmove.devcloud import base, envfmt, infra, keystone, owners
 from vmove.devcloud.base import PORTS, USERS, DevCloud, DevCloudError, say
 from vmove.devcloud.envfmt import render_env  # noqa: F401 - part of this module's interface
 
@@ -28,14 +28,6 @@ COMPONENTS = ("keystone", "nova", "cinder", "horizon")
 DEFAULT_HOSTS = 3
 #: ports that are not the dev cloud's own (vmove runs its API there itself)
 NOT_OURS = ("vmove-api",)
-
-
-#: the ports each component listens on (keystone handles its own port)
-COMPONENT_PORTS = {
-    "nova": ("nova-api", "placement", "glance-stub", "neutron-stub"),
-    "cinder": ("cinder-api",),
-    "horizon": ("horizon",),
-}
 
 
 # --- components --------------------------------------------------------------
@@ -140,8 +132,8 @@ def bring_up(
     elif not base.port_open(PORTS["keystone"]):
         raise DevCloudError("keystone is not running and not selected: run `vmove-devcloud up --only keystone`")
     write_state(cloud, hosts=hosts)
-    for name in [n for n in comps if n in COMPONENT_PORTS and n not in failures]:
-        taken = foreign_ports(cloud, name)
+    for name in [n for n in comps if n in owners.COMPONENT_PORTS and n not in failures]:
+        taken = owners.foreign_ports(cloud, name)
         if taken:
             failures[name] = DevCloudError(taken)
     others = {n: c.start for n, c in comps.items() if n != "keystone" and n not in failures}
@@ -181,20 +173,6 @@ def _names(only: str | None) -> tuple[str, ...]:
 
 
 # --- down ----------------------------------------------------------------------
-def venv_processes(cloud: DevCloud) -> list[int]:
-    """Pids of processes running a program from the dev cloud's venvs (e.g. privsep daemons)."""
-    prefix = str(cloud.root / "venvs") + "/"
-    found = []
-    for proc in pathlib.Path("/proc").glob("[0-9]*"):
-        if int(proc.name) == os.getpid():
-            continue
-        with contextlib.suppress(OSError):
-            argv = (proc / "cmdline").read_bytes().split(b"\0")[:2]
-            if any(a.decode(errors="replace").startswith(prefix) for a in argv):
-                found.append(int(proc.name))
-    return found
-
-
 def listening(include_not_ours: bool = False) -> dict[str, list[int]]:
     """Dev cloud ports that something listens on -> pids holding them."""
     return {
@@ -215,7 +193,7 @@ def bring_down(cloud: DevCloud, names=COMPONENTS) -> dict[str, list[int]]:
         for proc in cloud.procs():
             say(f"down: stopping {proc} (not claimed by a component)")
             cloud.stop(proc)
-        strays = venv_processes(cloud)
+        strays = owners.venv_processes(cloud)
         for sig in (signal.SIGTERM, signal.SIGKILL):
             for pid in strays:
                 say(f"down: {signal.Signals(sig).name} to pid {pid} (a program of the dev cloud's venvs)")
@@ -224,60 +202,13 @@ def bring_down(cloud: DevCloud, names=COMPONENTS) -> dict[str, list[int]]:
             deadline = time.monotonic() + 3
             while strays and time.monotonic() < deadline:
                 time.sleep(0.1)
-                strays = [p for p in strays if pathlib.Path(f"/proc/{p}").exists() and not _zombie(p)]
+                strays = [p for p in strays if pathlib.Path(f"/proc/{p}").exists() and not owners.zombie(p)]
     deadline = time.monotonic() + 5
     left = listening()
-    while any(not _foreign(cloud, pids) for pids in left.values()) and time.monotonic() < deadline:
+    while any(not owners.foreign(cloud, pids) for pids in left.values()) and time.monotonic() < deadline:
         time.sleep(0.2)
         left = listening()
     return left
-
-
-def _foreign(cloud: DevCloud, pids: list[int]) -> bool:
-    """True if ``pids`` are all programs of another dev cloud's state dir."""
-    dirs = {_state_dir_of(pid) for pid in pids}
-    return bool(pids) and None not in dirs and str(cloud.root) not in dirs
-
-
-def foreign_ports(cloud: DevCloud, name: str) -> str | None:
-    """Why ``name`` cannot start here: its ports are held by processes of another state dir, or None."""
-    ours = {cloud.pid(p) for p in cloud.procs()}
-    taken = []
-    for port_name in COMPONENT_PORTS.get(name, ()):
-        port = PORTS[port_name]
-        owners = base.port_owners(port) if base.port_open(port) else []
-        if owners and not any(_pgid(pid) in ours for pid in owners):
-            where = {_state_dir_of(pid) for pid in owners} - {None}
-            taken.append(f"{port} ({port_name}: pids {owners}{', state dir ' + ', '.join(where) if where else ''})")
-    if not taken:
-        return None
-    return (
-        f"port(s) {'; '.join(taken)} already in use by another dev cloud or program; "
-        f"stop it first (VMOVE_DEVCLOUD_DIR=<its state dir> vmove-devcloud down)"
-    )
-
-
-def _state_dir_of(pid: int) -> str | None:
-    """The dev cloud state dir a process runs from (a program of ``<state>/venvs/``), if any."""
-    with contextlib.suppress(OSError):
-        for arg in pathlib.Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[:2]:
-            text = arg.decode(errors="replace")
-            if "/venvs/" in text:
-                return text.split("/venvs/", 1)[0]
-    return None
-
-
-def _pgid(pid: int) -> int | None:
-    try:
-        return os.getpgid(pid)
-    except ProcessLookupError:
-        return None
-
-
-def _zombie(pid: int) -> bool:
-    with contextlib.suppress(OSError):
-        return pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
-    return False
 
 
 def cmd_down(args) -> int:
@@ -286,8 +217,8 @@ def cmd_down(args) -> int:
     left = bring_down(cloud)
     failed = False
     for name, pids in left.items():
-        if _foreign(cloud, pids):
-            owner = ", ".join(sorted({str(_state_dir_of(pid)) for pid in pids}))
+        if owners.foreign(cloud, pids):
+            owner = ", ".join(sorted({str(owners.state_dir_of(pid)) for pid in pids}))
             print(f"note: {name} port {PORTS[name]} belongs to the dev cloud of {owner}: left alone")
         else:
             print(f"STILL LISTENING: {name} port {PORTS[name]} (pids {pids or '?'})")
@@ -325,9 +256,9 @@ def cmd_status(args) -> int:
     for name, port in PORTS.items():
         state = "free"
         if base.port_open(port):
-            owners = base.port_owners(port)
-            state = f"listening (pids {', '.join(map(str, owners)) or '?'})"
-            if owners and not any(_pgid(pid) in ours for pid in owners):
+            holders = base.port_owners(port)
+            state = f"listening (pids {', '.join(map(str, holders)) or '?'})"
+            if holders and not any(owners.pgid(pid) in ours for pid in holders):
                 state += ", not this state dir's"
         print(f"port {port:5} {name:14} {state}")
     for name, state in infra.status().items():
