@@ -3,11 +3,15 @@ detail pages whose header actions work, vmove's error messages beside form field
 
 from django import http
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from horizon import tables
 from horizon.utils import filters as hfilters
+from horizon.utils import memoized
 from openstack_auth import policy
+
+from vmove.dashboard import api
 
 SCOPE = "vmove"
 
@@ -112,15 +116,29 @@ def refresh_context(active: bool) -> dict:
     return {"vmove_refresh_ms": REFRESH_MS if active else 0}
 
 
-class DetailActionsMixin:
+class ObjectMixin:
+    """A page about one vmove object: ``manager`` names the client's manager (``moves``...),
+    ``object_kwarg`` the URL's id; an object that cannot be read sends back to ``index_url``."""
+
+    manager = ""
+    object_kwarg = ""
+    index_url = ""
+
+    @memoized.memoized_method
+    def get_object(self):
+        ident = self.kwargs[self.object_kwarg]
+        try:
+            return getattr(api.client(self.request), self.manager).get(ident)
+        except Exception:
+            api.fail(self.request, _("Unable to read %s") % ident, redirect=reverse(self.index_url))
+
+
+class DetailActionsMixin(ObjectMixin):
     """A detail page whose header shows ``actions_table``'s row actions for its object,
     and handles them when posted (to this page, so the object need not be on
     the list's current page)."""
 
     actions_table = None
-
-    def get_object(self):  # pragma: no cover - every detail view has its own
-        raise NotImplementedError
 
     def actions_table_for(self, obj):
         return self.actions_table(self.request, data=[obj])
@@ -168,8 +186,6 @@ class PagedIndexView(tables.DataTableView):
         return self.get_filters()
 
     def get_data(self):
-        from vmove.dashboard import api
-
         meta = self.table_class._meta
         self._prev = self._more = False
         try:

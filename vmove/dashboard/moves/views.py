@@ -3,7 +3,6 @@
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from horizon import forms, tabs
-from horizon.utils import memoized
 
 from vmove.dashboard import api, common
 from vmove.dashboard.moves import forms as move_forms
@@ -36,13 +35,8 @@ class DetailView(common.DetailActionsMixin, tabs.TabbedTableView):
     actions_table = move_tables.MovesTable
     index_url = "horizon:project:vmove_moves:index"
 
-    @memoized.memoized_method
-    def get_object(self):
-        try:
-            return api.client(self.request).moves.get(self.kwargs["move_id"])
-        except Exception:
-            what = _("Unable to show move %s") % self.kwargs["move_id"]
-            api.fail(self.request, what, redirect=reverse(self.index_url))
+    manager = "moves"
+    object_kwarg = "move_id"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -1,9 +1,7 @@
 """Project > Migration Plans: the plans, a plan's page (items, runs, settings), create and edit."""
 
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from horizon import exceptions, tabs, workflows
-from horizon.utils import memoized
 from openstack_dashboard.api import cinder, nova
 
 from vmove.dashboard import api, common
@@ -86,12 +84,9 @@ class DetailView(common.DetailActionsMixin, tabs.TabbedTableView):
     template_name = "vmove_dashboard/detail.html"
     actions_table = plan_tables.PlansTable
 
-    @memoized.memoized_method
-    def get_object(self):
-        try:
-            return api.client(self.request).plans.get(self.kwargs["plan_id"])
-        except Exception:
-            api.fail(self.request, _("Unable to show plan %s") % self.kwargs["plan_id"], redirect=reverse(INDEX))
+    manager = "plans"
+    object_kwarg = "plan_id"
+    index_url = INDEX
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -111,15 +106,12 @@ class CreateView(workflows.WorkflowView):
         return {"approval": "manual", "instance_type": "live_migration", "volume_type": "volume_migration"}
 
 
-class UpdateView(workflows.WorkflowView):
+class UpdateView(common.ObjectMixin, workflows.WorkflowView):
     workflow_class = plan_workflows.UpdatePlan
 
-    @memoized.memoized_method
-    def get_object(self):
-        try:
-            return api.client(self.request).plans.get(self.kwargs["plan_id"])
-        except Exception:
-            api.fail(self.request, _("Unable to read plan %s") % self.kwargs["plan_id"], redirect=reverse(INDEX))
+    manager = "plans"
+    object_kwarg = "plan_id"
+    index_url = INDEX
 
     def get_initial(self):
         plan = self.get_object()

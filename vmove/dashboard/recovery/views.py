@@ -3,7 +3,6 @@
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from horizon import forms, tabs
-from horizon.utils import memoized
 
 from vmove.dashboard import api, common
 from vmove.dashboard.recovery import forms as recovery_forms
@@ -62,13 +61,9 @@ class DetailView(common.DetailActionsMixin, tabs.TabbedTableView):
     template_name = "vmove_dashboard/detail.html"
     actions_table = recovery_tables.NotificationsTable
 
-    @memoized.memoized_method
-    def get_object(self):
-        try:
-            return api.client(self.request).notifications.get(self.kwargs["notification_id"])
-        except Exception:
-            what = _("Unable to show host failure %s") % self.kwargs["notification_id"]
-            api.fail(self.request, what, redirect=reverse(INDEX))
+    manager = "notifications"
+    object_kwarg = "notification_id"
+    index_url = INDEX
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

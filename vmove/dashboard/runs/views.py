@@ -4,7 +4,6 @@ from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from horizon import forms, tabs
 from horizon.utils import functions as hutils
-from horizon.utils import memoized
 
 from vmove.dashboard import api, common
 from vmove.dashboard.runs import forms as run_forms
@@ -90,12 +89,8 @@ class DetailView(common.DetailActionsMixin, tabs.TabbedTableView):
     actions_table = run_tables.RunsTable
     index_url = "horizon:project:vmove_runs:index"
 
-    @memoized.memoized_method
-    def get_object(self):
-        try:
-            return api.client(self.request).runs.get(self.kwargs["run_id"])
-        except Exception:
-            api.fail(self.request, _("Unable to show run %s") % self.kwargs["run_id"], redirect=reverse(self.index_url))
+    manager = "runs"
+    object_kwarg = "run_id"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

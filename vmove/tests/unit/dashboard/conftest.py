@@ -22,6 +22,9 @@ else:
     import django
 
     django.setup()
+    # configured: programs the other tests start (keystone, the openstack CLI...) need not inherit it
+    if os.environ.get("DJANGO_SETTINGS_MODULE") == "vmove.tests.unit.dashboard.settings":
+        del os.environ["DJANGO_SETTINGS_MODULE"]
 
     @pytest.fixture(scope="session", autouse=True)
     def _django_test_environment():
