@@ -66,49 +66,57 @@ class Counter:
 
 
 def populate(project_id: str, count: int) -> str:
-    """A plan of ``count`` instances and its running run with ``count`` moves; returns the run's uuid."""
+    """A plan of ``count`` instances and its running run with ``count`` moves; returns the run's uuid.
+
+    Written with vmove's own service and query functions (no engine runs, and the instances need not
+    exist: nothing validates them against Nova).
+    """
     from oslo_utils import timeutils
 
     from vmove import context as vctx
-    from vmove import plans
-    from vmove.db import api as db_api
-    from vmove.db import plans_api
+    from vmove.moves import service as moves
+    from vmove.plans import lifecycle, queries
 
     ctx = vctx.get_admin_context()
     now = timeutils.utcnow()
     servers = [(str(uuid.uuid4()), f"bench-{i:04d}") for i in range(count)]
-    with db_api.main_context_manager.writer.using(ctx):
-        plan = plans_api.plan_create(
+    plan = queries.plan_create(
+        ctx,
+        {
+            "uuid": str(uuid.uuid4()),
+            "name": f"bench-{count}",
+            "project_id": project_id,
+            "approval": "auto",
+            "mapping": {"hosts": {"host1": "any"}},
+            "max_in_flight": 20,
+        },  # fmt: skip
+        [{"resource_type": "instance", "resource_id": sid, "type": "live_migration"} for sid, _n in servers],
+    )
+    run = queries.run_create(ctx, plan, {"dry_run": False})
+    items = []
+    for i, (sid, name) in enumerate(servers):
+        status = "succeeded" if i % 5 < 3 else ("ongoing" if i % 5 == 3 else "pending")
+        values = {
+            "resource_name": name, "status": status, "phase": {"ongoing": "running"}.get(status, status),
+            "source_host": "host1", "dest_host": "host2" if status != "pending" else None,
+            "progress": {"succeeded": 100, "ongoing": 40}.get(status, 0),
+            "start_time": now if status != "pending" else None, "end_time": now if status == "succeeded" else None,
+        }  # fmt: skip
+        move = moves.request_move(
             ctx,
-            {
-                "uuid": str(uuid.uuid4()),
-                "name": f"bench-{count}",
-                "project_id": project_id,
-                "approval": "auto",
-                "mapping": {"hosts": {"host1": "any"}},
-                "max_in_flight": 20,
-            },  # fmt: skip
-            [{"resource_type": "instance", "resource_id": sid, "type": "live_migration"} for sid, _n in servers],
+            resource_type="instance",
+            resource_id=sid,
+            move_type="live_migration",
+            origin=lifecycle.origin_of(run.uuid),
+            project_id=project_id,
+            values=values,
         )
-        run = plans_api.run_create(ctx, plan.uuid, {"dry_run": False})
-        items = []
-        for i, (sid, name) in enumerate(servers):
-            status = "succeeded" if i % 5 < 3 else ("ongoing" if i % 5 == 3 else "pending")
-            move = {
-                "uuid": str(uuid.uuid4()), "resource_type": "instance", "resource_id": sid, "resource_name": name,
-                "type": "live_migration", "status": status, "phase": {"ongoing": "running"}.get(status, status),
-                "source_host": "host1", "dest_host": "host2" if status != "pending" else None,
-                "progress": {"succeeded": 100, "ongoing": 40}.get(status, 0), "project_id": project_id,
-                "origin": plans.origin_of(run.uuid), "priority": 0, "attempt": 1,
-                "start_time": now if status != "pending" else None, "end_time": now if status == "succeeded" else None,
-            }  # fmt: skip
-            db_api.move_create(ctx, move, event={"message": "Move requested."})
-            items.append({"item_uuid": str(uuid.uuid4()), "resource_type": "instance", "resource_id": sid,
-                          "resource_name": name, "move_type": "live_migration", "priority": 0, "verdict": "ok",
-                          "source": "host1", "dest": "any", "move_uuid": move["uuid"], "attempt": 1})  # fmt: skip
-        plans_api.run_items_replace(ctx, run.uuid, items)
-        plans_api.run_update(ctx, run.uuid, {"status": "running", "validated_at": now, "started_at": now,
-                                             "counts": {"items": count, "approved": count, "refused": 0}})  # fmt: skip
+        items.append({"item_uuid": str(uuid.uuid4()), "resource_type": "instance", "resource_id": sid,
+                      "resource_name": name, "move_type": "live_migration", "priority": 0, "verdict": "ok",
+                      "source": "host1", "dest": "any", "move_uuid": move.uuid, "attempt": 1})  # fmt: skip
+    queries.run_items_replace(ctx, run.uuid, items)
+    queries.run_update(ctx, run.uuid, {"status": "running", "validated_at": now, "started_at": now,
+                                       "counts": {"items": count, "approved": count, "refused": 0}})  # fmt: skip
     return run.uuid
 
 
