@@ -118,6 +118,11 @@ class Horizon(base.Component):
                 return
             say("horizon: the plugin's code changed since it started; restarting it")
         self.cloud.stop(self.name)
+        deadline = time.monotonic() + 10  # the port of a Horizon just stopped takes a moment to close
+        while base.port_open(PORTS["horizon"]) and not base.port_owners(PORTS["horizon"]):
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
         if base.port_open(PORTS["horizon"]):
             raise DevCloudError(
                 f"port {PORTS['horizon']} is taken by another process (pids {base.port_owners(PORTS['horizon'])}); "
