@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from horizon import tables
 from horizon.utils import filters as hfilters
 
-from vmove.dashboard import api
+from vmove.dashboard import api, common
 
 STATE_CHOICES = (("up", True), ("down", False), ("stopped", True))
 STATE_DISPLAY = (("up", _("Up")), ("down", _("Down")), ("stopped", _("Stopped")))
@@ -19,7 +19,7 @@ class EnginesTable(tables.DataTable):
     state = tables.Column(
         "state", verbose_name=_("State"), status=True, status_choices=STATE_CHOICES, display_choices=STATE_DISPLAY
     )
-    heartbeat = tables.Column("last_heartbeat", verbose_name=_("Last heartbeat"), filters=TIMESINCE)
+    heartbeat = tables.Column("last_heartbeat", verbose_name=_("Last heartbeat"), filters=common.TIME)
     started = tables.Column("started_at", verbose_name=_("Started"), filters=TIMESINCE)
     stopped = tables.Column("stopped_at", verbose_name=_("Stopped"), filters=TIMESINCE)
 

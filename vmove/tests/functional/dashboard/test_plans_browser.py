@@ -115,3 +115,14 @@ def test_plan_with_manual_approval_runs_to_the_end(catalog_vmove, browser, serve
     wait_until("the servers moved", lambda: all(
         getattr(browser.cloud.nova("admin").servers.get(m["resource_id"]), "OS-EXT-SRV-ATTR:host") == m["dest_host"]
         for m in moves))  # fmt: skip
+
+    # validating the plan again (a dry run): every item's verdict, each "completed" by this run
+    login(browser, "demo")
+    browser.go(f"/project/vmove_plans/{plan_id}/")
+    browser.press(f"plans__validate__{plan_id}", ".detail-actions")
+    browser.wait(lambda: browser.path.startswith("/project/vmove_runs/") and browser.has("#vmove-run-summary"),
+                 "the validation's page")  # fmt: skip
+    browser.wait_attribute("#vmove-run-summary", "data-status", ("validated",))
+    rows = [row.text for row in browser.find_all("#items tbody tr")]
+    assert len(rows) == 3 and all("refused" in row and "completed" in row for row in rows), rows
+    browser.screenshot("validated-verdicts")

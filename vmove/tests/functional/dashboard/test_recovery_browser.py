@@ -106,6 +106,15 @@ def test_admin_reports_a_failed_host_watches_it_evacuated_then_restores_it(ha_ke
         assert browser.attribute("#vmove-notification-summary", "data-restore") == "finished"
         wait_until("instances back home", lambda: all(host_of(nova.servers.get(i)) == HOST for i in ids))
         assert len(browser.find_all("#vmoves tbody tr[data-object-id]")) >= 4  # evacuations and moves back
+
+        # the admin's other pages: every project's moves (these among them) and the engines
+        browser.go("/admin/vmove_moves/")
+        browser.wait_for("#moves")
+        assert all(browser.has(row.replace("vmoves__row__", "moves__row__")) for row in mine)
+        browser.screenshot("admin-moves")
+        browser.go("/admin/vmove_engines/")
+        browser.wait_for("#engines tbody tr.status_up")
+        browser.screenshot("admin-engines")
     finally:
         with contextlib.suppress(Exception):
             restore(comp)
