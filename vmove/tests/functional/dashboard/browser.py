@@ -103,15 +103,15 @@ class Browser:
 
     def wait(self, condition, what: str, timeout: float | None = None):
         """Wait until ``condition()`` is true (page reloads and stale elements are retried)."""
-        from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+        from selenium.common.exceptions import WebDriverException
 
         deadline = time.monotonic() + (timeout or self.timeout)
         last = None
         while time.monotonic() < deadline:
             try:
                 result = condition()
-            except (NoSuchElementException, StaleElementReferenceException) as e:
-                result, last = None, e
+            except WebDriverException as e:  # the page reloaded under us (stale element, no context): again
+                result, last = None, e.msg or type(e).__name__
             if result:
                 return result
             time.sleep(0.25)  # poll interval of the condition, not a wait for time to pass

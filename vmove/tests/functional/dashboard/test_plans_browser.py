@@ -100,7 +100,13 @@ def test_plan_with_manual_approval_runs_to_the_end(catalog_vmove, browser, serve
             browser.screenshot(f"run-{status}-{progress}")
         return status in ("succeeded", "failed", "cancelled")
 
-    browser.wait(progressed, "the run to end", timeout=300)
+    try:
+        browser.wait(progressed, "the run to end", timeout=300)
+    except AssertionError as e:  # say where the run and its moves stand (the dev cloud is shared)
+        moves = [(m["resource_name"], m["status"], m["phase"], m["dest_host"], m["message"])
+                 for m in catalog_vmove.client("admin").runs.moves(run_id)]  # fmt: skip
+        status = catalog_vmove.client("admin").runs.get(run_id)["status"]
+        raise AssertionError(f"{e}; run {status}, moves {moves}") from e
     assert seen[-1] == ("succeeded", "100"), seen
     assert any(status == "running" for status, _p in seen), seen
     assert "succeeded 3" in browser.text(".vmove-counts")
