@@ -16,7 +16,7 @@ from vmove import exception
 from vmove.moves import queries as move_queries
 from vmove.moves import service as move_service
 from vmove.moves import states
-from vmove.plans import lifecycle, queries
+from vmove.plans import events, lifecycle, queries, windows
 
 LOG = logging.getLogger(__name__)
 
@@ -101,7 +101,7 @@ def progress_of(run, stats) -> tuple[dict, int]:
 
 def roll_up(ctx, runs):
     """Record counts and progress of running/cancelling runs; finish those whose moves have all ended."""
-    runs = [r for r in runs if r.status in (lifecycle.RUNNING, lifecycle.CANCELLING)]
+    runs = [r for r in runs if r.status in lifecycle.MOVING]
     stats = move_queries.stats_by_origin(ctx, [lifecycle.origin_of(r.uuid) for r in runs])
     for run in runs:
         counts, percent = progress_of(run, stats.get(lifecycle.origin_of(run.uuid), {}))
@@ -113,10 +113,37 @@ def roll_up(ctx, runs):
             if counts[states.PENDING] == 0 and counts[states.ONGOING] == 0 and not making_moves:
                 event, ending = _finish(run, counts)
                 queries.advance(ctx, run, event, dict(values, **ending))
+            elif (step := _window_step(ctx, run, counts)) is not None:
+                event, message = step
+                queries.advance(ctx, run, event, dict(values, message=message))
+                events.add(ctx, run.uuid, "paused" if event == "pause" else "resumed", message)
             elif values:
                 queries.run_update(ctx, run.uuid, values, expected_status=run.status)
         except exception.Conflict:
             LOG.debug("Run %s changed during its roll-up", run.uuid)
+
+
+def _window_step(ctx, run, counts, now=None):
+    """``("pause"|"resume", message)`` when the plan's recurring window closed on (opened for) the run."""
+    if run.status not in (lifecycle.RUNNING, lifecycle.PAUSED):
+        return None
+    plan = queries.run_limits(ctx, run.uuid)
+    schedule = windows.of_plan(plan) if plan is not None else None
+    now = now or timeutils.utcnow(with_timezone=True)
+    current = schedule.current(now) if schedule is not None else True
+    if run.status == lifecycle.PAUSED and current is not None:
+        until = f" until {windows.local(schedule, current[1])}" if schedule is not None else ""
+        return "resume", f"Resumed: the window is open{until}; {counts[states.PENDING]} move(s) to start."
+    if run.status == lifecycle.RUNNING and current is None and counts[states.PENDING] > 0:
+        nxt = schedule.next(now)
+        opens = f"opens {windows.local(schedule, nxt[0])}" if nxt else "none within a week"
+        ongoing = counts[states.ONGOING]
+        tail = f"; {ongoing} move(s) under way end meanwhile" if ongoing else ""
+        return "pause", (
+            f"Paused: the window ({schedule.describe()}) is closed; {counts[states.PENDING]} move(s) wait for "
+            f"the next one ({opens}){tail}."
+        )
+    return None
 
 
 def _finish(run, counts) -> tuple[str, dict]:

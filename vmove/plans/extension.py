@@ -24,7 +24,7 @@ from vmove import clients as vmove_clients
 from vmove import context as vmove_context
 from vmove import exception
 from vmove.moves import scheduler
-from vmove.plans import dispatch, lifecycle, queries, validation
+from vmove.plans import dispatch, lifecycle, queries, validation, windows
 
 LOG = logging.getLogger(__name__)
 
@@ -56,6 +56,7 @@ def limits_of_run(ctx, run_uuid) -> scheduler.Limits:
         per_backend=plan.per_backend,
         not_before=plan.not_before,
         not_after=plan.not_after,
+        is_open=schedule.is_open if (schedule := windows.of_plan(plan)) is not None else None,
     )
 
 
