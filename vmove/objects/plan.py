@@ -61,6 +61,9 @@ class Plan(base.VmoveObject, ovo_base.VersionedObjectDictCompat):
         "updated_at": fields.DateTimeField(),
     }
 
+    #: Plan version -> the PlanItem version it carries
+    obj_relationships = {"items": [("1.0", "1.0"), ("1.1", "1.0")]}
+
     def obj_make_compatible(self, primitive, target_version):
         super().obj_make_compatible(primitive, target_version)
         _drop_before(primitive, target_version, ("drains", "cold_fallback", "schedule"))

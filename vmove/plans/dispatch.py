@@ -16,23 +16,27 @@ from vmove import exception
 from vmove.moves import queries as move_queries
 from vmove.moves import service as move_service
 from vmove.moves import states
-from vmove.plans import events, lifecycle, queries, windows
+from vmove.plans import events, hosts, lifecycle, queries, windows
 
 LOG = logging.getLogger(__name__)
 
 
 def create_moves(ctx, conf, run_uuid):
-    """One move per item found ok (idempotent: moves already made are linked, not made again)."""
+    """One move per item found ok and not denied (idempotent: moves already made are linked, not made again).
+
+    The compute services of the hosts the plan drains are disabled first (:mod:`vmove.plans.hosts`).
+    """
     run = queries.run_get(ctx, run_uuid)
     if run.status != lifecycle.APPROVED:
         return
+    hosts.disable_drained(ctx, conf, run)
     origin = lifecycle.origin_of(run_uuid)
     made = {m.resource_id: m for m in move_queries.get_all(ctx, {"origin": origin})}
     mover = vmove_context.RequestContext(
         user_id=run.user_id, project_id=run.project_id, is_admin=True, roles=["admin"], overwrite=False
     )
     for item in queries.run_items_get(ctx, run_uuid):
-        if item.verdict != "ok" or item.move_uuid:
+        if item.verdict != "ok" or item.move_uuid or item.decision == "denied":
             continue
         move = made.get(item.resource_id)
         if move is None:
@@ -55,8 +59,12 @@ def create_moves(ctx, conf, run_uuid):
                 queries.run_item_update(ctx, item.id, {"verdict": "refused", "code": code, "reason": e.message})
                 continue
         queries.run_item_update(ctx, item.id, {"move_uuid": move.uuid, "attempt": move.attempt})
-    verdicts = [i.verdict for i in queries.run_items_get(ctx, run_uuid)]
-    counts = dict(run.counts or {}, approved=verdicts.count("ok"), refused=verdicts.count("refused"))
+    found = queries.run_items_get(ctx, run_uuid)
+    verdicts = [i.verdict for i in found]
+    denied = sum(1 for i in found if i.verdict == "ok" and i.decision == "denied")
+    counts = dict(run.counts or {}, approved=verdicts.count("ok") - denied, refused=verdicts.count("refused"))
+    if denied:
+        counts["denied"] = denied
     try:
         values = {"started_at": timeutils.utcnow(), "counts": counts, "message": _running_message(counts)}
         queries.advance(ctx, run, "start", values)

@@ -32,9 +32,15 @@ def add(context, run_uuid, event, message=None, *, item_uuid=None, user_id=None,
 
 
 @main_context_manager.writer
-def add_many(context, run_uuid, events):
-    """Record several events (dicts of :func:`add`'s keyword arguments, ``event`` included) at once."""
+def add_many(context, run_uuid, events, replace=()):
+    """Record several events (dicts of :func:`add`'s keyword arguments, ``event`` included) at once.
+
+    ``replace``: kinds of events of the run deleted first (a validation done again replaces its own).
+    """
     run_id = _run_id(context, run_uuid)
+    if replace:
+        e = models.RunEvent
+        context.session.execute(sa.delete(e).where(e.run_id == run_id, e.event.in_(list(replace))))
     now = timeutils.utcnow()
     for e in events:
         context.session.add(models.RunEvent(run_id=run_id, at=e.pop("at", None) or now, **e))
