@@ -104,8 +104,10 @@ def decide(ctx, run_uuid, decision: str, refs=None, reason: str | None = None):
         events.add_many(
             ctx,
             run_uuid,
-            [dict(event=decision, item_uuid=i.item_uuid, user_id=ctx.user_id, message=text, detail=detail, at=now)
-             for i in chosen],  # fmt: skip
+            [
+                dict(event=decision, item_uuid=i.item_uuid, user_id=ctx.user_id, message=text, detail=detail, at=now)
+                for i in chosen
+            ],  # fmt: skip
         )
         for i in chosen:
             i.decision = decision

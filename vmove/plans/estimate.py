@@ -56,8 +56,17 @@ def samples(context, move_types) -> list[Sample]:
     """The most recent successful moves of ``move_types``, with their size when a run recorded it."""
     m, ri = models.Move, models.RunItem
     query = (
-        sa.select(m.type, m.resource_type, m.source_host, m.dest_host, m.source_backend, m.dest_backend,
-                  m.start_time, m.end_time, ri.size)  # fmt: skip
+        sa.select(
+            m.type,
+            m.resource_type,
+            m.source_host,
+            m.dest_host,
+            m.source_backend,
+            m.dest_backend,
+            m.start_time,
+            m.end_time,
+            ri.size,
+        )  # fmt: skip
         .outerjoin(ri, ri.move_uuid == m.uuid)
         .where(m.status == states.SUCCEEDED, m.type.in_(list(move_types)), m.start_time.is_not(None))
         .order_by(m.end_time.desc())
@@ -197,7 +206,9 @@ def _summary(result, schedule, plan, now, end) -> str:
             return f"Estimated {took} ({source}); the schedule has no window within a week."
         length = _duration((nxt[1] - max(nxt[0], now)).total_seconds())
         if result["windows"] <= 1 and end <= nxt[1]:
-            return f"Estimated {took} ({source}): fits in the next window ({windows.local(schedule, nxt[0])}, {length})."
+            return (
+                f"Estimated {took} ({source}): fits in the next window ({windows.local(schedule, nxt[0])}, {length})."
+            )
         return f"Estimated {took} ({source}): needs about {result['windows']} windows of {schedule.describe()}."
     if plan.not_after is not None and end > windows.aware(plan.not_after):
         return f"Estimated {took} ({source}): does NOT fit before the window closes at {plan.not_after.isoformat()}."

@@ -36,7 +36,9 @@ def disable_drained(ctx, conf, run) -> None:
                 raise action_base.ActionFailed(reason=f"host {host} has no nova-compute service")
             for svc in services:
                 if svc.status == "disabled":
-                    text = f"Compute service of host {host} was already disabled ({svc.disabled_reason or 'no reason'})."
+                    text = (
+                        f"Compute service of host {host} was already disabled ({svc.disabled_reason or 'no reason'})."
+                    )
                 else:
                     nova.services.disable_log_reason(svc.id, reason)
                     text = f"Compute service of host {host} disabled before moving anything: {reason}."

@@ -142,8 +142,18 @@ def item_history(context, plan_uuid):
     """
     ri, r, m = models.RunItem, models.Run, models.Move
     query = (
-        sa.select(ri.resource_type, ri.resource_id, ri.move_uuid, ri.attempt, r.uuid, r.status, m.status, m.message,
-                  ri.decision, ri.selector)  # fmt: skip
+        sa.select(
+            ri.resource_type,
+            ri.resource_id,
+            ri.move_uuid,
+            ri.attempt,
+            r.uuid,
+            r.status,
+            m.status,
+            m.message,
+            ri.decision,
+            ri.selector,
+        )  # fmt: skip
         .join(r, ri.run_id == r.id)
         .outerjoin(m, m.uuid == ri.move_uuid)
         .where(r.plan_uuid == plan_uuid, r.dry_run.is_(False), ri.verdict == "ok")

@@ -239,8 +239,7 @@ class Validator(VolumeChecks, DrainChecks, ResizeChecks):
         if server.status not in allowed:
             raise Refused(
                 "wrong_state",
-                f"Instance {name} is {server.status}: a {move_type.replace('_', ' ')} needs it "
-                f"{' or '.join(allowed)}.",
+                f"Instance {name} is {server.status}: a {move_type.replace('_', ' ')} needs it {' or '.join(allowed)}.",
             )
         if move_type == "evacuation":
             svc = self.services().get(src)

@@ -95,7 +95,12 @@ PLAN_OUT["properties"].update(drains={"type": "object"}, cold_fallback={"type": 
 PLAN_OUT["properties"]["mapping"]["properties"]["flavors"] = {"type": "object"}
 PLAN_OUT["properties"]["window"]["properties"]["recurring"] = {"type": ["object", "null"]}
 PLAN_OUT["required"] = [k for k in PLAN_OUT["properties"] if k != "items"]
-PLAN_RESPONSE = {"type": "object", "properties": {"plan": PLAN_OUT}, "required": ["plan"], "additionalProperties": False}
+PLAN_RESPONSE = {
+    "type": "object",
+    "properties": {"plan": PLAN_OUT},
+    "required": ["plan"],
+    "additionalProperties": False,
+}
 PLANS_RESPONSE = {
     "type": "object",
     "properties": {"plans": {"type": "array", "items": PLAN_OUT}, "plans_links": common.LINKS},
