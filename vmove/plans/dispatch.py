@@ -66,7 +66,7 @@ def create_moves(ctx, conf, run_uuid):
     if denied:
         counts["denied"] = denied
     try:
-        values = {"started_at": timeutils.utcnow(), "counts": counts, "message": _running_message(counts)}
+        values = {"started_at": timeutils.utcnow(), "counts": counts, "message": _running_message(counts, run)}
         queries.advance(ctx, run, "start", values)
     except exception.Conflict:
         # cancelled while the moves were made: none of them may start
@@ -83,10 +83,13 @@ def _move_values(item) -> dict:
     return values
 
 
-def _running_message(counts) -> str:
-    refused = counts.get("refused", 0)
-    tail = f" ({refused} item{'s' if refused != 1 else ''} refused at validation)" if refused else ""
-    return f"Moving {counts.get('approved', 0)} items{tail}."
+def _running_message(counts, run) -> str:
+    refused, denied = counts.get("refused", 0), counts.get("denied", 0)
+    left = [f"{refused} refused at validation"] if refused else []
+    left += [f"{denied} denied"] if denied else []
+    tail = f" ({', '.join(left)})" if left else ""
+    guess = f" {run.estimate['summary']}" if run.estimate else ""
+    return f"Moving {counts.get('approved', 0)} items{tail}.{guess}"
 
 
 def progress_of(run, stats) -> tuple[dict, int]:

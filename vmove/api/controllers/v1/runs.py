@@ -182,12 +182,13 @@ class RunsController(rest.RestController):
         args = args or {}
         policy.authorize(ctx, f"vmove:run:{name}", {"project_id": run.project_id})
         cancel = None
-        if name == "approve":
-            run = service.approve(ctx, run, args.get("items"))
-            if run.status == lifecycle.APPROVED:
+        if name in ("approve", "deny"):
+            if name == "approve":
+                run = service.approve(ctx, run, args.get("items"))
+            else:
+                run = service.deny(ctx, run, args.get("reason"), args.get("items"))
+            if run.status == lifecycle.APPROVED:  # the last decision: the run makes its moves
                 common.engine_api().process(ctx, "run", run.uuid)
-        elif name == "deny":
-            run = service.deny(ctx, run, args.get("reason"), args.get("items"))
         else:
             run, cancel = service.cancel_run(ctx, common.conf(), run)
             for move_uuid in cancel["aborting"]:
