@@ -22,9 +22,11 @@ def add_drain_options(parser):
         help="Drain: every instance on this compute host, found when a run is validated, live-migrated to the "
         "host's --host-map (default: any host); the run disables the host's compute service first (repeatable)",
     )
-    parser.add_argument("--drain-project", metavar="<project-id>", help="Host drains: only this project's instances")
     parser.add_argument(
-        "--drain-metadata", metavar="<key>[=<value>]", help="Host drains: only instances with this metadata"
+        "--drain-project", metavar="<project-id>", help="Drains: only this project's instances and volumes"
+    )
+    parser.add_argument(
+        "--drain-metadata", metavar="<key>[=<value>]", help="Drains: only instances and volumes with this metadata"
     )
     parser.add_argument("--drain-flavor", metavar="<flavor>", help="Host drains: only instances of this flavor")
     parser.add_argument(
@@ -55,7 +57,8 @@ def drains_of(parsed_args, fields, current=None) -> dict | None:
     filters = {"project_id": a.drain_project, "metadata": a.drain_metadata, "flavor": a.drain_flavor}
     filters = {k: v for k, v in filters.items() if v}
     drains["hosts"] += [dict(filters, host=h) for h in a.drain_host or []]
-    drains["backends"] += [{"backend": b} for b in a.drain_backend or []]
+    shared = {k: v for k, v in filters.items() if k != "flavor"}
+    drains["backends"] += [dict(shared, backend=b) for b in a.drain_backend or []]
     return drains
 
 

@@ -10,9 +10,10 @@
   cannot be live-migrated (stopped, or with PCI devices) is cold-migrated when
   the plan allows it (``cold_fallback``), else refused with the reason; an
   instance whose metadata holds :data:`PIN_KEY` is refused as ``pinned``;
-- a backend drain ``{"backend": "host@backend[#pool]", "priority": 0}`` is every
-  volume on the backend (or pool), each migrated to the plan's backend
-  mapping of it.
+- a backend drain ``{"backend": "host@backend[#pool]", "project_id": ...,
+  "metadata": "key[=value]", "priority": 0}`` is every volume on the backend
+  (or pool) (only those of the project, with the metadata, when given), each
+  migrated to the plan's backend mapping of it.
 
 An instance or volume the plan also lists as an item keeps the listed item.
 A mixin of :class:`vmove.plans.validation.Validator` (``self.clients``,
@@ -47,11 +48,11 @@ class DrainItem:
     dest: str | None = None
 
 
-def _matches_metadata(server, wanted: str | None) -> bool:
+def _matches_metadata(meta, wanted: str | None) -> bool:
     if not wanted:
         return True
     key, sep, value = wanted.partition("=")
-    meta = getattr(server, "metadata", None) or {}
+    meta = meta or {}
     return key in meta and (not sep or meta[key] == value)
 
 
@@ -89,7 +90,7 @@ class DrainChecks:
                 continue
             if spec.get("project_id") and server.tenant_id != spec["project_id"]:
                 continue
-            if not _matches_metadata(server, spec.get("metadata")):
+            if not _matches_metadata(getattr(server, "metadata", None), spec.get("metadata")):
                 continue
             if spec.get("flavor") and _flavor_name(server) != spec["flavor"]:
                 continue
@@ -119,6 +120,10 @@ class DrainChecks:
             info = vol._info
             if not volume_action.on_node(info.get(volume_action.HOST_ATTR), backend):
                 continue
+            if spec.get("project_id") and info.get("os-vol-tenant-attr:tenant_id") != spec["project_id"]:
+                continue
+            if not _matches_metadata(info.get("metadata"), spec.get("metadata")):
+                continue
             if not self._owned(info.get("os-vol-tenant-attr:tenant_id")):
                 others += 1
                 continue
@@ -127,7 +132,8 @@ class DrainChecks:
                 continue
             taken.add(("volume", info["id"]))
             items.append(self._item(len(taken), "volume", info["id"], "volume_migration", spec, f"backend:{backend}"))
-        note = f"Drain of backend {backend}: {len(items)} volume(s) found"
+        filters = ", ".join(f"{k} {spec[k]}" for k in ("project_id", "metadata") if spec.get(k))
+        note = f"Drain of backend {backend}" + (f" ({filters})" if filters else "") + f": {len(items)} volume(s) found"
         if others:
             note += f"; {others} volume(s) of other projects are left on it"
         self.drain_notes.append({"selector": f"backend:{backend}", "found": len(items), "message": note + "."})

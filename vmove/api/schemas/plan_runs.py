@@ -36,7 +36,12 @@ DRAIN_HOST = {
 }
 DRAIN_BACKEND = {
     "type": "object",
-    "properties": {"backend": NAME, "priority": PRIORITY},
+    "properties": {
+        "backend": NAME,
+        "project_id": DRAIN_HOST["properties"]["project_id"],
+        "metadata": DRAIN_HOST["properties"]["metadata"],
+        "priority": PRIORITY,
+    },
     "required": ["backend"],
     "additionalProperties": False,
 }

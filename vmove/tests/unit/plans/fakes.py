@@ -104,7 +104,9 @@ class FakeCloud:
             servers=types.SimpleNamespace(get=self._server_get, list=self._server_list),
             services=types.SimpleNamespace(list=self._services),
             hypervisors=types.SimpleNamespace(list=self._hypervisors),
-            flavors=types.SimpleNamespace(get=self._flavor_get, list=lambda is_public=None: list(self.flavors.values())),
+            flavors=types.SimpleNamespace(
+                get=self._flavor_get, list=lambda is_public=None: list(self.flavors.values())
+            ),
         )
 
     def _flavor_get(self, fid):

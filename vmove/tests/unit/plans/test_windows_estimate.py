@@ -112,7 +112,11 @@ def test_the_estimate_uses_the_median_of_the_same_pair_then_the_type_then_a_defa
     assert (got["starts_at"], got["ends_at"]) == ("2026-12-03T10:00:00+00:00", "2026-12-03T10:00:24+00:00")
     # another pair: the median of the type (10, 12, 100, 50 -> 31); twice the RAM: twice as long
     got = estimate.estimate(ctx, conf, _plan(), [_row(1, source="h9", size=1024)], now)
-    assert got["seconds"] == pytest.approx(62.05, abs=0.1) and got["basis"][0]["level"] == "type" and got["basis"][0]["scaled_by_size"]
+    assert (
+        got["seconds"] == pytest.approx(62.05, abs=0.1)
+        and got["basis"][0]["level"] == "type"
+        and got["basis"][0]["scaled_by_size"]
+    )
     got = estimate.estimate(ctx, conf, _plan(), [_row(1, move_type="evacuation")], now)
     assert got["basis"][0]["level"] == "default" and "defaults" in got["summary"]
 
