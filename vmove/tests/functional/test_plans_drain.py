@@ -1,3 +1,4 @@
+# ruff: noqa: F811 - the fixtures of test_plans and moves_env are imported, and used as arguments
 """Drains, resize, approval per item, runs across two recurring windows and the estimate, on the dev
 cloud: real Nova, Placement and Cinder, the API over HTTP, RPC over RabbitMQ, PostgreSQL, one engine.
 
