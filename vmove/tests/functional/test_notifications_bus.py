@@ -2,6 +2,7 @@
 (``vmove.move.<status>``), received here by a real oslo.messaging listener
 over RabbitMQ."""
 
+import contextlib
 import queue
 import uuid
 
@@ -15,15 +16,9 @@ from vmove.moves import service as move_requests
 from vmove.tests import fixtures as vfixtures
 
 
-class Endpoint:
-    def __init__(self):
-        self.got = queue.Queue()
-
-    def info(self, ctxt, publisher_id, event_type, payload, metadata):
-        self.got.put((publisher_id, event_type, payload))
-
-
-def test_move_changes_are_published(conf, db):
+@contextlib.contextmanager
+def listening(conf, publisher_id):
+    """A real oslo.messaging listener on RabbitMQ, on a topic of its own; notifications on (and off after)."""
     vfixtures.require_url(vfixtures.RABBIT_URL)
     rpc.cleanup()
     topic = f"vmove-notify-test-{uuid.uuid4().hex[:8]}"
@@ -36,18 +31,31 @@ def test_move_changes_are_published(conf, db):
     )
     listener.start()
     try:
-        notify.setup(conf, "vmove-api:test")
+        notify.setup(conf, publisher_id)
+        yield endpoint
+    finally:
+        listener.stop()
+        listener.wait()
+        notify.reset()
+        rpc.cleanup()
+
+
+class Endpoint:
+    def __init__(self):
+        self.got = queue.Queue()
+
+    def info(self, ctxt, publisher_id, event_type, payload, metadata):
+        self.got.put((publisher_id, event_type, payload))
+
+
+def test_move_changes_are_published(conf, db):
+    with listening(conf, "vmove-api:test") as endpoint:
         ctx = vmove_context.RequestContext(project_id="p1", user_id="u1", roles=["member"])
         move = move_requests.request_move(
             ctx, resource_type="instance", resource_id=str(uuid.uuid4()), move_type="live_migration"
         )
         move_requests.cancel_move(ctx, conf, move_queries.get(ctx, move.uuid))
         seen = [endpoint.got.get(timeout=20) for _ in range(2)]
-    finally:
-        listener.stop()
-        listener.wait()
-        notify.reset()
-        rpc.cleanup()
     assert [e for _, e, _ in seen] == ["vmove.move.pending", "vmove.move.cancelled"]
     publisher, _, payload = seen[1]
     assert publisher == "vmove-api:test"
@@ -68,19 +76,7 @@ def test_plan_and_run_lifecycle_is_published_with_counts(conf, db):
     from vmove.plans import queries as plan_queries
     from vmove.plans import service as plan_service
 
-    vfixtures.require_url(vfixtures.RABBIT_URL)
-    rpc.cleanup()
-    topic = f"vmove-notify-test-{uuid.uuid4().hex[:8]}"
-    conf.set_override("transport_url", vfixtures.RABBIT_URL)
-    conf.set_override("notifications", True, group="engine")
-    conf.set_override("topics", [topic], group="oslo_messaging_notifications")
-    endpoint = Endpoint()
-    listener = messaging.get_notification_listener(
-        rpc.get_notification_transport(conf), [messaging.Target(topic=topic)], [endpoint], executor="threading"
-    )
-    listener.start()
-    try:
-        notify.setup(conf, "vmove-engine:test")
+    with listening(conf, "vmove-engine:test") as endpoint:
         ctx = vmove_context.RequestContext(project_id="p1", user_id="approver", roles=["member"])
         values = {"uuid": str(uuid.uuid4()), "name": "rack-12", "project_id": "p1", "approval": "manual",
                   "mapping": {"hosts": {"h1": "h2"}}}  # fmt: skip
@@ -98,11 +94,6 @@ def test_plan_and_run_lifecycle_is_published_with_counts(conf, db):
         run = plan_queries.advance(ctx, run, "start", {})
         plan_queries.advance(ctx, run, "succeed", {"counts": dict(run.counts, succeeded=1)})
         seen = [endpoint.got.get(timeout=20) for _ in range(7)]
-    finally:
-        listener.stop()
-        listener.wait()
-        notify.reset()
-        rpc.cleanup()
     assert [e for _, e, _ in seen] == [
         "vmove.plan.created",
         "vmove.run.created",

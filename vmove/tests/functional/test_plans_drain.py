@@ -17,6 +17,8 @@ import pytest
 from vmove.api.schemas import plan_runs
 from vmove.devcloud import cinder as cinder_mod
 from vmove.devcloud import seed
+from vmove.tests.functional import moves_env
+from vmove.tests.functional import test_plans as plans_ft
 from vmove.tests.functional.moves_env import vmove_env  # noqa: F401
 from vmove.tests.functional.test_plans import (  # noqa: F401
     cloud_nova,
@@ -26,16 +28,14 @@ from vmove.tests.functional.test_plans import (  # noqa: F401
     nova,
     quick_engine,
     run_moves,
-    servers,
     spans,
     verdicts,
-    wait_run,
 )
 
 pytestmark = pytest.mark.devcloud
 
 V = plan_runs.VERSION
-ENDED = ("succeeded", "failed", "cancelled", "denied", "validated")
+ENDED = ("validated", "denied", "succeeded", "failed", "cancelled")
 
 
 # ------------------------------------------------------------------ fixtures and helpers
@@ -79,46 +79,33 @@ def _time(text):
 
 
 def wait_for(check, what, timeout=120.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.3)
-    pytest.fail(f"not {what} after {timeout:.0f}s")
+    moves_env.wait_until(check, what, timeout)
 
 
 @pytest.fixture
-def enabled_again(cloud_nova):  # noqa: F811
+def enabled_again(cloud_nova):
     """Hosts a drain disabled are enabled again after the test (the dev cloud is shared)."""
     drained = []
     yield drained
     for host in drained:
-        svc = cloud_nova.compute_service(host)["id"]
-        cloud_nova.api("PUT", f"/os-services/{svc}", {"status": "enabled"}, microversion="2.53")
+        enable(cloud_nova, host)
 
 
-def enable(cloud_nova, host):  # noqa: F811
+def enable(cloud_nova, host):
     svc = cloud_nova.compute_service(host)["id"]
     cloud_nova.api("PUT", f"/os-services/{svc}", {"status": "enabled"}, microversion="2.53")
 
 
 def make_plan(env, **plan):
-    plan.setdefault("name", f"plan-{uuid.uuid4().hex[:6]}")
-    code, body = env.call("POST", "/v1/plans", {"plan": plan}, version=V)
-    assert code == 201, body
-    return body["plan"]
+    return plans_ft.make_plan(env, plan.pop("items", None), version=V, **plan)
 
 
 def order(env, plan, dry_run=False):
-    code, body = env.call("POST", f"/v1/plans/{plan['uuid']}/runs", {"dry_run": dry_run}, version=V)
-    assert code == 202, body
-    return body["run"]
+    return plans_ft.order(env, plan, dry_run, version=V)
 
 
-def get_run(env, run_uuid):
-    code, body = env.call("GET", f"/v1/runs/{run_uuid}", version=V)
-    assert code == 200, body
-    return body["run"]
+def wait_run(env, run_uuid, until=plans_ft.RUN_DONE, timeout=120.0):
+    return plans_ft.wait_run(env, run_uuid, until, timeout, version=V)
 
 
 def run_events(env, run_uuid):
