@@ -45,7 +45,7 @@ def tag():
 
 
 @pytest.fixture
-def tagged(nova, cloud_nova, tag):  # noqa: F811
+def tagged(nova, cloud_nova, tag):
     """boot(host, n, flavor) -> n servers on host with the metadata ``tag=1``, ACTIVE; deleted after."""
     made = []
 
@@ -68,7 +68,7 @@ def tagged(nova, cloud_nova, tag):  # noqa: F811
             pass
 
 
-def _active(nova, sid):  # noqa: F811
+def _active(nova, sid):
     s = nova.servers.get(sid)
     assert s.status != "ERROR", getattr(s, "fault", None)
     return s.status == "ACTIVE" and getattr(s, "OS-EXT-STS:task_state") is None
@@ -127,7 +127,7 @@ def test_drain_a_host_of_20_instances_and_a_backend_of_5_volumes(
     tagged,
     tag,
     devcloud,
-    enabled_again,  # noqa: F811
+    enabled_again,
 ):
     env = vmove_env
     src, dst = hosts[0], hosts[1]
@@ -190,7 +190,7 @@ def test_a_drain_refuses_what_cannot_move_and_falls_back_to_cold_only_when_allow
     hosts,
     tagged,
     tag,
-    enabled_again,  # noqa: F811
+    enabled_again,
 ):
     env = vmove_env
     src, dst = hosts[-1], hosts[0]
@@ -217,7 +217,7 @@ def test_a_drain_refuses_what_cannot_move_and_falls_back_to_cold_only_when_allow
 
 
 # ------------------------------------------------------------------ resize
-def test_resize_as_a_move(vmove_env, nova, hosts, tagged):  # noqa: F811
+def test_resize_as_a_move(vmove_env, nova, hosts, tagged):
     env = vmove_env
     (tiny,) = tagged(hosts[0], 1)
     (small,) = tagged(hosts[1], 1, flavor="m1.small")
@@ -249,7 +249,7 @@ def test_resize_as_a_move(vmove_env, nova, hosts, tagged):  # noqa: F811
 
 
 # ------------------------------------------------------------------ approval per item
-def test_a_run_approved_item_by_item(vmove_env, nova, hosts, tagged, tag):  # noqa: F811
+def test_a_run_approved_item_by_item(vmove_env, nova, hosts, tagged, tag):
     env = vmove_env
     booted = tagged(hosts[0], 4)
     ids = [s.id for s in booted]
@@ -291,7 +291,7 @@ def test_a_run_approved_item_by_item(vmove_env, nova, hosts, tagged, tag):  # no
 
 
 # ------------------------------------------------------------------ windows
-def test_a_run_across_two_windows(vmove_env, nova, cloud_nova, hosts, tagged):  # noqa: F811
+def test_a_run_across_two_windows(vmove_env, nova, cloud_nova, hosts, tagged):
     env = vmove_env
     booted = tagged(hosts[0], 4)
     for s in booted:
@@ -336,7 +336,7 @@ def test_the_estimate_of_a_second_run_is_within_30_percent(
     hosts,
     tagged,
     tag,
-    enabled_again,  # noqa: F811
+    enabled_again,
 ):
     env = vmove_env
     src, dst = hosts[0], hosts[1]
