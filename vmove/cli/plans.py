@@ -203,6 +203,8 @@ def plan_fields(parsed_args, current=None) -> dict:
         mapping = {k: dict(mapping.get(k) or {}) for k in client_plans.MAPPING_KEYS}
         for opt, key in MAP_OPTIONS:
             mapping[key].update(getattr(a, opt) or [])
+        if not mapping["flavors"]:
+            del mapping["flavors"]  # an API before 1.5 has no flavor mapping
         fields["mapping"] = mapping
     limits = {k: getattr(a, k) for k in client_plans.LIMIT_KEYS if getattr(a, k) is not None}
     if limits:
