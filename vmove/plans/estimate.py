@@ -205,7 +205,7 @@ def _summary(result, schedule, plan, now, end) -> str:
         if nxt is None:
             return f"Estimated {took} ({source}); the schedule has no window within a week."
         length = _duration((nxt[1] - max(nxt[0], now)).total_seconds())
-        if result["windows"] <= 1 and end <= nxt[1]:
+        if result["windows"] <= 1:  # every move starts in it (the last ones may end after it closes)
             return (
                 f"Estimated {took} ({source}): fits in the next window ({windows.local(schedule, nxt[0])}, {length})."
             )
