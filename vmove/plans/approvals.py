@@ -93,12 +93,14 @@ def decide(ctx, run_uuid, decision: str, refs=None, reason: str | None = None):
         chosen = _choose(run, items, refs)
         ids = [i.id for i in chosen]
         if ids:
-            ctx.session.execute(
+            done = ctx.session.execute(
                 sa.update(models.RunItem)
                 .where(models.RunItem.id.in_(ids), models.RunItem.decision.is_(None))
                 .values(decision=decision, decided_by=ctx.user_id, decided_at=now)
                 .execution_options(synchronize_session=False)
             )
+            if done.rowcount != len(ids):  # cannot happen under the lock; never decide an item twice
+                raise exception.Conflict(reason=f"Items of run {run.uuid} were decided meanwhile; try again.")
         text = f"{decision.capitalize()} by {who}" + (f": {reason}" if reason and decision == DENIED else ".")
         detail = {"reason": reason} if reason else None
         events.add_many(

@@ -13,10 +13,11 @@ from oslo_utils import timeutils
 
 from vmove import context as vmove_context
 from vmove import exception
+from vmove.db.api import main_context_manager
 from vmove.moves import queries as move_queries
 from vmove.moves import service as move_service
 from vmove.moves import states
-from vmove.plans import events, hosts, lifecycle, queries, windows
+from vmove.plans import events, hosts, lifecycle, notify, queries, windows
 
 LOG = logging.getLogger(__name__)
 
@@ -126,8 +127,10 @@ def roll_up(ctx, runs):
                 queries.advance(ctx, run, event, dict(values, **ending))
             elif (step := _window_step(ctx, run, counts)) is not None:
                 event, message = step
-                queries.advance(ctx, run, event, dict(values, message=message))
-                events.add(ctx, run.uuid, "paused" if event == "pause" else "resumed", message)
+                with main_context_manager.writer.using(ctx):  # the status and its event together
+                    new = queries.advance(ctx, run, event, dict(values, message=message), emit=False)
+                    events.add(ctx, run.uuid, "paused" if event == "pause" else "resumed", message)
+                notify.run_changed(ctx, new, run.status)
             elif values:
                 queries.run_update(ctx, run.uuid, values, expected_status=run.status)
         except exception.Conflict:
