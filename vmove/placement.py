@@ -1,8 +1,9 @@
 """What a compute host can still take, from Placement; what an instance's flavor asks of it.
 
 One reader of Placement for vmove, used by host recovery (is there room for
-the failed host's instances, and where?) and by plan validation (does an
-item fit its destination?). A host's room is Placement's view, the one
+the failed host's instances, and where?), by plan validation (does an item
+fit its destination?) and, handed to the actions by the engine, by a resize
+(is there a host with room for the new flavor?). A host's room is Placement's view, the one
 Nova's scheduler uses: per resource class ``(total - reserved) *
 allocation_ratio - used``, and one allocation must also fit ``max_unit``.
 
@@ -57,7 +58,14 @@ def needs_of(server) -> dict:
     flavor = getattr(server, "flavor", None) or {}
     if not isinstance(flavor, dict) or "vcpus" not in flavor:
         return {}
-    boot_from_volume = not getattr(server, "image", None)  # "" for a server booted from a volume
+    return needs_of_flavor(flavor, boot_from_volume=not getattr(server, "image", None))
+
+
+def needs_of_flavor(flavor: dict, boot_from_volume: bool = False) -> dict:
+    """What a flavor (a dict: vcpus, ram, disk, ephemeral, swap, extra_specs) asks Placement for.
+
+    ``boot_from_volume``: the root disk is a volume (the server's ``image`` is empty): no local root disk.
+    """
     disk = (0 if boot_from_volume else int(flavor.get("disk") or 0)) + int(flavor.get("ephemeral") or 0)
     disk += math.ceil(int(flavor.get("swap") or 0) / 1024)
     needs = {"VCPU": int(flavor["vcpus"]), "MEMORY_MB": int(flavor.get("ram") or 0), "DISK_GB": disk}

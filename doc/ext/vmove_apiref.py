@@ -17,6 +17,10 @@ Two directives:
         :query: moves:LIST_QUERY_1_0        schema in vmove.api.schemas.<module>
         :body: moves:CREATE_BODY_1_2
         :response: moves:SHOW_RESPONSE_1_0
+                                     several, comma-separated, oldest first, when the handler has a
+                                     schema per microversion range: the table is the latest one's
+        :changed_in: 1.5             the microversion of the latest schemas: their fields the
+                                     oldest ones lack are listed as new in it
         :status: 202                 normal response code(s)
         :errors: 400, 403, 404       error response codes
         :group: run-moves, moves     sections of parameters.yaml for descriptions
@@ -252,6 +256,7 @@ class RouteDirective(SphinxDirective):
         "group": directives.unchanged,
         "request_sample": directives.unchanged,
         "response_sample": directives.unchanged,
+        "changed_in": directives.unchanged,
     }
 
     def _warn(self, message):
@@ -317,14 +322,18 @@ class RouteDirective(SphinxDirective):
                 self._warn(f"no description of path parameter {p!r} (group {group!r}) in api-ref/parameters.yaml")
                 text = ""
             rows.append([f"``{p}``", "path", "string", "required", text.strip()])
-        schemas = {}
+        schemas, oldest = {}, {}
         for kind in ("query", "body", "response"):
-            ref = self.options.get(kind)
-            if ref:
-                try:
-                    schemas[kind] = load_schema(ref)
-                except (ImportError, AttributeError) as e:
-                    self._warn(f"schema {ref} not found: {e}")
+            refs = [r.strip() for r in self.options.get(kind, "").split(",") if r.strip()]
+            try:
+                found = [load_schema(r) for r in refs]
+            except (ImportError, AttributeError) as e:
+                self._warn(f"schema {refs} not found: {e}")
+                continue
+            if found:
+                schemas[kind], oldest[kind] = found[-1], found[0]
+            if len(found) > 1 and not self.options.get("changed_in"):
+                self._warn(f":{kind}: names several schemas: say the microversion of the latest (:changed_in:)")
         if "query" in schemas:
             rows += self._schema_rows(schemas["query"], "query", group, descriptions, "query", all_optional=True)
         if "body" in schemas:
@@ -358,6 +367,16 @@ class RouteDirective(SphinxDirective):
             response += ["No body.", ""]
         if self.options.get("response_sample"):
             response += ["Example response:", ""] + self._sample(self.options["response_sample"])
+
+        changed = self.options.get("changed_in")
+        if changed:
+            new = []
+            for kind in ("query", "body", "response"):
+                if kind in schemas:
+                    before = {name for name, _, _ in walk(oldest[kind])}
+                    new += [f"``{name}`` ({kind})" for name, _, _ in walk(schemas[kind]) if name not in before]
+            note = f"New in microversion {changed}: {', '.join(new)}." if new else ""
+            response += [note, ""] if note else []
 
         body = nodes.container()
         self.state.nested_parse(StringList(lines, source=self.env.docname), self.content_offset, node)

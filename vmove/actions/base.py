@@ -19,8 +19,10 @@ can resume any move. Each action class declares:
 
 An action never opens the database: the engine's runner hands it what it
 needs, the admin ``clients`` (Nova, Cinder, Placement over one keystoneauth
-session) and ``history(move)``, the event details this attempt of the move
-has recorded (the request ids its ``execute`` returned, say).
+session), ``history(move)``, the event details this attempt of the move
+has recorded (the request ids its ``execute`` returned, say), and the
+Placement reader (``self.placement``, :mod:`vmove.placement`: rooms of hosts,
+needs of a flavor), which sits above the actions.
 
 Third parties add move types by registering a class under ``vmove.actions``
 (and may declare their own state machine as the class attribute ``fsm``, a
@@ -75,6 +77,9 @@ class Action(abc.ABC):
     #: JSON schema of ``params``
     schema: dict = {"type": "object", "additionalProperties": False}
 
+    #: the Placement reader (:mod:`vmove.placement`) the engine hands the actions (None: no capacity check)
+    placement = None
+
     def __init__(self, conf, clients):
         self.conf = conf
         self.clients = clients
@@ -83,6 +88,10 @@ class Action(abc.ABC):
     def use_history(self, history) -> None:
         """The engine's runner gives its reader of a move's events: ``history(move) -> [detail, ...]``."""
         self._history = history
+
+    def use_placement(self, reader) -> None:
+        """The engine's runner gives its Placement reader (the module :mod:`vmove.placement`)."""
+        self.placement = reader
 
     def history(self, move) -> list[dict]:
         """The details of the events this attempt of ``move`` recorded, oldest first."""

@@ -55,17 +55,20 @@ def fsm(move_type: str) -> states.FSM:
 
 
 class Actions:
-    """Action instances of one engine, sharing its clients and its reader of a move's history."""
+    """Action instances of one engine, sharing its clients, its reader of a move's history and of Placement."""
 
-    def __init__(self, conf, clients, history=None):
+    def __init__(self, conf, clients, history=None, placement=None):
         self.conf = conf
         self.clients = clients
         self.history = history
+        self.placement = placement
         self._instances: dict = {}
 
     def get(self, move_type: str):
         if move_type not in self._instances:
             action = action_class(move_type)(self.conf, self.clients)
             action.use_history(self.history)
+            if self.placement is not None and hasattr(action, "use_placement"):  # a plugin may not subclass Action
+                action.use_placement(self.placement)
             self._instances[move_type] = action
         return self._instances[move_type]

@@ -33,6 +33,7 @@ VERSIONS = [
     "1.2",  # POST /v1/moves (ask for one move) and POST /v1/moves/{uuid}/action {"cancel": null}.
     "1.3",  # Host recovery: /v1/notifications, their Masakari-shaped vmoves, restore.
     "1.4",  # Migration plans and runs: /v1/plans, /v1/plans/{id}/runs, /v1/runs.
+    "1.5",  # Plans: drains, cold fallback, recurring windows, flavors; runs: per-item approval, estimate, events.
 ]
 
 Version = microversion_parse.Version

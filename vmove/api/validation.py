@@ -20,7 +20,7 @@ from vmove import exception
 from vmove.api import microversion
 from vmove.jsonschemas import VALIDATOR, check_schema, validate
 
-__all__ = ["body_schema", "check_schema", "query_schema", "response_schema", "validate"]
+__all__ = ["body_schema", "check_schema", "query_schema", "response_schema", "response_trim", "validate"]
 
 LOG = logging.getLogger(__name__)
 
@@ -151,3 +151,36 @@ def response_schema(schema: dict, min_version: str | None = None, max_version: s
         return wrapper
 
     return _versioned("_vmove_response_schemas", schema, min_version, max_version, make_wrapper)
+
+
+def prune(value, schema: dict):
+    """``value`` without what ``schema`` does not allow: the properties of objects whose
+    ``additionalProperties`` is false and that the schema does not name, at every depth."""
+    if isinstance(value, dict):
+        props = schema.get("properties") or {}
+        if schema.get("additionalProperties") is False:
+            value = {k: v for k, v in value.items() if k in props}
+        return {k: prune(v, props[k]) if k in props else v for k, v in value.items()}
+    if isinstance(value, list) and isinstance(schema.get("items"), dict):
+        return [prune(v, schema["items"]) for v in value]
+    return value
+
+
+def response_trim(schema: dict, min_version: str | None = None, max_version: str | None = None):
+    """An older response: what the handler returns, trimmed to ``schema`` for requests of this range.
+
+    A handler builds the latest view; the fields a later microversion added are dropped for older
+    requests (no if-chain on versions in the views). Stack it under :func:`response_schema`.
+    """
+
+    def make_wrapper(func, choices):
+        def wrapper(*args, **kwargs):
+            result = func(*args, **kwargs)
+            for chosen, low, high in choices:
+                if microversion.matches(low, high):
+                    return prune(result, chosen)
+            return result
+
+        return wrapper
+
+    return _versioned("_vmove_trim_schemas", schema, min_version, max_version, make_wrapper)

@@ -30,7 +30,8 @@ FORMATTERS = {
 
 def header(field: str) -> str:
     """The column title of an API field: ``source_host`` -> ``Source Host``, ``uuid`` -> ``ID``."""
-    special = {"uuid": "ID", "id": "ID", "pid": "PID", "project_id": "Project ID", "resource_id": "Resource ID"}
+    special = {"uuid": "ID", "id": "ID", "pid": "PID", "project_id": "Project ID", "resource_id": "Resource ID",
+               "item_uuid": "Item ID", "user_id": "User ID"}  # fmt: skip
     return special.get(field, field.replace("_", " ").title())
 
 

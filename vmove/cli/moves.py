@@ -63,7 +63,7 @@ WAIT_FIELDS = ("uuid", "type", "resource_id", "status", "phase", "progress", "me
 
 BLOCK_MIGRATION = {"auto": "auto", "true": True, "false": False}
 #: (option, parsed argument) of the params of each kind of resource
-INSTANCE_OPTIONS = (("--host", "host"), ("--block-migration", "block_migration"))
+INSTANCE_OPTIONS = (("--host", "host"), ("--block-migration", "block_migration"), ("--flavor", "flavor"))
 VOLUME_OPTIONS = (
     ("--migration-type", "migration_type"),
     ("--destination-node", "destination_node"),
@@ -156,7 +156,8 @@ class CreateMove(WaitsForMoves, base.Show):
             metavar="<type>",
             dest="move_type",
             help=(
-                "Move type: live_migration (default for an instance), cold_migration or evacuation; "
+                "Move type: live_migration (default for an instance), cold_migration, resize (with --flavor) or "
+                "evacuation; "
                 "volume_migration (default for a volume), volume_retype or volume_swap"
             ),
         )
@@ -167,6 +168,9 @@ class CreateMove(WaitsForMoves, base.Show):
             "--block-migration",
             choices=sorted(BLOCK_MIGRATION),
             help="Live migration: block migration (default: auto)",
+        )
+        parser.add_argument(
+            "--flavor", metavar="<flavor>", help="Resize: the new flavor (name or ID; Nova's scheduler picks the host)"
         )
         parser.add_argument(
             "--migration-type",
@@ -199,6 +203,10 @@ class CreateMove(WaitsForMoves, base.Show):
         wrong = [flag for flag, dest in other if getattr(a, dest) is not None]
         if a.block_migration and move_type != "live_migration":
             wrong.append("--block-migration")
+        if (a.flavor is not None) != (move_type == "resize"):
+            if move_type == "resize":
+                raise exceptions.CommandError("A resize needs --flavor (the new flavor).")
+            wrong.append("--flavor")
         if wrong:
             raise exceptions.CommandError(f"{', '.join(wrong)} cannot be used with a {move_type} of {resource_type}.")
         params = {dest: getattr(a, dest) for _, dest in own if getattr(a, dest) is not None}

@@ -2,15 +2,17 @@
 
 A plan is made from options, from a JSON or YAML file holding the plan's
 fields (``items``, ``mapping``, ``limits``, ``window``, ``description``,
-``approval``, as in the API's body), or both: the options are applied on top
-of the file (items added, mapping entries and limits replaced one by one).
+``approval``, ``drains``, ``cold_fallback``, as in the API's body), or both:
+the options are applied on top of the file (items and drains added, mapping
+entries and limits replaced one by one). Drains, the cold fallback, the flavor
+mapping (resize items) and recurring windows need API version 1.5.
 """
 
 from osc_lib import exceptions
 from osc_lib.command import command
 import yaml
 
-from vmove.cli import base, common, runs
+from vmove.cli import base, common, plan_options, runs
 from vmove.client import plans as client_plans
 
 FIELDS = (
@@ -22,6 +24,8 @@ FIELDS = (
     "mapping",
     "limits",
     "window",
+    "drains",
+    "cold_fallback",
     "project_id",
     "user_id",
     "created_at",
@@ -37,11 +41,16 @@ ITEM_IN = ("resource_type", "resource_id", "type", "priority")
 DEFAULT_TYPE = {"instance": "live_migration", "volume": "volume_migration"}
 #: (resource type, the end of the help of its item option)
 ITEM_TYPES = (
-    ("instance", "live_migration (default), cold_migration); repeat for several"),
+    ("instance", "live_migration (default), cold_migration, resize); repeat for several"),
     ("volume", "volume_migration (default), volume_retype, volume_swap); repeatable"),
 )
 #: (option, mapping key)
-MAP_OPTIONS = (("host_map", "hosts"), ("volume_type_map", "volume_types"), ("backend_map", "backends"))
+MAP_OPTIONS = (
+    ("host_map", "hosts"),
+    ("volume_type_map", "volume_types"),
+    ("backend_map", "backends"),
+    ("flavor_map", "flavors"),
+)
 PLAN = (("plan", "Plan (ID)"),)
 
 
@@ -139,6 +148,13 @@ def add_plan_options(parser, creating):
         action="append",
         help=f"{verb} a Cinder backend mapping (volume_migration; repeatable)",
     )
+    parser.add_argument(
+        "--flavor-map",
+        metavar="<flavor>=<flavor>",
+        type=pair_option,
+        action="append",
+        help=f"{verb} a flavor mapping: the new flavor of resize items (repeatable)",
+    )
     for key in client_plans.LIMIT_KEYS:
         parser.add_argument(
             "--" + key.replace("_", "-"),
@@ -148,6 +164,22 @@ def add_plan_options(parser, creating):
         )
     parser.add_argument("--not-before", metavar="<time>", help="Window: no move starts before (ISO 8601, UTC)")
     parser.add_argument("--not-after", metavar="<time>", help="Window: no move starts after (ISO 8601, UTC)")
+    parser.add_argument(
+        "--window-period",
+        metavar="<start>-<end>",
+        type=plan_options.period_option,
+        action="append",
+        help="Recurring window: moves start only between these times of day (HH:MM[:SS]; an end before the start "
+        "runs over midnight; repeatable)",
+    )
+    parser.add_argument(
+        "--window-days",
+        metavar="<day>[,<day>...]",
+        help=f"Recurring window: on these days only ({', '.join(client_plans.DAYS)}; default: every day)",
+    )
+    parser.add_argument(
+        "--window-timezone", metavar="<zone>", help="Recurring window: the time zone of its times (default: UTC)"
+    )
     parser.add_argument(
         "--approval",
         choices=client_plans.APPROVALS,
@@ -171,13 +203,23 @@ def plan_fields(parsed_args, current=None) -> dict:
         mapping = {k: dict(mapping.get(k) or {}) for k in client_plans.MAPPING_KEYS}
         for opt, key in MAP_OPTIONS:
             mapping[key].update(getattr(a, opt) or [])
+        if not mapping["flavors"]:
+            del mapping["flavors"]  # an API before 1.5 has no flavor mapping
         fields["mapping"] = mapping
     limits = {k: getattr(a, k) for k in client_plans.LIMIT_KEYS if getattr(a, k) is not None}
     if limits:
         fields["limits"] = {**(fields.get("limits") or current.get("limits") or {}), **limits}
     window = {k: getattr(a, k) for k in ("not_before", "not_after") if getattr(a, k) is not None}
+    recurring = plan_options.recurring_of(a)
+    if recurring:
+        window["recurring"] = recurring
     if window:
         fields["window"] = {**(fields.get("window") or current.get("window") or {}), **window}
+    drains = plan_options.drains_of(a, fields, current)
+    if drains is not None:
+        fields["drains"] = drains
+    if a.cold_fallback is not None:
+        fields["cold_fallback"] = a.cold_fallback
     return fields
 
 
@@ -203,6 +245,7 @@ class CreatePlan(base.Show):
 
     def add_options(self, parser):
         add_plan_options(parser, creating=True)
+        plan_options.add_drain_options(parser)
 
     def fetch(self, client, parsed_args):
         fields = plan_fields(parsed_args)
@@ -244,10 +287,12 @@ class SetPlan(base.Show):
     def add_options(self, parser):
         parser.add_argument("--name", metavar="<name>", help="New name")
         add_plan_options(parser, creating=False)
+        plan_options.add_drain_options(parser)
 
     def fetch(self, client, parsed_args):
         needs_current = any(getattr(parsed_args, opt) for opt, _ in MAP_OPTIONS) or any(
-            getattr(parsed_args, k) is not None for k in (*client_plans.LIMIT_KEYS, "not_before", "not_after")
+            getattr(parsed_args, k) is not None
+            for k in (*client_plans.LIMIT_KEYS, "not_before", "not_after", "drain_host", "drain_backend")
         )
         current = client.plans.get(parsed_args.plan) if needs_current else None
         fields = plan_fields(parsed_args, current)

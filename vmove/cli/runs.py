@@ -1,8 +1,11 @@
-"""``openstack vmove run list|show|approve|deny|cancel|wait`` and ``run move list`` (API microversion 1.4).
+"""``openstack vmove run list|show|approve|deny|cancel|wait``, ``run move list`` (API microversion 1.4) and
+``run event list`` (1.5; ``approve``/``deny`` of chosen items too).
 
 Also the commands that show a run and wait for it (:class:`RunShow`),
 shared with ``vmove plan run``.
 """
+
+from osc_lib.command import command
 
 from vmove.cli import base, common, progress
 from vmove.cli import moves as cli_moves
@@ -29,6 +32,7 @@ FIELDS = (
     "validated_at",
     "started_at",
     "finished_at",
+    "estimate",
     "items",
     "cancel",
 )
@@ -50,6 +54,7 @@ LONG_FIELDS = (
     "finished_at",
 )
 RUN = (("run", "Run (ID)"),)
+EVENT_FIELDS = ("at", "event", "item_uuid", "user_id", "message")
 
 
 def render_run(run) -> tuple[int, str]:
@@ -120,22 +125,45 @@ class ShowRun(RunShow):
     call = "runs.get"
 
 
+def add_item_option(parser, verb):
+    parser.add_argument(
+        "--item",
+        metavar="<item>",
+        action="append",
+        dest="items",
+        help=f"{verb} only this item (its item ID or its instance or volume ID; repeatable); "
+        f"default: every item not decided yet",
+    )
+
+
 class ApproveRun(RunShow):
-    _description = "Approve a run awaiting approval.\n\nThe run starts its moves (a plan whose approval is manual)."
+    _description = (
+        "Approve a run awaiting approval, or some of its items.\n\n"
+        "Once no item is left undecided, the run makes the moves of the approved items."
+    )
     arguments = RUN
-    call = "runs.approve"
     waits_for = "the run has ended"
+
+    def add_options(self, parser):
+        add_item_option(parser, "Approve")
+
+    def fetch(self, client, parsed_args):
+        return client.runs.approve(parsed_args.run, items=parsed_args.items)
 
 
 class DenyRun(RunShow):
-    _description = "Deny a run awaiting approval.\n\nThe run ends as denied and makes no move."
+    _description = (
+        "Deny a run awaiting approval, or some of its items.\n\n"
+        "A denied item is not moved; when every item is denied the run ends as denied and makes no move."
+    )
     arguments = RUN
 
     def add_options(self, parser):
-        parser.add_argument("--reason", metavar="<reason>", help="Why the run is denied (kept as its message)")
+        parser.add_argument("--reason", metavar="<reason>", help="Why (kept in the items' history and the run)")
+        add_item_option(parser, "Deny")
 
     def fetch(self, client, parsed_args):
-        return client.runs.deny(parsed_args.run, reason=parsed_args.reason)
+        return client.runs.deny(parsed_args.run, reason=parsed_args.reason, items=parsed_args.items)
 
 
 class CancelRun(RunShow):
@@ -173,3 +201,20 @@ class ListRunMove(base.List):
 
     def fetch(self, client, parsed_args, **page):
         return client.runs.moves(parsed_args.run, status=common.split(parsed_args.status), **page)
+
+
+class ListRunEvent(command.Lister):
+    _description = (
+        "List what happened to a run: drains resolved, items validated, approved or denied (by whom, when), "
+        "hosts disabled, pauses and resumes of its window, oldest first"
+    )
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        base.add_arguments(parser, RUN)
+        parser.add_argument("--item", metavar="<item>", help="Only this item's history (item, instance or volume ID)")
+        return parser
+
+    def take_action(self, parsed_args):
+        found = self.app.client_manager.vmove.runs.events(parsed_args.run, item=parsed_args.item)
+        return common.listing(found, EVENT_FIELDS)

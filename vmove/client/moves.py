@@ -4,8 +4,9 @@ from vmove.client import base
 
 STATUSES = ("pending", "ongoing", "succeeded", "failed", "cancelled", "ignored")
 TERMINAL_STATUSES = ("succeeded", "failed", "cancelled", "ignored")
-TYPES = ("live_migration", "cold_migration", "evacuation", "volume_migration", "volume_retype", "volume_swap")
-INSTANCE_TYPES = ("live_migration", "cold_migration", "evacuation")
+TYPES = ("live_migration", "cold_migration", "resize", "evacuation", "volume_migration", "volume_retype",
+         "volume_swap")  # fmt: skip
+INSTANCE_TYPES = ("live_migration", "cold_migration", "resize", "evacuation")
 VOLUME_TYPES = ("volume_migration", "volume_retype", "volume_swap")
 RESOURCE_TYPES = ("instance", "volume")
 SORT_KEYS = (

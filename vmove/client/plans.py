@@ -4,11 +4,25 @@ from vmove.client import base
 
 APPROVALS = ("auto", "manual")
 SORT_KEYS = ("created_at", "updated_at", "name")
-MAPPING_KEYS = ("hosts", "volume_types", "backends")
+MAPPING_KEYS = ("hosts", "volume_types", "backends", "flavors")
 LIMIT_KEYS = ("max_in_flight", "per_source_host", "per_dest_host", "per_backend")
 #: fields a plan is made of (each replaced as a whole by an update)
-FIELDS = ("name", "description", "mapping", "items", "limits", "window", "approval")
+FIELDS = ("name", "description", "mapping", "items", "limits", "window", "approval", "drains", "cold_fallback")
 MIN_VERSION = "1.4"
+#: drains, cold fallback, recurring windows, flavor mapping; per-item approval, estimates, run events
+DRAIN_VERSION = "1.5"
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def needs(fields) -> str:
+    """The API version a plan's ``fields`` need: the newer one when they use what it brought."""
+    newer = (
+        fields.get("drains") is not None
+        or "cold_fallback" in fields
+        or (fields.get("window") or {}).get("recurring")
+        or (fields.get("mapping") or {}).get("flavors")
+    )
+    return DRAIN_VERSION if newer else MIN_VERSION
 
 
 def _id(plan) -> str:
@@ -41,14 +55,14 @@ class PlanManager(base.Manager):
         return self._get(f"/v1/plans/{_id(plan)}", "plan", min_version=MIN_VERSION)
 
     def create(self, name, **fields):
-        """A new plan; ``fields`` are description, mapping, items, limits, window, approval."""
+        """A new plan; ``fields`` are description, mapping, items, limits, window, approval, drains, cold_fallback."""
         body = _body(fields)
         body["plan"]["name"] = name
-        return self._post("/v1/plans", "plan", body, min_version=MIN_VERSION)
+        return self._post("/v1/plans", "plan", body, min_version=needs(fields))
 
     def update(self, plan, **fields):
-        """Change a plan; each of mapping, limits, window and items is replaced as a whole."""
-        answer = self.http.request("PATCH", f"/v1/plans/{_id(plan)}", body=_body(fields), min_version=MIN_VERSION)
+        """Change a plan; each of mapping, limits, window, drains and items is replaced as a whole."""
+        answer = self.http.request("PATCH", f"/v1/plans/{_id(plan)}", body=_body(fields), min_version=needs(fields))
         return base.Resource(answer["plan"])
 
     def delete(self, plan):

@@ -1,12 +1,14 @@
 """``/v1/runs`` (microversion 1.4): runs of migration plans, their verdicts, moves and decisions."""
 
 from vmove.client import base
+from vmove.client.plans import DRAIN_VERSION as ITEMS_VERSION
 
 STATUSES = (
     "validating",
     "awaiting_approval",
     "approved",
     "running",
+    "paused",
     "cancelling",
     "validated",
     "denied",
@@ -49,14 +51,24 @@ class RunManager(base.Manager):
         return self._list(f"/v1/runs/{_id(run)}/moves", "moves", params=params, limit=limit, marker=marker,
                           page_size=page_size, min_version=MIN_VERSION)  # fmt: skip
 
-    def approve(self, run):
-        """Approve a run awaiting approval (its plan's approval is manual)."""
-        return self._action(f"/v1/runs/{_id(run)}", "approve", key="run", min_version=MIN_VERSION)
+    def approve(self, run, items=None):
+        """Approve a run awaiting approval (its plan's approval is manual): ``items`` (item or resource IDs)
+        one by one, or every item left undecided."""
+        args = {"items": list(items)} if items else None
+        version = ITEMS_VERSION if items else MIN_VERSION
+        return self._action(f"/v1/runs/{_id(run)}", "approve", args, key="run", min_version=version)
 
-    def deny(self, run, reason=None):
-        """Deny a run awaiting approval, saying why if ``reason``."""
-        args = {"reason": reason} if reason else None
-        return self._action(f"/v1/runs/{_id(run)}", "deny", args, key="run", min_version=MIN_VERSION)
+    def deny(self, run, reason=None, items=None):
+        """Deny a run awaiting approval (or only its ``items``), saying why if ``reason``."""
+        args = {k: v for k, v in (("reason", reason), ("items", list(items or []))) if v} or None
+        version = ITEMS_VERSION if items else MIN_VERSION
+        return self._action(f"/v1/runs/{_id(run)}", "deny", args, key="run", min_version=version)
+
+    def events(self, run, item=None):
+        """The run's history (approvals, drains, hosts disabled, pauses...); ``item``: one item's only."""
+        params = base.query(item=item)
+        body = self.http.request("GET", f"/v1/runs/{_id(run)}/events", params=params, min_version=ITEMS_VERSION)
+        return [base.Resource(e) for e in body["events"]]
 
     def cancel(self, run):
         """Cancel a run: no more moves start, the ones under way are aborted where they can be (``cancel``)."""

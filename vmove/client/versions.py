@@ -19,7 +19,7 @@ HEADER = "OpenStack-API-Version"
 
 MIN_VERSION = "1.0"
 #: 1.1 engines, 1.2 create and cancel moves, 1.3 notifications (host recovery), 1.4 plans and runs
-MAX_VERSION = "1.4"
+MAX_VERSION = "1.5"
 
 #: asking for the major version only means "negotiate"
 NEGOTIATE = ("1", None, "")

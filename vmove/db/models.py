@@ -151,6 +151,13 @@ class Plan(TimestampMixin, Base):
     per_backend = orm.mapped_column(sa.Integer, nullable=True)
     not_before = orm.mapped_column(UTCDateTime, nullable=True)
     not_after = orm.mapped_column(UTCDateTime, nullable=True)
+    #: items by selector, resolved when a run is validated:
+    #: {"hosts": [{"host", "project_id", "metadata", "flavor", "priority"}], "backends": [{"backend", "priority"}]}
+    drains = orm.mapped_column(JSONDict, nullable=True)
+    #: a host drain may cold-migrate what cannot be live-migrated (stopped, PCI devices)
+    cold_fallback = orm.mapped_column(sa.Boolean, nullable=False, default=False, server_default=sa.false())
+    #: a recurring window: {"timezone", "days": ["mon", ...], "periods": [{"start": "22:00", "end": "06:00"}]}
+    schedule = orm.mapped_column(JSONDict, nullable=True)
 
     items = orm.relationship(
         "PlanItem",
@@ -212,6 +219,8 @@ class Run(TimestampMixin, Base):
     # which engine validates it or makes its moves, and until when (see vmove.plans.extension)
     engine_id = orm.mapped_column(sa.String(36), nullable=True)
     lease_until = orm.mapped_column(UTCDateTime, nullable=True)
+    #: how long the moves should take, from vmove's own history, and how many windows (see vmove.plans.estimate)
+    estimate = orm.mapped_column(JSONDict, nullable=True)
 
 
 class RunItem(Base):
@@ -242,6 +251,33 @@ class RunItem(Base):
     move_uuid = orm.mapped_column(sa.String(36), nullable=True)
     attempt = orm.mapped_column(sa.Integer, nullable=True)
     created_at = orm.mapped_column(UTCDateTime, nullable=False, default=timeutils.utcnow)
+    #: the drain that found it ("host:host1", "backend:be@a1"); None for an item the plan lists
+    selector = orm.mapped_column(sa.String(255), nullable=True)
+    #: what the move's duration grows with: the instance's RAM (MB) or the volume's size (GB)
+    size = orm.mapped_column(sa.Integer, nullable=True)
+    #: per-item approval: "approved" or "denied" (None: not decided, or the run's approval is auto)
+    decision = orm.mapped_column(sa.String(16), nullable=True)
+    decided_by = orm.mapped_column(sa.String(255), nullable=True)
+    decided_at = orm.mapped_column(UTCDateTime, nullable=True)
+
+
+class RunEvent(Base):
+    """What happened to a run or one of its items: validated, approved, denied, host disabled, paused..."""
+
+    __tablename__ = "run_events"
+    __table_args__ = (sa.Index("run_events_run_id_idx", "run_id"),)
+
+    id = orm.mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    run_id = orm.mapped_column(
+        sa.Integer, sa.ForeignKey("runs.id", name="run_events_run_id_fkey", ondelete="CASCADE"), nullable=False
+    )
+    #: the item it concerns (None: the run as a whole)
+    item_uuid = orm.mapped_column(sa.String(36), nullable=True)
+    event = orm.mapped_column(sa.String(32), nullable=False)
+    user_id = orm.mapped_column(sa.String(255), nullable=True)
+    message = orm.mapped_column(sa.Text, nullable=True)
+    detail = orm.mapped_column(JSONDict, nullable=True)
+    at = orm.mapped_column(UTCDateTime, nullable=False, default=timeutils.utcnow)
 
 
 # --------------------------------------------------------------- host recovery

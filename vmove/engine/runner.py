@@ -17,7 +17,7 @@ import time
 from oslo_utils import timeutils
 
 from vmove import context as vmove_context
-from vmove import exception
+from vmove import exception, placement
 from vmove.actions import base as action_base
 from vmove.actions import registry
 from vmove.engine import extensions
@@ -33,7 +33,7 @@ class MoveRunner:
         self.engine_id = engine_id
         self.clients = clients
         self.ctx = vmove_context.get_admin_context()
-        self.actions = registry.Actions(conf, clients, history=self.history)
+        self.actions = registry.Actions(conf, clients, history=self.history, placement=placement)
         self._pool = concurrent.futures.ThreadPoolExecutor(
             conf.engine.executor_workers, thread_name_prefix="vmove-start"
         )

@@ -1,4 +1,10 @@
-"""Versioned oslo.messaging notifications: ``vmove.move.<status>`` on every change."""
+"""Versioned oslo.messaging notifications: ``vmove.move.<status>`` on every change of a move.
+
+The plumbing is shared: other features (plans: ``vmove.run.<status>``,
+``vmove.plan.<event>``, see :mod:`vmove.plans.notify`) build their payload
+with :func:`versioned` and send it with :func:`emit`, on the notifier this
+module sets up once per process.
+"""
 
 import logging
 import threading
@@ -48,26 +54,44 @@ def reset() -> None:
         _notifier = _conf = None
 
 
-def payload(move, old_status=None, old_phase=None) -> dict:
-    data = {f: move[f] for f in _FIELDS}
-    for f in ("start_time", "end_time", "created_at", "updated_at"):
-        value = move[f]
-        data[f] = value.isoformat() if value is not None else None
-    data["old_status"] = old_status
-    data["old_phase"] = old_phase
+def isotimes(obj, names) -> dict:
+    """``{name: ISO 8601 or None}`` of the times ``names`` of ``obj``."""
+    return {f: obj[f].isoformat() if obj[f] is not None else None for f in names}
+
+
+def versioned(name: str, version: str, data: dict) -> dict:
+    """A versioned payload (``vmove_object.*``), the shape of every vmove notification."""
     return {
-        "vmove_object.name": "MovePayload",
+        "vmove_object.name": name,
         "vmove_object.namespace": "vmove",
-        "vmove_object.version": PAYLOAD_VERSION,
+        "vmove_object.version": version,
         "vmove_object.data": data,
     }
 
 
-def move_changed(ctx, move, old_status=None, old_phase=None) -> None:
+def enabled() -> bool:
+    return _notifier is not None
+
+
+def emit(ctx, event_type: str, payload: dict, what: str) -> None:
+    """Send ``payload`` as ``event_type`` (INFO) if notifications are on; a bus failure is logged, never raised."""
     notifier = _notifier
     if notifier is None:
         return
     try:
-        notifier.info(ctx, f"vmove.move.{move.status}", payload(move, old_status, old_phase))
-    except Exception:  # a notification bus hiccup never breaks a move
-        LOG.exception("Could not emit the notification of move %s", move.uuid)
+        notifier.info(ctx, event_type, payload)
+    except Exception:  # a notification bus hiccup never breaks a move, a run or a plan
+        LOG.exception("Could not emit the notification %s of %s", event_type, what)
+
+
+def payload(move, old_status=None, old_phase=None) -> dict:
+    data = {f: move[f] for f in _FIELDS}
+    data.update(isotimes(move, ("start_time", "end_time", "created_at", "updated_at")))
+    data["old_status"] = old_status
+    data["old_phase"] = old_phase
+    return versioned("MovePayload", PAYLOAD_VERSION, data)
+
+
+def move_changed(ctx, move, old_status=None, old_phase=None) -> None:
+    if _notifier is not None:
+        emit(ctx, f"vmove.move.{move.status}", payload(move, old_status, old_phase), f"move {move.uuid}")

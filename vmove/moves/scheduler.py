@@ -2,7 +2,7 @@
 
 A move's limits come from its origin: a plan run's limits (max in flight
 overall, per source host, per destination host, per storage backend, a time
-window), a host recovery's limits, and for every move the engines' global
+window, a recurring window), a host recovery's limits, and for every move the engines' global
 ``[engine] max_in_flight``. :func:`choose` is a pure function over the pending
 and in-flight moves so that its two promises can be tested directly:
 
@@ -34,6 +34,8 @@ class Limits:
     per_backend: int | None = None
     not_before: datetime.datetime | None = None
     not_after: datetime.datetime | None = None
+    #: a recurring window: ``is_open(now)`` says whether a move may start at ``now`` (None: always)
+    is_open: Callable | None = None
 
 
 NO_LIMITS = Limits()
@@ -127,6 +129,8 @@ def choose(pending, in_flight, global_limit: int, now, limits_of):
             to_expire.append((m, f"outside window: not started before {_aware(limits.not_after).isoformat()}"))
             continue
         if limits.not_before is not None and now < _aware(limits.not_before):
+            continue
+        if limits.is_open is not None and not limits.is_open(now):
             continue
         keys = _keys(m)
         if all((lim := _limit(k, limits, global_limit)) is None or counts[k] + 1 <= lim for k in keys):

@@ -4,8 +4,9 @@ A move has a ``status`` shared by every type (pending, ongoing and the four
 terminal statuses) and a ``phase`` that is the type's own state.  Each FSM
 below lists, for every phase, the status it implies and the phases it may go
 to; :func:`check` refuses anything else, so an illegal transition cannot be
-written.  There is no manual wait state: a cold migration's resize is
-confirmed by the engine itself (``resized`` -> ``confirming``).
+written.  There is no manual wait state: a cold migration's resize, and a
+resize to another flavor, are confirmed by the engine itself (``resized`` ->
+``confirming``).
 
 Terminal phases are named like their status (``succeeded``, ``failed``,
 ``cancelled``, ``ignored``) and are the same for every type.
@@ -95,6 +96,23 @@ COLD = _fsm(
     progress={"migrating": 30, "resized": 80, "confirming": 90},
 )
 
+# A resize (a cold migration that changes the flavor): the engine confirms it once Nova says it is
+# resized; an abort asked while it runs waits until Nova can revert it (VERIFY_RESIZE), then reverts:
+# the instance goes back to its host and flavor, and the move ends cancelled.
+RESIZE = _fsm(
+    "resize",
+    [QUEUED, STARTING, "resizing", "resized", "confirming"],
+    extra={
+        STARTING: {IGNORED, "aborting"},
+        "resizing": {"aborting"},
+        "resized": {"aborting"},
+        "aborting": {"reverting", CANCELLED, SUCCEEDED, FAILED},
+        "reverting": {CANCELLED, FAILED},
+    },
+    abortable=(STARTING, "resizing", "resized"),
+    progress={"resizing": 30, "resized": 80, "confirming": 90, "aborting": 0, "reverting": 0},
+)
+
 EVACUATION = _fsm(
     "evacuation",
     [QUEUED, STARTING, "rebuilding"],
@@ -112,7 +130,7 @@ VOLUME = {
     for t in ("volume_migration", "volume_retype", "volume_swap")
 }
 
-MACHINES = {f.move_type: f for f in (LIVE, COLD, EVACUATION, *VOLUME.values())}
+MACHINES = {f.move_type: f for f in (LIVE, COLD, RESIZE, EVACUATION, *VOLUME.values())}
 
 
 def generic(move_type: str) -> FSM:

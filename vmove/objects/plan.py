@@ -1,9 +1,17 @@
 """Plans, their items, runs and the runs' verdicts as versioned objects."""
 
+from oslo_utils import versionutils
 from oslo_versionedobjects import base as ovo_base
 from oslo_versionedobjects import fields as ovo_fields
 
 from vmove.objects import base, fields
+
+
+def _drop_before(primitive, target_version, names, version=(1, 1)):
+    """Remove ``names`` from ``primitive`` for a consumer older than ``version``."""
+    if versionutils.convert_version_to_tuple(target_version) < version:
+        for name in names:
+            primitive.pop(name, None)
 
 
 @base.VmoveObjectRegistry.register
@@ -27,7 +35,8 @@ class PlanItem(base.VmoveObject, ovo_base.VersionedObjectDictCompat):
 @base.VmoveObjectRegistry.register
 class Plan(base.VmoveObject, ovo_base.VersionedObjectDictCompat):
     # Version 1.0: Initial version
-    VERSION = "1.0"
+    # Version 1.1: drains, cold_fallback, schedule
+    VERSION = "1.1"
 
     fields = {
         "id": fields.IntegerField(),
@@ -44,10 +53,20 @@ class Plan(base.VmoveObject, ovo_base.VersionedObjectDictCompat):
         "per_backend": fields.IntegerField(nullable=True),
         "not_before": fields.DateTimeField(nullable=True),
         "not_after": fields.DateTimeField(nullable=True),
+        "drains": fields.FlexibleDictField(nullable=True),
+        "cold_fallback": ovo_fields.BooleanField(),
+        "schedule": fields.FlexibleDictField(nullable=True),
         "items": fields.ListOfObjectsField("PlanItem"),
         "created_at": fields.DateTimeField(),
         "updated_at": fields.DateTimeField(),
     }
+
+    #: Plan version -> the PlanItem version it carries
+    obj_relationships = {"items": [("1.0", "1.0"), ("1.1", "1.0")]}
+
+    def obj_make_compatible(self, primitive, target_version):
+        super().obj_make_compatible(primitive, target_version)
+        _drop_before(primitive, target_version, ("drains", "cold_fallback", "schedule"))
 
     @classmethod
     def _from_db_object(cls, context, obj, db_obj):
@@ -64,7 +83,8 @@ class Plan(base.VmoveObject, ovo_base.VersionedObjectDictCompat):
 @base.VmoveObjectRegistry.register
 class PlanList(base.VmoveObject, ovo_base.ObjectListBase):
     # Version 1.0: Initial version
-    VERSION = "1.0"
+    # Version 1.1: Plan 1.1
+    VERSION = "1.1"
 
     fields = {"objects": fields.ListOfObjectsField("Plan")}
 
@@ -72,7 +92,8 @@ class PlanList(base.VmoveObject, ovo_base.ObjectListBase):
 @base.VmoveObjectRegistry.register
 class Run(base.VmoveObject, ovo_base.VersionedObjectDictCompat):
     # Version 1.0: Initial version
-    VERSION = "1.0"
+    # Version 1.1: estimate
+    VERSION = "1.1"
 
     fields = {
         "id": fields.IntegerField(),
@@ -95,25 +116,32 @@ class Run(base.VmoveObject, ovo_base.VersionedObjectDictCompat):
         "progress": fields.IntegerField(),
         "engine_id": fields.StringField(nullable=True),
         "lease_until": fields.DateTimeField(nullable=True),
+        "estimate": fields.FlexibleDictField(nullable=True),
         "created_at": fields.DateTimeField(),
         "updated_at": fields.DateTimeField(),
     }
+
+    def obj_make_compatible(self, primitive, target_version):
+        super().obj_make_compatible(primitive, target_version)
+        _drop_before(primitive, target_version, ("estimate",))
 
 
 @base.VmoveObjectRegistry.register
 class RunList(base.VmoveObject, ovo_base.ObjectListBase):
     # Version 1.0: Initial version
-    VERSION = "1.0"
+    # Version 1.1: Run 1.1
+    VERSION = "1.1"
 
     fields = {"objects": fields.ListOfObjectsField("Run")}
 
 
 @base.VmoveObjectRegistry.register
 class RunItem(base.VmoveObject, ovo_base.VersionedObjectDictCompat):
-    """A run's verdict on one plan item, and the move made for it."""
+    """A run's verdict on one plan item, the decision on it, and the move made for it."""
 
     # Version 1.0: Initial version
-    VERSION = "1.0"
+    # Version 1.1: selector, size, decision, decided_by, decided_at
+    VERSION = "1.1"
 
     fields = {
         "id": fields.IntegerField(),
@@ -133,12 +161,41 @@ class RunItem(base.VmoveObject, ovo_base.VersionedObjectDictCompat):
         "move_uuid": fields.StringField(nullable=True),
         "attempt": fields.IntegerField(nullable=True),
         "created_at": fields.DateTimeField(),
+        "selector": fields.StringField(nullable=True),
+        "size": fields.IntegerField(nullable=True),
+        "decision": fields.StringField(nullable=True),
+        "decided_by": fields.StringField(nullable=True),
+        "decided_at": fields.DateTimeField(nullable=True),
     }
+
+    def obj_make_compatible(self, primitive, target_version):
+        super().obj_make_compatible(primitive, target_version)
+        _drop_before(primitive, target_version, ("selector", "size", "decision", "decided_by", "decided_at"))
 
 
 @base.VmoveObjectRegistry.register
 class RunItemList(base.VmoveObject, ovo_base.ObjectListBase):
     # Version 1.0: Initial version
-    VERSION = "1.0"
+    # Version 1.1: RunItem 1.1
+    VERSION = "1.1"
 
     fields = {"objects": fields.ListOfObjectsField("RunItem")}
+
+
+@base.VmoveObjectRegistry.register
+class RunEvent(base.VmoveObject, ovo_base.VersionedObjectDictCompat):
+    """What happened to a run, or to one of its items (``item_uuid``)."""
+
+    # Version 1.0: Initial version
+    VERSION = "1.0"
+
+    fields = {
+        "id": fields.IntegerField(),
+        "run_id": fields.IntegerField(),
+        "item_uuid": fields.StringField(nullable=True),
+        "event": fields.StringField(),
+        "user_id": fields.StringField(nullable=True),
+        "message": fields.StringField(nullable=True),
+        "detail": fields.FlexibleDictField(nullable=True),
+        "at": fields.DateTimeField(),
+    }

@@ -13,26 +13,31 @@ from oslo_utils import timeutils
 
 from vmove import context as vmove_context
 from vmove import exception
+from vmove.db.api import main_context_manager
 from vmove.moves import queries as move_queries
 from vmove.moves import service as move_service
 from vmove.moves import states
-from vmove.plans import lifecycle, queries
+from vmove.plans import events, hosts, lifecycle, notify, queries, windows
 
 LOG = logging.getLogger(__name__)
 
 
 def create_moves(ctx, conf, run_uuid):
-    """One move per item found ok (idempotent: moves already made are linked, not made again)."""
+    """One move per item found ok and not denied (idempotent: moves already made are linked, not made again).
+
+    The compute services of the hosts the plan drains are disabled first (:mod:`vmove.plans.hosts`).
+    """
     run = queries.run_get(ctx, run_uuid)
     if run.status != lifecycle.APPROVED:
         return
+    hosts.disable_drained(ctx, conf, run)
     origin = lifecycle.origin_of(run_uuid)
     made = {m.resource_id: m for m in move_queries.get_all(ctx, {"origin": origin})}
     mover = vmove_context.RequestContext(
         user_id=run.user_id, project_id=run.project_id, is_admin=True, roles=["admin"], overwrite=False
     )
     for item in queries.run_items_get(ctx, run_uuid):
-        if item.verdict != "ok" or item.move_uuid:
+        if item.verdict != "ok" or item.move_uuid or item.decision == "denied":
             continue
         move = made.get(item.resource_id)
         if move is None:
@@ -55,10 +60,14 @@ def create_moves(ctx, conf, run_uuid):
                 queries.run_item_update(ctx, item.id, {"verdict": "refused", "code": code, "reason": e.message})
                 continue
         queries.run_item_update(ctx, item.id, {"move_uuid": move.uuid, "attempt": move.attempt})
-    verdicts = [i.verdict for i in queries.run_items_get(ctx, run_uuid)]
-    counts = dict(run.counts or {}, approved=verdicts.count("ok"), refused=verdicts.count("refused"))
+    found = queries.run_items_get(ctx, run_uuid)
+    verdicts = [i.verdict for i in found]
+    denied = sum(1 for i in found if i.verdict == "ok" and i.decision == "denied")
+    counts = dict(run.counts or {}, approved=verdicts.count("ok") - denied, refused=verdicts.count("refused"))
+    if denied:
+        counts["denied"] = denied
     try:
-        values = {"started_at": timeutils.utcnow(), "counts": counts, "message": _running_message(counts)}
+        values = {"started_at": timeutils.utcnow(), "counts": counts, "message": _running_message(counts, run)}
         queries.advance(ctx, run, "start", values)
     except exception.Conflict:
         # cancelled while the moves were made: none of them may start
@@ -75,10 +84,13 @@ def _move_values(item) -> dict:
     return values
 
 
-def _running_message(counts) -> str:
-    refused = counts.get("refused", 0)
-    tail = f" ({refused} item{'s' if refused != 1 else ''} refused at validation)" if refused else ""
-    return f"Moving {counts.get('approved', 0)} items{tail}."
+def _running_message(counts, run) -> str:
+    refused, denied = counts.get("refused", 0), counts.get("denied", 0)
+    left = [f"{refused} refused at validation"] if refused else []
+    left += [f"{denied} denied"] if denied else []
+    tail = f" ({', '.join(left)})" if left else ""
+    guess = f" {run.estimate['summary']}" if run.estimate else ""
+    return f"Moving {counts.get('approved', 0)} items{tail}.{guess}"
 
 
 def progress_of(run, stats) -> tuple[dict, int]:
@@ -101,7 +113,7 @@ def progress_of(run, stats) -> tuple[dict, int]:
 
 def roll_up(ctx, runs):
     """Record counts and progress of running/cancelling runs; finish those whose moves have all ended."""
-    runs = [r for r in runs if r.status in (lifecycle.RUNNING, lifecycle.CANCELLING)]
+    runs = [r for r in runs if r.status in lifecycle.MOVING]
     stats = move_queries.stats_by_origin(ctx, [lifecycle.origin_of(r.uuid) for r in runs])
     for run in runs:
         counts, percent = progress_of(run, stats.get(lifecycle.origin_of(run.uuid), {}))
@@ -113,10 +125,39 @@ def roll_up(ctx, runs):
             if counts[states.PENDING] == 0 and counts[states.ONGOING] == 0 and not making_moves:
                 event, ending = _finish(run, counts)
                 queries.advance(ctx, run, event, dict(values, **ending))
+            elif (step := _window_step(ctx, run, counts)) is not None:
+                event, message = step
+                with main_context_manager.writer.using(ctx):  # the status and its event together
+                    new = queries.advance(ctx, run, event, dict(values, message=message), emit=False)
+                    events.add(ctx, run.uuid, "paused" if event == "pause" else "resumed", message)
+                notify.run_changed(ctx, new, run.status)
             elif values:
                 queries.run_update(ctx, run.uuid, values, expected_status=run.status)
         except exception.Conflict:
             LOG.debug("Run %s changed during its roll-up", run.uuid)
+
+
+def _window_step(ctx, run, counts, now=None):
+    """``("pause"|"resume", message)`` when the plan's recurring window closed on (opened for) the run."""
+    if run.status not in (lifecycle.RUNNING, lifecycle.PAUSED):
+        return None
+    plan = queries.run_limits(ctx, run.uuid)
+    schedule = windows.of_plan(plan) if plan is not None else None
+    now = now or timeutils.utcnow(with_timezone=True)
+    current = schedule.current(now) if schedule is not None else True
+    if run.status == lifecycle.PAUSED and current is not None:
+        until = f" until {windows.local(schedule, current[1])}" if schedule is not None else ""
+        return "resume", f"Resumed: the window is open{until}; {counts[states.PENDING]} move(s) to start."
+    if run.status == lifecycle.RUNNING and current is None and counts[states.PENDING] > 0:
+        nxt = schedule.next(now)
+        opens = f"opens {windows.local(schedule, nxt[0])}" if nxt else "none within a week"
+        ongoing = counts[states.ONGOING]
+        tail = f"; {ongoing} move(s) under way end meanwhile" if ongoing else ""
+        return "pause", (
+            f"Paused: the window ({schedule.describe()}) is closed; {counts[states.PENDING]} move(s) wait for "
+            f"the next one ({opens}){tail}."
+        )
+    return None
 
 
 def _finish(run, counts) -> tuple[str, dict]:

@@ -24,7 +24,7 @@ from vmove import clients as vmove_clients
 from vmove import context as vmove_context
 from vmove import exception
 from vmove.moves import scheduler
-from vmove.plans import dispatch, lifecycle, queries, validation
+from vmove.plans import dispatch, estimate, events, lifecycle, queries, validation, windows
 
 LOG = logging.getLogger(__name__)
 
@@ -56,6 +56,7 @@ def limits_of_run(ctx, run_uuid) -> scheduler.Limits:
         per_backend=plan.per_backend,
         not_before=plan.not_before,
         not_after=plan.not_after,
+        is_open=schedule.is_open if (schedule := windows.of_plan(plan)) is not None else None,
     )
 
 
@@ -99,23 +100,52 @@ def validate(ctx, conf, run):
         return _set(
             ctx, run, "refuse_all", f"Validation could not be done: {type(e).__name__}: {reason}", finished=True
         )
+    notes = [(r["item_uuid"], r.pop("note")) for r in rows]
     queries.run_items_replace(ctx, run.uuid, rows)
     ok = sum(1 for r in rows if r["verdict"] == "ok")
     refused = len(rows) - ok
     counts = {"items": len(rows), "approved": ok, "refused": refused}
     summary = f"{ok} of {len(rows)} items can be moved" + (f"; {refused} refused (see the items)" if refused else "")
-    values = {"counts": counts, "validated_at": timeutils.utcnow()}
+    try:
+        guess = estimate.estimate(ctx, conf, plan, rows, now)
+    except Exception:  # noqa: BLE001 - an estimate is advice: the run goes on without one
+        LOG.exception("Run %s: no estimate", run.uuid)
+        guess = None
+    values = {"counts": counts, "validated_at": timeutils.utcnow(), "estimate": guess}
+    _record_validation(ctx, run, validator, rows, notes, guess)
     if run.dry_run:
         return _set(ctx, run, "dry_run_done", f"Dry run: {summary}. Nothing was moved.", finished=True, **values)
     if ok == 0:
         return _set(ctx, run, "refuse_all", f"No item can be moved: {summary}.", finished=True, **values)
     if run.approval == "manual":
-        message = f'{summary}. Waiting for approval: POST /v1/runs/{run.uuid}/action {{"approve": null}}.'
+        message = (
+            f"{summary}. Waiting for approval of each item or all: "
+            f'POST /v1/runs/{run.uuid}/action {{"approve": null}} (or {{"approve": {{"items": [...]}}}}).'
+        )
+        if guess is not None:
+            message += " " + guess["summary"]
         return _set(ctx, run, "await_approval", message, **values)
     window = ""
     if plan.not_before is not None and plan.not_before.replace(tzinfo=None) > now.replace(tzinfo=None):
         window = f" The moves wait for the window to open at {plan.not_before.isoformat()} (UTC)."
+    if guess is not None:
+        window += " " + guess["summary"]
     return _set(ctx, run, "approve", f"{summary}; approved automatically.{window}", **values)
+
+
+def _record_validation(ctx, run, validator, rows, notes, guess) -> None:
+    """The run's events of its validation: what each drain found, each item's verdict, the estimate."""
+    found = [dict(event="drain", message=n["message"], detail={"selector": n["selector"], "found": n["found"]})
+             for n in validator.drain_notes]  # fmt: skip
+    why = dict(notes)
+    for r in rows:
+        text = "Found ok" if r["verdict"] == "ok" else f"Refused ({r['code']}): {r['reason']}"
+        if why.get(r["item_uuid"]):
+            text += f"; {why[r['item_uuid']]}"
+        found.append(dict(event="validated", item_uuid=r["item_uuid"], message=text + ".", detail=None))
+    if guess is not None:
+        found.append(dict(event="estimated", message=guess["summary"], detail={"seconds": guess["seconds"]}))
+    events.add_many(ctx, run.uuid, found, replace=("drain", "validated", "estimated"))
 
 
 def _set(ctx, run, event, message, finished=False, **values):

@@ -7,11 +7,17 @@ A run goes::
                --await_approval--> awaiting_approval --approve--> approved
                |                                     --deny-----> denied
                --approve-------> approved                      (approval auto)
-    approved   --start---------> running                       (one move per item found ok, origin "run:<uuid>")
-    running    --succeed-------> succeeded | --fail--> failed  (when every move has ended)
+    approved   --start---------> running                       (one move per approved item, origin "run:<uuid>")
+    running    --pause---------> paused --resume--> running    (its recurring window closed, then opened again)
+    running, paused --succeed--> succeeded | --fail--> failed  (when every move has ended)
     validating, awaiting_approval --cancel--> cancelled        (before any move was made)
-    validating, awaiting_approval, approved, running --cancel_moves--> cancelling --end--> cancelled
+    validating, awaiting_approval, approved, running, paused --cancel_moves--> cancelling --end--> cancelled
                                                                (pending moves cancelled, abortable ones aborted)
+
+With a manual approval, the items found ok are approved or denied one by one
+(or all those left at once); the run is approved when none is left undecided
+and at least one was approved, denied when all were denied
+(:func:`vmove.plans.approvals.decide`).
 
 A plan has at most one run that is not finished (:data:`ACTIVE`) at a time.
 """
@@ -21,11 +27,13 @@ from vmove.moves import states
 
 VALIDATING, VALIDATED = "validating", "validated"
 AWAITING_APPROVAL, APPROVED, DENIED = "awaiting_approval", "approved", "denied"
-RUNNING, CANCELLING = "running", "cancelling"
+RUNNING, PAUSED, CANCELLING = "running", "paused", "cancelling"
 SUCCEEDED, FAILED, CANCELLED = "succeeded", "failed", "cancelled"
 
 #: run statuses that hold the plan (one at a time; no delete, no item edit)
-ACTIVE = (VALIDATING, AWAITING_APPROVAL, APPROVED, RUNNING, CANCELLING)
+ACTIVE = (VALIDATING, AWAITING_APPROVAL, APPROVED, RUNNING, PAUSED, CANCELLING)
+#: statuses of a run whose moves exist (the engines roll them up)
+MOVING = (RUNNING, PAUSED, CANCELLING)
 #: statuses after which nothing changes any more
 FINISHED = (VALIDATED, DENIED, SUCCEEDED, FAILED, CANCELLED)
 
@@ -34,10 +42,11 @@ RUN = fsm.Lifecycle(
     states={
         VALIDATING: "Ordered; an engine checks every item against Nova and Cinder.",
         VALIDATED: "A dry run's verdicts are in; nothing was moved.",
-        AWAITING_APPROVAL: "Validated; waits for an administrator to approve or deny it.",
-        APPROVED: "Approved (or approved automatically); an engine makes one move per item found ok.",
-        DENIED: "An administrator denied it; nothing was moved.",
+        AWAITING_APPROVAL: "Validated; waits for an approver to approve or deny its items (one by one, or all).",
+        APPROVED: "Approved (or approved automatically); an engine makes one move per approved item.",
+        DENIED: "Every item was denied; nothing was moved.",
         RUNNING: "Its moves run under the plan's limits and window.",
+        PAUSED: "Its recurring window is closed: no move starts until the next one opens (moves under way end).",
         CANCELLING: "Cancelled while moves exist: pending ones cancelled, abortable ones aborted; the rest end.",
         SUCCEEDED: "Every move succeeded.",
         FAILED: "No item could be moved, validation could not be done, or some moves did not succeed.",
@@ -56,9 +65,14 @@ RUN = fsm.Lifecycle(
         (AWAITING_APPROVAL, "cancel_moves"): CANCELLING,
         (APPROVED, "cancel_moves"): CANCELLING,
         (RUNNING, "cancel_moves"): CANCELLING,
+        (PAUSED, "cancel_moves"): CANCELLING,
         (APPROVED, "start"): RUNNING,
+        (RUNNING, "pause"): PAUSED,
+        (PAUSED, "resume"): RUNNING,
         (RUNNING, "succeed"): SUCCEEDED,
         (RUNNING, "fail"): FAILED,
+        (PAUSED, "succeed"): SUCCEEDED,
+        (PAUSED, "fail"): FAILED,
         (CANCELLING, "end"): CANCELLED,
     },
     initial=VALIDATING,
@@ -86,6 +100,6 @@ def migration_status(entries) -> tuple[str, str | None]:
         if entry["move_uuid"] and entry["move_status"]:
             status = ITEM_STATUS[entry["move_status"]]
             return status, entry["move_message"] if status != "completed" else None
-        if entry["run_status"] in (APPROVED, RUNNING, CANCELLING):
+        if entry["run_status"] in (APPROVED, RUNNING, PAUSED, CANCELLING) and entry.get("decision") != "denied":
             return "approved", None
     return "planned", None

@@ -15,7 +15,7 @@ from vmove import exception
 from vmove.db import models, pagination
 from vmove.db.api import main_context_manager
 from vmove.objects import plan as plan_obj
-from vmove.plans import lifecycle
+from vmove.plans import lifecycle, notify
 
 
 def _plan_obj(context, row):
@@ -67,6 +67,16 @@ def plan_create(context, values, items):
 @main_context_manager.reader
 def plan_get(context, uuid):
     return _plan_obj(context, _plan(context, uuid))
+
+
+@main_context_manager.writer
+def run_lock(context, uuid):
+    """Lock the run's row for the rest of the transaction (SELECT ... FOR UPDATE); the Run."""
+    query = sa.select(models.Run).where(models.Run.uuid == uuid).with_for_update()
+    run = context.session.execute(query).scalar_one_or_none()
+    if run is None:
+        raise exception.RunNotFound(run=uuid)
+    return _run_obj(context, run)
 
 
 @main_context_manager.writer
@@ -128,20 +138,30 @@ def item_history(context, plan_uuid):
     """(resource_type, resource_id) -> the item's verdicts "ok" in the plan's real runs, oldest first.
 
     Each entry is a dict: run, run_status, move_uuid, attempt, move_status,
-    move_message.
+    move_message, decision (per-item approval), selector (the drain that found it).
     """
     ri, r, m = models.RunItem, models.Run, models.Move
     query = (
-        sa.select(ri.resource_type, ri.resource_id, ri.move_uuid, ri.attempt, r.uuid, r.status, m.status, m.message)
+        sa.select(
+            ri.resource_type,
+            ri.resource_id,
+            ri.move_uuid,
+            ri.attempt,
+            r.uuid,
+            r.status,
+            m.status,
+            m.message,
+            ri.decision,
+            ri.selector,
+        )  # fmt: skip
         .join(r, ri.run_id == r.id)
         .outerjoin(m, m.uuid == ri.move_uuid)
         .where(r.plan_uuid == plan_uuid, r.dry_run.is_(False), ri.verdict == "ok")
         .order_by(r.id.asc(), ri.id.asc())
     )
     history = collections.defaultdict(list)
-    for rtype, rid, move_uuid, attempt, run_uuid, run_status, move_status, move_message in context.session.execute(
-        query
-    ):
+    rows = context.session.execute(query)
+    for rtype, rid, move_uuid, attempt, run_uuid, run_status, move_status, move_message, decision, selector in rows:
         history[(rtype, rid)].append(
             {
                 "run": run_uuid,
@@ -150,6 +170,8 @@ def item_history(context, plan_uuid):
                 "attempt": attempt,
                 "move_status": move_status,
                 "move_message": move_message,
+                "decision": decision,
+                "selector": selector,
             }
         )
     return dict(history)
@@ -236,14 +258,19 @@ def run_update(context, uuid, values, expected_status=None):
     return _run_obj(context, _run(context, uuid))
 
 
-def advance(context, run, event, values=None):
+def advance(context, run, event, values=None, emit=True):
     """Take ``run`` through ``event`` of its lifecycle, with ``values``; the updated Run.
 
     The lifecycle refuses an illegal event (409); the write is a compare-and-swap on the status
-    ``run`` was read with, so a concurrent change makes it a Conflict.
+    ``run`` was read with, so a concurrent change makes it a Conflict. The change is then
+    notified (``vmove.run.<status>``); a caller inside a transaction of its own passes
+    ``emit=False`` and notifies once it has committed.
     """
     values = dict(values or {}, status=lifecycle.RUN.target(run.status, event, run.uuid))
-    return run_update(context, run.uuid, values, expected_status=run.status)
+    new = run_update(context, run.uuid, values, expected_status=run.status)
+    if emit:
+        notify.run_changed(context, new, run.status)
+    return new
 
 
 @main_context_manager.writer

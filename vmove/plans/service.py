@@ -19,30 +19,35 @@ from oslo_utils import timeutils
 from vmove import exception
 from vmove.db.api import main_context_manager
 from vmove.moves import queries as move_queries
-from vmove.plans import dispatch, lifecycle, queries
+from vmove.plans import approvals, dispatch, lifecycle, notify, queries
 
 LOG = logging.getLogger(__name__)
 
 
 # ------------------------------------------------------------------ plans
 def create_plan(ctx, values, items):
-    return queries.plan_create(ctx, values, items)
+    plan = queries.plan_create(ctx, values, items)
+    notify.plan_changed(ctx, plan, "created")
+    return plan
 
 
 def update_plan(ctx, uuid, values, items=None):
-    """Change a plan; replacing the items of a plan with a run in progress is refused (409)."""
+    """Change a plan; replacing the items (or drains) of a plan with a run in progress is refused (409)."""
     with main_context_manager.writer.using(ctx):
         queries.plan_lock(ctx, uuid)
-        if items is not None:
+        if items is not None or "drains" in values:
             _refuse_while_active(ctx, uuid, f"The items of plan {uuid} cannot be changed")
-        return queries.plan_update(ctx, uuid, values, items)
+        plan = queries.plan_update(ctx, uuid, values, items)
+    notify.plan_changed(ctx, plan, "updated")
+    return plan
 
 
 def delete_plan(ctx, uuid):
     with main_context_manager.writer.using(ctx):
-        queries.plan_lock(ctx, uuid)
+        plan = queries.plan_lock(ctx, uuid)
         _refuse_while_active(ctx, uuid, f"Plan {uuid} cannot be deleted")
         queries.plan_delete(ctx, uuid)
+    notify.plan_changed(ctx, plan, "deleted")
 
 
 def _refuse_while_active(ctx, uuid, what):
@@ -67,9 +72,10 @@ def order_run(ctx, plan, dry_run: bool, cross_project: bool):
                 reason=f"Plan {plan.uuid} already has run {active.uuid} in progress ({active.status}); "
                 "cancel it or wait for it to finish."
             )
-        if not plan.items:
-            raise exception.Conflict(reason=f"Plan {plan.uuid} has no items: there is nothing to run.")
-        if not dry_run:
+        drains = has_drains(plan)
+        if not plan.items and not drains:
+            raise exception.Conflict(reason=f"Plan {plan.uuid} has no items and no drains: there is nothing to run.")
+        if not dry_run and not drains:  # a drain finds what is on the host or backend now
             history = queries.item_history(ctx, plan.uuid)
             left = [
                 i
@@ -81,48 +87,26 @@ def order_run(ctx, plan, dry_run: bool, cross_project: bool):
                     reason=f"Every item of plan {plan.uuid} has been completed by earlier runs: there is nothing "
                     "to move."
                 )
-        return queries.run_create(
+        run = queries.run_create(
             ctx, plan, {"dry_run": dry_run, "user_id": ctx.user_id, "cross_project": cross_project}
         )
+    notify.run_created(ctx, run)
+    return run
 
 
-def approve(ctx, run):
-    if run.status != lifecycle.AWAITING_APPROVAL:
-        raise exception.Conflict(reason=_not_waiting(run, "approved"))
-    return queries.advance(
-        ctx,
-        run,
-        "approve",
-        {
-            "decided_by": ctx.user_id,
-            "decided_at": timeutils.utcnow(),
-            "message": f"Approved by {ctx.user_id or 'an administrator'}; making the moves.",
-        },
-    )
+def has_drains(plan) -> bool:
+    drains = plan.drains or {}
+    return bool(drains.get("hosts") or drains.get("backends"))
 
 
-def deny(ctx, run, reason: str | None):
-    if run.status != lifecycle.AWAITING_APPROVAL:
-        raise exception.Conflict(reason=_not_waiting(run, "denied"))
-    now = timeutils.utcnow()
-    why = f": {reason}" if reason else "."
-    return queries.advance(
-        ctx,
-        run,
-        "deny",
-        {
-            "decided_by": ctx.user_id,
-            "decided_at": now,
-            "finished_at": now,
-            "message": f"Denied by {ctx.user_id or 'an administrator'}{why}",
-        },
-    )
+def approve(ctx, run, items=None):
+    """Approve the run's ``items`` (item uuids or resource ids), or every item left undecided (None)."""
+    return approvals.decide(ctx, run.uuid, approvals.APPROVED, items)[0]
 
 
-def _not_waiting(run, what: str) -> str:
-    if run.status == lifecycle.VALIDATING:
-        return f"Run {run.uuid} is still being validated; it can be {what} once it awaits approval."
-    return f"Run {run.uuid} is {run.status}: only a run awaiting approval can be {what}."
+def deny(ctx, run, reason: str | None, items=None):
+    """Deny the run's ``items``, or every item left undecided (None), saying why if ``reason``."""
+    return approvals.decide(ctx, run.uuid, approvals.DENIED, items, reason)[0]
 
 
 def cancel_run(ctx, conf, run):
@@ -157,7 +141,7 @@ def cancel_run(ctx, conf, run):
 
 def live_progress(ctx, run) -> tuple[dict, int]:
     """``(counts, percentage)`` of a run: from its moves as they are now while it runs, else as recorded."""
-    if run.status not in (lifecycle.RUNNING, lifecycle.CANCELLING):
+    if run.status not in lifecycle.MOVING:
         return dict(run.counts or {}), run.progress
     origin = lifecycle.origin_of(run.uuid)
     return dispatch.progress_of(run, move_queries.stats_by_origin(ctx, [origin]).get(origin, {}))

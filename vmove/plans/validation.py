@@ -45,6 +45,8 @@ from vmove import placement
 from vmove.actions import registry
 from vmove.moves import queries as move_queries
 from vmove.plans import lifecycle
+from vmove.plans.drains import DrainChecks
+from vmove.plans.resize_checks import ResizeChecks
 from vmove.plans.verdicts import Refused, Verdict
 from vmove.plans.volume_checks import VolumeChecks
 
@@ -60,7 +62,7 @@ def _after(a, b) -> bool:
     return a.replace(tzinfo=None) > b.replace(tzinfo=None)
 
 
-class Validator(VolumeChecks):
+class Validator(VolumeChecks, DrainChecks, ResizeChecks):
     """Validates the items of one run; holds what it read from the backends."""
 
     def __init__(self, ctx, clients, conf, plan, run, now, on_item=None):
@@ -80,12 +82,16 @@ class Validator(VolumeChecks):
         self._pools = None
         self._types = None
         self._pool_free: dict = {}
+        self._flavors = None
+        #: what each drain found, said in the run's events
+        self.drain_notes: list = []
 
     # ------------------------------------------------------------ the run
     def validate(self, history) -> list[dict]:
         """The run_items rows of the run, most important item first."""
-        items = sorted(self.plan.items, key=lambda i: (-i.priority, i.id))
-        self._prefetch(items)
+        listed = list(self.plan.items)
+        self._prefetch(listed)
+        items = sorted(listed + self.resolve_drains(listed), key=lambda i: (-i.priority, i.id))
         rows = []
         for item in items:
             self.on_item()
@@ -98,7 +104,7 @@ class Validator(VolumeChecks):
                     "resource_type": item.resource_type,
                     "resource_id": item.resource_id,
                     "resource_name": verdict.resource_name,
-                    "move_type": item.move_type,
+                    "move_type": verdict.move_type or item.move_type,
                     "priority": item.priority,
                     "verdict": "ok" if verdict.ok else "refused",
                     "code": verdict.code,
@@ -107,6 +113,9 @@ class Validator(VolumeChecks):
                     "source": verdict.source,
                     "dest": verdict.dest,
                     "attempt": max(attempts, default=0) + 1 if verdict.ok else None,
+                    "selector": getattr(item, "selector", None),
+                    "size": verdict.size,
+                    "note": verdict.note,
                 }
             )
         return rows
@@ -120,7 +129,7 @@ class Validator(VolumeChecks):
                     f"Outside the plan's window: it closed at {self.plan.not_after.isoformat()} (UTC).",
                 )
             status, _ = lifecycle.migration_status(entries)
-            if status == "completed":
+            if status == "completed" and not getattr(item, "selector", None):  # a drain moves what is there now
                 last = [e for e in entries if e["move_uuid"]][-1]
                 raise Refused("completed", f"Already completed by run {last['run']} (move {last['move_uuid']}).")
             busy = move_queries.busy(self.ctx, item.resource_id)
@@ -194,16 +203,22 @@ class Validator(VolumeChecks):
         if server is None or not self._owned(getattr(server, "tenant_id", None)):
             raise Refused("gone", f"Instance {item.resource_id} does not exist{self._in_project()}.")
         verdict.resource_name = server.name
+        verdict.size = (getattr(server, "flavor", None) or {}).get("ram")
         src = getattr(server, "OS-EXT-SRV-ATTR:host", None)
         verdict.source = src
-        self._check_instance_state(item, server, src)
+        if getattr(item, "selector", None):
+            self.drain_fallback(item, server, verdict)
+        self._check_instance_state(verdict.move_type or item.move_type, server, src)
+        if item.move_type == "resize":
+            self.resize(server, src, verdict)
+            return
         hosts = self.mapping.get("hosts") or {}
-        if src not in hosts:
+        dest = hosts.get(src) or getattr(item, "dest", None)
+        if dest is None:
             raise Refused(
                 "no_mapping", f"Source host {src} of instance {server.name} is not in the plan's host mapping."
             )
         need = placement.needs_of(server)
-        dest = hosts[src]
         if dest == "any":
             verdict.dest = None
             verdict.params = {}
@@ -214,8 +229,8 @@ class Validator(VolumeChecks):
         verdict.dest = dest
         verdict.params = {"host": dest}
 
-    def _check_instance_state(self, item, server, src):
-        cls = registry.action_class(item.move_type)
+    def _check_instance_state(self, move_type, server, src):
+        cls = registry.action_class(move_type)
         allowed = getattr(cls, "source_statuses", ("ACTIVE",))
         task = getattr(server, "OS-EXT-STS:task_state", None)
         name = server.name
@@ -224,10 +239,9 @@ class Validator(VolumeChecks):
         if server.status not in allowed:
             raise Refused(
                 "wrong_state",
-                f"Instance {name} is {server.status}: a {item.move_type.replace('_', ' ')} needs it "
-                f"{' or '.join(allowed)}.",
+                f"Instance {name} is {server.status}: a {move_type.replace('_', ' ')} needs it {' or '.join(allowed)}.",
             )
-        if item.move_type == "evacuation":
+        if move_type == "evacuation":
             svc = self.services().get(src)
             if svc is not None and svc.state == "up" and not getattr(svc, "forced_down", False):
                 raise Refused(

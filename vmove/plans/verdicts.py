@@ -11,6 +11,12 @@ class Verdict:
     resource_name: str | None = None
     code: str | None = None
     reason: str | None = None
+    #: the move type chosen when it is not the item's (a drain's cold fallback)
+    move_type: str | None = None
+    #: the instance's RAM (MB) or the volume's size (GB): what the estimate scales durations with
+    size: int | None = None
+    #: why the move type was changed, said in the item's history
+    note: str | None = None
 
     @property
     def ok(self) -> bool:

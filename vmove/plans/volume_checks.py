@@ -30,6 +30,7 @@ class VolumeChecks:
         verdict.resource_name, verdict.source = name, host
         self._check_volume_state(item, vol, name)
         size = vol.get("size") or 0
+        verdict.size = size or None
         if item.move_type == "volume_migration":
             node = self._mapped_backend(host, name)
             pools = [p for p in self.pools() if volume_action.on_node(p["name"], node)]

@@ -112,7 +112,7 @@ EVENTS_RESPONSE_1_0 = {
     "additionalProperties": False,
 }
 
-INSTANCE_TYPES = ["live_migration", "cold_migration", "evacuation"]
+INSTANCE_TYPES = ["live_migration", "cold_migration", "resize", "evacuation"]
 VOLUME_TYPES = ["volume_migration", "volume_retype", "volume_swap"]
 
 CREATE_BODY_1_2 = {

@@ -15,6 +15,7 @@ RUN_STATUSES = [
     "awaiting_approval",
     "approved",
     "running",
+    "paused",
     "cancelling",
     "validated",
     "denied",
@@ -37,6 +38,9 @@ REFUSAL_CODES = [
     "type_missing",
     "backend_missing",
     "no_capacity",
+    "pinned",
+    "flavor_missing",
+    "smaller_disk",
     "invalid",
 ]
 
@@ -173,9 +177,17 @@ PLAN_OUT = {
         "description": common.NULLABLE_STRING,
         "project_id": {"type": "string"},
         "user_id": common.NULLABLE_STRING,
-        "mapping": {"type": "object"},
+        "mapping": {
+            "type": "object",
+            "properties": {k: {"type": "object"} for k in ("hosts", "volume_types", "backends")},
+            "additionalProperties": False,
+        },
         "limits": {"type": "object"},
-        "window": {"type": "object"},
+        "window": {
+            "type": "object",
+            "properties": {"not_before": common.NULLABLE_TIMESTAMP, "not_after": common.NULLABLE_TIMESTAMP},
+            "additionalProperties": False,
+        },
         "approval": {"type": "string", "enum": ["auto", "manual"]},
         "item_count": {"type": "integer"},
         "items": {"type": "array", "items": ITEM_OUT},

@@ -33,6 +33,16 @@ def configure_cloud(conf, cloud, poll=0.2):
     conf.set_override("poll_interval", poll, group="engine")
 
 
+def wait_until(pred, what, timeout=60.0):
+    """Wait for a real condition (``pred()`` true), polling; fail saying ``what`` did not happen."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if pred():
+            return
+        time.sleep(0.3)
+    pytest.fail(f"timed out waiting for {what}")
+
+
 @dataclasses.dataclass
 class VmoveEnv:
     url: str

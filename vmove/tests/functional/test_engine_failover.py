@@ -7,7 +7,6 @@ import pathlib
 import signal
 import subprocess
 import sys
-import time
 import uuid
 
 import pytest
@@ -151,10 +150,4 @@ def test_sigkill_engine_mid_moves(conf, tmp_path, devcloud, nova):
         dbfx.cleanUp()
 
 
-def _wait(pred, what, timeout=60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pred():
-            return
-        time.sleep(0.3)
-    pytest.fail(f"timed out waiting for {what}")
+_wait = moves_env.wait_until

@@ -2,6 +2,7 @@
 (``vmove.move.<status>``), received here by a real oslo.messaging listener
 over RabbitMQ."""
 
+import contextlib
 import queue
 import uuid
 
@@ -15,15 +16,9 @@ from vmove.moves import service as move_requests
 from vmove.tests import fixtures as vfixtures
 
 
-class Endpoint:
-    def __init__(self):
-        self.got = queue.Queue()
-
-    def info(self, ctxt, publisher_id, event_type, payload, metadata):
-        self.got.put((publisher_id, event_type, payload))
-
-
-def test_move_changes_are_published(conf, db):
+@contextlib.contextmanager
+def listening(conf, publisher_id):
+    """A real oslo.messaging listener on RabbitMQ, on a topic of its own; notifications on (and off after)."""
     vfixtures.require_url(vfixtures.RABBIT_URL)
     rpc.cleanup()
     topic = f"vmove-notify-test-{uuid.uuid4().hex[:8]}"
@@ -36,18 +31,31 @@ def test_move_changes_are_published(conf, db):
     )
     listener.start()
     try:
-        notify.setup(conf, "vmove-api:test")
+        notify.setup(conf, publisher_id)
+        yield endpoint
+    finally:
+        listener.stop()
+        listener.wait()
+        notify.reset()
+        rpc.cleanup()
+
+
+class Endpoint:
+    def __init__(self):
+        self.got = queue.Queue()
+
+    def info(self, ctxt, publisher_id, event_type, payload, metadata):
+        self.got.put((publisher_id, event_type, payload))
+
+
+def test_move_changes_are_published(conf, db):
+    with listening(conf, "vmove-api:test") as endpoint:
         ctx = vmove_context.RequestContext(project_id="p1", user_id="u1", roles=["member"])
         move = move_requests.request_move(
             ctx, resource_type="instance", resource_id=str(uuid.uuid4()), move_type="live_migration"
         )
         move_requests.cancel_move(ctx, conf, move_queries.get(ctx, move.uuid))
         seen = [endpoint.got.get(timeout=20) for _ in range(2)]
-    finally:
-        listener.stop()
-        listener.wait()
-        notify.reset()
-        rpc.cleanup()
     assert [e for _, e, _ in seen] == ["vmove.move.pending", "vmove.move.cancelled"]
     publisher, _, payload = seen[1]
     assert publisher == "vmove-api:test"
@@ -59,3 +67,49 @@ def test_move_changes_are_published(conf, db):
         "pending",
         "cancelled",
     )
+
+
+def test_plan_and_run_lifecycle_is_published_with_counts(conf, db):
+    """A plan created, a run ordered, awaiting approval, its items approved one by one, started and
+    finished: each is a versioned notification an approver's listener receives over RabbitMQ."""
+    from vmove.plans import approvals
+    from vmove.plans import queries as plan_queries
+    from vmove.plans import service as plan_service
+
+    with listening(conf, "vmove-engine:test") as endpoint:
+        ctx = vmove_context.RequestContext(project_id="p1", user_id="approver", roles=["member"])
+        values = {"uuid": str(uuid.uuid4()), "name": "rack-12", "project_id": "p1", "approval": "manual",
+                  "mapping": {"hosts": {"h1": "h2"}}}  # fmt: skip
+        plan = plan_service.create_plan(ctx, values, [
+            {"resource_type": "instance", "resource_id": str(uuid.uuid4()), "type": "live_migration"}
+        ])  # fmt: skip
+        run = plan_service.order_run(ctx, plan, dry_run=False, cross_project=False)
+        item = plan.items[0]
+        plan_queries.run_items_replace(ctx, run.uuid, [
+            {"item_uuid": item.uuid, "resource_type": "instance", "resource_id": item.resource_id,
+             "move_type": "live_migration", "priority": 0, "verdict": "ok"}
+        ])  # fmt: skip
+        run = plan_queries.advance(ctx, run, "await_approval", {"counts": {"items": 1, "approved": 1, "refused": 0}})
+        run, _ = approvals.decide(ctx, run.uuid, "approved", [item.resource_id])
+        run = plan_queries.advance(ctx, run, "start", {})
+        plan_queries.advance(ctx, run, "succeed", {"counts": dict(run.counts, succeeded=1)})
+        seen = [endpoint.got.get(timeout=20) for _ in range(7)]
+    assert [e for _, e, _ in seen] == [
+        "vmove.plan.created",
+        "vmove.run.created",
+        "vmove.run.awaiting_approval",
+        "vmove.run.item_decided",
+        "vmove.run.approved",
+        "vmove.run.running",
+        "vmove.run.succeeded",
+    ]
+    by_type = {e: p for _, e, p in seen}
+    assert by_type["vmove.plan.created"]["vmove_object.name"] == "PlanPayload"
+    approved = by_type["vmove.run.approved"]
+    assert (approved["vmove_object.name"], approved["vmove_object.version"]) == ("RunPayload", "1.0")
+    data = approved["vmove_object.data"]
+    assert (data["status"], data["old_status"], data["decided_by"]) == ("approved", "awaiting_approval", "approver")
+    assert (data["counts"]["approved"], data["counts"]["denied"], data["counts"]["undecided"]) == (1, 0, 0)
+    decided = by_type["vmove.run.item_decided"]["vmove_object.data"]
+    assert decided["items"][0]["resource_id"] == item.resource_id and decided["decision"] == "approved"
+    assert by_type["vmove.run.succeeded"]["vmove_object.data"]["counts"]["succeeded"] == 1

@@ -119,30 +119,32 @@ def iso(seconds_from_now):
     return t.isoformat()
 
 
-def make_plan(env, items, **plan):
+def make_plan(env, items, version=V, **plan):
     plan.setdefault("name", f"plan-{uuid.uuid4().hex[:6]}")
-    code, body = env.call("POST", "/v1/plans", {"plan": dict(plan, items=items)}, version=V)
+    if items is not None:
+        plan["items"] = items
+    code, body = env.call("POST", "/v1/plans", {"plan": plan}, version=version)
     assert code == 201, body
     return body["plan"]
 
 
-def order(env, plan, dry_run=False):
-    code, body = env.call("POST", f"/v1/plans/{plan['uuid']}/runs", {"dry_run": dry_run}, version=V)
+def order(env, plan, dry_run=False, version=V):
+    code, body = env.call("POST", f"/v1/plans/{plan['uuid']}/runs", {"dry_run": dry_run}, version=version)
     assert code == 202, body
     return body["run"]
 
 
-def get_run(env, run_uuid):
-    code, body = env.call("GET", f"/v1/runs/{run_uuid}", version=V)
+def get_run(env, run_uuid, version=V):
+    code, body = env.call("GET", f"/v1/runs/{run_uuid}", version=version)
     assert code == 200, body
     return body["run"]
 
 
-def wait_run(env, run_uuid, until=RUN_DONE, timeout=120.0):
+def wait_run(env, run_uuid, until=RUN_DONE, timeout=120.0, version=V):
     deadline = time.monotonic() + timeout
     run = None
     while time.monotonic() < deadline:
-        run = get_run(env, run_uuid)
+        run = get_run(env, run_uuid, version)
         if run["status"] in until:
             return run
         time.sleep(0.2)

@@ -112,3 +112,15 @@ def make_notification():
         return n
 
     return make
+
+
+def test_a_run_pauses_only_while_running_and_leaves_a_pause_by_resuming_ending_or_cancelling():
+    lc = plan_lifecycle.RUN
+    assert {s for (s, e), t in lc.edges.items() if t == plan_lifecycle.PAUSED} == {plan_lifecycle.RUNNING}
+    assert {e: t for (s, e), t in lc.edges.items() if s == plan_lifecycle.PAUSED} == {
+        "resume": plan_lifecycle.RUNNING,
+        "cancel_moves": plan_lifecycle.CANCELLING,
+        "succeed": plan_lifecycle.SUCCEEDED,
+        "fail": plan_lifecycle.FAILED,
+    }
+    assert plan_lifecycle.PAUSED in plan_lifecycle.ACTIVE and plan_lifecycle.PAUSED in plan_lifecycle.MOVING

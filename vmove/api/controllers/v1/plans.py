@@ -1,10 +1,13 @@
 """``/v1/plans`` (microversion 1.4): migration plans, and ordering their runs.
 
 A plan says what to move (items: instances and volumes, each with a move
-type and a priority) and where (the mapping), how many at once (limits) and
-when (the window, UTC). ``mapping``, ``limits``, ``window`` and ``items`` are
-each replaced as a whole by a PATCH; the items of a plan with a run in
-progress cannot be replaced, nor the plan deleted (409 saying which run).
+type and a priority; from 1.5 also drains: every instance on a host, every
+volume on a backend, found when a run is validated) and where (the mapping;
+from 1.5 also flavors, for resize items), how many at once (limits) and when
+(the window, UTC; from 1.5 also a recurring window in a time zone).
+``mapping``, ``limits``, ``window``, ``drains`` and ``items`` are each replaced
+as a whole by a PATCH; the items (and drains) of a plan with a run in progress
+cannot be replaced, nor the plan deleted (409 saying which run).
 """
 
 from oslo_utils import uuidutils
@@ -17,11 +20,13 @@ from vmove.api import microversion, validation
 from vmove.api.controllers import links
 from vmove.api.controllers.v1 import common
 from vmove.api.controllers.v1 import runs as runs_ctl
+from vmove.api.schemas import plan_runs as latest
 from vmove.api.schemas import plans as schemas
-from vmove.plans import lifecycle, queries, service
+from vmove.plans import lifecycle, queries, service, windows
 
 LIMIT_KEYS = ("max_in_flight", "per_source_host", "per_dest_host", "per_backend")
-MAPPING_KEYS = ("hosts", "volume_types", "backends")
+MAPPING_KEYS = ("hosts", "volume_types", "backends", "flavors")
+V, BEFORE = latest.VERSION, latest.BEFORE
 
 
 # ------------------------------------------------------------------ views
@@ -53,7 +58,13 @@ def plan_view(plan, history=None) -> dict:
         "user_id": plan.user_id,
         "mapping": {k: dict((plan.mapping or {}).get(k) or {}) for k in MAPPING_KEYS},
         "limits": {k: plan[k] for k in LIMIT_KEYS},
-        "window": {"not_before": common.isotime(plan.not_before), "not_after": common.isotime(plan.not_after)},
+        "window": {
+            "not_before": common.isotime(plan.not_before),
+            "not_after": common.isotime(plan.not_after),
+            "recurring": plan.schedule,
+        },
+        "drains": {k: list((plan.drains or {}).get(k) or []) for k in ("hosts", "backends")},
+        "cold_fallback": bool(plan.cold_fallback),
         "approval": plan.approval,
         "item_count": len(plan.items),
         "created_at": common.isotime(plan.created_at),
@@ -113,9 +124,36 @@ def plan_values(req: dict) -> tuple[dict, list | None]:
         not_after = _time("window.not_after", window.get("not_after"))
         if not_before is not None and not_after is not None and not_after <= not_before:
             raise _field_error("window.not_after", "the window must close (not_after) after it opens (not_before).")
-        values.update(not_before=not_before, not_after=not_after)
+        values.update(not_before=not_before, not_after=not_after, schedule=_recurring(window.get("recurring")))
+    if "drains" in req:
+        values["drains"] = _drains(req["drains"] or {})
+    if "cold_fallback" in req:
+        values["cold_fallback"] = req["cold_fallback"]
     items = _items(req["items"]) if "items" in req else None
     return values, items
+
+
+def _recurring(spec):
+    """The recurring window as stored (days sorted), or None; 400 saying what is wrong."""
+    try:
+        schedule = windows.Schedule.parse(spec)
+    except ValueError as e:
+        raise _field_error("window.recurring", f"{e}.") from None
+    if schedule is None:
+        return None
+    return {"timezone": schedule.timezone, "days": [windows.DAYS[d] for d in schedule.days],
+            "periods": [{"start": p["start"], "end": p["end"]} for p in spec["periods"]]}  # fmt: skip
+
+
+def _drains(spec) -> dict:
+    """The drains as stored; 400 for a host or backend drained twice."""
+    for kind, key in (("hosts", "host"), ("backends", "backend")):
+        seen = set()
+        for n, drain in enumerate(spec.get(kind) or []):
+            if drain[key] in seen:
+                raise _field_error(f"drains.{kind}.{n}.{key}", f"{key} {drain[key]} is drained twice.")
+            seen.add(drain[key])
+    return {"hosts": list(spec.get("hosts") or []), "backends": list(spec.get("backends") or [])}
 
 
 def get_plan_or_404(ctx, uuid, rule):
@@ -133,7 +171,9 @@ class PlanRunsController(rest.RestController):
 
     @pecan.expose("json")
     @microversion.min_version("1.4")
-    @validation.response_schema(schemas.RUNS_RESPONSE_1_4, min_version="1.4")
+    @validation.response_schema(schemas.RUNS_RESPONSE_1_4, min_version="1.4", max_version=BEFORE)
+    @validation.response_schema(latest.RUNS_RESPONSE, min_version=V)
+    @validation.response_trim(schemas.RUNS_RESPONSE_1_4, max_version=BEFORE)
     @validation.query_schema(schemas.RUN_LIST_QUERY_1_4, min_version="1.4")
     def get_all(self, plan_uuid, *, query):
         ctx = common.context()
@@ -143,7 +183,9 @@ class PlanRunsController(rest.RestController):
 
     @pecan.expose("json")
     @microversion.min_version("1.4")
-    @validation.response_schema(schemas.RUN_RESPONSE_1_4, min_version="1.4")
+    @validation.response_schema(schemas.RUN_RESPONSE_1_4, min_version="1.4", max_version=BEFORE)
+    @validation.response_schema(latest.RUN_RESPONSE, min_version=V)
+    @validation.response_trim(schemas.RUN_RESPONSE_1_4, max_version=BEFORE)
     @validation.body_schema(schemas.ORDER_BODY_1_4, min_version="1.4")
     def post(self, plan_uuid, *, body):
         ctx = common.context()
@@ -165,7 +207,9 @@ class PlansController(rest.RestController):
 
     @pecan.expose("json")
     @microversion.min_version("1.4")
-    @validation.response_schema(schemas.PLANS_RESPONSE_1_4, min_version="1.4")
+    @validation.response_schema(schemas.PLANS_RESPONSE_1_4, min_version="1.4", max_version=BEFORE)
+    @validation.response_schema(latest.PLANS_RESPONSE, min_version=V)
+    @validation.response_trim(schemas.PLANS_RESPONSE_1_4, max_version=BEFORE)
     @validation.query_schema(schemas.LIST_QUERY_1_4, min_version="1.4")
     def get_all(self, *, query):
         ctx = common.context()
@@ -176,7 +220,9 @@ class PlansController(rest.RestController):
 
     @pecan.expose("json")
     @microversion.min_version("1.4")
-    @validation.response_schema(schemas.PLAN_RESPONSE_1_4, min_version="1.4")
+    @validation.response_schema(schemas.PLAN_RESPONSE_1_4, min_version="1.4", max_version=BEFORE)
+    @validation.response_schema(latest.PLAN_RESPONSE, min_version=V)
+    @validation.response_trim(schemas.PLAN_RESPONSE_1_4, max_version=BEFORE)
     @validation.query_schema(schemas.EMPTY_QUERY, min_version="1.4")
     def get_one(self, plan_uuid, *, query):
         ctx = common.context()
@@ -184,8 +230,11 @@ class PlansController(rest.RestController):
 
     @pecan.expose("json")
     @microversion.min_version("1.4")
-    @validation.response_schema(schemas.PLAN_RESPONSE_1_4, min_version="1.4")
-    @validation.body_schema(schemas.CREATE_BODY_1_4, min_version="1.4")
+    @validation.response_schema(schemas.PLAN_RESPONSE_1_4, min_version="1.4", max_version=BEFORE)
+    @validation.response_schema(latest.PLAN_RESPONSE, min_version=V)
+    @validation.response_trim(schemas.PLAN_RESPONSE_1_4, max_version=BEFORE)
+    @validation.body_schema(schemas.CREATE_BODY_1_4, min_version="1.4", max_version=BEFORE)
+    @validation.body_schema(latest.CREATE_BODY, min_version=V)
     def post(self, *, body):
         ctx = common.context()
         policy.authorize(ctx, "vmove:plan:create")
@@ -199,8 +248,11 @@ class PlansController(rest.RestController):
 
     @pecan.expose("json")
     @microversion.min_version("1.4")
-    @validation.response_schema(schemas.PLAN_RESPONSE_1_4, min_version="1.4")
-    @validation.body_schema(schemas.UPDATE_BODY_1_4, min_version="1.4")
+    @validation.response_schema(schemas.PLAN_RESPONSE_1_4, min_version="1.4", max_version=BEFORE)
+    @validation.response_schema(latest.PLAN_RESPONSE, min_version=V)
+    @validation.response_trim(schemas.PLAN_RESPONSE_1_4, max_version=BEFORE)
+    @validation.body_schema(schemas.UPDATE_BODY_1_4, min_version="1.4", max_version=BEFORE)
+    @validation.body_schema(latest.UPDATE_BODY, min_version=V)
     def patch(self, plan_uuid, *, body):
         ctx = common.context()
         plan = get_plan_or_404(ctx, plan_uuid, "vmove:plan:get")

@@ -2,8 +2,12 @@
 
 ``GET /v1/runs/{uuid}`` shows the run's status, counts per move status and a
 percentage, and the verdict on each item (ok with the move made for it, or
-refused with a code and a reason). ``POST /v1/runs/{uuid}/action`` takes
-``{"approve": null}``, ``{"deny": {"reason": "..."}}`` or ``{"cancel": null}``.
+refused with a code and a reason; from 1.5 also the decision on it and its
+history, and the run's estimate). ``POST /v1/runs/{uuid}/action`` takes
+``{"approve": null}``, ``{"deny": {"reason": "..."}}`` or ``{"cancel": null}``;
+from 1.5 ``{"approve": {"items": [...]}}`` and ``{"deny": {"items": [...],
+"reason": "..."}}`` decide items one by one. ``GET /v1/runs/{uuid}/events``
+(1.5) is the run's history.
 """
 
 import pecan
@@ -14,8 +18,11 @@ from vmove.api import microversion, validation
 from vmove.api.controllers import links
 from vmove.api.controllers.v1 import common
 from vmove.api.controllers.v1 import moves as moves_ctl
+from vmove.api.schemas import plan_runs as latest
 from vmove.api.schemas import plans as schemas
-from vmove.plans import lifecycle, queries, service
+from vmove.plans import events, lifecycle, queries, service
+
+V, BEFORE = latest.VERSION, latest.BEFORE
 
 _FIELDS = (
     "uuid",
@@ -32,7 +39,18 @@ _FIELDS = (
 _TIMES = ("decided_at", "created_at", "updated_at", "validated_at", "started_at", "finished_at")
 
 
-def verdict_view(item) -> dict:
+def event_view(event) -> dict:
+    return {
+        "at": common.isotime(event.at),
+        "event": event.event,
+        "item_uuid": event.item_uuid,
+        "user_id": event.user_id,
+        "message": event.message,
+        "detail": event.detail,
+    }
+
+
+def verdict_view(item, history=()) -> dict:
     return {
         "item_uuid": item.item_uuid,
         "resource_type": item.resource_type,
@@ -48,6 +66,11 @@ def verdict_view(item) -> dict:
         "dest": item.dest,
         "move_uuid": item.move_uuid,
         "attempt": item.attempt,
+        "selector": item.selector,
+        "decision": item.decision,
+        "decided_by": item.decided_by,
+        "decided_at": common.isotime(item.decided_at),
+        "history": [event_view(e) for e in history],
     }
 
 
@@ -56,8 +79,10 @@ def run_view(ctx, run, items=None, cancel=None) -> dict:
     view.update({f: common.isotime(run[f]) for f in _TIMES})
     # while it runs, live figures: the engines record them at every poll, these are fresher
     view["counts"], view["progress"] = service.live_progress(ctx, run)
+    view["estimate"] = run.estimate
     if items is not None:
-        view["items"] = [verdict_view(i) for i in items]
+        by_item = events.by_item(events.get_all(ctx, run.uuid))
+        view["items"] = [verdict_view(i, by_item.get(i.item_uuid, ())) for i in items]
     if cancel is not None:
         view["cancel"] = cancel
     view["links"] = [links.make("self", "v1", "runs", run.uuid)]
@@ -97,22 +122,46 @@ class RunMovesController(rest.RestController):
         return {"run_uuid": run.uuid, **page}
 
 
+class RunEventsController(rest.RestController):
+    """``/v1/runs/{uuid}/events`` (1.5): the run's history; ``?item=`` (item uuid or resource id) one item's."""
+
+    @pecan.expose("json")
+    @microversion.min_version(V)
+    @validation.response_schema(latest.EVENTS_RESPONSE, min_version=V)
+    @validation.query_schema(latest.EVENTS_QUERY, min_version=V)
+    def get_all(self, run_uuid, *, query):
+        ctx = common.context()
+        run = get_run_or_404(ctx, run_uuid, "vmove:run:get")
+        item_uuid = None
+        if "item" in query:
+            found = [i for i in queries.run_items_get(ctx, run.uuid) if query["item"] in (i.item_uuid, i.resource_id)]
+            if not found:
+                raise exception.Invalid(f"Run {run.uuid} has no item {query['item']}.")
+            item_uuid = found[0].item_uuid
+        return {"run_uuid": run.uuid, "events": [event_view(e) for e in events.get_all(ctx, run.uuid, item_uuid)]}
+
+
 class RunsController(rest.RestController):
     """``/v1/runs``."""
 
     moves = RunMovesController()
+    events = RunEventsController()
     _custom_actions = {"action": ["POST"]}
 
     @pecan.expose("json")
     @microversion.min_version("1.4")
-    @validation.response_schema(schemas.RUNS_RESPONSE_1_4, min_version="1.4")
+    @validation.response_schema(schemas.RUNS_RESPONSE_1_4, min_version="1.4", max_version=BEFORE)
+    @validation.response_schema(latest.RUNS_RESPONSE, min_version=V)
+    @validation.response_trim(schemas.RUNS_RESPONSE_1_4, max_version=BEFORE)
     @validation.query_schema(schemas.RUN_LIST_QUERY_1_4, min_version="1.4")
     def get_all(self, *, query):
         return list_runs(common.context(), query, {}, ("runs",))
 
     @pecan.expose("json")
     @microversion.min_version("1.4")
-    @validation.response_schema(schemas.RUN_RESPONSE_1_4, min_version="1.4")
+    @validation.response_schema(schemas.RUN_RESPONSE_1_4, min_version="1.4", max_version=BEFORE)
+    @validation.response_schema(latest.RUN_RESPONSE, min_version=V)
+    @validation.response_trim(schemas.RUN_RESPONSE_1_4, max_version=BEFORE)
     @validation.query_schema(schemas.EMPTY_QUERY, min_version="1.4")
     def get_one(self, run_uuid, *, query):
         ctx = common.context()
@@ -121,22 +170,29 @@ class RunsController(rest.RestController):
 
     @pecan.expose("json")
     @microversion.min_version("1.4")
-    @validation.response_schema(schemas.RUN_RESPONSE_1_4, min_version="1.4")
-    @validation.body_schema(schemas.RUN_ACTION_BODY_1_4, min_version="1.4")
+    @validation.response_schema(schemas.RUN_RESPONSE_1_4, min_version="1.4", max_version=BEFORE)
+    @validation.response_schema(latest.RUN_RESPONSE, min_version=V)
+    @validation.response_trim(schemas.RUN_RESPONSE_1_4, max_version=BEFORE)
+    @validation.body_schema(schemas.RUN_ACTION_BODY_1_4, min_version="1.4", max_version=BEFORE)
+    @validation.body_schema(latest.RUN_ACTION_BODY, min_version=V)
     def action(self, run_uuid, *, body):
         ctx = common.context()
         run = get_run_or_404(ctx, run_uuid, "vmove:run:get")
-        (name,) = body
+        ((name, args),) = body.items()
+        args = args or {}
         policy.authorize(ctx, f"vmove:run:{name}", {"project_id": run.project_id})
         cancel = None
-        if name == "approve":
-            run = service.approve(ctx, run)
-            common.engine_api().process(ctx, "run", run.uuid)
-        elif name == "deny":
-            run = service.deny(ctx, run, (body["deny"] or {}).get("reason"))
+        if name in ("approve", "deny"):
+            if name == "approve":
+                run = service.approve(ctx, run, args.get("items"))
+            else:
+                run = service.deny(ctx, run, args.get("reason"), args.get("items"))
+            if run.status == lifecycle.APPROVED:  # the last decision: the run makes its moves
+                common.engine_api().process(ctx, "run", run.uuid)
         else:
             run, cancel = service.cancel_run(ctx, common.conf(), run)
             for move_uuid in cancel["aborting"]:
                 common.engine_api().abort_move(ctx, move_uuid)
         pecan.response.status = 202
-        return {"run": run_view(ctx, run, cancel=cancel)}
+        items = queries.run_items_get(ctx, run.uuid) if name != "cancel" else None
+        return {"run": run_view(ctx, run, items, cancel=cancel)}

@@ -32,11 +32,12 @@ def test_a_newer_server_is_spoken_to_at_the_client_maximum(fake_api, make_client
 
 
 def test_no_common_version(fake_api, make_client):
-    fake_api.set_versions("1.5", "1.9")
+    above = f"1.{int(versions.MAX_VERSION.split('.')[1]) + 1}"  # a server newer than this client, only
+    fake_api.set_versions(above, "1.99")
     with pytest.raises(exceptions.VersionNotSupported) as e:
         make_client().moves.list()
     assert str(e.value) == (
-        f"the vmove API at {fake_api.url} supports 1.5 to 1.9; this client speaks "
+        f"the vmove API at {fake_api.url} supports {above} to 1.99; this client speaks "
         f"{versions.MIN_VERSION} to {versions.MAX_VERSION}"
     )
 

@@ -101,6 +101,10 @@ def test_event_list_and_engine_list(app):
             ["--instance", "i1", "--type", "evacuation", "--host", "h2"],
             ("instance", "i1", "evacuation", {"host": "h2"}),
         ),
+        (
+            ["--instance", "i1", "--type", "resize", "--flavor", "m1.small"],
+            ("instance", "i1", "resize", {"flavor": "m1.small"}),
+        ),
         (["--volume", "v1"], ("volume", "v1", "volume_migration", {})),
         (
             ["--volume", "v1", "--migration-type", "retype", "--destination-type", "fast"],
@@ -131,6 +135,8 @@ def test_create_builds_the_request(app, argv, expected):
         (["--volume", "v1", "--host", "h"], "--host cannot be used with a volume_migration of volume."),
         (["--instance", "i1", "--destination-type", "t"], "--destination-type cannot be used with a live_migration"),
         (["--instance", "i1", "--type", "cold_migration", "--block-migration", "auto"], "--block-migration cannot"),
+        (["--instance", "i1", "--type", "resize"], "A resize needs --flavor (the new flavor)."),
+        (["--instance", "i1", "--flavor", "m1.small"], "--flavor cannot be used with a live_migration"),
     ],
 )
 def test_create_refuses_options_that_clash(app, argv, message):

@@ -129,7 +129,7 @@ def test_run_list_filters_and_actions(app):
     assert columns == ("ID", "Plan Name", "Dry Run", "Status", "Progress", "Counts", "Created At")
     client.runs.deny.return_value = {"uuid": R, "status": "denied"}
     run_cmd(runs.DenyRun, app, [R, "--reason", "no"])
-    client.runs.deny.assert_called_once_with(R, reason="no")
+    client.runs.deny.assert_called_once_with(R, reason="no", items=None)
     client.runs.approve.return_value = {"uuid": R, "status": "approved"}
     cmd, _ = run_cmd(runs.ApproveRun, app, [R])
     assert cmd.exit_status == 0
@@ -175,3 +175,51 @@ def test_notification_vmove_list_takes_masakaris_filters(app):
         notifications.ListNotificationVMove(app, None).get_parser("x").parse_args(["n1", "--filters", "colour=1"])
     with pytest.raises(exceptions.CommandError, match="'asleep' is not a vmove status"):
         run_cmd(notifications.ListNotificationVMove, app, ["n1", "--status", "asleep"])
+
+
+def test_plan_create_with_drains_a_recurring_window_and_flavors(app):
+    client = app.client_manager.vmove
+    client.plans.create.return_value = {"uuid": P, "name": "n"}
+    argv = ["n", "--drain-host", "host1", "--drain-host", "host2", "--drain-metadata", "tier=web",
+            "--drain-backend", "c@a1", "--cold-fallback", "--backend-map", "c@a1=c@a2", "--flavor-map", "m1=m2",
+            "--window-period", "22:00-06:00", "--window-period", "12:00-13:00", "--window-days", "sat,sun",
+            "--window-timezone", "Europe/Paris"]  # fmt: skip
+    run_cmd(plans.CreatePlan, app, argv)
+    client.plans.create.assert_called_once_with(
+        "n",
+        mapping={"hosts": {}, "volume_types": {}, "backends": {"c@a1": "c@a2"}, "flavors": {"m1": "m2"}},
+        window={"recurring": {"periods": [{"start": "22:00", "end": "06:00"}, {"start": "12:00", "end": "13:00"}],
+                              "days": ["sat", "sun"], "timezone": "Europe/Paris"}},
+        drains={"hosts": [{"metadata": "tier=web", "host": "host1"}, {"metadata": "tier=web", "host": "host2"}],
+                "backends": [{"metadata": "tier=web", "backend": "c@a1"}]},
+        cold_fallback=True,
+    )  # fmt: skip
+    with pytest.raises(exceptions.CommandError, match="needs --window-period"):
+        run_cmd(plans.CreatePlan, app, ["m", "--window-days", "mon"])
+
+
+def test_plan_set_adds_drains_to_the_plans(app):
+    client = app.client_manager.vmove
+    client.plans.get.return_value = {"drains": {"hosts": [{"host": "h1"}], "backends": []}, "mapping": {}}
+    client.plans.update.return_value = {"uuid": P}
+    run_cmd(plans.SetPlan, app, [P, "--drain-host", "h2", "--no-cold-fallback"])
+    client.plans.update.assert_called_once_with(
+        P, drains={"hosts": [{"host": "h1"}, {"host": "h2"}], "backends": []}, cold_fallback=False
+    )
+
+
+def test_run_items_approved_and_denied_one_by_one_and_the_events(app):
+    client = app.client_manager.vmove
+    client.runs.approve.return_value = {"uuid": R, "status": "awaiting_approval"}
+    run_cmd(runs.ApproveRun, app, [R, "--item", "i1", "--item", "i2"])
+    client.runs.approve.assert_called_once_with(R, items=["i1", "i2"])
+    client.runs.deny.return_value = {"uuid": R, "status": "approved"}
+    run_cmd(runs.DenyRun, app, [R, "--item", "i3", "--reason", "db"])
+    client.runs.deny.assert_called_once_with(R, reason="db", items=["i3"])
+    client.runs.events.return_value = [
+        {"at": "2026-12-03T10:00:00", "event": "approved", "item_uuid": "x", "user_id": "alice", "message": "m"}
+    ]
+    _, (columns, rows) = run_cmd(runs.ListRunEvent, app, [R, "--item", "i1"])
+    client.runs.events.assert_called_once_with(R, item="i1")
+    assert columns == ("At", "Event", "Item ID", "User ID", "Message")
+    assert list(rows)[0][1:4] == ("approved", "x", "alice")

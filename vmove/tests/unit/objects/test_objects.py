@@ -16,13 +16,14 @@ EXPECTED = {
     "MoveList": "1.1-15ecf022a68ddbb8c2a6739cfc9f8f5e",
     "Notification": "1.1-99bbe0b04811975676028a90e004ba93",
     "NotificationList": "1.1-15ecf022a68ddbb8c2a6739cfc9f8f5e",
-    "Plan": "1.0-7787f4375a55eb194e522489ff830faa",
+    "Plan": "1.1-67c26bd99169d9a243ef6deec0b4ed1b",
     "PlanItem": "1.0-baf81958af3d0bfd8c4611df70acedb9",
-    "PlanList": "1.0-15ecf022a68ddbb8c2a6739cfc9f8f5e",
-    "Run": "1.0-38e52f853fddf1a3a7db8015fcd947a8",
-    "RunItem": "1.0-113cba36329a0a70085fbb65309e79c4",
-    "RunItemList": "1.0-15ecf022a68ddbb8c2a6739cfc9f8f5e",
-    "RunList": "1.0-15ecf022a68ddbb8c2a6739cfc9f8f5e",
+    "PlanList": "1.1-15ecf022a68ddbb8c2a6739cfc9f8f5e",
+    "Run": "1.1-a3ce19f2cfe89dcb0421fcf679a55b11",
+    "RunEvent": "1.0-6d8a331307af2951ba81e9202d4da422",
+    "RunItem": "1.1-fdaff4a5af26c94a6aefd961ef9b24a8",
+    "RunItemList": "1.1-15ecf022a68ddbb8c2a6739cfc9f8f5e",
+    "RunList": "1.1-15ecf022a68ddbb8c2a6739cfc9f8f5e",
 }
 
 
@@ -62,3 +63,15 @@ def test_notification_1_0_consumers_get_engine_id_and_no_new_fields():
     old = n.obj_to_primitive(target_version="1.0")["vmove_object.data"]
     assert old["engine_id"] == "t"
     assert not {"claim_token", "active_key", "restore_next_try"} & set(old)
+
+
+def test_plan_and_run_1_0_consumers_get_no_new_fields():
+    from vmove.objects import plan
+
+    objects.register_all()
+    p = plan.Plan(uuid="p", drains={"hosts": []}, cold_fallback=True, schedule=None, items=[])
+    assert not {"drains", "cold_fallback", "schedule"} & set(p.obj_to_primitive("1.0")["vmove_object.data"])
+    r = plan.Run(uuid="r", estimate={"seconds": 1})
+    assert "estimate" not in r.obj_to_primitive("1.0")["vmove_object.data"]
+    i = plan.RunItem(item_uuid="i", decision="approved", decided_by="u", selector="host:h1")
+    assert not {"decision", "decided_by", "selector"} & set(i.obj_to_primitive("1.0")["vmove_object.data"])

@@ -26,14 +26,19 @@ def cloud(conf):
 def make_plan(ctx):
     """make_plan(items=[(resource_type, resource_id, move_type[, priority])], hosts=..., **columns) -> plan row."""
 
-    def make(items, hosts=None, volume_types=None, backends=None, **values):
+    def make(items, hosts=None, volume_types=None, backends=None, flavors=None, **values):
         row = {
             "uuid": uuidutils.generate_uuid(),
             "name": "plan",
             "project_id": fakes.PROJECT,
             "user_id": "u1",
             "approval": "auto",
-            "mapping": {"hosts": hosts or {}, "volume_types": volume_types or {}, "backends": backends or {}},
+            "mapping": {
+                "hosts": hosts or {},
+                "volume_types": volume_types or {},
+                "backends": backends or {},
+                "flavors": flavors or {},
+            },
         }
         row.update(values)
         spec = [

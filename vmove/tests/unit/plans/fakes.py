@@ -59,6 +59,7 @@ class FakeCloud:
             Obj(id="type-b", name="B", extra_specs={"volume_backend_name": "fileB"}),
         ]
         self.placement_fails = False
+        self.flavors: dict = {}
 
     # ------------------------------------------------------------ making things
     def server(self, host="host1", status="ACTIVE", task=None, flavor=None, project=PROJECT, name=None):
@@ -73,6 +74,14 @@ class FakeCloud:
             **{"OS-EXT-SRV-ATTR:host": host, "OS-EXT-STS:task_state": task},
         )
         return sid
+
+    def flavor(self, name, ram=512, vcpus=1, disk=1, ephemeral=0, extra_specs=None):
+        fid = f"f-{name}"
+        self.flavors[fid] = Obj(
+            id=fid, name=name, ram=ram, vcpus=vcpus, disk=disk, swap=0, get_keys=lambda: dict(extra_specs or {}),
+            **{"OS-FLV-EXT-DATA:ephemeral": ephemeral},
+        )  # fmt: skip
+        return fid
 
     def volume(self, host=A1, vtype="A", status="available", size=1, attachments=(), project=PROJECT, ms=None):
         vid = str(uuid.uuid4())
@@ -95,7 +104,15 @@ class FakeCloud:
             servers=types.SimpleNamespace(get=self._server_get, list=self._server_list),
             services=types.SimpleNamespace(list=self._services),
             hypervisors=types.SimpleNamespace(list=self._hypervisors),
+            flavors=types.SimpleNamespace(
+                get=self._flavor_get, list=lambda is_public=None: list(self.flavors.values())
+            ),
         )
+
+    def _flavor_get(self, fid):
+        if fid not in self.flavors:
+            raise nova_exc.NotFound(404)
+        return self.flavors[fid]
 
     def cinder(self):
         return types.SimpleNamespace(
