@@ -83,7 +83,7 @@ def test_sigkill_engine_mid_moves(conf, tmp_path, devcloud, nova):
     conf.set_override("transport_url", vfixtures.RABBIT_URL)
     conf.set_override("topic", topic, group="engine")
     conf.set_override("auth_strategy", "noauth", group="api")
-    srv = server.APIServer(api_app.setup_app(conf), "127.0.0.1", 0)
+    srv = server.APIServer(api_app.setup_app(conf), conf, "127.0.0.1", 0)
     srv.start()
     env = moves_env.VmoveEnv(srv.url, engine=None)
     booted = []

@@ -80,7 +80,7 @@ def test_the_cli_uses_the_catalog_endpoint(vmove_api, conf, devcloud_keystone):
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         if s.connect_ex(("127.0.0.1", 9393)) == 0:
             pytest.skip("port 9393 (the catalog's vmove endpoint) is in use by another vmove")
-    on_9393 = server.APIServer(api_app.setup_app(conf), "127.0.0.1", 9393)
+    on_9393 = server.APIServer(api_app.setup_app(conf), conf, "127.0.0.1", 9393)
     on_9393.start()
     try:
         demo = devcloud_keystone.session("demo").get_project_id()

@@ -14,7 +14,7 @@ from vmove.tests.functional.cli.conftest import OPENSTACK, Result
 @pytest.fixture
 def noauth_api(conf, db):
     conf.set_override("auth_strategy", "noauth", group="api")
-    srv = server.APIServer(api_app.setup_app(conf), "127.0.0.1", 0)
+    srv = server.APIServer(api_app.setup_app(conf), conf, "127.0.0.1", 0)
     srv.start()
     yield srv
     srv.stop()
