@@ -26,6 +26,9 @@ class Move(TimestampMixin, Base):
     __tablename__ = "moves"
     __table_args__ = (
         sa.UniqueConstraint("uuid", name="uniq_moves0uuid"),
+        # the resource's id while the move is pending or ongoing, NULL once it ended: at most one move
+        # in progress per resource, whatever concurrent requests do (set by vmove.moves.queries)
+        sa.UniqueConstraint("active_key", name="uniq_moves0active_key"),
         sa.Index("moves_status_idx", "status"),
         sa.Index("moves_project_id_idx", "project_id"),
         sa.Index("moves_resource_id_idx", "resource_id"),
@@ -66,6 +69,7 @@ class Move(TimestampMixin, Base):
     # lease: which engine drives the move, and until when it may without renewing
     engine_id = orm.mapped_column(sa.String(36), nullable=True)
     lease_until = orm.mapped_column(UTCDateTime, nullable=True)
+    active_key = orm.mapped_column(sa.String(255), nullable=True)
 
 
 class MoveEvent(Base):
@@ -185,6 +189,9 @@ class Run(TimestampMixin, Base):
     __tablename__ = "runs"
     __table_args__ = (
         sa.UniqueConstraint("uuid", name="uniq_runs0uuid"),
+        # the plan's uuid while the run is in progress, NULL once finished: one run in progress per plan
+        # (set by vmove.plans.queries)
+        sa.UniqueConstraint("active_key", name="uniq_runs0active_key"),
         sa.Index("runs_plan_uuid_idx", "plan_uuid"),
         sa.Index("runs_project_id_idx", "project_id"),
         sa.Index("runs_status_idx", "status"),
@@ -212,6 +219,7 @@ class Run(TimestampMixin, Base):
     # which engine validates it or makes its moves, and until when (see vmove.plans.extension)
     engine_id = orm.mapped_column(sa.String(36), nullable=True)
     lease_until = orm.mapped_column(UTCDateTime, nullable=True)
+    active_key = orm.mapped_column(sa.String(36), nullable=True)
 
 
 class RunItem(Base):

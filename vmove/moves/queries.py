@@ -107,25 +107,45 @@ def get(context, uuid, origins=None):
 
 
 @main_context_manager.reader
-def busy(context, resource_id):
-    """The pending or ongoing move of a resource, or None."""
+def busy(context, resource_id, latest=False):
+    """The pending or ongoing move of a resource, or None.
+
+    ``latest``: read the last committed row even inside a transaction that has already read (a locking
+    read: InnoDB's REPEATABLE READ would otherwise answer from the transaction's snapshot).
+    """
     m = models.Move
     query = sa.select(m).where(m.resource_id == resource_id, m.status.in_(states.ACTIVE)).limit(1)
+    if latest:
+        query = query.with_for_update(read=True)
     row = context.session.execute(query).scalar_one_or_none()
     return to_obj(context, row) if row is not None else None
 
 
+def active_key(status, resource_id):
+    """``moves.active_key``: the resource while the move holds it, NULL after (one per resource)."""
+    return resource_id if status in states.ACTIVE else None
+
+
 @main_context_manager.writer
 def create(context, values, event=None):
-    """Create a move and its first event in one transaction."""
+    """Create a move and its first event in one transaction.
+
+    A second move in progress of the same resource breaks ``uniq_moves0active_key``:
+    :class:`~vmove.exception.ResourceBusy` naming the move that holds it. The insert is in a savepoint,
+    so a caller's transaction goes on after that refusal.
+    """
     now = timeutils.utcnow()
     move = models.Move(**values)
     move.created_at = move.created_at or now
     move.updated_at = move.updated_at or now
-    context.session.add(move)
+    move.active_key = active_key(move.status, move.resource_id)
     try:
-        context.session.flush()
+        with context.session.begin_nested():
+            context.session.add(move)
     except db_exc.DBDuplicateEntry as e:
+        if "active_key" in (e.columns or []):
+            holder = busy(context, move.resource_id, latest=True)
+            raise refusal(move.resource_type, move.resource_id, holder) from e
         raise exception.Conflict(reason=f"move {values.get('uuid')} already exists") from e
     ev = dict(event or {})
     ev.setdefault("to_phase", move.phase)
@@ -155,6 +175,8 @@ def write_transition(context, uuid, values, event, expected=None):
     for key, value in (expected or {}).items():
         cond.append(getattr(m, key) == value)
     values = dict(values, updated_at=now)
+    if "status" in values and values["status"] not in states.ACTIVE:
+        values["active_key"] = None  # the resource is free for its next move
     result = context.session.execute(
         sa.update(m).where(*cond).values(**values).execution_options(synchronize_session=False)
     )
@@ -171,6 +193,17 @@ def write_transition(context, uuid, values, event, expected=None):
     context.session.flush()
     context.session.expire(current)
     return to_obj(context, context.session.execute(sa.select(m).where(m.id == current.id)).scalar_one())
+
+
+def refusal(resource_type, resource_id, holder):
+    """The 409 of a second move of a resource, naming the move in progress (``holder``, None if it ended
+    meanwhile)."""
+    what = f"{resource_type.capitalize()} {resource_id}"
+    if holder is None:
+        return exception.ResourceBusy(reason=f"{what} had another move in progress; try again.")
+    return exception.ResourceBusy(
+        reason=f"{what} already has move {holder.uuid} ({holder.type}, {holder.status}).", holder=holder.uuid
+    )
 
 
 @main_context_manager.reader
