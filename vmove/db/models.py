@@ -35,7 +35,7 @@ class Move(TimestampMixin, Base):
         sa.Index("moves_source_host_idx", "source_host"),
         sa.Index("moves_dest_host_idx", "dest_host"),
         sa.Index("moves_origin_idx", "origin"),
-        sa.Index("moves_created_at_idx", "created_at"),
+        sa.Index("moves_created_at_id_idx", "created_at", "id"),  # the default order (keyset pages)
         sa.Index("moves_updated_at_idx", "updated_at"),
     )
 

@@ -44,7 +44,10 @@ def _after(col, id_col, value, marker_id, asc, nullable):
     if value is None:  # NULLs come first ascending, last descending
         after_null = sa.and_(col.is_(None), id_col > marker_id) if asc else sa.and_(col.is_(None), id_col < marker_id)
         return sa.or_(col.is_not(None), after_null) if asc else after_null
+    # The row value ``(col, id) > (value, marker_id)`` is the exact edge of the order; the plain range
+    # on ``col`` beside it is what every database's planner turns into an index condition (MariaDB does
+    # not for a row value alone), so a page costs the same at any depth.
     if asc:
-        return sa.or_(col > value, sa.and_(col == value, id_col > marker_id))
-    before = sa.or_(col < value, sa.and_(col == value, id_col < marker_id))
+        return sa.and_(col >= value, sa.tuple_(col, id_col) > sa.tuple_(value, marker_id))
+    before = sa.and_(col <= value, sa.tuple_(col, id_col) < sa.tuple_(value, marker_id))
     return sa.or_(before, col.is_(None)) if nullable else before

@@ -10,6 +10,8 @@ A move's ``origin`` says who asked for it: ``request:<request id>``,
 back) or ``run:<uuid>`` (a plan run).
 """
 
+import dataclasses
+
 from oslo_db import exception as db_exc
 from oslo_utils import timeutils
 import sqlalchemy as sa
@@ -209,15 +211,39 @@ def refusal(resource_type, resource_id, holder):
 @main_context_manager.reader
 def events(context, move_uuid, attempt=None):
     """The move's events, oldest first (of one ``attempt`` only, if given)."""
-    m, e = models.Move, models.MoveEvent
+    m = models.Move
     move_id = context.session.execute(sa.select(m.id).where(m.uuid == move_uuid)).scalar_one_or_none()
     if move_id is None:
         raise exception.MoveNotFound(move=move_uuid)
+    return _events_of(context, move_id, attempt)
+
+
+def _events_of(context, move_id, attempt=None):
+    e = models.MoveEvent
     query = sa.select(e).where(e.move_id == move_id)
     if attempt is not None:
         query = query.where(e.attempt == attempt)
     rows = context.session.execute(query.order_by(e.at.asc(), e.id.asc())).scalars()
     return [event_obj.MoveEvent.from_row(context, r) for r in rows]
+
+
+@dataclasses.dataclass
+class History:
+    """A move and its events, read together."""
+
+    move: move_obj.Move
+    events: list
+
+    @property
+    def project_id(self):
+        return self.move.project_id
+
+
+@main_context_manager.reader
+def history(context, move_uuid):
+    """The move ``move_uuid`` and all its events, oldest first, in one transaction (MoveNotFound if none)."""
+    move = get(context, move_uuid)
+    return History(move, _events_of(context, move.id))
 
 
 # ------------------------------------------------------------------ by origin

@@ -5,7 +5,13 @@ database themselves: the query modules of each feature build them from rows
 (:meth:`VmoveObject.from_row`).
 """
 
+import datetime
+
 from oslo_versionedobjects import base as ovo_base
+from oslo_versionedobjects import fields
+
+#: field classes whose database values need no coercion (str, int, bool, or None where nullable)
+_PLAIN = (fields.StringField, fields.IntegerField, fields.BooleanField)
 
 
 class VmoveObjectRegistry(ovo_base.VersionedObjectRegistry):
@@ -18,11 +24,40 @@ class VmoveObject(ovo_base.VersionedObject):
 
     @classmethod
     def _from_db_object(cls, context, obj, db_obj):
-        for name in obj.fields:
+        """Fill ``obj`` from a row. Strings, integers and booleans the database gives are stored as they
+        are and its naive UTC times made aware (what coercion would do, at a fraction of its cost: a list
+        page builds a hundred objects); the other fields are set, and so coerced, as usual."""
+        plain, times, other = cls._row_fields()
+        for name in plain:
+            setattr(obj, "_obj_" + name, getattr(db_obj, name))
+        for name in times:
+            value = getattr(db_obj, name)
+            if value is not None and value.tzinfo is None:
+                value = value.replace(tzinfo=datetime.UTC)
+            setattr(obj, "_obj_" + name, value)
+        for name in other:
             setattr(obj, name, getattr(db_obj, name))
         obj._context = context
         obj.obj_reset_changes()
         return obj
+
+    @classmethod
+    def _row_fields(cls):
+        """(plain, times, other) field names of the class (computed once)."""
+        found = cls.__dict__.get("_vmove_row_fields")
+        if found is None:
+            plain, times, other = [], [], []
+            for name, field in cls.fields.items():
+                kind = type(field)
+                if kind in _PLAIN:
+                    plain.append(name)
+                elif kind is fields.DateTimeField:
+                    times.append(name)
+                else:
+                    other.append(name)
+            found = (tuple(plain), tuple(times), tuple(other))
+            cls._vmove_row_fields = found
+        return found
 
     @classmethod
     def from_row(cls, context, row):

@@ -1,4 +1,5 @@
-"""One move in progress per resource, one run in progress per plan: unique keys the database enforces.
+"""One move in progress per resource, one run in progress per plan: unique keys the database enforces;
+moves' default order indexed whole.
 
 ``moves.active_key`` is the resource's id while the move is pending or ongoing, NULL once it has
 ended; ``runs.active_key`` is the plan's uuid while the run is in progress (validating,
@@ -7,6 +8,10 @@ each lets at most one such row exist (NULLs never collide, on SQLite, MariaDB an
 whatever concurrent requests do. Existing rows: the oldest move in progress of each resource and the
 newest run in progress of each plan get the key (any other, written by the race this closes, keeps
 NULL and simply ends).
+
+``moves_created_at_idx`` becomes ``moves_created_at_id_idx`` on ``(created_at, id)``, the order of every
+list of moves by default: a page after a marker is then one index range scan, no sort
+(:mod:`vmove.db.pagination`).
 
 Revision ID: 0006
 Revises: 0005
@@ -32,6 +37,8 @@ def upgrade() -> None:
     with op.batch_alter_table("runs") as batch:
         batch.add_column(sa.Column("active_key", sa.String(36), nullable=True))
         batch.create_unique_constraint("uniq_runs0active_key", ["active_key"])
+    op.drop_index("moves_created_at_idx", table_name="moves")
+    op.create_index("moves_created_at_id_idx", "moves", ["created_at", "id"])
     _fill("moves", "resource_id", MOVES_ACTIVE, sa.func.min)
     _fill("runs", "plan_uuid", RUNS_ACTIVE, sa.func.max)
 
