@@ -8,11 +8,12 @@ from microversion_parse import middleware as mv_middleware
 from oslo_middleware import cors, request_id
 import pecan
 
-from vmove.api import auth, fault, health, hooks, limits, microversion
+from vmove.api import auth, fault, health, hooks, limits, microversion, pecan_fixes
 from vmove.api.controllers import root
 
 
 def setup_app(conf):
+    pecan_fixes.apply()
     app = pecan.make_app(
         root.RootController(),
         hooks=[hooks.ConfigHook(conf), hooks.ContextHook(), hooks.FaultHook()],

@@ -90,7 +90,7 @@ def get_all(context, filters=None, limit=None, marker=None, sort_key="created_at
         if filters.get("origins") is not None:
             marker_cond = sa.and_(marker_cond, m.origin.in_(list(filters["origins"])))
     rows = pagination.paginate(
-        context.session, _filtered(sa.select(m), filters), m, sort_key, sort_dir, limit, marker, marker_cond
+        context.session, _filtered(sa.select(m.__table__), filters), m, sort_key, sort_dir, limit, marker, marker_cond
     )
     return [to_obj(context, r) for r in rows]
 
@@ -99,10 +99,10 @@ def get_all(context, filters=None, limit=None, marker=None, sort_key="created_at
 def get(context, uuid, origins=None):
     """The move ``uuid`` (MoveNotFound if none); with ``origins``, only if one of them made it."""
     m = models.Move
-    query = sa.select(m).where(m.uuid == uuid)
+    query = sa.select(m.__table__).where(m.uuid == uuid)
     if origins is not None:
         query = query.where(m.origin.in_(list(origins)))
-    row = context.session.execute(query).scalar_one_or_none()
+    row = context.session.execute(query).one_or_none()
     if row is None:
         raise exception.MoveNotFound(move=uuid)
     return to_obj(context, row)

@@ -37,8 +37,8 @@ _TIMES_1_0 = ("start_time", "end_time", "created_at", "updated_at")
 
 
 def move_view(move) -> dict:
-    view = {f: move[f] for f in _FIELDS_1_0}
-    view.update({f: common.isotime(move[f]) for f in _TIMES_1_0})
+    view = move.obj_values(_FIELDS_1_0)
+    view.update({f: common.isotime(v) for f, v in move.obj_values(_TIMES_1_0).items()})
     view["links"] = [links.make("self", "v1", "moves", move.uuid)]
     return view
 
