@@ -8,7 +8,9 @@ import sys
 import threading
 import time
 
+from oslo_db import exception as db_exc
 import pytest
+import sqlalchemy.exc as sa_exc
 
 from vmove.api import server
 
@@ -169,3 +171,24 @@ def test_no_eventlet_in_the_service_processes():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "Eventlet is deprecated" not in result.stderr, result.stderr[-3000:]
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        lambda: db_exc.DBConnectionError("connection refused"),
+        lambda: sa_exc.OperationalError("SELECT 1", {}, OSError("server closed")),
+        lambda: sa_exc.TimeoutError("QueuePool limit reached"),
+    ],
+)
+def test_database_down_is_503_in_the_fault_format(api, monkeypatch, error):
+    from vmove.moves import queries
+
+    def down(*args, **kwargs):
+        raise error()
+
+    monkeypatch.setattr(queries, "get_all", down)
+    r = api.get("/v1/moves")
+    assert r.status_int == 503, r.body
+    assert r.headers["Retry-After"] == "5"
+    assert "database is not reachable" in r.json_body_or_none["serviceUnavailable"]["message"]
