@@ -11,7 +11,6 @@
 """
 
 import importlib
-import inspect
 import json
 import os
 import pathlib
@@ -110,57 +109,11 @@ def documented_routes() -> dict:
     return routes
 
 
-_HANDLERS = ("get", "get_all", "get_one", "post", "patch", "put", "delete")
-_ITEM = ("get_one", "patch", "put", "delete")
-_METHODS = {
-    "get": "GET",
-    "get_all": "GET",
-    "get_one": "GET",
-    "post": "POST",
-    "patch": "PATCH",
-    "put": "PUT",
-    "delete": "DELETE",
-}
-
-
 def api_routes() -> dict:
-    """(method, path) -> handler, from the pecan controllers (path parameters named as the handler's arguments)."""
-    from pecan import rest
+    """(method, path) -> handler, from the pecan controllers (the walk the OpenAPI document uses too)."""
+    from vmove.api import routes
 
-    from vmove.api.controllers import root
-
-    found = {}
-
-    def args(fn):
-        params = inspect.signature(inspect.unwrap(fn)).parameters.values()
-        return [p.name for p in params if p.kind == p.POSITIONAL_OR_KEYWORD and p.name != "self"]
-
-    def visit(controller, names):
-        cls = type(controller)
-        customs = getattr(cls, "_custom_actions", {})
-        for attr in [*_HANDLERS, *customs]:
-            fn = getattr(cls, attr, None)
-            if fn is None or (attr in _HANDLERS and not getattr(fn, "exposed", False)):
-                continue
-            names_args = args(fn)
-            resources = names[1:]  # below /v1
-            segments = names[:1]
-            for n, name in enumerate(resources):
-                segments.append(name)
-                if n < len(resources) - 1:
-                    segments.append(f"{{{names_args[n]}}}")
-            if attr in _ITEM or attr in customs:
-                segments.append(f"{{{names_args[len(resources) - 1]}}}")
-            if attr in customs:
-                segments.append(attr)
-            method = _METHODS[attr] if attr in _HANDLERS else customs[attr][0]
-            found[(method, "/" + "/".join(segments))] = fn
-        for name, sub in vars(cls).items():
-            if isinstance(sub, rest.RestController):
-                visit(sub, [*names, name])
-
-    visit(root.RootController(), [])
-    return found
+    return routes.api_routes()
 
 
 def _schema(ref: str):
@@ -169,6 +122,8 @@ def _schema(ref: str):
 
 
 def test_api_ref_documents_every_route_as_the_handlers_are():
+    from vmove.api import routes
+
     documented = documented_routes()
     real = api_routes()
     assert sorted(set(real) - set(documented)) == [], "routes missing from doc/source/api-ref"
@@ -178,12 +133,8 @@ def test_api_ref_documents_every_route_as_the_handlers_are():
         where = f"{key[0]} {key[1]} ({documented[key]['page']})"
         assert options.get("min_version", "1.0") == getattr(fn, "min_version", "1.0"), where
         assert options.get("max_version") == getattr(fn, "max_version", None), where
-        for option, attr in (
-            ("query", "_vmove_query_schemas"),
-            ("body", "_vmove_body_schemas"),
-            ("response", "_vmove_response_schemas"),
-        ):
-            attached = [schema for schema, _low, _high in getattr(fn, attr, [])]
+        for option in ("query", "body", "response"):
+            attached = [schema for schema, _low, _high in routes.schemas(fn, option)]
             named = [_schema(options[option])] if option in options else []
             assert len(attached) == len(named) and all(a is n for a, n in zip(attached, named, strict=True)), (
                 f"{where}: :{option}: {options.get(option)} is not the schema the handler validates with"
