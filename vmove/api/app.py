@@ -20,6 +20,7 @@ def setup_app(conf):
         force_canonical=False,
         guess_content_type_from_ext=False,
         debug=False,
+        request_cls=hooks.Request,
     )
     app = mv_middleware.MicroversionMiddleware(
         app, microversion.SERVICE_TYPE, microversion.VERSIONS, json_error_formatter=fault.json_error_formatter
