@@ -14,7 +14,7 @@ V = "1.4"
 P1 = {"X-Project-Id": "p1", "X-User-Id": "alice", "X-Roles": "member,reader"}
 P1_READER = {"X-Project-Id": "p1", "X-Roles": "reader"}
 P2 = {"X-Project-Id": "p2", "X-Roles": "member,reader"}
-SAME = str(uuid.uuid4())
+SAME = "5a3e0c8e-93a1-4c47-9a44-2f1a4f7e0c11"  # fixed: it names a parametrized test
 GONE = str(uuid.uuid4())  # no such server
 
 
