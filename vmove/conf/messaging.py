@@ -7,6 +7,8 @@ sample generator lists them.)
 from oslo_config import cfg
 from oslo_messaging import opts as messaging_opts
 
+NOTIFICATION_RETRIES = 3
+
 
 def register_opts(conf: cfg.ConfigOpts) -> None:
     for group, opts in messaging_opts.list_opts():
@@ -15,6 +17,9 @@ def register_opts(conf: cfg.ConfigOpts) -> None:
             conf.register_opts([o for o in opts if o.name == "transport_url"])
         elif group == "oslo_messaging_notifications":
             conf.register_opts(opts, group=group)
+            # a notification is tried a few times, then dropped (logged): a broker outage never holds a
+            # request or a move (oslo.messaging's default retries forever)
+            conf.set_default("retry", NOTIFICATION_RETRIES, group=group)
 
 
 def list_opts():
