@@ -1,6 +1,7 @@
-"""A database full of moves for the read-path and load benchmarks (not a benchmark itself).
+"""A database full of moves, and vmove-api on it, for the read-path and load benchmarks.
 
     dataset.prepared(admin_url, moves=100_000) -> url of a migrated database with that many moves
+    dataset.api_process(url, tmp, **sections) -> (Popen, port): vmove-api on it, answering
 
 The database ``vmove_bench_<moves>`` on the server of ``admin_url`` is made once and reused while it
 holds the expected rows (``drop(...)`` removes it). Moves are spread over 100 days, one resource each,
@@ -9,7 +10,11 @@ ongoing; every move has 2 to 4 events (2.94 on average: 294,000 for 100,000 move
 """
 
 import datetime
+import http.client
+import os
 import random
+import socket
+import subprocess
 import sys
 import time
 import uuid
@@ -147,3 +152,38 @@ def _fill(engine, moves, rnd):
             c.execute(sa.text("ANALYZE"))
         elif engine.dialect.name == "mysql":
             c.execute(sa.text("ANALYZE TABLE moves, move_events"))
+
+
+def api_process(url, tmp, **sections):
+    """vmove-api (a real process, production defaults, noauth on loopback) on the database ``url``;
+    ``sections``: more options, ``{group: {option: value}}``. Returns (Popen, port) once it answers."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    conf = {
+        "DEFAULT": {"transport_url": "fake://", "state_path": tmp},
+        "database": {"connection": url},
+        "api": {"port": port, "auth_strategy": "noauth"},
+    }
+    for group, values in sections.items():
+        conf.setdefault(group, {}).update(values)
+    path = os.path.join(tmp, "vmove.conf")
+    with open(path, "w") as f:
+        for group, values in conf.items():
+            f.write(f"[{group}]\n" + "".join(f"{k} = {v}\n" for k, v in values.items()))
+    log = open(os.path.join(tmp, "api.log"), "wb")
+    binary = os.path.join(os.path.dirname(sys.executable), "vmove-api")
+    proc = subprocess.Popen(
+        [binary, "--config-file", path], stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            c.request("GET", "/v1/moves?limit=1")
+            c.getresponse().read()
+            return proc, port
+        except OSError:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                sys.exit(f"vmove-api did not start: see {tmp}/api.log")
+            time.sleep(0.2)

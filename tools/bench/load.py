@@ -18,9 +18,7 @@ import argparse
 import http.client
 import json
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -48,34 +46,6 @@ def parse_args(argv):
     )
     p.add_argument("--rabbit", default=os.environ.get("VMOVE_TEST_RABBIT", "rabbit://guest:guest@127.0.0.1:5672/"))
     return p.parse_args(argv)
-
-
-def start_api(args, url, tmp):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    conf = os.path.join(tmp, "vmove.conf")
-    with open(conf, "w") as f:
-        f.write(
-            f"[DEFAULT]\ntransport_url = {args.rabbit}\nstate_path = {tmp}\n"
-            f"[database]\nconnection = {url}\nmax_pool_size = 10\nmax_overflow = 0\n"
-            f"[api]\nport = {port}\nauth_strategy = noauth\nworkers = {args.workers}\nthreads = {args.threads}\n"
-            f"[engine]\ntopic = vmove-loadbench-{uuid.uuid4().hex[:8]}\nnotifications = false\n"
-        )
-    log = open(os.path.join(tmp, "api.log"), "wb")
-    proc = subprocess.Popen([os.path.join(os.path.dirname(sys.executable), "vmove-api"), "--config-file", conf],
-                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            c = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            c.request("GET", "/v1/moves?limit=1")
-            c.getresponse().read()
-            return proc, port
-        except OSError:
-            if time.monotonic() > deadline or proc.poll() is not None:
-                sys.exit(f"vmove-api did not start: see {tmp}/api.log")
-            time.sleep(0.2)
 
 
 class Level:
@@ -160,7 +130,14 @@ def main(argv=None):
     args = parse_args(argv)
     url = dataset.prepared(args.pg, args.moves)
     tmp = tempfile.mkdtemp(prefix="vmove-load-")
-    proc, port = start_api(args, url, tmp)
+    proc, port = dataset.api_process(
+        url,
+        tmp,
+        DEFAULT={"transport_url": args.rabbit},
+        database={"max_pool_size": 10, "max_overflow": 0},
+        api={"workers": args.workers, "threads": args.threads},
+        engine={"topic": f"vmove-loadbench-{uuid.uuid4().hex[:8]}", "notifications": "false"},
+    )
     levels = [int(c) for c in args.clients.split(",")]
     print(f"vmove-api load: PostgreSQL with {args.moves:,} moves, RabbitMQ; {args.workers} process(es) x "
           f"{args.threads} threads; {args.seconds:.0f} s per line; latencies in ms")  # fmt: skip

@@ -19,7 +19,6 @@ import http.client
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -141,40 +140,13 @@ def timed(fn, rounds, repeat):
     return statistics.median(means)
 
 
-def start_api(url, tmp):
-    sys.path.insert(0, os.path.join(HERE, "..", ".."))
-    from vmove.tests.functional import procs
-
-    port = procs.free_port()
-    conf = os.path.join(tmp, "vmove.conf")
-    with open(conf, "w") as f:
-        f.write(
-            f"[DEFAULT]\ntransport_url = fake://\nstate_path = {tmp}\n[database]\nconnection = {url}\n"
-            f"[api]\nport = {port}\nauth_strategy = noauth\n"
-        )
-    log = open(os.path.join(tmp, "api.log"), "wb")
-    proc = subprocess.Popen([os.path.join(os.path.dirname(sys.executable), "vmove-api"), "--config-file", conf],
-                            stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            c = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            c.request("GET", "/")
-            c.getresponse().read()
-            return proc, port
-        except OSError:
-            if time.monotonic() > deadline or proc.poll() is not None:
-                sys.exit(f"vmove-api did not start: see {tmp}/api.log")
-            time.sleep(0.2)
-
-
 def main(argv=None):
     args = parse_args(argv)
     url = dataset.prepared(args.pg, args.moves)
     raw = Raw(url)
     events = raw.one("SELECT count(*) FROM move_events")[0]
     tmp = tempfile.mkdtemp(prefix="vmove-readpath-")
-    proc, port = start_api(url, tmp)
+    proc, port = dataset.api_process(url, tmp)
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
 
     def get(path):

@@ -26,6 +26,7 @@ FAULT = {
         "type": "object",
         "properties": {"code": {"type": "integer"}, "message": {"type": "string"}},
         "required": ["code", "message"],
+        "additionalProperties": False,
     },
 }
 

@@ -142,17 +142,8 @@ def test_api_ref_documents_every_route_as_the_handlers_are():
 
 
 # ------------------------------------------------------------------ the samples
-FAULT = {
-    "type": "object",
-    "minProperties": 1,
-    "maxProperties": 1,
-    "additionalProperties": {
-        "type": "object",
-        "properties": {"code": {"type": "integer"}, "message": {"type": "string"}},
-        "required": ["code", "message"],
-        "additionalProperties": False,
-    },
-}
+from vmove.api.openapi import FAULT  # noqa: E402 - the fault format, as the OpenAPI document has it
+
 VERSION = {
     "type": "object",
     "properties": {
