@@ -57,3 +57,17 @@ def test_workers_serve_and_stop_cleanly(tmp_path):
         api.popen.send_signal(signal.SIGTERM)
         code = api.popen.wait(timeout=60)
     assert code == 0, api.tail()
+
+
+def test_healthcheck_sees_the_broker(conf):
+    """The RPC check connects to the RabbitMQ of transport_url: OK on this machine's, unreachable on a
+    closed port (with the reason)."""
+    from vmove.api import health
+    from vmove.tests import fixtures as vfixtures
+
+    vfixtures.require_url(vfixtures.RABBIT_URL)
+    conf.set_override("transport_url", vfixtures.RABBIT_URL)
+    assert health.RPCCheck(conf, {}).healthcheck(0).available
+    conf.set_override("transport_url", f"rabbit://guest:guest@127.0.0.1:{procs.free_port()}/")
+    result = health.RPCCheck(conf, {}).healthcheck(0)
+    assert not result.available and result.reason == "RPC bus unreachable", result.details
