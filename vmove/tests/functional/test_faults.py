@@ -112,6 +112,9 @@ class Stack:
                          "params": {"host": dest}}}  # fmt: skip
         return procs.call(self.url, "POST", "/v1/moves", body, timeout=timeout)
 
+    def events(self, uuid_):
+        return procs.call(self.url, "GET", f"/v1/moves/{uuid_}/events")[1]
+
     def move(self, uuid_):
         code, body = procs.call(self.url, "GET", f"/v1/moves/{uuid_}")
         return body["move"] if code == 200 else None
@@ -139,23 +142,29 @@ def live_migrations(nova, server_ids):
     }
 
 
-def check_with_nova(nova, moves, before):
-    """Every move agrees with Nova: one live migration more per moved instance than ``before`` (see
-    :func:`live_migrations`), completed, and the instance on the move's destination. Returns the number
-    of instances Nova migrated more than once (0)."""
+def check_with_nova(stack, nova, moves, before):
+    """Every move agrees with Nova and none was started twice: at most one live migration more per
+    instance than ``before`` (see :func:`live_migrations`); a succeeded move's completed, the instance on
+    its destination; a failed move's not completed, the instance where it was. Returns (duplicates,
+    failed moves with their message)."""
     after = live_migrations(nova, [m["resource_id"] for m in moves])
-    duplicates = 0
+    duplicates, failed = 0, []
     for m in moves:
         known = {r.id for r in before[m["resource_id"]]}
         new = [r for r in after[m["resource_id"]] if r.id not in known]
         if len(new) > 1:
             duplicates += 1
         host = getattr(nova.servers.get(m["resource_id"]), "OS-EXT-SRV-ATTR:host")
-        assert m["status"] == "succeeded", m
-        assert [r.status for r in new] == ["completed"], (m, [(r.id, r.status) for r in new])
-        assert host == m["dest_host"] == m["params"]["host"], (m, host)
-    assert duplicates == 0
-    return duplicates
+        where = (m, [(r.id, r.status) for r in new], host, stack.events(m["uuid"]))
+        if m["status"] == "succeeded":
+            assert [r.status for r in new] == ["completed"], where
+            assert host == m["dest_host"] == m["params"]["host"], where
+        else:
+            assert m["status"] == "failed", where
+            assert "completed" not in [r.status for r in new] and host == m["source_host"], where
+            failed.append(f"{m['resource_name']}: {m['message']}")
+    assert duplicates == 0, [m for m in moves if len(after[m["resource_id"]]) - len(before[m["resource_id"]]) > 1]
+    return duplicates, failed
 
 
 def test_engines_killed_at_random(stack, fleet):
@@ -173,8 +182,11 @@ def test_engines_killed_at_random(stack, fleet):
         stack.kill_and_restart(rnd.randrange(2))
     moves = stack.wait_all(uuids, timeout=300)
     assert stack.kills >= 10
-    dup = check_with_nova(nova, moves, before)
-    print(f"\nkill -9: {stack.kills} engine kills, {len(moves)} moves checked against Nova, {dup} duplicates")
+    dup, failed = check_with_nova(stack, nova, moves, before)
+    print(
+        f"\nkill -9: {stack.kills} engine kills, {len(moves)} moves checked against Nova, {dup} duplicates, "
+        f"{len(failed)} failed (as Nova says): {failed}"
+    )
 
 
 def test_rabbitmq_cut_mid_run(stack, fleet):
@@ -195,10 +207,11 @@ def test_rabbitmq_cut_mid_run(stack, fleet):
     assert all(code == 202 for code, _ in answers), answers
     assert max(t for _, t in answers) < 10, answers
     moves = stack.wait_all(uuids, timeout=180)
-    dup = check_with_nova(nova, moves, before)
+    dup, failed = check_with_nova(stack, nova, moves, before)
     slowest = max(t for _, t in answers)
     print(f"\nRabbitMQ cut 15 s: {len(answers)} requests during the cut answered 202 (slowest {slowest:.1f} s), "
-          f"{len(moves)} moves checked against Nova, {dup} duplicates")  # fmt: skip
+          f"{len(moves)} moves checked against Nova, {dup} duplicates, "
+          f"{len(failed)} failed (as Nova says): {failed}")  # fmt: skip
 
 
 def test_database_cut_mid_run(stack, fleet):
@@ -233,7 +246,8 @@ def test_database_cut_mid_run(stack, fleet):
     moves = stack.wait_all(uuids, timeout=180)
     code, listed = procs.call(stack.url, "GET", f"/v1/moves?resource_id={servers[45]}")
     assert code == 200 and listed["moves"] == [], listed
-    dup = check_with_nova(nova, moves, before)
+    dup, failed = check_with_nova(stack, nova, moves, before)
     slowest = max(t for _, t in answers)
     print(f"\ndatabase cut 15 s: {len(answers)} API answers during the cut, all 503 (slowest {slowest:.1f} s), "
-          f"{len(moves)} moves checked against Nova, {dup} duplicates")  # fmt: skip
+          f"{len(moves)} moves checked against Nova, {dup} duplicates, "
+          f"{len(failed)} failed (as Nova says): {failed}")  # fmt: skip
