@@ -156,6 +156,14 @@ class InstanceAction(base.Action):
             )
         return values
 
+    def busy(self, move) -> bool:
+        """Nova sets the instance's task state as it takes a move request, before its migration record."""
+        try:
+            server = self.clients.nova().servers.get(move.resource_id)
+        except nova_exc.NotFound:
+            return False
+        return bool(getattr(server, "OS-EXT-STS:task_state", None))
+
     # ------------------------------------------------------------ observe
     def _records_by_instance(self, moves):
         starts = [m.start_time for m in moves if m.start_time is not None]

@@ -297,11 +297,17 @@ class MoveRunner:
     def _advance(self, action, move, obs) -> None:
         if obs is not None and obs.not_started and move.phase == states.STARTING:
             if move.uuid in self._taken_over and not any(d.get("executed") for d in self.history(move)):
-                # the engine that died never reached the backend: start it now
-                LOG.info("Move %s never reached the backend; starting it", move.uuid)
-                self._taken_over.discard(move.uuid)
-                self._execute(action, move)
-                return
+                if action.busy(move):
+                    # the engine that died reached the backend after all: wait for the backend's record
+                    LOG.info(
+                        "Move %s: the backend is at work on %s; waiting for its record", move.uuid, move.resource_id
+                    )
+                else:
+                    # the engine that died never reached the backend: start it now
+                    LOG.info("Move %s never reached the backend; starting it", move.uuid)
+                    self._taken_over.discard(move.uuid)
+                    self._execute(action, move)
+                    return
             obs = None
         if obs is not None and (obs.phase != move.phase or obs.values):
             if obs.phase == states.SUCCEEDED:
