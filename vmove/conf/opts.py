@@ -15,6 +15,7 @@ def list_opts():
 
 def set_defaults():
     """oslo.config.opts.defaults: vmove's defaults of other libraries' options (the sample shows them)."""
-    from vmove.conf import api
+    from vmove.conf import api, messaging
 
     api.set_defaults()
+    messaging.set_defaults()
