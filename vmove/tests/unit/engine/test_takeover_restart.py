@@ -49,3 +49,25 @@ def test_restart_only_when_the_backend_is_idle(conf, db, busy):
     else:
         assert backend.sent == [move.uuid]
         assert move_queries.events(ctx, move.uuid)[-1].detail == {"executed": True}
+
+
+def test_refused_restart_waits_when_the_backend_turns_out_busy(conf, db):
+    """The dead engine's request was still on its way: the backend refuses the second one as busy. The move
+    does not fail; it waits for the backend's record of the first."""
+    ctx = vmove_context.get_admin_context()
+    (move,) = helpers.claimed(ctx, 1)
+    move = transition(ctx, move, "starting", engine_id="engine-1", detail={"step": "execute"})
+
+    class Late(Backend):
+        def execute(self, move):
+            self.is_busy = True  # the first request arrived meanwhile
+            raise RuntimeError("Conflict (HTTP 409): instance is in task_state migrating")
+
+    backend = Late(False)
+    runner = engine_runner.MoveRunner(conf, "engine-2", clients=None)
+    runner.actions = helpers.OneAction(backend)
+    runner._taken_over.add(move.uuid)
+    runner._advance(backend, move, base.Observation(phase=move.phase, not_started=True))
+    runner._pool.shutdown()
+    assert move_queries.get(ctx, move.uuid).phase == "starting"
+    assert move.uuid in runner._taken_over
