@@ -9,6 +9,7 @@ in the proportions of a busy cloud: mostly succeeded, 5 % failed, a few cancelle
 ongoing; every move has 2 to 4 events (2.94 on average: 294,000 for 100,000 moves).
 """
 
+import argparse
 import datetime
 import http.client
 import os
@@ -35,6 +36,18 @@ PLAN = [
     ("ongoing", 0.01, [(None, "queued", "pending"), ("queued", "starting", "ongoing"),
                        ("starting", "running", "ongoing"), ("running", "running", "ongoing")]),
 ]  # fmt: skip
+
+
+def parser(doc):
+    """The benchmarks' argument parser, with the dataset's options (--moves, --pg)."""
+    p = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--moves", type=int, default=100_000, help="moves in the database (default 100,000)")
+    p.add_argument(
+        "--pg",
+        default=os.environ.get("VMOVE_TEST_POSTGRES", "postgresql+psycopg2://postgres@127.0.0.1:5432/test"),
+        help="PostgreSQL server (admin URL)",
+    )
+    return p
 
 
 def _say(msg):

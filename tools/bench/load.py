@@ -14,7 +14,6 @@ refused, reset or closed under the client). Goal: 0 errors and 0 resets at 200 c
 The moves the POSTs wrote are deleted at the end; the database of tools/bench/dataset.py is kept.
 """
 
-import argparse
 import http.client
 import json
 import os
@@ -35,15 +34,11 @@ BENCH_PROJECT = "vmove-loadbench"
 
 
 def parse_args(argv):
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--moves", type=int, default=100_000)
+    p = dataset.parser(__doc__)
     p.add_argument("--clients", default="10,50,200")
     p.add_argument("--seconds", type=float, default=15.0, help="per endpoint and level")
     p.add_argument("--workers", type=int, default=2, help="[api] workers")
     p.add_argument("--threads", type=int, default=32, help="[api] threads")
-    p.add_argument(
-        "--pg", default=os.environ.get("VMOVE_TEST_POSTGRES", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
-    )
     p.add_argument("--rabbit", default=os.environ.get("VMOVE_TEST_RABBIT", "rabbit://guest:guest@127.0.0.1:5672/"))
     return p.parse_args(argv)
 

@@ -13,7 +13,6 @@ The database ``vmove_bench_<moves>`` is made once (tools/bench/dataset.py) and k
 unless ``--drop``.
 """
 
-import argparse
 import datetime
 import http.client
 import json
@@ -30,18 +29,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import dataset  # noqa: E402
 
-MOVE_COLS = "*"
-
 
 def parse_args(argv):
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--moves", type=int, default=100_000)
+    p = dataset.parser(__doc__)
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--repeat", type=int, default=20)
     p.add_argument("--drop", action="store_true", help="drop the benchmark database at the end")
-    p.add_argument(
-        "--pg", default=os.environ.get("VMOVE_TEST_POSTGRES", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
-    )
     return p.parse_args(argv)
 
 
