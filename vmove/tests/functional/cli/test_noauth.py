@@ -2,6 +2,7 @@
 
 import os
 import subprocess
+import uuid
 
 import pytest
 
@@ -32,7 +33,7 @@ def test_list_show_and_create_without_keystone(noauth_api):
     (row,) = openstack(noauth_api.url, "vmove", "list", "-f", "json").json()
     assert (row["ID"], row["Status"]) == (m.uuid, "succeeded")
     created = openstack(
-        noauth_api.url, "vmove", "create", "--instance", "i-1", "--type", "cold_migration", "-f", "json"
+        noauth_api.url, "vmove", "create", "--instance", str(uuid.uuid4()), "--type", "cold_migration", "-f", "json"
     )
     assert created.json()["type"] == "cold_migration" and created.json()["project_id"] == "vmove"
     assert openstack(noauth_api.url, "vmove", "show", m.uuid, "-f", "value", "-c", "progress").stdout.strip() == "100"
