@@ -72,6 +72,10 @@ class Conflict(VmoveException):
     code = 409
 
 
+class ResourceBusy(Conflict):
+    """A resource has a move in progress already (``holder``: that move's uuid)."""
+
+
 class InvalidTransition(VmoveException):
     msg_fmt = "Move %(move)s cannot go from %(source)s to %(target)s."
     code = 409

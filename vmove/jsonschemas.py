@@ -93,8 +93,23 @@ def _message(error: jsonschema.ValidationError, where: str) -> str:
     return f"Invalid {where}: {error.message}."
 
 
+_VALIDATORS: dict = {}
+
+
+def _validator(schema: dict):
+    """The validator of ``schema``, made once: schemas are module constants, and making a validator costs
+    more than most validations (a fresh one per request was a quarter of a POST's time)."""
+    found = _VALIDATORS.get(id(schema))
+    if found is None or found[0] is not schema:
+        found = (schema, VALIDATOR(schema, format_checker=VALIDATOR.FORMAT_CHECKER))
+        if len(_VALIDATORS) > 1000:  # schemas made on the fly: do not grow without end
+            _VALIDATORS.clear()
+        _VALIDATORS[id(schema)] = found
+    return found[1]
+
+
 def validate(instance, schema: dict, where: str) -> None:
-    validator = VALIDATOR(schema, format_checker=VALIDATOR.FORMAT_CHECKER)
+    validator = _validator(schema)
     errors = sorted(validator.iter_errors(instance), key=lambda e: (list(e.absolute_path), e.message))
     if errors:
         # the most specific error first: the one deepest in the document

@@ -30,6 +30,16 @@ def prepare(argv=None, default_config_files=None, conf=None) -> cfg.ConfigOpts:
     return conf
 
 
+def api_application(conf):
+    """The API's WSGI application for this process, with its notifier (moves the API changes are
+    announced on the bus like the engine's)."""
+    from vmove.api import app as api_app
+    from vmove.moves import notify
+
+    notify.setup(conf, f"vmove-api:{conf.host}")
+    return api_app.setup_app(conf)
+
+
 def use_threading() -> None:
     """vmove never uses eventlet: make oslo.service (used by oslo.messaging) use threads."""
     try:

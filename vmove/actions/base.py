@@ -130,6 +130,16 @@ class Action(abc.ABC):
     @abc.abstractmethod
     def observe(self, moves) -> dict[str, Observation]: ...
 
+    def busy(self, move) -> bool:
+        """Whether the backend is already at work on the move's resource (optional).
+
+        Asked before a move an engine took over from a dead one is started again because the
+        backend shows no trace of it: the dead engine may have been killed after the backend took
+        the request and before it recorded so, while the backend has not written its own record yet.
+        True makes the engine wait for that record instead of asking a second time.
+        """
+        return False
+
     def abort(self, move) -> dict:
         raise NotAbortable(reason=f"A {move.type} cannot be aborted once it has started.")
 

@@ -30,6 +30,8 @@ class InstanceAction(base.Action):
     resource_type = "instance"
     #: Nova's migration_type of records this action makes
     migration_types: tuple = ()
+    #: the instance actions Nova records for the move (os-instance-actions)
+    nova_actions: tuple = ()
     #: server statuses the move may start from
     source_statuses: tuple = ("ACTIVE",)
 
@@ -155,6 +157,25 @@ class InstanceAction(base.Action):
                 f"{server.status}; it must be {' or '.join(self.source_statuses)}."
             )
         return values
+
+    def busy(self, move) -> bool:
+        """Whether Nova took a request for this move already: its API records an instance action (and sets
+        the task state) as it takes the request, before the conductor writes the migration record. An
+        action of the move's kind since the move started is this move's (the instance had no other move)."""
+        nova = self.clients.nova()
+        try:
+            server = nova.servers.get(move.resource_id)
+        except nova_exc.NotFound:
+            return False
+        if getattr(server, "OS-EXT-STS:task_state", None):
+            return True
+        if move.start_time is None:
+            return False
+        since = timeutils.normalize_time(move.start_time) - datetime.timedelta(seconds=listings.CLOCK_SKEW)
+        for action in nova.instance_action.list(move.resource_id):
+            if action.action in self.nova_actions and utils.parse_time(action.start_time) >= since:
+                return True
+        return False
 
     # ------------------------------------------------------------ observe
     def _records_by_instance(self, moves):

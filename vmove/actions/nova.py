@@ -28,6 +28,7 @@ class LiveMigration(InstanceAction):
     """``os-migrateLive`` with ``block_migration='auto'``; abortable while it runs."""
 
     migration_types = ("live-migration",)
+    nova_actions = ("live-migration",)
     source_statuses = ("ACTIVE", "PAUSED")
     schema = {
         "type": "object",
@@ -144,6 +145,7 @@ class ColdMigration(InstanceAction):
     """``migrate`` (optionally to a host, 2.56), then the engine confirms the resize itself."""
 
     migration_types = ("migration", "resize")
+    nova_actions = ("migrate", "resize")
     source_statuses = ("ACTIVE", "SHUTOFF")
     schema = {"type": "object", "properties": {"host": HOST_SCHEMA}, "additionalProperties": False}
 
@@ -191,6 +193,7 @@ class Evacuation(InstanceAction):
     """``evacuate`` (2.94: the instance keeps its power state) off a host that is down."""
 
     migration_types = ("evacuation",)
+    nova_actions = ("evacuate",)
     source_statuses = ("ACTIVE", "SHUTOFF", "ERROR", "STOPPED", "PAUSED", "SUSPENDED")
     schema = {"type": "object", "properties": {"host": HOST_SCHEMA}, "additionalProperties": False}
 

@@ -7,6 +7,8 @@ in Nova, Cinder and Masakari, so existing clients show the message.
 import json
 import logging
 
+from oslo_db import exception as db_exc
+import sqlalchemy.exc as sa_exc
 import webob
 import webob.dec
 import webob.exc
@@ -47,9 +49,27 @@ def fault_response(code: int, message: str, headers=None) -> webob.Response:
     return resp
 
 
+#: the database cannot be reached (connection refused or lost, pool exhausted): a 503, not a bug
+_DB_DOWN = (db_exc.DBConnectionError, sa_exc.OperationalError, sa_exc.TimeoutError, sa_exc.DisconnectionError)
+RETRY_AFTER = 5
+
+
+def _database_down(exc: Exception) -> bool:
+    if isinstance(exc, _DB_DOWN):
+        return True
+    return isinstance(exc, db_exc.DBError) and isinstance(getattr(exc, "inner_exception", None), _DB_DOWN)
+
+
 def from_exception(exc: Exception) -> webob.Response:
     if isinstance(exc, exception.VmoveException):
         return fault_response(exc.code, exc.message)
+    if _database_down(exc):
+        LOG.warning("Database unavailable: %s", exc)
+        return fault_response(
+            503,
+            "The database is not reachable right now; try again in a few seconds.",
+            {"Retry-After": str(RETRY_AFTER)},
+        )
     if isinstance(exc, webob.exc.HTTPException) and exc.code < 500:
         return fault_response(exc.code, exc.detail or exc.explanation or exc.title)
     LOG.error("Unexpected error serving the request", exc_info=exc)

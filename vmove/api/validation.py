@@ -122,6 +122,8 @@ def body_schema(schema: dict, min_version: str | None = None, max_version: str |
                 body = json.loads(req.body or b"null")
             except ValueError as e:
                 raise exception.Invalid(f"The request body is not valid JSON: {e}.") from e
+            except RecursionError as e:
+                raise exception.Invalid("The request body is nested too deeply to be a request of this API.") from e
             validate(body, chosen, "request body field")
             return func(*args, body=body, **kwargs)
 

@@ -6,6 +6,7 @@ Keystone; the schema is created or upgraded at start.  Listens on
 """
 
 import logging
+import sys
 
 from vmove import rpc, service
 from vmove.api import app as api_app
@@ -28,11 +29,16 @@ def main(argv=None):
 
     set_embedded_defaults(vmove_conf.CONF)
     conf = service.prepare(argv)
+    try:
+        server.check_auth(conf, conf.api.host_ip)
+    except server.NoAuthNotLoopback as e:
+        print(f"vmove-all: {e.message}", file=sys.stderr)
+        return 2
     service.ensure_state_path(conf)
     migration.upgrade()
     engine = engine_service.EngineService(conf)
     engine.start()
-    srv = server.APIServer(api_app.setup_app(conf), conf.api.host_ip, conf.api.port)
+    srv = server.APIServer(api_app.setup_app(conf), conf)
     srv.start()
     print(
         f"vmove-all: API on {srv.url} (auth: {conf.api.auth_strategy}), database "

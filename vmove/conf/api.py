@@ -1,4 +1,6 @@
 from oslo_config import cfg
+from oslo_middleware import cors
+from oslo_middleware.healthcheck import opts as healthcheck_opts
 
 GROUP = cfg.OptGroup("api", title="vmove API options")
 
@@ -26,21 +28,74 @@ opts = [
     ),
     cfg.StrOpt(
         "response_validation",
-        default="warn",
+        default="ignore",
         choices=[
             ("error", "Fail the request (500) when a response breaks its schema (tests)."),
             ("warn", "Log a warning."),
-            ("ignore", "Do not validate responses."),
+            ("ignore", "Do not validate responses (production: it costs most of a list request's time)."),
         ],
         help="Validate API responses against their schema.",
     ),
-    cfg.IntOpt("workers", default=1, min=1, help="Threads serving requests in vmove-api/vmove-all's own server."),
+    # the API's own server (vmove-api, vmove-all): cheroot, see vmove.api.server
+    cfg.IntOpt(
+        "workers",
+        default=1,
+        min=1,
+        help="Processes of vmove-api, each serving [api] threads requests at once on the same port "
+        "(SO_REUSEPORT). vmove-all always serves from its one process.",
+    ),
+    cfg.IntOpt("threads", default=32, min=1, help="Threads serving requests in each API process."),
+    cfg.IntOpt(
+        "backlog",
+        default=1024,
+        min=1,
+        help="Connections the kernel queues for the API's listening socket before refusing new ones "
+        "(capped by net.core.somaxconn).",
+    ),
+    cfg.IntOpt(
+        "keepalive_timeout",
+        default=30,
+        min=1,
+        help="Seconds a client connection may stay idle (HTTP keep-alive) or take to send a request before "
+        "it is closed.",
+    ),
+    cfg.IntOpt(
+        "graceful_shutdown_timeout",
+        default=30,
+        min=0,
+        help="On SIGTERM the API stops accepting connections and gives the requests in progress this many "
+        "seconds to finish.",
+    ),
+    cfg.IntOpt(
+        "max_request_body_size",
+        default=1048576,
+        min=1,
+        help="Largest request body, in bytes; a larger one is refused with 413 before it is read.",
+    ),
+    cfg.BoolOpt(
+        "allow_noauth_on_any_address",
+        default=False,
+        help="Let the API start with auth_strategy = noauth on an address other than a loopback one. Anyone "
+        "who can reach that address is then an administrator: only for a network nobody else can reach.",
+    ),
 ]
 
 
+def set_defaults() -> None:
+    """vmove's defaults for oslo.middleware's [cors] and [healthcheck] (also in the config sample)."""
+    cors.set_defaults(
+        allow_headers=["X-Auth-Token", "X-OpenStack-Request-ID", "OpenStack-API-Version", "Content-Type"],
+        expose_headers=["X-OpenStack-Request-ID", "OpenStack-API-Version"],
+        allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+    )
+    cfg.set_defaults(healthcheck_opts.HEALTHCHECK_OPTS, backends=["vmove_database", "vmove_rpc"])
+
+
 def register_opts(conf: cfg.ConfigOpts) -> None:
+    set_defaults()
     conf.register_group(GROUP)
     conf.register_opts(opts, group=GROUP)
+    conf.register_opts(healthcheck_opts.HEALTHCHECK_OPTS, group="healthcheck")
 
 
 def list_opts():

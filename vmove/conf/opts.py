@@ -11,3 +11,11 @@ def list_opts():
         for group, opts in mod.list_opts().items():
             grouped[group].extend(opts)
     return [(g, sorted(opts, key=lambda o: o.name)) for g, opts in grouped.items()]
+
+
+def set_defaults():
+    """oslo.config.opts.defaults: vmove's defaults of other libraries' options (the sample shows them)."""
+    from vmove.conf import api, messaging
+
+    api.set_defaults()
+    messaging.set_defaults()

@@ -45,5 +45,11 @@ def _on_engine_create(engine):
 main_context_manager.append_on_engine_create(_on_engine_create)
 
 
+@main_context_manager.reader
+def ping(context) -> None:
+    """Ask the database something (the healthcheck): raises when it does not answer."""
+    context.session.execute(sa.text("SELECT 1")).scalar()
+
+
 def get_engine():
     return main_context_manager.writer.get_engine()

@@ -26,13 +26,16 @@ class Move(TimestampMixin, Base):
     __tablename__ = "moves"
     __table_args__ = (
         sa.UniqueConstraint("uuid", name="uniq_moves0uuid"),
+        # the resource's id while the move is pending or ongoing, NULL once it ended: at most one move
+        # in progress per resource, whatever concurrent requests do (set by vmove.moves.queries)
+        sa.UniqueConstraint("active_key", name="uniq_moves0active_key"),
         sa.Index("moves_status_idx", "status"),
         sa.Index("moves_project_id_idx", "project_id"),
         sa.Index("moves_resource_id_idx", "resource_id"),
         sa.Index("moves_source_host_idx", "source_host"),
         sa.Index("moves_dest_host_idx", "dest_host"),
         sa.Index("moves_origin_idx", "origin"),
-        sa.Index("moves_created_at_idx", "created_at"),
+        sa.Index("moves_created_at_id_idx", "created_at", "id"),  # the default order (keyset pages)
         sa.Index("moves_updated_at_idx", "updated_at"),
     )
 
@@ -66,6 +69,7 @@ class Move(TimestampMixin, Base):
     # lease: which engine drives the move, and until when it may without renewing
     engine_id = orm.mapped_column(sa.String(36), nullable=True)
     lease_until = orm.mapped_column(UTCDateTime, nullable=True)
+    active_key = orm.mapped_column(sa.String(255), nullable=True)
 
 
 class MoveEvent(Base):
@@ -192,6 +196,9 @@ class Run(TimestampMixin, Base):
     __tablename__ = "runs"
     __table_args__ = (
         sa.UniqueConstraint("uuid", name="uniq_runs0uuid"),
+        # the plan's uuid while the run is in progress, NULL once finished: one run in progress per plan
+        # (set by vmove.plans.queries)
+        sa.UniqueConstraint("active_key", name="uniq_runs0active_key"),
         sa.Index("runs_plan_uuid_idx", "plan_uuid"),
         sa.Index("runs_project_id_idx", "project_id"),
         sa.Index("runs_status_idx", "status"),
@@ -221,6 +228,7 @@ class Run(TimestampMixin, Base):
     lease_until = orm.mapped_column(UTCDateTime, nullable=True)
     #: how long the moves should take, from vmove's own history, and how many windows (see vmove.plans.estimate)
     estimate = orm.mapped_column(JSONDict, nullable=True)
+    active_key = orm.mapped_column(sa.String(36), nullable=True)
 
 
 class RunItem(Base):

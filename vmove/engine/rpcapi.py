@@ -20,6 +20,9 @@ from vmove import rpc
 LOG = logging.getLogger(__name__)
 
 RPC_API_VERSION = "1.2"
+#: a cast tries the broker this many times more, then gives up (the engines poll anyway): an API
+#: request never waits out a broker outage
+CAST_RETRIES = 1
 
 
 class EngineAPI:
@@ -37,16 +40,16 @@ class EngineAPI:
 
     def move_requested(self, context, move_uuid):
         """Wake the engines: a move is pending. Best effort: engines also poll."""
-        cctxt = self._client.prepare(version="1.1", fanout=True)
+        cctxt = self._client.prepare(version="1.1", fanout=True, retry=CAST_RETRIES)
         self._cast(cctxt, context, "move_requested", move_uuid=move_uuid)
 
     def abort_move(self, context, move_uuid):
-        cctxt = self._client.prepare(version="1.1", fanout=True)
+        cctxt = self._client.prepare(version="1.1", fanout=True, retry=CAST_RETRIES)
         self._cast(cctxt, context, "abort_move", move_uuid=move_uuid)
 
     def process(self, context, kind, ident):
         """Ask one engine to run the ``kind`` extension's handler for ``ident``."""
-        cctxt = self._client.prepare(version="1.2")
+        cctxt = self._client.prepare(version="1.2", retry=CAST_RETRIES)
         self._cast(cctxt, context, "process", kind=kind, ident=ident)
 
     @staticmethod

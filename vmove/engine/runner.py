@@ -250,11 +250,18 @@ class MoveRunner:
             return False
         return self._execute(action, started)
 
-    def _execute(self, action, move) -> bool:
+    def _execute(self, action, move, again=False) -> bool:
         try:
             with self._sending:
                 detail = action.execute(move) or {}
         except Exception as e:
+            if again and action.busy(move):
+                # asked again after a takeover, and refused because the backend is at work on the
+                # resource: the dead engine's request got there after all. Wait for its record.
+                LOG.info("Move %s: the backend already works on %s (%s); waiting for its record", move.uuid,
+                         move.resource_id, action_base.reason(e))  # fmt: skip
+                self._taken_over.add(move.uuid)
+                return False
             self._safe_transition(move, states.FAILED, message=action_base.reason(e), detail={"step": "execute"})
             return False
         detail = dict(detail, executed=True)
@@ -297,11 +304,17 @@ class MoveRunner:
     def _advance(self, action, move, obs) -> None:
         if obs is not None and obs.not_started and move.phase == states.STARTING:
             if move.uuid in self._taken_over and not any(d.get("executed") for d in self.history(move)):
-                # the engine that died never reached the backend: start it now
-                LOG.info("Move %s never reached the backend; starting it", move.uuid)
-                self._taken_over.discard(move.uuid)
-                self._execute(action, move)
-                return
+                if action.busy(move):
+                    # the engine that died reached the backend after all: wait for the backend's record
+                    LOG.info(
+                        "Move %s: the backend is at work on %s; waiting for its record", move.uuid, move.resource_id
+                    )
+                else:
+                    # the engine that died never reached the backend: start it now
+                    LOG.info("Move %s never reached the backend; starting it", move.uuid)
+                    self._taken_over.discard(move.uuid)
+                    self._execute(action, move, again=True)
+                    return
             obs = None
         if obs is not None and (obs.phase != move.phase or obs.values):
             if obs.phase == states.SUCCEEDED:

@@ -10,6 +10,8 @@ A move's ``origin`` says who asked for it: ``request:<request id>``,
 back) or ``run:<uuid>`` (a plan run).
 """
 
+import dataclasses
+
 from oslo_db import exception as db_exc
 from oslo_utils import timeutils
 import sqlalchemy as sa
@@ -88,7 +90,7 @@ def get_all(context, filters=None, limit=None, marker=None, sort_key="created_at
         if filters.get("origins") is not None:
             marker_cond = sa.and_(marker_cond, m.origin.in_(list(filters["origins"])))
     rows = pagination.paginate(
-        context.session, _filtered(sa.select(m), filters), m, sort_key, sort_dir, limit, marker, marker_cond
+        context.session, _filtered(sa.select(m.__table__), filters), m, sort_key, sort_dir, limit, marker, marker_cond
     )
     return [to_obj(context, r) for r in rows]
 
@@ -97,35 +99,55 @@ def get_all(context, filters=None, limit=None, marker=None, sort_key="created_at
 def get(context, uuid, origins=None):
     """The move ``uuid`` (MoveNotFound if none); with ``origins``, only if one of them made it."""
     m = models.Move
-    query = sa.select(m).where(m.uuid == uuid)
+    query = sa.select(m.__table__).where(m.uuid == uuid)
     if origins is not None:
         query = query.where(m.origin.in_(list(origins)))
-    row = context.session.execute(query).scalar_one_or_none()
+    row = context.session.execute(query).one_or_none()
     if row is None:
         raise exception.MoveNotFound(move=uuid)
     return to_obj(context, row)
 
 
 @main_context_manager.reader
-def busy(context, resource_id):
-    """The pending or ongoing move of a resource, or None."""
+def busy(context, resource_id, latest=False):
+    """The pending or ongoing move of a resource, or None.
+
+    ``latest``: read the last committed row even inside a transaction that has already read (a locking
+    read: InnoDB's REPEATABLE READ would otherwise answer from the transaction's snapshot).
+    """
     m = models.Move
     query = sa.select(m).where(m.resource_id == resource_id, m.status.in_(states.ACTIVE)).limit(1)
+    if latest:
+        query = query.with_for_update(read=True)
     row = context.session.execute(query).scalar_one_or_none()
     return to_obj(context, row) if row is not None else None
 
 
+def active_key(status, resource_id):
+    """``moves.active_key``: the resource while the move holds it, NULL after (one per resource)."""
+    return resource_id if status in states.ACTIVE else None
+
+
 @main_context_manager.writer
 def create(context, values, event=None):
-    """Create a move and its first event in one transaction."""
+    """Create a move and its first event in one transaction.
+
+    A second move in progress of the same resource breaks ``uniq_moves0active_key``:
+    :class:`~vmove.exception.ResourceBusy` naming the move that holds it. The insert is in a savepoint,
+    so a caller's transaction goes on after that refusal.
+    """
     now = timeutils.utcnow()
     move = models.Move(**values)
     move.created_at = move.created_at or now
     move.updated_at = move.updated_at or now
-    context.session.add(move)
+    move.active_key = active_key(move.status, move.resource_id)
     try:
-        context.session.flush()
+        with context.session.begin_nested():
+            context.session.add(move)
     except db_exc.DBDuplicateEntry as e:
+        if "active_key" in (e.columns or []):
+            holder = busy(context, move.resource_id, latest=True)
+            raise refusal(move.resource_type, move.resource_id, holder) from e
         raise exception.Conflict(reason=f"move {values.get('uuid')} already exists") from e
     ev = dict(event or {})
     ev.setdefault("to_phase", move.phase)
@@ -155,6 +177,8 @@ def write_transition(context, uuid, values, event, expected=None):
     for key, value in (expected or {}).items():
         cond.append(getattr(m, key) == value)
     values = dict(values, updated_at=now)
+    if "status" in values and values["status"] not in states.ACTIVE:
+        values["active_key"] = None  # the resource is free for its next move
     result = context.session.execute(
         sa.update(m).where(*cond).values(**values).execution_options(synchronize_session=False)
     )
@@ -173,18 +197,53 @@ def write_transition(context, uuid, values, event, expected=None):
     return to_obj(context, context.session.execute(sa.select(m).where(m.id == current.id)).scalar_one())
 
 
+def refusal(resource_type, resource_id, holder):
+    """The 409 of a second move of a resource, naming the move in progress (``holder``, None if it ended
+    meanwhile)."""
+    what = f"{resource_type.capitalize()} {resource_id}"
+    if holder is None:
+        return exception.ResourceBusy(reason=f"{what} had another move in progress; try again.")
+    return exception.ResourceBusy(
+        reason=f"{what} already has move {holder.uuid} ({holder.type}, {holder.status}).", holder=holder.uuid
+    )
+
+
 @main_context_manager.reader
 def events(context, move_uuid, attempt=None):
     """The move's events, oldest first (of one ``attempt`` only, if given)."""
-    m, e = models.Move, models.MoveEvent
+    m = models.Move
     move_id = context.session.execute(sa.select(m.id).where(m.uuid == move_uuid)).scalar_one_or_none()
     if move_id is None:
         raise exception.MoveNotFound(move=move_uuid)
+    return _events_of(context, move_id, attempt)
+
+
+def _events_of(context, move_id, attempt=None):
+    e = models.MoveEvent
     query = sa.select(e).where(e.move_id == move_id)
     if attempt is not None:
         query = query.where(e.attempt == attempt)
     rows = context.session.execute(query.order_by(e.at.asc(), e.id.asc())).scalars()
     return [event_obj.MoveEvent.from_row(context, r) for r in rows]
+
+
+@dataclasses.dataclass
+class History:
+    """A move and its events, read together."""
+
+    move: move_obj.Move
+    events: list
+
+    @property
+    def project_id(self):
+        return self.move.project_id
+
+
+@main_context_manager.reader
+def history(context, move_uuid):
+    """The move ``move_uuid`` and all its events, oldest first, in one transaction (MoveNotFound if none)."""
+    move = get(context, move_uuid)
+    return History(move, _events_of(context, move.id))
 
 
 # ------------------------------------------------------------------ by origin

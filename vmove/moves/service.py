@@ -38,15 +38,14 @@ def request_move(
 ):
     """Write a pending move (and its first event); returns the Move object.
 
-    Refuses (409) a second move of a resource that has one pending or ongoing.
+    Refuses (409, :class:`~vmove.exception.ResourceBusy`) a second move of a resource that has one
+    pending or ongoing; the database's unique ``moves.active_key`` refuses it when concurrent requests
+    both get past the first look.
     """
     params = check_request(move_type, resource_type, dict(params or {}))
-    busy = queries.busy(ctx, resource_id)
-    if busy is not None:
-        raise exception.Conflict(
-            reason=f"{resource_type.capitalize()} {resource_id} already has move {busy.uuid} "
-            f"({busy.type}, {busy.status})."
-        )
+    holder = queries.busy(ctx, resource_id)  # the common case, without trying the insert
+    if holder is not None:
+        raise queries.refusal(resource_type, resource_id, holder)
     now = timeutils.utcnow()
     row = {
         "uuid": uuidutils.generate_uuid(),

@@ -5,7 +5,13 @@ database themselves: the query modules of each feature build them from rows
 (:meth:`VmoveObject.from_row`).
 """
 
+import datetime
+
 from oslo_versionedobjects import base as ovo_base
+from oslo_versionedobjects import fields
+
+#: field classes whose database values need no coercion (str, int, bool, or None where nullable)
+_PLAIN = (fields.StringField, fields.IntegerField, fields.BooleanField)
 
 
 class VmoveObjectRegistry(ovo_base.VersionedObjectRegistry):
@@ -18,16 +24,67 @@ class VmoveObject(ovo_base.VersionedObject):
 
     @classmethod
     def _from_db_object(cls, context, obj, db_obj):
-        for name in obj.fields:
+        """Fill ``obj`` from a row. Strings, integers and booleans the database gives are stored as they
+        are and its naive UTC times made aware (what coercion would do, at a fraction of its cost: a list
+        page builds a hundred objects); the other fields are set, and so coerced, as usual."""
+        plain, times, other = cls._row_fields()
+        # a Core row gives all its values at once; an ORM instance one attribute at a time
+        values = db_obj._mapping if hasattr(db_obj, "_mapping") else _Attributes(db_obj)
+        attrs = obj.__dict__
+        for name, attr in plain:
+            attrs[attr] = values[name]
+        for name, attr in times:
+            value = values[name]
+            if value is not None and value.tzinfo is None:
+                value = value.replace(tzinfo=datetime.UTC)
+            attrs[attr] = value
+        for name in other:
             setattr(obj, name, getattr(db_obj, name))
         obj._context = context
         obj.obj_reset_changes()
         return obj
 
     @classmethod
+    def _row_fields(cls):
+        """The fields of the class that need no coercion and the times, as (name, attribute) pairs, and the
+        other field names (computed once)."""
+        found = cls.__dict__.get("_vmove_row_fields")
+        if found is None:
+            plain, times, other = [], [], []
+            for name, field in cls.fields.items():
+                kind = type(field)
+                if kind in _PLAIN:
+                    plain.append((name, "_obj_" + name))
+                elif kind is fields.DateTimeField:
+                    times.append((name, "_obj_" + name))
+                else:
+                    other.append(name)
+            found = (tuple(plain), tuple(times), tuple(other))
+            cls._vmove_row_fields = found
+        return found
+
+    def obj_values(self, names) -> dict:
+        """``{name: value}`` of fields that are set (an API view of a page reads thousands of them; the
+        field properties cost more than the values)."""
+        attrs = self.__dict__
+        return {name: attrs["_obj_" + name] for name in names}
+
+    @classmethod
     def from_row(cls, context, row):
         """The object of a database row (its columns of the same names)."""
         return cls._from_db_object(context, cls(), row)
+
+
+class _Attributes:
+    """An ORM instance read like a row's mapping."""
+
+    __slots__ = ("obj",)
+
+    def __init__(self, obj):
+        self.obj = obj
+
+    def __getitem__(self, name):
+        return getattr(self.obj, name)
 
 
 def make_list(list_cls, context, objects):

@@ -8,6 +8,7 @@ calls these inside one writer transaction under :func:`plan_lock`.
 
 import collections
 
+from oslo_db import exception as db_exc
 from oslo_utils import timeutils, uuidutils
 import sqlalchemy as sa
 
@@ -188,17 +189,35 @@ def _run(context, uuid):
 
 
 @main_context_manager.reader
-def active_run(context, plan_uuid):
-    """The plan's run in progress (one of :data:`~vmove.plans.lifecycle.ACTIVE`), or None."""
+def active_run(context, plan_uuid, latest=False):
+    """The plan's run in progress (one of :data:`~vmove.plans.lifecycle.ACTIVE`), or None.
+
+    ``latest``: the last committed state even in a transaction that has read already (a locking read).
+    """
     r = models.Run
     query = sa.select(r).where(r.plan_uuid == plan_uuid, r.status.in_(lifecycle.ACTIVE)).order_by(r.id.desc()).limit(1)
+    if latest:
+        query = query.with_for_update(read=True)
     row = context.session.execute(query).scalar_one_or_none()
     return _run_obj(context, row) if row is not None else None
 
 
+def busy_plan(plan_uuid, active):
+    """The 409 of a second run of a plan while ``active`` (a Run, or None if it ended meanwhile) is in progress."""
+    if active is None:
+        return exception.Conflict(reason=f"Plan {plan_uuid} had another run in progress; try again.")
+    return exception.Conflict(
+        reason=f"Plan {plan_uuid} already has run {active.uuid} in progress ({active.status}); "
+        "cancel it or wait for it to finish."
+    )
+
+
 @main_context_manager.writer
 def run_create(context, plan, values):
-    """A new run of ``plan`` (a Plan), in the run lifecycle's first status."""
+    """A new run of ``plan`` (a Plan), in the run lifecycle's first status.
+
+    A second run in progress of the plan breaks ``uniq_runs0active_key``: Conflict naming the first.
+    """
     now = timeutils.utcnow()
     run = models.Run(
         uuid=uuidutils.generate_uuid(),
@@ -213,8 +232,12 @@ def run_create(context, plan, values):
         updated_at=now,
         **values,
     )
-    context.session.add(run)
-    context.session.flush()
+    run.active_key = plan.uuid if run.status in lifecycle.ACTIVE else None  # NULL once it finished (run_update)
+    try:
+        with context.session.begin_nested():
+            context.session.add(run)
+    except db_exc.DBDuplicateEntry as e:
+        raise busy_plan(plan.uuid, active_run(context, plan.uuid, latest=True)) from e
     return _run_obj(context, run)
 
 
@@ -248,6 +271,8 @@ def run_update(context, uuid, values, expected_status=None):
         wanted = (expected_status,) if isinstance(expected_status, str) else tuple(expected_status)
         cond.append(r.status.in_(wanted))
     values = dict(values, updated_at=timeutils.utcnow())
+    if "status" in values:
+        values["active_key"] = r.plan_uuid if values["status"] in lifecycle.ACTIVE else None
     result = context.session.execute(
         sa.update(r).where(*cond).values(**values).execution_options(synchronize_session=False)
     )

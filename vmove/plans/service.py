@@ -68,10 +68,7 @@ def order_run(ctx, plan, dry_run: bool, cross_project: bool):
         plan = queries.plan_lock(ctx, plan.uuid)
         active = queries.active_run(ctx, plan.uuid)
         if active is not None:
-            raise exception.Conflict(
-                reason=f"Plan {plan.uuid} already has run {active.uuid} in progress ({active.status}); "
-                "cancel it or wait for it to finish."
-            )
+            raise queries.busy_plan(plan.uuid, active)
         drains = has_drains(plan)
         if not plan.items and not drains:
             raise exception.Conflict(reason=f"Plan {plan.uuid} has no items and no drains: there is nothing to run.")

@@ -7,13 +7,12 @@ default ``/etc/vmove/vmove.conf``.
 import os
 
 from vmove import service
-from vmove.api import app as api_app
 
 
 def init_application():
     files = os.environ.get("VMOVE_CONFIG_FILES", "/etc/vmove/vmove.conf")
     conf = service.prepare([], default_config_files=[f for f in files.split(";") if f and os.path.exists(f)])
-    return api_app.setup_app(conf)
+    return service.api_application(conf)
 
 
 application = init_application()

@@ -6,8 +6,13 @@ import pecan
 
 
 def base_url() -> str:
-    conf = pecan.request.context["conf"]
-    return (conf.api.public_endpoint or pecan.request.host_url).rstrip("/")
+    """The API's URL as clients reach it (computed once per request: a page makes a link per item)."""
+    context = pecan.request.context
+    found = context.get("vmove.base_url")
+    if found is None:
+        conf = context["conf"]
+        found = context["vmove.base_url"] = (conf.api.public_endpoint or pecan.request.host_url).rstrip("/")
+    return found
 
 
 def make(rel: str, *parts: str, query: dict | None = None) -> dict:

@@ -1,6 +1,8 @@
 """Schema pieces shared by every resource."""
 
 UUID = {"type": "string", "format": "uuid"}
+#: the id of an instance (Nova) or a volume (Cinder): a UUID
+RESOURCE_ID = {"type": "string", "format": "uuid", "description": "The UUID of the instance or the volume."}
 NULLABLE_STRING = {"type": ["string", "null"]}
 TIMESTAMP = {"type": "string", "format": "date-time"}
 NULLABLE_TIMESTAMP = {"type": ["string", "null"]}

@@ -122,7 +122,7 @@ CREATE_BODY_1_2 = {
             "type": "object",
             "properties": {
                 "resource_type": {"type": "string", "enum": list(fields.ResourceType.ALL)},
-                "resource_id": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": r"^\S+$"},
+                "resource_id": common.RESOURCE_ID,
                 "type": {"type": "string", "minLength": 1, "maxLength": 32},
                 "priority": {"type": "integer", "minimum": -1000000, "maximum": 1000000},
                 "params": {"type": "object"},

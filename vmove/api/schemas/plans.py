@@ -63,7 +63,7 @@ ITEM_IN = {
     "type": "object",
     "properties": {
         "resource_type": {"type": "string", "enum": ["instance", "volume"]},
-        "resource_id": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": r"^\S+$"},
+        "resource_id": common.RESOURCE_ID,
         "type": {"type": "string", "minLength": 1, "maxLength": 32},
         "priority": {"type": "integer", "minimum": -1000000, "maximum": 1000000},
     },

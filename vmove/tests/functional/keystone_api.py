@@ -63,7 +63,7 @@ def keystone_api(conf, db, ks, tmp_path, api_options=()):
     conf(["--config-file", str(conf_file)], project="vmove", default_config_files=[])
     conf.set_override("connection", db.url, group="database")
     conf.set_override("response_validation", "error", group="api")
-    srv = server.APIServer(api_app.setup_app(conf), "127.0.0.1", 0)
+    srv = server.APIServer(api_app.setup_app(conf), conf, "127.0.0.1", 0)
     srv.start()
     try:
         yield srv

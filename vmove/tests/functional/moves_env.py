@@ -95,7 +95,7 @@ def vmove_env(conf, tmp_path, devcloud):
     configure_cloud(conf, devcloud)
     engine = engine_service.EngineService(conf)
     engine.start()
-    srv = server.APIServer(api_app.setup_app(conf), "127.0.0.1", 0)
+    srv = server.APIServer(api_app.setup_app(conf), conf, "127.0.0.1", 0)
     srv.start()
     try:
         yield VmoveEnv(srv.url, engine)

@@ -3,10 +3,7 @@ second engine takes its moves over when their leases run out, asks Nova where
 each really is, and never repeats a move that already happened."""
 
 import os
-import pathlib
 import signal
-import subprocess
-import sys
 import uuid
 
 import pytest
@@ -15,52 +12,9 @@ from vmove import rpc
 from vmove.api import app as api_app
 from vmove.api import server
 from vmove.tests import fixtures as vfixtures
-from vmove.tests.functional import moves_env
+from vmove.tests.functional import moves_env, procs
 
 pytestmark = pytest.mark.devcloud
-BIN = pathlib.Path(sys.executable).parent
-
-
-def _write_conf(path, conf, db_url, topic, cloud):
-    creds = cloud.credentials("vmove")
-    path.write_text(
-        "\n".join(
-            [
-                "[DEFAULT]",
-                f"transport_url = {vfixtures.RABBIT_URL}",
-                f"state_path = {path.parent}",
-                "[database]",
-                f"connection = {db_url}",
-                "[engine]",
-                f"topic = {topic}",
-                "poll_interval = 0.2",
-                "lease_time = 3",
-                "heartbeat_interval = 0.5",
-                "[service_auth]",
-                "auth_type = password",
-                f"auth_url = {creds['auth_url']}",
-                f"username = {creds['username']}",
-                f"password = {creds['password']}",
-                f"project_name = {creds['project_name']}",
-                "user_domain_name = Default",
-                "project_domain_name = Default",
-                "[nova]",
-                f"region_name = {cloud.region}",
-                "[cinder]",
-                f"region_name = {cloud.region}",
-            ]
-        )
-        + "\n"
-    )
-
-
-def _engine(conf_file, log):
-    return subprocess.Popen(
-        [str(BIN / "vmove-engine"), "--config-file", str(conf_file)],
-        stdout=open(log, "ab"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
 
 
 @pytest.fixture
@@ -77,12 +31,12 @@ def test_sigkill_engine_mid_moves(conf, tmp_path, devcloud, nova):
     dbfx.setUp()
     topic = f"vmove-engine-test-{uuid.uuid4().hex[:8]}"
     conf_file = tmp_path / "vmove.conf"
-    _write_conf(conf_file, conf, dbfx.url, topic, devcloud)
+    procs.write_conf(conf_file, dbfx.url, topic, cloud=devcloud)
     rpc.cleanup()
     conf.set_override("transport_url", vfixtures.RABBIT_URL)
     conf.set_override("topic", topic, group="engine")
     conf.set_override("auth_strategy", "noauth", group="api")
-    srv = server.APIServer(api_app.setup_app(conf), "127.0.0.1", 0)
+    srv = server.APIServer(api_app.setup_app(conf), conf, "127.0.0.1", 0)
     srv.start()
     env = moves_env.VmoveEnv(srv.url, engine=None)
     booted = []
@@ -94,18 +48,18 @@ def test_sigkill_engine_mid_moves(conf, tmp_path, devcloud, nova):
         for i in range(4):
             booted.append(client.servers.create(f"failover-{i}", seed.image_id(), flavor, nics="none", host="host1"))
         for s in booted:
-            _wait(lambda s=s: client.servers.get(s.id).status == "ACTIVE", f"boot {s.id}")
+            procs.wait_for(lambda s=s: client.servers.get(s.id).status == "ACTIVE", f"boot {s.id}")
         for s in booted:
             comp.set_live_migration_seconds(4, server=s.id)
 
-        first = _engine(conf_file, tmp_path / "engine-a.log")
+        first = procs.engine(conf_file, tmp_path / "engine-a.log").popen
         moves = [
             env.request(resource_type="instance", resource_id=s.id, type="live_migration", params={"host": "host2"})
             for s in booted
         ]
         # wait until the engine started them all on Nova (Nova runs one live
         # migration per host at a time and queues the others), then kill it outright
-        _wait(
+        procs.wait_for(
             lambda: all(env.move(m["uuid"])["phase"] in ("preparing", "running") for m in moves),
             "all moves started on Nova",
         )
@@ -114,13 +68,13 @@ def test_sigkill_engine_mid_moves(conf, tmp_path, devcloud, nova):
         # a move requested while no engine runs waits, pending
         late_server = client.servers.create("failover-late", seed.image_id(), flavor, nics="none", host="host3")
         booted.append(late_server)
-        _wait(lambda: client.servers.get(late_server.id).status == "ACTIVE", "boot late")
+        procs.wait_for(lambda: client.servers.get(late_server.id).status == "ACTIVE", "boot late")
         late = env.request(
             resource_type="instance", resource_id=late_server.id, type="live_migration", params={"host": "host2"}
         )
         assert env.move(late["uuid"])["status"] == "pending"
 
-        second = _engine(conf_file, tmp_path / "engine-b.log")
+        second = procs.engine(conf_file, tmp_path / "engine-b.log").popen
         for m in moves + [late]:
             done = env.wait(m["uuid"], timeout=120)
             assert done["status"] == "succeeded", (done, env.events(m["uuid"]))
@@ -148,6 +102,3 @@ def test_sigkill_engine_mid_moves(conf, tmp_path, devcloud, nova):
             except Exception:  # noqa: BLE001
                 pass
         dbfx.cleanUp()
-
-
-_wait = moves_env.wait_until

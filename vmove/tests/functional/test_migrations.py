@@ -63,3 +63,54 @@ def test_event_times_keep_microseconds(backend_db):
         (went,) = c.execute(sa.select(models.MoveEvent).where(models.MoveEvent.message == "go")).all()
         assert went.at == at
         assert c.execute(sa.select(models.Move.created_at)).scalar() == at
+
+
+@pytest.mark.parametrize("backend", sorted(BACKENDS))
+def test_active_keys_filled_on_upgrade(backend, conf, tmp_path):
+    """0006: the oldest move in progress of a resource and the newest run in progress of a plan get the key;
+    moves and runs that ended, and the extra ones of an earlier race, keep NULL."""
+    fixture = None
+    if BACKENDS[backend] is None:
+        url = f"sqlite:///{tmp_path}/pre-0006.sqlite"
+    else:
+        fixture = vfixtures.ServerDatabase(BACKENDS[backend])
+        fixture.setUp()
+        url = fixture.url
+    engine = sa.create_engine(url)
+    try:
+        migration.upgrade("0005", engine=engine)
+        now = "2026-12-01 10:00:00"
+        common = dict(resource_type="instance", type="live_migration", phase="queued", project_id="p", origin="o")
+        common.update(priority=0, attempt=1, progress=0, created_at=now, updated_at=now)
+        moves = [("m1", "r1", "pending"), ("m2", "r1", "ongoing"), ("m3", "r2", "succeeded"), ("m4", "r3", "ongoing")]
+        runs = [("u1", "p1", "running"), ("u2", "p1", "validating"), ("u3", "p2", "succeeded")]
+        with engine.begin() as c:
+            for uuid_, rid, status in moves:
+                c.execute(
+                    sa.text(
+                        "INSERT INTO moves (uuid, resource_id, status, resource_type, type, phase, project_id, origin,"
+                        " priority, attempt, progress, created_at, updated_at) VALUES (:uuid, :rid, :status,"
+                        " :resource_type, :type, :phase, :project_id, :origin, :priority, :attempt, :progress,"
+                        " :created_at, :updated_at)"
+                    ),
+                    dict(common, uuid=uuid_, rid=rid, status=status),
+                )
+            for uuid_, plan, status in runs:
+                c.execute(
+                    sa.text(
+                        "INSERT INTO runs (uuid, plan_uuid, plan_name, project_id, dry_run, approval, cross_project,"
+                        " status, progress, created_at, updated_at) VALUES (:uuid, :plan, 'n', 'p', :f, 'auto', :f,"
+                        " :status, 0, :now, :now)"
+                    ),
+                    {"uuid": uuid_, "plan": plan, "status": status, "f": False, "now": now},
+                )
+        migration.upgrade("heads", engine=engine)
+        with engine.connect() as c:
+            got = dict(c.execute(sa.text("SELECT uuid, active_key FROM moves")).all())
+            assert got == {"m1": "r1", "m2": None, "m3": None, "m4": "r3"}
+            got = dict(c.execute(sa.text("SELECT uuid, active_key FROM runs")).all())
+            assert got == {"u1": None, "u2": "p1", "u3": None}
+    finally:
+        engine.dispose()
+        if fixture is not None:
+            fixture.cleanUp()

@@ -14,6 +14,7 @@ from vmove.moves import notify
 from vmove.moves import queries as move_queries
 from vmove.moves import service as move_requests
 from vmove.tests import fixtures as vfixtures
+from vmove.tests.functional import procs
 
 
 @contextlib.contextmanager
@@ -113,3 +114,81 @@ def test_plan_and_run_lifecycle_is_published_with_counts(conf, db):
     decided = by_type["vmove.run.item_decided"]["vmove_object.data"]
     assert decided["items"][0]["resource_id"] == item.resource_id and decided["decision"] == "approved"
     assert by_type["vmove.run.succeeded"]["vmove_object.data"]["counts"]["succeeded"] == 1
+
+
+def test_api_and_engine_processes_both_publish(conf, tmp_path, devcloud):
+    """The production split: vmove-api and vmove-engine as separate processes on RabbitMQ and PostgreSQL.
+    The move the API writes is announced by vmove-api (``vmove.move.pending``), what the engine does
+    to it by vmove-engine; a cancel through the API by vmove-api again."""
+    devcloud.require("nova")
+    vfixtures.require_url(vfixtures.RABBIT_URL)
+    dbfx = vfixtures.Database(tmpdir=tmp_path, url=vfixtures.POSTGRES_URL)
+    dbfx.setUp()
+    rpc.cleanup()
+    suffix = uuid.uuid4().hex[:8]
+    port = procs.free_port()
+    conf_file = procs.write_conf(
+        tmp_path / "vmove.conf",
+        dbfx.url,
+        f"vmove-engine-test-{suffix}",
+        cloud=devcloud,
+        api={"port": port},
+        engine={"notifications": True},
+        oslo_messaging_notifications={"topics": f"vmove-notify-test-{suffix}"},
+    )
+    conf.set_override("transport_url", vfixtures.RABBIT_URL)
+    endpoint = Endpoint()
+    listener = messaging.get_notification_listener(
+        rpc.get_notification_transport(conf),
+        [messaging.Target(topic=f"vmove-notify-test-{suffix}")],
+        [endpoint],
+        executor="threading",
+    )
+    listener.start()
+    api = engine = None
+    url = f"http://127.0.0.1:{port}"
+    try:
+        api = procs.api(conf_file, tmp_path / "api.log", port)
+        # no engine yet: this move stays pending until cancelled through the API
+        code, waiting = procs.call(url, "POST", "/v1/moves", _move())
+        assert code == 202, waiting
+        code, cancelled = procs.call(url, "POST", f"/v1/moves/{waiting['move']['uuid']}/action", {"cancel": None})
+        assert code == 202 and cancelled["move"]["status"] == "cancelled", cancelled
+        engine = procs.engine(conf_file, tmp_path / "engine.log")
+        # an instance Nova does not have: the engine ends the move, and says so on the bus
+        code, doomed = procs.call(url, "POST", "/v1/moves", _move())
+        assert code == 202, doomed
+        seen = []
+
+        def ended():
+            while not endpoint.got.empty():
+                seen.append(endpoint.got.get())
+            return any(
+                p["vmove_object.data"]["uuid"] == doomed["move"]["uuid"] and e != "vmove.move.pending"
+                for _, e, p in seen
+            )
+
+        procs.wait_for(ended, "the engine's notification of the move it ended", timeout=60)
+    finally:
+        for p in (api, engine):
+            if p is not None:
+                p.stop()
+        listener.stop()
+        listener.wait()
+        rpc.cleanup()
+        dbfx.cleanUp()
+    by_move = {}
+    for publisher, event, payload in seen:
+        by_move.setdefault(payload["vmove_object.data"]["uuid"], []).append((publisher.split(":")[0], event))
+    assert by_move[waiting["move"]["uuid"]] == [
+        ("vmove-api", "vmove.move.pending"),
+        ("vmove-api", "vmove.move.cancelled"),
+    ]
+    doomed_events = by_move[doomed["move"]["uuid"]]
+    assert doomed_events[0] == ("vmove-api", "vmove.move.pending"), doomed_events
+    assert all(publisher == "vmove-engine" for publisher, _ in doomed_events[1:]), doomed_events
+    assert doomed_events[-1][1] in ("vmove.move.failed", "vmove.move.ignored"), doomed_events
+
+
+def _move():
+    return {"move": {"resource_type": "instance", "resource_id": str(uuid.uuid4()), "type": "live_migration"}}

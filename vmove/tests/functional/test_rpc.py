@@ -46,7 +46,7 @@ def test_ping_round_trip_and_heartbeat(transport, conf, db):
         assert answer["request_id"] == ctx.request_id
 
         conf.set_override("auth_strategy", "noauth", group="api")
-        srv = server.APIServer(api_app.setup_app(conf), "127.0.0.1", 0)
+        srv = server.APIServer(api_app.setup_app(conf), conf, "127.0.0.1", 0)
         srv.start()
         try:
 

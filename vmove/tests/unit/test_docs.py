@@ -11,7 +11,6 @@
 """
 
 import importlib
-import inspect
 import json
 import os
 import pathlib
@@ -110,57 +109,11 @@ def documented_routes() -> dict:
     return routes
 
 
-_HANDLERS = ("get", "get_all", "get_one", "post", "patch", "put", "delete")
-_ITEM = ("get_one", "patch", "put", "delete")
-_METHODS = {
-    "get": "GET",
-    "get_all": "GET",
-    "get_one": "GET",
-    "post": "POST",
-    "patch": "PATCH",
-    "put": "PUT",
-    "delete": "DELETE",
-}
-
-
 def api_routes() -> dict:
-    """(method, path) -> handler, from the pecan controllers (path parameters named as the handler's arguments)."""
-    from pecan import rest
+    """(method, path) -> handler, from the pecan controllers (the walk the OpenAPI document uses too)."""
+    from vmove.api import routes
 
-    from vmove.api.controllers import root
-
-    found = {}
-
-    def args(fn):
-        params = inspect.signature(inspect.unwrap(fn)).parameters.values()
-        return [p.name for p in params if p.kind == p.POSITIONAL_OR_KEYWORD and p.name != "self"]
-
-    def visit(controller, names):
-        cls = type(controller)
-        customs = getattr(cls, "_custom_actions", {})
-        for attr in [*_HANDLERS, *customs]:
-            fn = getattr(cls, attr, None)
-            if fn is None or (attr in _HANDLERS and not getattr(fn, "exposed", False)):
-                continue
-            names_args = args(fn)
-            resources = names[1:]  # below /v1
-            segments = names[:1]
-            for n, name in enumerate(resources):
-                segments.append(name)
-                if n < len(resources) - 1:
-                    segments.append(f"{{{names_args[n]}}}")
-            if attr in _ITEM or attr in customs:
-                segments.append(f"{{{names_args[len(resources) - 1]}}}")
-            if attr in customs:
-                segments.append(attr)
-            method = _METHODS[attr] if attr in _HANDLERS else customs[attr][0]
-            found[(method, "/" + "/".join(segments))] = fn
-        for name, sub in vars(cls).items():
-            if isinstance(sub, rest.RestController):
-                visit(sub, [*names, name])
-
-    visit(root.RootController(), [])
-    return found
+    return routes.api_routes()
 
 
 def _schema(ref: str):
@@ -177,6 +130,8 @@ def _schemas(ref: str) -> list:
 
 
 def test_api_ref_documents_every_route_as_the_handlers_are():
+    from vmove.api import routes
+
     documented = documented_routes()
     real = api_routes()
     assert sorted(set(real) - set(documented)) == [], "routes missing from doc/source/api-ref"
@@ -186,12 +141,8 @@ def test_api_ref_documents_every_route_as_the_handlers_are():
         where = f"{key[0]} {key[1]} ({documented[key]['page']})"
         assert options.get("min_version", "1.0") == getattr(fn, "min_version", "1.0"), where
         assert options.get("max_version") == getattr(fn, "max_version", None), where
-        for option, attr in (
-            ("query", "_vmove_query_schemas"),
-            ("body", "_vmove_body_schemas"),
-            ("response", "_vmove_response_schemas"),
-        ):
-            attached = {id(schema) for schema, _low, _high in getattr(fn, attr, [])}
+        for option in ("query", "body", "response"):
+            attached = {id(schema) for schema, _low, _high in routes.schemas(fn, option)}
             named = [id(s) for s in _schemas(options[option])] if option in options else []
             assert len(attached) == len(named) and attached == set(named), (
                 f"{where}: :{option}: {options.get(option)} are not the schemas the handler validates with"
@@ -199,17 +150,8 @@ def test_api_ref_documents_every_route_as_the_handlers_are():
 
 
 # ------------------------------------------------------------------ the samples
-FAULT = {
-    "type": "object",
-    "minProperties": 1,
-    "maxProperties": 1,
-    "additionalProperties": {
-        "type": "object",
-        "properties": {"code": {"type": "integer"}, "message": {"type": "string"}},
-        "required": ["code", "message"],
-        "additionalProperties": False,
-    },
-}
+from vmove.api.openapi import FAULT  # noqa: E402 - the fault format, as the OpenAPI document has it
+
 VERSION = {
     "type": "object",
     "properties": {

@@ -37,8 +37,8 @@ _TIMES_1_0 = ("start_time", "end_time", "created_at", "updated_at")
 
 
 def move_view(move) -> dict:
-    view = {f: move[f] for f in _FIELDS_1_0}
-    view.update({f: common.isotime(move[f]) for f in _TIMES_1_0})
+    view = move.obj_values(_FIELDS_1_0)
+    view.update({f: common.isotime(v) for f, v in move.obj_values(_TIMES_1_0).items()})
     view["links"] = [links.make("self", "v1", "moves", move.uuid)]
     return view
 
@@ -76,9 +76,10 @@ class MoveEventsController(rest.RestController):
     @validation.query_schema(schemas.SHOW_QUERY_1_0, min_version="1.0")
     def get_all(self, move_uuid, *, query):
         ctx = common.context()
-        get_move_or_404(ctx, move_uuid, "vmove:move:events")
-        events = queries.events(ctx, move_uuid)
-        return {"move_uuid": move_uuid, "events": [event_view(e) for e in events]}
+        found = common.get_or_404(
+            ctx, "move", move_uuid, queries.history, "vmove:move:events", exception.MoveNotFound(move=move_uuid)
+        )
+        return {"move_uuid": move_uuid, "events": [event_view(e) for e in found.events]}
 
 
 class MovesController(rest.RestController):

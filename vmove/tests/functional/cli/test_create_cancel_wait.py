@@ -92,7 +92,7 @@ def test_create_volume_moves(openstack):
     for argv, message in (
         (["--volume", volume], "migration_type is required for a volume_migration"),
         (
-            ["--volume", "v2", "--migration-type", "retype"],
+            ["--volume", str(uuid.uuid4()), "--migration-type", "retype"],
             "destination type is required when migration type is retype",
         ),
     ):

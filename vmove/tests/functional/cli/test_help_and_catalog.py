@@ -83,7 +83,7 @@ def test_the_cli_uses_the_catalog_endpoint(vmove_api, conf, devcloud_keystone):
             if vfixtures.CI:
                 pytest.fail(why + " (CI=true: nothing else may hold it)")
             pytest.skip(why)
-    on_9393 = server.APIServer(api_app.setup_app(conf), "127.0.0.1", 9393)
+    on_9393 = server.APIServer(api_app.setup_app(conf), conf, "127.0.0.1", 9393)
     on_9393.start()
     try:
         demo = devcloud_keystone.session("demo").get_project_id()

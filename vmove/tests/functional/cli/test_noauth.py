@@ -2,6 +2,7 @@
 
 import os
 import subprocess
+import uuid
 
 import pytest
 
@@ -14,7 +15,7 @@ from vmove.tests.functional.cli.conftest import OPENSTACK, Result
 @pytest.fixture
 def noauth_api(conf, db):
     conf.set_override("auth_strategy", "noauth", group="api")
-    srv = server.APIServer(api_app.setup_app(conf), "127.0.0.1", 0)
+    srv = server.APIServer(api_app.setup_app(conf), conf, "127.0.0.1", 0)
     srv.start()
     yield srv
     srv.stop()
@@ -32,7 +33,7 @@ def test_list_show_and_create_without_keystone(noauth_api):
     (row,) = openstack(noauth_api.url, "vmove", "list", "-f", "json").json()
     assert (row["ID"], row["Status"]) == (m.uuid, "succeeded")
     created = openstack(
-        noauth_api.url, "vmove", "create", "--instance", "i-1", "--type", "cold_migration", "-f", "json"
+        noauth_api.url, "vmove", "create", "--instance", str(uuid.uuid4()), "--type", "cold_migration", "-f", "json"
     )
     assert created.json()["type"] == "cold_migration" and created.json()["project_id"] == "vmove"
     assert openstack(noauth_api.url, "vmove", "show", m.uuid, "-f", "value", "-c", "progress").stdout.strip() == "100"

@@ -14,6 +14,8 @@ V = "1.4"
 P1 = {"X-Project-Id": "p1", "X-User-Id": "alice", "X-Roles": "member,reader"}
 P1_READER = {"X-Project-Id": "p1", "X-Roles": "reader"}
 P2 = {"X-Project-Id": "p2", "X-Roles": "member,reader"}
+SAME = "5a3e0c8e-93a1-4c47-9a44-2f1a4f7e0c11"  # fixed: it names a parametrized test
+GONE = str(uuid.uuid4())  # no such server
 
 
 class Casts:
@@ -77,7 +79,8 @@ def test_create_show_list(api):
         ({"name": ""}, "'plan.name'"),
         ({"items": [item(mtype="teleport")]}, "'plan.items.0.type': Unknown move type 'teleport'"),
         ({"items": [item(rtype="volume")]}, "'plan.items.0.type': move type live_migration moves a instance"),
-        ({"items": [item("x"), item("x")]}, "'plan.items.1.resource_id': instance x is already item 0"),
+        ({"items": [item(SAME), item(SAME)]}, f"'plan.items.1.resource_id': instance {SAME} is already item 0"),
+        ({"items": [item("x")]}, "'plan.items.0.resource_id': 'x' is not a UUID"),
         ({"items": [{"resource_type": "instance", "type": "live_migration"}]}, "'resource_id' is a required"),
         ({"window": {"not_after": "tomorrow"}}, "'plan.window.not_after': 'tomorrow' is not an ISO 8601 time"),
         (
@@ -178,7 +181,7 @@ def test_run_lifecycle_over_the_api(api, casts, cloud, conf, db):
     servers = [cloud.server("host1") for _ in range(2)]
     plan = create(
         api,
-        items=[item(servers[0], priority=2), item(servers[1]), item("gone")],
+        items=[item(servers[0], priority=2), item(servers[1]), item(GONE)],
         mapping={"hosts": {"host1": "host2"}},
         approval="manual",
     )
@@ -187,7 +190,7 @@ def test_run_lifecycle_over_the_api(api, casts, cloud, conf, db):
     engine_plans.handle_run(None, conf, dry["uuid"])
     shown = api.get(f"/v1/runs/{dry['uuid']}", version=V, headers=P1_READER).json_body_or_none["run"]
     assert shown["status"] == "validated" and shown["counts"] == {"items": 3, "approved": 2, "refused": 1}
-    gone = [i for i in shown["items"] if i["resource_id"] == "gone"][0]
+    gone = [i for i in shown["items"] if i["resource_id"] == GONE][0]
     assert (gone["verdict"], gone["code"]) == ("refused", "gone")
     assert [i["priority"] for i in shown["items"]] == [2, 0, 0]
 
@@ -217,7 +220,7 @@ def test_run_lifecycle_over_the_api(api, casts, cloud, conf, db):
     assert shown["status"] == "running" and shown["progress"] == 50 and shown["counts"]["succeeded"] == 1
     plan_now = api.get(f"/v1/plans/{plan['uuid']}", version=V, headers=P1).json_body_or_none["plan"]
     status = {i["resource_id"]: i["migration_status"] for i in plan_now["items"]}
-    assert status == {first.resource_id: "completed", moves[1]["resource_id"]: "approved", "gone": "planned"}
+    assert status == {first.resource_id: "completed", moves[1]["resource_id"]: "approved", GONE: "planned"}
     done = [i for i in plan_now["items"] if i["resource_id"] == first.resource_id][0]
     assert done["attempts"] == [{"run": run["uuid"], "move": first.uuid, "attempt": 1, "status": "succeeded"}]
 

@@ -1,0 +1,71 @@
+"""A move taken over in 'starting' with no trace at the backend: started again only when the backend is not
+already at work on the resource (the dead engine may have been killed between the backend taking the
+request and anyone recording it)."""
+
+import pytest
+
+from vmove import context as vmove_context
+from vmove.actions import base
+from vmove.engine import runner as engine_runner
+from vmove.moves import queries as move_queries
+from vmove.moves.transitions import transition
+from vmove.tests.unit.engine import helpers
+
+
+class Backend:
+    def __init__(self, busy):
+        self.is_busy = busy
+        self.sent = []
+
+    def busy(self, move):
+        return self.is_busy
+
+    def execute(self, move):
+        self.sent.append(move.uuid)
+        return {}
+
+    def step(self, move):
+        return None
+
+    def timeout(self, move):
+        return 3600
+
+
+def _take_over_and_look(conf, backend):
+    """engine-1 committed 'starting' and died, nothing says the backend took the move; engine-2 took it
+    over and now sees no trace of it at the backend. Returns (ctx, move, runner of engine-2)."""
+    ctx = vmove_context.get_admin_context()
+    (move,) = helpers.claimed(ctx, 1)
+    move = transition(ctx, move, "starting", engine_id="engine-1", detail={"step": "execute"})
+    runner = engine_runner.MoveRunner(conf, "engine-2", clients=None)
+    runner.actions = helpers.OneAction(backend)
+    runner._taken_over.add(move.uuid)
+    runner._advance(backend, move, base.Observation(phase=move.phase, not_started=True))
+    runner._pool.shutdown()
+    return ctx, move, runner
+
+
+@pytest.mark.parametrize("busy", [True, False])
+def test_restart_only_when_the_backend_is_idle(conf, db, busy):
+    backend = Backend(busy)
+    ctx, move, runner = _take_over_and_look(conf, backend)
+    if busy:
+        assert backend.sent == []  # waits for the backend's own record
+        assert move.uuid in runner._taken_over
+    else:
+        assert backend.sent == [move.uuid]
+        assert move_queries.events(ctx, move.uuid)[-1].detail == {"executed": True}
+
+
+def test_refused_restart_waits_when_the_backend_turns_out_busy(conf, db):
+    """The dead engine's request was still on its way: the backend refuses the second one as busy. The move
+    does not fail; it waits for the backend's record of the first."""
+
+    class Late(Backend):
+        def execute(self, move):
+            self.is_busy = True  # the first request arrived meanwhile
+            raise RuntimeError("Conflict (HTTP 409): instance is in task_state migrating")
+
+    ctx, move, runner = _take_over_and_look(conf, Late(False))
+    assert move_queries.get(ctx, move.uuid).phase == "starting"
+    assert move.uuid in runner._taken_over
