@@ -1,5 +1,7 @@
 """The request context: who asks, plus the enginefacade transaction state."""
 
+import contextlib
+
 from oslo_context import context
 from oslo_db.sqlalchemy import enginefacade
 
@@ -14,6 +16,47 @@ class RequestContext(context.RequestContext):
         return values
 
 
-def get_admin_context() -> RequestContext:
-    """Context of vmove itself (the engine acting on its own)."""
-    return RequestContext(is_admin=True, roles=["admin", "member", "reader"], overwrite=False)
+def get_admin_context(request=None) -> RequestContext:
+    """Context of vmove itself (the engine acting on its own).
+
+    With ``request`` (the context of a request vmove works for, e.g. one an RPC cast carried), the new
+    context keeps its request ids: the moves made with it send them to Nova and Cinder.
+    """
+    ids = {}
+    if request is not None:
+        ids = {"request_id": request.request_id, "global_request_id": request.global_request_id}
+    return RequestContext(is_admin=True, roles=["admin", "member", "reader"], overwrite=False, **ids)
+
+
+def current_global_id() -> str | None:
+    """The global request id of this thread's current context (what Nova and Cinder are sent), if any."""
+    current = context.get_current()
+    return current.global_id if current is not None else None
+
+
+@contextlib.contextmanager
+def acting_for(global_request_id: str | None):
+    """vmove, as itself, doing the work of the request ``global_request_id`` (a move's, say).
+
+    While the block runs, this thread's current context carries the id: the log lines written meanwhile
+    show it (oslo.log) and the calls to Nova and Cinder send it as their ``X-OpenStack-Request-ID``
+    (:class:`vmove.clients.CountingSession`). The thread's previous context is put back afterwards.
+    """
+    previous = context.get_current()
+    if global_request_id:
+        ctx = RequestContext(is_admin=True, request_id=global_request_id, global_request_id=global_request_id)
+    else:
+        ctx = None  # vmove's own work (no request to name): no id is sent
+        _set_current(None)
+    try:
+        yield ctx
+    finally:
+        _set_current(previous)
+
+
+def _set_current(ctx) -> None:
+    if ctx is not None:
+        ctx.update_store()
+    else:
+        # oslo.context has no public way to clear the thread's context
+        context._request_store.__dict__.pop("context", None)

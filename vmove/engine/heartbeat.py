@@ -9,7 +9,7 @@ from vmove.objects import engine as engine_obj
 
 
 @main_context_manager.writer
-def beat(context, engine_id, host, topic, pid=None, version=None):
+def beat(context, engine_id, host, topic, pid=None, version=None, rpc_version=None):
     """Record that engine ``engine_id`` is alive (creating its row on first beat)."""
     e = models.Engine
     now = timeutils.utcnow()
@@ -18,7 +18,16 @@ def beat(context, engine_id, host, topic, pid=None, version=None):
     )
     if result.rowcount == 0:
         context.session.add(
-            e(engine_id=engine_id, host=host, topic=topic, pid=pid, version=version, started_at=now, last_heartbeat=now)
+            e(
+                engine_id=engine_id,
+                host=host,
+                topic=topic,
+                pid=pid,
+                version=version,
+                rpc_version=rpc_version,
+                started_at=now,
+                last_heartbeat=now,
+            )
         )
         context.session.flush()
     return now

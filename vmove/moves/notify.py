@@ -3,7 +3,7 @@
 import logging
 import threading
 
-from vmove import rpc
+from vmove import metrics, rpc
 
 LOG = logging.getLogger(__name__)
 
@@ -67,7 +67,9 @@ def move_changed(ctx, move, old_status=None, old_phase=None) -> None:
     notifier = _notifier
     if notifier is None:
         return
+    event_type = f"vmove.move.{move.status}"
     try:
-        notifier.info(ctx, f"vmove.move.{move.status}", payload(move, old_status, old_phase))
+        notifier.info(ctx, event_type, payload(move, old_status, old_phase))
+        metrics.NOTIFICATIONS_SENT.labels(event_type).inc()
     except Exception:  # a notification bus hiccup never breaks a move
         LOG.exception("Could not emit the notification of move %s", move.uuid)

@@ -138,12 +138,14 @@ def create(context, values, event=None):
 
 
 @main_context_manager.writer
-def write_transition(context, uuid, values, event, expected=None):
+def write_transition(context, uuid, values, event, expected=None, timing=None):
     """Change a move and write the event of that change, atomically.
 
     ``expected`` maps column names to the values the row must still have
     (compare-and-swap); if another writer changed them first nothing is
-    written and :class:`~vmove.exception.Conflict` is raised.
+    written and :class:`~vmove.exception.Conflict` is raised. A ``timing``
+    dict gets ``entered``: when the move entered the phase it leaves (its
+    latest event's time), for the phase durations of the metrics.
     """
     m = models.Move
     current = context.session.execute(sa.select(m).where(m.uuid == uuid)).scalar_one_or_none()
@@ -167,6 +169,11 @@ def write_transition(context, uuid, values, event, expected=None):
     ev.setdefault("status", values.get("status", before["status"]))
     ev.setdefault("attempt", values.get("attempt", before["attempt"]))
     ev.setdefault("at", now)
+    if timing is not None:
+        e = models.MoveEvent
+        timing["entered"] = context.session.execute(
+            sa.select(sa.func.max(e.at)).where(e.move_id == current.id)
+        ).scalar()
     context.session.add(models.MoveEvent(move_id=current.id, **ev))
     context.session.flush()
     context.session.expire(current)
