@@ -1,6 +1,6 @@
 """The WSGI application: middleware stack around the pecan app.
 
-RequestId -> FaultWrapper -> auth (keystonemiddleware | noauth)
+RequestMetrics -> RequestId -> FaultWrapper -> auth (keystonemiddleware | noauth)
   -> MicroversionMiddleware -> pecan (ConfigHook, ContextHook, FaultHook)
 """
 
@@ -8,7 +8,7 @@ from microversion_parse import middleware as mv_middleware
 from oslo_middleware import request_id
 import pecan
 
-from vmove.api import auth, fault, hooks, microversion
+from vmove.api import auth, fault, hooks, metrics, microversion
 from vmove.api.controllers import root
 
 
@@ -26,4 +26,5 @@ def setup_app(conf):
     app = auth.wrap(app, conf)
     app = fault.FaultWrapper(app)
     app = request_id.RequestId(app)
+    app = metrics.RequestMetrics(app)
     return app

@@ -1,4 +1,10 @@
-"""vmove-status upgrade check."""
+"""vmove-status upgrade check: what an operator must do before and after an upgrade.
+
+- Database revision: migrations the code has and the database lacks (run ``vmove-manage db sync``).
+- Engine versions: engines that are up and run another release than this code (upgrade and restart them).
+- Engine RPC cap: ``[upgrade_levels] engine`` missing while older engines run (set it), or left in place once
+  every engine is upgraded (remove it and restart).
+"""
 
 import sys
 
@@ -6,7 +12,24 @@ from oslo_config import cfg
 from oslo_upgradecheck import common_checks, upgradecheck
 
 from vmove import conf as vmove_conf
+from vmove import context as vmove_context
+from vmove import version
 from vmove.db import migration
+from vmove.engine import heartbeat, rpcapi
+
+Code, Result = upgradecheck.Code, upgradecheck.Result
+
+
+def _up_engines():
+    conf = cfg.CONF
+    engines = heartbeat.get_all(vmove_context.get_admin_context())
+    return [e for e in engines if e.state(conf.engine.engine_down_time) == "up"]
+
+
+def _names(engines) -> str:
+    return ", ".join(
+        f"{e.host} ({e.engine_id[:8]}: release {e.version}, RPC {e.rpc_version or rpcapi.UNRECORDED})" for e in engines
+    )
 
 
 class Checks(upgradecheck.UpgradeCommands):
@@ -14,17 +37,65 @@ class Checks(upgradecheck.UpgradeCommands):
         try:
             current = migration.version()
         except Exception as e:  # noqa: BLE001 - any failure is the check's answer
-            return upgradecheck.Result(upgradecheck.Code.FAILURE, f"Cannot read the database: {e}")
+            return Result(Code.FAILURE, f"Cannot read the database: {e}")
         head = migration.head()
         if current != head:
-            return upgradecheck.Result(
-                upgradecheck.Code.FAILURE,
-                f"Database schema is at {current}, the code needs {head}: run 'vmove-manage db sync'.",
+            missing = migration.unapplied(current)
+            return Result(
+                Code.FAILURE,
+                f"Database schema is at {current}, the code needs {head} (not applied: {', '.join(missing)}): "
+                "run 'vmove-manage db sync'. The migrations only add to the schema: engines and API "
+                "processes of the previous release keep running while they are applied.",
             )
-        return upgradecheck.Result(upgradecheck.Code.SUCCESS, f"Database schema is at {head}.")
+        return Result(Code.SUCCESS, f"Database schema is at {head}.")
+
+    def _check_engine_versions(self):
+        try:
+            engines = _up_engines()
+        except Exception as e:  # noqa: BLE001
+            return Result(Code.WARNING, f"Cannot read the engines (is the schema current?): {e}")
+        mine = version.version_string()
+        other = [e for e in engines if e.version != mine]
+        if not engines:
+            return Result(Code.WARNING, "No engine is up: no move will start until one is.")
+        if other:
+            return Result(
+                Code.WARNING,
+                f"{len(other)} of {len(engines)} engines that are up run another release than this one "
+                f"({mine}): {_names(other)}. Upgrade and restart them; then remove any [upgrade_levels] cap.",
+            )
+        return Result(Code.SUCCESS, f"All {len(engines)} engines that are up run release {mine}.")
+
+    def _check_rpc_cap(self):
+        level = cfg.CONF.upgrade_levels.engine
+        try:
+            engines = _up_engines()
+        except Exception as e:  # noqa: BLE001
+            return Result(Code.WARNING, f"Cannot read the engines (is the schema current?): {e}")
+        current = rpcapi.RPC_API_VERSION
+        older = [e for e in engines if (e.rpc_version or rpcapi.UNRECORDED) != current]
+        if older and not level:
+            lowest = min((e.rpc_version or rpcapi.UNRECORDED for e in older), key=rpcapi.version_tuple)
+            return Result(
+                Code.WARNING,
+                f"Engines serving an older RPC version are up: {_names(older)}. Set [upgrade_levels] engine = "
+                f"{lowest} (or auto) on the upgraded API and engines until they are upgraded: their casts "
+                f"at {current} are refused by those engines (which still find the moves at their next poll).",
+            )
+        if level and not older:
+            return Result(
+                Code.WARNING,
+                f"[upgrade_levels] engine = {level} is set and every engine that is up serves RPC {current}: "
+                "remove it and restart the API and the engines.",
+            )
+        if level:
+            return Result(Code.SUCCESS, f"RPC to the engines capped at {level} while older engines run.")
+        return Result(Code.SUCCESS, f"No RPC cap; the engines that are up serve {current}.")
 
     _upgrade_checks = (
         ("Database revision", _check_db_revision),
+        ("Engine versions", _check_engine_versions),
+        ("Engine RPC cap", _check_rpc_cap),
         ("Policy File JSON to YAML Migration", (common_checks.check_policy_json, {"conf": cfg.CONF})),
     )
 

@@ -42,7 +42,7 @@ OBJECT_VERSIONS = {
 }
 
 
-def _tuple(version: str):
+def version_tuple(version: str):
     return versionutils.convert_version_to_tuple(version)
 
 
@@ -50,8 +50,10 @@ def objects_for(version_cap: str | None) -> dict | None:
     """The object versions a receiver of ``version_cap`` knows (None: no cap, the newest)."""
     if version_cap is None:
         return None
-    known = [v for v in OBJECT_VERSIONS if _tuple(v) <= _tuple(version_cap)]
-    return dict(OBJECT_VERSIONS[max(known, key=_tuple)]) if known else dict(OBJECT_VERSIONS[min(OBJECT_VERSIONS)])
+    known = [v for v in OBJECT_VERSIONS if version_tuple(v) <= version_tuple(version_cap)] or [
+        min(OBJECT_VERSIONS, key=version_tuple)
+    ]
+    return dict(OBJECT_VERSIONS[max(known, key=version_tuple)])
 
 
 def version_cap(context, conf) -> str | None:
@@ -68,8 +70,8 @@ def version_cap(context, conf) -> str | None:
         LOG.exception("[upgrade_levels] engine = auto: cannot read the engines; capping at %s", UNRECORDED)
         return UNRECORDED
     versions = [e.rpc_version or UNRECORDED for e in engines if e.state(conf.engine.engine_down_time) == "up"]
-    lowest = min(versions, key=_tuple, default=RPC_API_VERSION)
-    cap = None if _tuple(lowest) >= _tuple(RPC_API_VERSION) else lowest
+    lowest = min(versions, key=version_tuple, default=RPC_API_VERSION)
+    cap = None if version_tuple(lowest) >= version_tuple(RPC_API_VERSION) else lowest
     LOG.info("[upgrade_levels] engine = auto: the engines that are up serve %s; capping at %s", lowest, cap)
     return cap
 

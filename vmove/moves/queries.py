@@ -15,7 +15,7 @@ from oslo_utils import timeutils
 import sqlalchemy as sa
 
 from vmove import exception
-from vmove.db import models, pagination
+from vmove.db import models, pagination, purge
 from vmove.db.api import main_context_manager
 from vmove.moves import states
 from vmove.objects import move as move_obj
@@ -258,3 +258,29 @@ def last_details(context, move_ids):
     latest = sa.select(sa.func.max(e.id)).where(e.move_id.in_(list(move_ids))).group_by(e.move_id)
     rows = context.session.execute(sa.select(e.move_id, e.detail).where(e.id.in_(latest))).all()
     return {move_id: detail or {} for move_id, detail in rows}
+
+
+# ------------------------------------------------------------------ purge
+
+
+def purgeable(before):
+    """The moves ``vmove-manage db purge`` may delete: ended before ``before``."""
+    m = models.Move
+    return sa.and_(m.status.in_(states.TERMINAL), sa.func.coalesce(m.end_time, m.updated_at) < before)
+
+
+def kept_of(origin, before):
+    """Whether a move of ``origin`` (an SQL expression) stays after a purge of what ended before ``before``:
+    a run or a notification is purged only with all its moves."""
+    m = models.Move
+    return sa.exists(sa.select(m.id).where(m.origin == origin, sa.not_(purgeable(before))))
+
+
+def purge_ended(context, before, keep_origins=(), batch_size=1000, dry_run=False) -> int:
+    """Delete the moves that ended before ``before`` and their events, except those of ``keep_origins`` (the
+    runs and recoveries still going on); pending and ongoing moves are never touched."""
+    m = models.Move
+    candidates = sa.select(m.id).where(purgeable(before))
+    if keep_origins:
+        candidates = candidates.where(m.origin.not_in(list(keep_origins)))
+    return purge.purge(context, m, candidates, (models.MoveEvent.move_id,), batch_size, dry_run)

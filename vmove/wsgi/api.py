@@ -6,13 +6,14 @@ default ``/etc/vmove/vmove.conf``.
 
 import os
 
-from vmove import service
+from vmove import metrics, service
 from vmove.api import app as api_app
 
 
 def init_application():
     files = os.environ.get("VMOVE_CONFIG_FILES", "/etc/vmove/vmove.conf")
     conf = service.prepare([], default_config_files=[f for f in files.split(";") if f and os.path.exists(f)])
+    metrics.serve(conf, conf.metrics.api_port)
     return api_app.setup_app(conf)
 
 
