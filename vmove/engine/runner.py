@@ -150,8 +150,9 @@ class MoveRunner:
             return start
 
         with metrics.DISPATCH_DURATION.time():
+            live_since = now - datetime.timedelta(seconds=self.conf.engine.lease_time)
             claimed = leases.dispatch(
-                self.ctx, self.engine_id, self._lease_until(), now, choose, self.conf.engine.max_in_flight
+                self.ctx, self.engine_id, self._lease_until(), now, choose, self.conf.engine.max_in_flight, live_since
             )
         by_type = collections.defaultdict(list)
         for move in claimed:

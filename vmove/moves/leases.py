@@ -8,6 +8,8 @@ A move whose lease ran out is taken over by another engine
 hold the same move.
 """
 
+import math
+
 from oslo_utils import timeutils
 import sqlalchemy as sa
 
@@ -28,7 +30,7 @@ PENDING_WHEN_FULL = 50
 
 
 @main_context_manager.writer
-def dispatch(context, engine_id, lease_until, now, choose, max_in_flight=None):
+def dispatch(context, engine_id, lease_until, now, choose, max_in_flight=None, live_since=None):
     """Claim the moves ``choose`` picks, with dispatch serialized across engines.
 
     Under the ``dispatch`` lock row, reads the moves in flight (ongoing, or
@@ -39,6 +41,10 @@ def dispatch(context, engine_id, lease_until, now, choose, max_in_flight=None):
     With ``max_in_flight`` moves or more in flight (the engines' global limit), nothing can start: only
     the first :data:`PENDING_WHEN_FULL` pending moves are read (for the windows that closed), not all
     of them at every poll.
+
+    With ``live_since`` (a time), the engines share the work: ``engine_id`` holds at most its fair share,
+    ``max_in_flight`` divided by the engines that beat since then (:func:`fair_share`), and leaves the rest
+    of the line to the others, most important moves first.
     """
     m = models.Move
     context.session.execute(sa.select(models.Lock.name).where(models.Lock.name == "dispatch").with_for_update()).first()
@@ -58,6 +64,10 @@ def dispatch(context, engine_id, lease_until, now, choose, max_in_flight=None):
         ).scalars()
     )
     chosen = choose(pending, in_flight)
+    share = fair_share(context, max_in_flight, live_since)
+    if share is not None:
+        mine = sum(1 for r in in_flight if r.engine_id == engine_id)
+        chosen = chosen[: max(share - mine, 0)]
     if not chosen:
         return []
     ids = [r.id for r in chosen]
@@ -70,6 +80,24 @@ def dispatch(context, engine_id, lease_until, now, choose, max_in_flight=None):
     context.session.expire_all()
     rows = {r.id: r for r in context.session.execute(sa.select(m).where(m.id.in_(ids))).scalars()}
     return [to_obj(context, rows[i]) for i in ids if rows[i].engine_id == engine_id]
+
+
+@main_context_manager.reader
+def fair_share(context, max_in_flight, live_since):
+    """The moves one engine may hold: ``max_in_flight`` over the engines alive (a heartbeat since
+    ``live_since``, not stopped), rounded up; None when one engine runs (or no share is asked for).
+
+    Without it, the engine that dispatches first after a burst of requests takes every slot and refills
+    them as its moves end, before the others poll: one engine does the work of all. A slot an engine
+    leaves to another is taken at that engine's next poll (the API's cast wakes every engine).
+    """
+    if max_in_flight is None or live_since is None:
+        return None
+    e = models.Engine
+    live = context.session.execute(
+        sa.select(sa.func.count()).where(e.stopped_at.is_(None), e.last_heartbeat >= live_since)
+    ).scalar_one()
+    return math.ceil(max_in_flight / live) if live > 1 else None
 
 
 @main_context_manager.reader
