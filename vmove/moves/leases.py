@@ -27,6 +27,8 @@ def _held(now):
 
 #: pending moves read when every slot is taken: none can start, only windows that closed are looked at
 PENDING_WHEN_FULL = 50
+#: the largest page of the line of pending moves read at once by a dispatch
+PENDING_PAGE_MAX = 5000
 
 
 @main_context_manager.writer
@@ -38,7 +40,9 @@ def dispatch(context, engine_id, lease_until, now, choose, max_in_flight=None, l
     important first), calls ``choose(pending, in_flight)`` which returns the
     rows to claim, and claims them for ``engine_id``. Returns the claimed rows.
 
-    With ``max_in_flight`` moves or more in flight (the engines' global limit), nothing can start: only
+    The line is read a page at a time until as many moves as can start are chosen (the limits of each
+    origin may hold the first ones: the line is read on until the slots are filled or it ends). With
+    ``max_in_flight`` moves or more in flight (the engines' global limit), nothing can start: only
     the first :data:`PENDING_WHEN_FULL` pending moves are read (for the windows that closed), not all
     of them at every poll.
 
@@ -54,20 +58,13 @@ def dispatch(context, engine_id, lease_until, now, choose, max_in_flight=None, l
             sa.select(m).where(sa.or_(m.status == states.ONGOING, sa.and_(m.status == states.PENDING, live)))
         ).scalars()
     )
-    full = max_in_flight is not None and len(in_flight) >= max_in_flight
-    pending = list(
-        context.session.execute(
-            sa.select(m)
-            .where(m.status == states.PENDING, sa.not_(live))
-            .order_by(m.priority.desc(), m.created_at.asc(), m.id.asc())
-            .limit(PENDING_WHEN_FULL if full else 5000)
-        ).scalars()
-    )
-    chosen = choose(pending, in_flight)
+    room = None if max_in_flight is None else max_in_flight - len(in_flight)
     share = fair_share(context, max_in_flight, live_since)
     if share is not None:
-        mine = sum(1 for r in in_flight if r.engine_id == engine_id)
-        chosen = chosen[: max(share - mine, 0)]
+        room = min(room, share - sum(1 for r in in_flight if r.engine_id == engine_id))
+    chosen = _choose_in_pages(context, live, choose, in_flight, room)
+    if room is not None:
+        chosen = chosen[: max(room, 0)]
     if not chosen:
         return []
     ids = [r.id for r in chosen]
@@ -80,6 +77,30 @@ def dispatch(context, engine_id, lease_until, now, choose, max_in_flight=None, l
     context.session.expire_all()
     rows = {r.id: r for r in context.session.execute(sa.select(m).where(m.id.in_(ids))).scalars()}
     return [to_obj(context, rows[i]) for i in ids if rows[i].engine_id == engine_id]
+
+
+def _choose_in_pages(context, live, choose, in_flight, room):
+    """``choose`` over the line of free pending moves, read a page at a time (most important first) until
+    ``room`` moves are chosen or the line ends: the lock is held for what can start, not for the whole line.
+    With no room, only the first :data:`PENDING_WHEN_FULL` are read (for the windows that closed)."""
+    m = models.Move
+    size = PENDING_WHEN_FULL if room is not None and room <= 0 else max(4 * (room or 0), 200)
+    chosen, offset = [], 0
+    while True:
+        page = list(
+            context.session.execute(
+                sa.select(m)
+                .where(m.status == states.PENDING, sa.not_(live))
+                .order_by(m.priority.desc(), m.created_at.asc(), m.id.asc())
+                .offset(offset)
+                .limit(size)
+            ).scalars()
+        )
+        chosen.extend(choose(page, in_flight + chosen))
+        if len(page) < size or (room is not None and len(chosen) >= room) or (room is not None and room <= 0):
+            return chosen
+        offset += size
+        size = min(size * 4, PENDING_PAGE_MAX)
 
 
 @main_context_manager.reader

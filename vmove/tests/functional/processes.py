@@ -2,6 +2,7 @@
 files, ``vmove-engine``/``vmove-api``/``vmove-manage`` subprocesses (of this tree, or of another release's
 virtualenv), the demo action plugin (``plugin_src``) they load through the ``vmove.actions`` entry point."""
 
+import concurrent.futures
 import os
 import pathlib
 import signal
@@ -10,10 +11,14 @@ import subprocess
 import sys
 import time
 import urllib.request
+import uuid
 
 import pytest
 
+from vmove import context as vmove_context
+from vmove.engine import heartbeat
 from vmove.tests import fixtures as vfixtures
+from vmove.tests.functional import moves_env
 
 PLUGIN_SRC = pathlib.Path(__file__).parent / "plugin_src"
 BIN = pathlib.Path(sys.executable).parent
@@ -136,3 +141,56 @@ def total(samples: dict, name: str, **labels) -> float:
     """The sum of the samples of ``name`` whose labels include ``labels``."""
     want = set(labels.items())
     return sum(v for (n, lbl), v in samples.items() if n == name and want <= set(lbl))
+
+
+class Cluster:
+    """An API and ``n`` engines as processes on one database and one RabbitMQ topic."""
+
+    def __init__(self, tmp_path, db_url, plugin_site, engines=3, metrics=False, start_engines=True, **engine_opts):
+        self.tmp = tmp_path
+        self.ledger = tmp_path / "ledger"
+        self.env = {"PYTHONPATH": str(plugin_site), "VMOVE_DEMO_LEDGER": str(self.ledger)}
+        topic = f"vmove-engine-test-{uuid.uuid4().hex[:8]}"
+        opts = {"engine": dict({"max_in_flight": 30}, **engine_opts)}
+        if metrics:
+            opts["metrics"] = {"enabled": True, "host": "127.0.0.1", "database_cache": 0}
+        self.conf = write_conf(tmp_path / "vmove.conf", db_url, topic, **opts)
+        self.api_port = free_port()
+        self.url = f"http://127.0.0.1:{self.api_port}"
+        self.topic = topic
+        self.count = engines
+        self.metrics_ports = []
+        self.engines = []
+        api_conf = tmp_path / "api.conf"
+        api_conf.write_text(f"[api]\nport = {self.api_port}\n[metrics]\nenabled = false\n")
+        self.api = Process("vmove-api", [self.conf, api_conf], tmp_path / "api.log", env=self.env)
+        self.client = moves_env.VmoveEnv(self.url, engine=None)
+        wait_for(lambda: api_up(self.url), "the API")
+        if start_engines:
+            self.start_engines()
+
+    def start_engines(self):
+        for i in range(self.count):
+            own = self.tmp / f"engine-{i}.conf"
+            port = free_port()
+            own.write_text(f"[DEFAULT]\nhost = engine-{i}\n[metrics]\nengine_port = {port}\napi_port = {port}\n")
+            self.metrics_ports.append(port)
+            self.engines.append(Process("vmove-engine", [self.conf, own], self.tmp / f"engine-{i}.log", env=self.env))
+        ctx = vmove_context.get_admin_context()
+        wait_for(
+            lambda: sum(e.state(30) == "up" and e.topic == self.topic for e in heartbeat.get_all(ctx)) == self.count,
+            f"{self.count} engines up",
+        )
+
+    def request(self, n, seconds):
+        def one(_):
+            return self.client.request(
+                resource_type="instance", resource_id=str(uuid.uuid4()), type="demo_timed", params={"seconds": seconds}
+            )["uuid"]
+
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            return list(pool.map(one, range(n)))
+
+    def stop(self):
+        for p in [self.api, *self.engines]:
+            p.stop()

@@ -7,15 +7,12 @@ Prometheus metrics are scraped during the run and checked against the database.
 """
 
 import collections
-import concurrent.futures
 import time
-import uuid
 
 from oslo_utils import timeutils
 import pytest
 
 from vmove import context as vmove_context
-from vmove.engine import heartbeat
 from vmove.moves import queries as move_queries
 from vmove.tests import fixtures as vfixtures
 from vmove.tests.functional import moves_env, processes
@@ -29,55 +26,6 @@ BACKENDS = {"postgresql": vfixtures.POSTGRES_URL, "mariadb": vfixtures.MARIADB_U
 @pytest.fixture(scope="module")
 def plugin_site(tmp_path_factory):
     return processes.install_plugin(tmp_path_factory.mktemp("plugin") / "site")
-
-
-class Cluster:
-    """An API and ``n`` engines as processes on one database and one RabbitMQ topic."""
-
-    def __init__(self, tmp_path, db_url, plugin_site, engines=3, metrics=False, **engine_opts):
-        self.tmp = tmp_path
-        self.ledger = tmp_path / "ledger"
-        self.env = {"PYTHONPATH": str(plugin_site), "VMOVE_DEMO_LEDGER": str(self.ledger)}
-        topic = f"vmove-engine-test-{uuid.uuid4().hex[:8]}"
-        opts = {"engine": dict({"max_in_flight": 30}, **engine_opts)}
-        if metrics:
-            opts["metrics"] = {"enabled": True, "host": "127.0.0.1", "database_cache": 0}
-        self.conf = processes.write_conf(tmp_path / "vmove.conf", db_url, topic, **opts)
-        self.api_port = processes.free_port()
-        self.url = f"http://127.0.0.1:{self.api_port}"
-        self.metrics_ports = []
-        self.engines = []
-        for i in range(engines):
-            own = tmp_path / f"engine-{i}.conf"
-            port = processes.free_port()
-            own.write_text(f"[DEFAULT]\nhost = engine-{i}\n[metrics]\nengine_port = {port}\napi_port = {port}\n")
-            self.metrics_ports.append(port)
-            self.engines.append(
-                processes.Process("vmove-engine", [self.conf, own], tmp_path / f"engine-{i}.log", env=self.env)
-            )
-        api_conf = tmp_path / "api.conf"
-        api_conf.write_text(f"[api]\nport = {self.api_port}\n[metrics]\nenabled = false\n")
-        self.api = processes.Process("vmove-api", [self.conf, api_conf], tmp_path / "api.log", env=self.env)
-        self.client = moves_env.VmoveEnv(self.url, engine=None)
-        ctx = vmove_context.get_admin_context()
-        processes.wait_for(lambda: processes.api_up(self.url), "the API")
-        processes.wait_for(
-            lambda: sum(e.state(30) == "up" and e.topic == topic for e in heartbeat.get_all(ctx)) == engines,
-            f"{engines} engines up",
-        )
-
-    def request(self, n, seconds):
-        def one(_):
-            return self.client.request(
-                resource_type="instance", resource_id=str(uuid.uuid4()), type="demo_timed", params={"seconds": seconds}
-            )["uuid"]
-
-        with concurrent.futures.ThreadPoolExecutor(4) as pool:
-            return list(pool.map(one, range(n)))
-
-    def stop(self):
-        for p in [self.api, *self.engines]:
-            p.stop()
 
 
 def _ended(ctx, uuids):
@@ -101,7 +49,7 @@ def backend(request, conf, tmp_path):
 def test_three_engines_share_the_work(backend, tmp_path, plugin_site):
     name, fx = backend
     metrics = name == "postgresql"
-    cluster = Cluster(tmp_path, fx.url, plugin_site, metrics=metrics)
+    cluster = processes.Cluster(tmp_path, fx.url, plugin_site, metrics=metrics)
     ctx = vmove_context.get_admin_context()
     try:
         began = time.monotonic()

@@ -44,5 +44,22 @@ def test_dispatch_claims_the_share_most_important_first(conf, db):
     assert leases.dispatch(ctx, "e1", until, now, everything, 6, _since()) == []  # its share is held
     second = leases.dispatch(ctx, "e2", until, now, everything, 6, _since())
     assert [m.priority for m in second] == [6, 5]
-    alone = leases.dispatch(ctx, "e4", until, now, everything, 6)  # no share asked: everything
-    assert len(alone) == 5
+    assert len(leases.dispatch(ctx, "e4", until, now, everything, 6)) == 2  # no share asked: the global room
+    assert len(leases.dispatch(ctx, "e4", until, now, everything)) == 3  # no limit: what choose picks
+
+
+def test_dispatch_reads_the_line_on_until_the_room_is_filled(conf, db):
+    """The head of the line may be held (a plan's limits): a page at a time, the dispatch finds what can start."""
+    ctx = vmove_context.get_admin_context()
+    for i in range(450):
+        helpers.request(ctx, i, priority=1 if i < 440 else 0)  # 440 held ones first in line
+    now = timeutils.utcnow()
+    pages = []
+
+    def only_priority_0(pending, in_flight):
+        pages.append(len(pending))
+        return [m for m in pending if m.priority == 0]
+
+    claimed = leases.dispatch(ctx, "e1", now + datetime.timedelta(seconds=30), now, only_priority_0, 3)
+    assert len(claimed) == 3 and {m.priority for m in claimed} == {0}
+    assert pages == [200, 250]  # 4 x 3 = 12, at least 200; then 4 times more: the rest of the line
