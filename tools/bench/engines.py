@@ -10,7 +10,9 @@ a backend that answers at once (``--seconds`` per move, default 0), so what is m
 (dispatch under its lock, the state changes, the polls), not Nova.
 
 Printed per engine count: the throughput (moves over the time from the first start to the last end, read
-from the database), each engine's share of the moves it started, and how many were started twice (never).
+from the database), each engine's share of the moves it started, how many were started twice (never), and
+the time each engine spent dispatching, waiting for the dispatch lock included (its metrics,
+``vmove_dispatch_duration_seconds``): what the lock costs as engines are added.
 """
 
 import argparse
@@ -47,7 +49,9 @@ def one_round(n, args, site, tmp):
     db.setUp()
     cluster = None
     try:
-        cluster = processes.Cluster(tmp, db.url, site, engines=n, start_engines=False, max_in_flight=args.in_flight)
+        cluster = processes.Cluster(
+            tmp, db.url, site, engines=n, metrics=True, start_engines=False, max_in_flight=args.in_flight
+        )
         uuids = cluster.request(args.moves, seconds=args.seconds)
         cluster.start_engines()
         ctx = vmove_context.get_admin_context()
@@ -65,7 +69,15 @@ def one_round(n, args, site, tmp):
         pid_of = {str(p.pid): i for i, p in enumerate(cluster.engines)}
         split = collections.Counter(pid_of.get(pids[0], "?") for pids in starts.values())
         twice = sum(1 for pids in starts.values() if len(pids) > 1)
-        return seconds, statuses, [split[i] for i in range(n)], twice
+        scraped = [processes.scrape(p) for p in cluster.metrics_ports]
+        lock = [
+            (
+                processes.total(s, "vmove_dispatch_duration_seconds_sum"),
+                processes.total(s, "vmove_dispatch_duration_seconds_count"),
+            )
+            for s in scraped
+        ]
+        return seconds, statuses, [split[i] for i in range(n)], twice, lock
     finally:
         if cluster is not None:
             cluster.stop()
@@ -86,11 +98,13 @@ def main(argv=None):
     for n in args.engines:
         tmp = base / f"engines-{n}"
         tmp.mkdir()
-        seconds, statuses, split, twice = one_round(n, args, site, tmp)
+        seconds, statuses, split, twice, lock = one_round(n, args, site, tmp)
         rate = args.moves / seconds if seconds else float("inf")
+        in_dispatch = ", ".join(f"{t:.2f} s in {int(c)}" for t, c in lock)
         print(
             f"engines={n}: {rate:6.1f} moves/s ({args.moves} in {seconds:.1f} s; {dict(statuses)}); "
-            f"moves started per engine {split}; started twice: {twice}",
+            f"moves started per engine {split}; started twice: {twice}; "
+            f"time in dispatch, lock wait included, per engine: {in_dispatch} dispatches",
             flush=True,
         )
     return 0

@@ -273,6 +273,7 @@ class MoveRunner:
                 self._safe_transition(move, states.FAILED, message=action_base.reason(e), detail=detail)
                 return False
         detail = _with_ids(dict(detail, executed=True), ids)
+        LOG.info("Move %s (%s of %s) sent to the backend: %s", move.uuid, move.type, move.resource_id, ids or "-")
         self._safe_transition(move, states.STARTING, detail=detail, message=None)
         return True
 

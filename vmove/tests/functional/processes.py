@@ -61,6 +61,15 @@ def write_conf(path: pathlib.Path, db_url: str, topic: str, **groups) -> pathlib
     return path
 
 
+def cloud_groups(cloud) -> dict:
+    """The options that point vmove at the dev cloud (its vmove service user, its region): for
+    :func:`write_conf`."""
+    creds = cloud.credentials("vmove")
+    auth = {k: creds[k] for k in ("auth_url", "username", "password", "project_name")}
+    auth.update(auth_type="password", user_domain_name="Default", project_domain_name="Default")
+    return {"service_auth": auth, "nova": {"region_name": cloud.region}, "cinder": {"region_name": cloud.region}}
+
+
 class Process:
     """One vmove command as a subprocess (its own session: stopped with its children), logging to a file."""
 

@@ -16,43 +16,10 @@ from vmove import rpc
 from vmove.api import app as api_app
 from vmove.api import server
 from vmove.tests import fixtures as vfixtures
-from vmove.tests.functional import moves_env
+from vmove.tests.functional import moves_env, processes
 
 pytestmark = pytest.mark.devcloud
 BIN = pathlib.Path(sys.executable).parent
-
-
-def _write_conf(path, conf, db_url, topic, cloud):
-    creds = cloud.credentials("vmove")
-    path.write_text(
-        "\n".join(
-            [
-                "[DEFAULT]",
-                f"transport_url = {vfixtures.RABBIT_URL}",
-                f"state_path = {path.parent}",
-                "[database]",
-                f"connection = {db_url}",
-                "[engine]",
-                f"topic = {topic}",
-                "poll_interval = 0.2",
-                "lease_time = 3",
-                "heartbeat_interval = 0.5",
-                "[service_auth]",
-                "auth_type = password",
-                f"auth_url = {creds['auth_url']}",
-                f"username = {creds['username']}",
-                f"password = {creds['password']}",
-                f"project_name = {creds['project_name']}",
-                "user_domain_name = Default",
-                "project_domain_name = Default",
-                "[nova]",
-                f"region_name = {cloud.region}",
-                "[cinder]",
-                f"region_name = {cloud.region}",
-            ]
-        )
-        + "\n"
-    )
 
 
 def _engine(conf_file, log):
@@ -77,8 +44,7 @@ def test_sigkill_engine_mid_moves(conf, tmp_path, devcloud, nova):
     dbfx = vfixtures.Database(tmpdir=tmp_path, url=vfixtures.POSTGRES_URL)
     dbfx.setUp()
     topic = f"vmove-engine-test-{uuid.uuid4().hex[:8]}"
-    conf_file = tmp_path / "vmove.conf"
-    _write_conf(conf_file, conf, dbfx.url, topic, devcloud)
+    conf_file = processes.write_conf(tmp_path / "vmove.conf", dbfx.url, topic, **processes.cloud_groups(devcloud))
     rpc.cleanup()
     conf.set_override("transport_url", vfixtures.RABBIT_URL)
     conf.set_override("topic", topic, group="engine")
