@@ -4,6 +4,7 @@ Every engine exports the same values (they are the database's): aggregate them w
 engines. Read at most once per ``[metrics] database_cache`` seconds, in one transaction.
 """
 
+import logging
 import threading
 import time
 
@@ -15,6 +16,8 @@ from vmove import context as vmove_context
 from vmove.db import models
 from vmove.db.api import main_context_manager
 from vmove.moves import scheduler, states
+
+LOG = logging.getLogger(__name__)
 
 #: origins of moves with limits of their own (a plan run, a host recovery, its restore); a direct request's
 #: moves have only the global one
@@ -73,7 +76,16 @@ class Gauges:
         return []  # collected at scrape time only: registering reads nothing
 
     def collect(self):
-        f = self._figures()
+        up = GaugeMetricFamily("vmove_database_up", "Whether the engine could read its figures from the database")
+        try:
+            f = self._figures()
+        except Exception:  # a scrape must not fail for a database hiccup: the engine itself is up
+            LOG.exception("Metrics: cannot read the database's figures")
+            up.add_metric([], 0)
+            yield up
+            return
+        up.add_metric([], 1)
+        yield up
         moves = GaugeMetricFamily("vmove_moves", "Moves in the database, by type and status", labels=["type", "status"])
         for move_type, status, n in f["moves"]:
             moves.add_metric([move_type, status], n)

@@ -30,6 +30,7 @@ class EngineService:
         self._server = None
         self._stop = threading.Event()
         self._heartbeat_thread = None
+        self.metrics_port = None
 
     def heartbeat(self) -> None:
         heartbeat.beat(
@@ -52,8 +53,9 @@ class EngineService:
     def start(self) -> None:
         notify.setup(self.conf, f"vmove-engine:{self.conf.host}")
         self.heartbeat()
-        metrics.register_collector(gauges.Gauges(self.conf))
-        self.metrics_port = metrics.serve(self.conf, self.conf.metrics.engine_port)
+        if self.conf.metrics.enabled:
+            metrics.register_collector(gauges.Gauges(self.conf))
+            self.metrics_port = metrics.serve(self.conf, self.conf.metrics.engine_port)
         target = messaging.Target(topic=self.conf.engine.topic, server=self.engine_id)
         self._server = rpc.get_server(self.conf, target, [self.manager])
         self._server.start()

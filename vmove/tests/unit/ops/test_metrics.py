@@ -56,6 +56,7 @@ def test_database_gauges(conf, db):
     for family in gauges.Gauges(conf).collect():
         for s in family.samples:
             found[(s.name, tuple(sorted(s.labels.items())))] = s.value
+    assert found[("vmove_database_up", ())] == 1
     assert found[("vmove_moves", (("status", "pending"), ("type", "cold_migration")))] == 3
     assert found[("vmove_moves", (("status", "succeeded"), ("type", "evacuation")))] == 1
     assert found[("vmove_moves_waiting", (("limit", "global"),))] == 3
@@ -90,3 +91,12 @@ def test_a_taken_port_is_not_fatal(conf):
         s.listen()
         assert metrics.serve(conf, s.getsockname()[1]) is None
     metrics.stop()
+
+
+def test_database_failure_is_a_gauge_not_a_failed_scrape(conf, monkeypatch):
+    def broken(*args):
+        raise RuntimeError("database gone")
+
+    monkeypatch.setattr(gauges, "read", broken)
+    families = list(gauges.Gauges(conf).collect())
+    assert [(f.name, f.samples[0].value) for f in families] == [("vmove_database_up", 0)]
