@@ -51,15 +51,17 @@ def dispatch(context, engine_id, lease_until, now, choose, max_in_flight=None, l
     of the line to the others, most important moves first.
     """
     m = models.Move
-    context.session.execute(sa.select(models.Lock.name).where(models.Lock.name == "dispatch").with_for_update()).first()
     live = _held(now)
-    in_flight = list(
-        context.session.execute(
-            sa.select(m).where(sa.or_(m.status == states.ONGOING, sa.and_(m.status == states.PENDING, live)))
-        ).scalars()
-    )
-    room = None if max_in_flight is None else max_in_flight - len(in_flight)
+    flying = sa.or_(m.status == states.ONGOING, sa.and_(m.status == states.PENDING, live))
     share = fair_share(context, max_in_flight, live_since)
+    if share is not None:
+        mine = context.session.execute(sa.select(sa.func.count()).where(m.engine_id == engine_id, flying)).scalar()
+        if mine >= share:
+            return []  # its share is full: the lock is left to the engines that have room
+    context.session.execute(sa.select(models.Lock.name).where(models.Lock.name == "dispatch").with_for_update()).first()
+    # plain rows, not ORM objects: the lock is held while they are read and chosen from
+    in_flight = context.session.execute(sa.select(m.__table__).where(flying)).all()
+    room = None if max_in_flight is None else max_in_flight - len(in_flight)
     if share is not None:
         room = min(room, share - sum(1 for r in in_flight if r.engine_id == engine_id))
     chosen = _choose_in_pages(context, live, choose, in_flight, room)
@@ -84,18 +86,16 @@ def _choose_in_pages(context, live, choose, in_flight, room):
     ``room`` moves are chosen or the line ends: the lock is held for what can start, not for the whole line.
     With no room, only the first :data:`PENDING_WHEN_FULL` are read (for the windows that closed)."""
     m = models.Move
-    size = PENDING_WHEN_FULL if room is not None and room <= 0 else max(4 * (room or 0), 200)
+    size = PENDING_WHEN_FULL if room is not None and room <= 0 else max(2 * (room or 0), 50)
     chosen, offset = [], 0
     while True:
-        page = list(
-            context.session.execute(
-                sa.select(m)
-                .where(m.status == states.PENDING, sa.not_(live))
-                .order_by(m.priority.desc(), m.created_at.asc(), m.id.asc())
-                .offset(offset)
-                .limit(size)
-            ).scalars()
-        )
+        page = context.session.execute(
+            sa.select(m.__table__)
+            .where(m.status == states.PENDING, sa.not_(live))
+            .order_by(m.priority.desc(), m.created_at.asc(), m.id.asc())
+            .offset(offset)
+            .limit(size)
+        ).all()
         chosen.extend(choose(page, in_flight + chosen))
         if len(page) < size or (room is not None and len(chosen) >= room) or (room is not None and room <= 0):
             return chosen

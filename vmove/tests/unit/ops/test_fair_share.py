@@ -62,4 +62,4 @@ def test_dispatch_reads_the_line_on_until_the_room_is_filled(conf, db):
 
     claimed = leases.dispatch(ctx, "e1", now + datetime.timedelta(seconds=30), now, only_priority_0, 3)
     assert len(claimed) == 3 and {m.priority for m in claimed} == {0}
-    assert pages == [200, 250]  # 4 x 3 = 12, at least 200; then 4 times more: the rest of the line
+    assert pages == [50, 200, 200]  # 2 x 3 = 6, at least 50; then 4 times more each time, to the end
