@@ -61,6 +61,22 @@ def write_conf(path: pathlib.Path, db_url: str, topic: str, **groups) -> pathlib
     return path
 
 
+def api_in_process(conf, topic):
+    """The API of this test process over real HTTP (noauth), casting on RabbitMQ to the engines of ``topic``:
+    a started APIServer (stop it)."""
+    from vmove import rpc
+    from vmove.api import app as api_app
+    from vmove.api import server
+
+    rpc.cleanup()
+    conf.set_override("transport_url", vfixtures.RABBIT_URL)
+    conf.set_override("topic", topic, group="engine")
+    conf.set_override("auth_strategy", "noauth", group="api")
+    srv = server.APIServer(api_app.setup_app(conf), "127.0.0.1", 0)
+    srv.start()
+    return srv
+
+
 def cloud_groups(cloud) -> dict:
     """The options that point vmove at the dev cloud (its vmove service user, its region): for
     :func:`write_conf`."""

@@ -13,8 +13,6 @@ import uuid
 import pytest
 
 from vmove import rpc
-from vmove.api import app as api_app
-from vmove.api import server
 from vmove.tests import fixtures as vfixtures
 from vmove.tests.functional import moves_env, processes
 
@@ -45,12 +43,7 @@ def test_sigkill_engine_mid_moves(conf, tmp_path, devcloud, nova):
     dbfx.setUp()
     topic = f"vmove-engine-test-{uuid.uuid4().hex[:8]}"
     conf_file = processes.write_conf(tmp_path / "vmove.conf", dbfx.url, topic, **processes.cloud_groups(devcloud))
-    rpc.cleanup()
-    conf.set_override("transport_url", vfixtures.RABBIT_URL)
-    conf.set_override("topic", topic, group="engine")
-    conf.set_override("auth_strategy", "noauth", group="api")
-    srv = server.APIServer(api_app.setup_app(conf), "127.0.0.1", 0)
-    srv.start()
+    srv = processes.api_in_process(conf, topic)
     env = moves_env.VmoveEnv(srv.url, engine=None)
     booted = []
     first = second = None

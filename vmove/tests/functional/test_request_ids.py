@@ -9,8 +9,6 @@ import pytest
 
 from vmove import context as vmove_context
 from vmove import rpc
-from vmove.api import app as api_app
-from vmove.api import server
 from vmove.engine import heartbeat
 from vmove.tests import fixtures as vfixtures
 from vmove.tests.functional import moves_env, processes
@@ -26,12 +24,7 @@ def test_one_request_id_from_the_user_to_nova(conf, tmp_path, devcloud, servers)
     topic = f"vmove-engine-test-{uuid.uuid4().hex[:8]}"
     conf_file = processes.write_conf(tmp_path / "vmove.conf", dbfx.url, topic, **processes.cloud_groups(devcloud))
     engine = processes.Process("vmove-engine", [conf_file], tmp_path / "engine.log")
-    rpc.cleanup()
-    conf.set_override("transport_url", vfixtures.RABBIT_URL)
-    conf.set_override("topic", topic, group="engine")
-    conf.set_override("auth_strategy", "noauth", group="api")
-    srv = server.APIServer(api_app.setup_app(conf), "127.0.0.1", 0)
-    srv.start()
+    srv = processes.api_in_process(conf, topic)
     try:
         env = moves_env.VmoveEnv(srv.url, engine=None)
         ctx = vmove_context.get_admin_context()
