@@ -20,8 +20,14 @@ from vmove.engine import heartbeat, rpcapi
 Code, Result = upgradecheck.Code, upgradecheck.Result
 
 
+class _NotYet(Exception):
+    pass
+
+
 def _up_engines():
     conf = cfg.CONF
+    if migration.version() != migration.head():
+        raise _NotYet("checked once the schema is current (see 'Database revision')")
     engines = heartbeat.get_all(vmove_context.get_admin_context())
     return [e for e in engines if e.state(conf.engine.engine_down_time) == "up"]
 
@@ -52,8 +58,10 @@ class Checks(upgradecheck.UpgradeCommands):
     def _check_engine_versions(self):
         try:
             engines = _up_engines()
+        except _NotYet as e:
+            return Result(Code.WARNING, f"The engines are {e}.")
         except Exception as e:  # noqa: BLE001
-            return Result(Code.WARNING, f"Cannot read the engines (is the schema current?): {e}")
+            return Result(Code.WARNING, f"Cannot read the engines: {e}")
         mine = version.version_string()
         other = [e for e in engines if e.version != mine]
         if not engines:
@@ -70,8 +78,10 @@ class Checks(upgradecheck.UpgradeCommands):
         level = cfg.CONF.upgrade_levels.engine
         try:
             engines = _up_engines()
+        except _NotYet as e:
+            return Result(Code.WARNING, f"The engines are {e}.")
         except Exception as e:  # noqa: BLE001
-            return Result(Code.WARNING, f"Cannot read the engines (is the schema current?): {e}")
+            return Result(Code.WARNING, f"Cannot read the engines: {e}")
         current = rpcapi.RPC_API_VERSION
         older = [e for e in engines if (e.rpc_version or rpcapi.UNRECORDED) != current]
         if older and not level:
