@@ -32,10 +32,12 @@ def _up_engines():
     return [e for e in engines if e.state(conf.engine.engine_down_time) == "up"]
 
 
+def _rpc(engine) -> str:
+    return engine.rpc_version or rpcapi.UNRECORDED
+
+
 def _names(engines) -> str:
-    return ", ".join(
-        f"{e.host} ({e.engine_id[:8]}: release {e.version}, RPC {e.rpc_version or rpcapi.UNRECORDED})" for e in engines
-    )
+    return ", ".join(f"{e.host} ({e.engine_id[:8]}: release {e.version}, RPC {_rpc(e)})" for e in engines)
 
 
 class Checks(upgradecheck.UpgradeCommands):
@@ -63,7 +65,9 @@ class Checks(upgradecheck.UpgradeCommands):
         except Exception as e:  # noqa: BLE001
             return Result(Code.WARNING, f"Cannot read the engines: {e}")
         mine = version.version_string()
-        other = [e for e in engines if e.version != mine]
+        # the release string alone may not tell two trees apart (untagged development trees): the RPC
+        # version an engine serves does
+        other = [e for e in engines if e.version != mine or _rpc(e) != rpcapi.RPC_API_VERSION]
         if not engines:
             return Result(Code.WARNING, "No engine is up: no move will start until one is.")
         if other:
@@ -83,9 +87,9 @@ class Checks(upgradecheck.UpgradeCommands):
         except Exception as e:  # noqa: BLE001
             return Result(Code.WARNING, f"Cannot read the engines: {e}")
         current = rpcapi.RPC_API_VERSION
-        older = [e for e in engines if (e.rpc_version or rpcapi.UNRECORDED) != current]
+        older = [e for e in engines if _rpc(e) != current]
         if older and not level:
-            lowest = min((e.rpc_version or rpcapi.UNRECORDED for e in older), key=rpcapi.version_tuple)
+            lowest = min((_rpc(e) for e in older), key=rpcapi.version_tuple)
             return Result(
                 Code.WARNING,
                 f"Engines serving an older RPC version are up: {_names(older)}. Set [upgrade_levels] engine = "
