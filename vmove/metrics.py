@@ -92,7 +92,7 @@ def serve(conf, port: int):
         try:
             server, _thread = prom.start_http_server(port, addr=conf.metrics.host)
         except OSError as e:
-            LOG.error("Metrics not served: cannot listen on %s:%s (%s)", conf.metrics.host, port, e)
+            LOG.warning("Metrics not served: cannot listen on %s:%s (%s)", conf.metrics.host, port, e)
             return None
         _SERVED.update(port=server.server_address[1], server=server)
         LOG.info("Prometheus metrics on http://%s:%s/metrics", conf.metrics.host, _SERVED["port"])
