@@ -59,8 +59,8 @@ def _build(rev: str, home: pathlib.Path, venv: pathlib.Path) -> None:
     src = home / "src"
     shutil.rmtree(home, ignore_errors=True)
     home.mkdir(parents=True)
-    _git("worktree", "prune")
-    _git("worktree", "add", "--detach", str(src), rev)
+    # -f: a worktree of this path left registered by an interrupted build (its directory is gone)
+    _git("worktree", "add", "-f", "--detach", str(src), rev)
     try:
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
         pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
@@ -74,5 +74,4 @@ def _build(rev: str, home: pathlib.Path, venv: pathlib.Path) -> None:
         subprocess.run([*pip, "--no-deps", str(src)], check=True, capture_output=True)
     finally:
         _git("worktree", "remove", "--force", str(src), check=False)
-        _git("worktree", "prune", check=False)
     (venv / ".ready").write_text(rev + "\n")
