@@ -34,7 +34,14 @@ def test_one_request_id_from_the_user_to_nova(conf, tmp_path, devcloud, servers)
         code, body = env.call(
             "POST",
             "/v1/moves",
-            {"move": {"resource_type": "instance", "resource_id": s.id, "type": "live_migration", "params": {}}},
+            {
+                "move": {
+                    "resource_type": "instance",
+                    "resource_id": s.id,
+                    "type": "live_migration",
+                    "params": {"host": "host2"},
+                }
+            },
             headers={"X-OpenStack-Request-ID": request_id},
         )
         assert code == 202, body
