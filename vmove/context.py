@@ -1,6 +1,7 @@
 """The request context: who asks, plus the enginefacade transaction state."""
 
 import contextlib
+import threading
 
 from oslo_context import context
 from oslo_db.sqlalchemy import enginefacade
@@ -28,8 +29,16 @@ def get_admin_context(request=None) -> RequestContext:
     return RequestContext(is_admin=True, roles=["admin", "member", "reader"], overwrite=False, **ids)
 
 
+_ACTING = threading.local()
+_UNSET = object()
+
+
 def current_global_id() -> str | None:
-    """The global request id of this thread's current context (what Nova and Cinder are sent), if any."""
+    """The global request id this thread's calls to Nova and Cinder send: the request :func:`acting_for`
+    names, or else that of this thread's current context (an RPC handler's: its cast's), if any."""
+    acting = getattr(_ACTING, "global_id", _UNSET)
+    if acting is not _UNSET:
+        return acting
     current = context.get_current()
     return current.global_id if current is not None else None
 
@@ -38,18 +47,35 @@ def current_global_id() -> str | None:
 def acting_for(global_request_id: str | None):
     """vmove, as itself, doing the work of the request ``global_request_id`` (a move's, say).
 
-    While the block runs, this thread's current context carries the id: the log lines written meanwhile
-    show it (oslo.log) and the calls to Nova and Cinder send it as their ``X-OpenStack-Request-ID``
-    (:class:`vmove.clients.CountingSession`). The thread's previous context is put back afterwards.
+    While the block runs, this thread's calls to Nova and Cinder send the id as their
+    ``X-OpenStack-Request-ID`` (:class:`vmove.clients.CountingSession`) and its current context (oslo.context)
+    carries it: the log lines written meanwhile show it. ``None``: vmove's own work, no id sent. The
+    thread's previous id and context are put back afterwards.
     """
-    previous = context.get_current()
+    previous, before = context.get_current(), getattr(_ACTING, "global_id", _UNSET)
+    _ACTING.global_id = global_request_id or None
     if global_request_id:
         ctx = RequestContext(is_admin=True, request_id=global_request_id, global_request_id=global_request_id)
     else:
-        ctx = None  # vmove's own work (no request to name): no id is sent
+        ctx = None
         _set_current(None)
     try:
         yield ctx
+    finally:
+        _set_current(previous)
+        if before is _UNSET:
+            del _ACTING.global_id
+        else:
+            _ACTING.global_id = before
+
+
+@contextlib.contextmanager
+def kept():
+    """This thread's current context as it was before the block (oslo.messaging's notifier makes a
+    redacted copy of the context it is given, which becomes the thread's current one)."""
+    previous = context.get_current()
+    try:
+        yield
     finally:
         _set_current(previous)
 

@@ -3,6 +3,7 @@
 import logging
 import threading
 
+from vmove import context as vmove_context
 from vmove import metrics, rpc
 
 LOG = logging.getLogger(__name__)
@@ -69,7 +70,8 @@ def move_changed(ctx, move, old_status=None, old_phase=None) -> None:
         return
     event_type = f"vmove.move.{move.status}"
     try:
-        notifier.info(ctx, event_type, payload(move, old_status, old_phase))
+        with vmove_context.kept():  # the log lines that follow keep the request ids they had
+            notifier.info(ctx, event_type, payload(move, old_status, old_phase))
         metrics.NOTIFICATIONS_SENT.labels(event_type).inc()
     except Exception:  # a notification bus hiccup never breaks a move
         LOG.exception("Could not emit the notification of move %s", move.uuid)

@@ -86,3 +86,24 @@ def test_admin_context_for_a_request_keeps_its_ids():
     admin = vmove_context.get_admin_context(request=request)
     assert (admin.request_id, admin.global_request_id, admin.is_admin) == (request.request_id, "req-g", True)
     assert vmove_context.get_admin_context().request_id != request.request_id
+
+
+def test_the_id_survives_a_notification(conf, db):
+    """oslo.messaging's notifier makes a redacted copy of the context, which becomes the thread's current one:
+    the engine still sends, and logs, the move's id after a state change."""
+    from oslo_context import context as oslo_context
+
+    from vmove.moves import notify
+    from vmove.moves.transitions import transition
+    from vmove.tests import fixtures as vfixtures
+
+    conf.set_override("notifications", True, group="engine")
+    notify.setup(conf, "test")
+    try:
+        move = vfixtures.make_move()
+        with vmove_context.acting_for("req-move"):
+            transition(vmove_context.get_admin_context(), move, "starting")
+            assert vmove_context.current_global_id() == "req-move"
+            assert oslo_context.get_current().global_id == "req-move"
+    finally:
+        notify.reset()
