@@ -6,6 +6,7 @@
   every engine is upgraded (remove it and restart).
 """
 
+import functools
 import sys
 
 from oslo_config import cfg
@@ -40,6 +41,22 @@ def _names(engines) -> str:
     return ", ".join(f"{e.host} ({e.engine_id[:8]}: release {e.version}, RPC {_rpc(e)})" for e in engines)
 
 
+def _with_engines(check):
+    """A check of the engines that are up: called with them, or a warning when they cannot be read."""
+
+    @functools.wraps(check)
+    def wrapper(self):
+        try:
+            engines = _up_engines()
+        except _NotYet as e:
+            return Result(Code.WARNING, f"The engines are {e}.")
+        except Exception as e:  # noqa: BLE001 - the check's answer
+            return Result(Code.WARNING, f"Cannot read the engines: {e}")
+        return check(self, engines)
+
+    return wrapper
+
+
 class Checks(upgradecheck.UpgradeCommands):
     def _check_db_revision(self):
         try:
@@ -57,13 +74,8 @@ class Checks(upgradecheck.UpgradeCommands):
             )
         return Result(Code.SUCCESS, f"Database schema is at {head}.")
 
-    def _check_engine_versions(self):
-        try:
-            engines = _up_engines()
-        except _NotYet as e:
-            return Result(Code.WARNING, f"The engines are {e}.")
-        except Exception as e:  # noqa: BLE001
-            return Result(Code.WARNING, f"Cannot read the engines: {e}")
+    @_with_engines
+    def _check_engine_versions(self, engines):
         mine = version.version_string()
         # the release string alone may not tell two trees apart (untagged development trees): the RPC
         # version an engine serves does
@@ -78,14 +90,9 @@ class Checks(upgradecheck.UpgradeCommands):
             )
         return Result(Code.SUCCESS, f"All {len(engines)} engines that are up run release {mine}.")
 
-    def _check_rpc_cap(self):
+    @_with_engines
+    def _check_rpc_cap(self, engines):
         level = cfg.CONF.upgrade_levels.engine
-        try:
-            engines = _up_engines()
-        except _NotYet as e:
-            return Result(Code.WARNING, f"The engines are {e}.")
-        except Exception as e:  # noqa: BLE001
-            return Result(Code.WARNING, f"Cannot read the engines: {e}")
         current = rpcapi.RPC_API_VERSION
         older = [e for e in engines if _rpc(e) != current]
         if older and not level:
