@@ -1,18 +1,48 @@
 """One keystoneauth1 session for vmove's service user; Nova and Cinder clients on it.
 
 The session counts the requests it sends per service, so the engine can
-report (and the benchmarks check) how many backend calls each move costs.
+report (and the benchmarks check) how many backend calls each move costs,
+and exports them as metrics. It sends the global request id of the thread's
+current context (:func:`vmove.context.acting_for`) as ``X-OpenStack-Request-ID``,
+and notes the request id each backend answers with (:func:`recording`).
 """
 
 import collections
-import re
+import contextlib
 import threading
-import urllib.parse
+import time
 
 from cinderclient import client as cinder_client
+from keystoneauth1 import exceptions as ks_exc
 from keystoneauth1 import loading as ks_loading
 from keystoneauth1 import session as ks_session
 from novaclient import client as nova_client
+
+from vmove import context as vmove_context
+from vmove import metrics, utils
+
+_RECORDING = threading.local()
+
+
+@contextlib.contextmanager
+def recording():
+    """The request ids the backends answered this thread's calls with inside the block (a list, filled as
+    the calls return; an enclosing ``recording`` block gets them too)."""
+    ids: list[str] = []
+    outer = getattr(_RECORDING, "ids", None)
+    _RECORDING.ids = ids
+    try:
+        yield ids
+    finally:
+        _RECORDING.ids = outer
+        if outer is not None:
+            outer.extend(ids)
+
+
+def _note(request_id) -> None:
+    ids = getattr(_RECORDING, "ids", None)
+    if ids is not None and request_id and request_id not in ids:
+        ids.append(request_id)
 
 
 class CountingSession(ks_session.Session):
@@ -27,11 +57,27 @@ class CountingSession(ks_session.Session):
     def request(self, url, method, *args, **kwargs):
         filt = kwargs.get("endpoint_filter") or {}
         service = filt.get("service_type") or kwargs.get("service_type") or "other"
-        if kwargs.get("authenticated", True) is not False:
-            with self._counts_lock:
-                self.counts[service] += 1
-                self.requests[f"{service} {method.upper()} {_shape(url)}"] += 1
-        return super().request(url, method, *args, **kwargs)
+        if kwargs.get("authenticated", True) is False:  # keystone's token requests
+            return super().request(url, method, *args, **kwargs)
+        path = _shape(url)
+        with self._counts_lock:
+            self.counts[service] += 1
+            self.requests[f"{service} {method.upper()} {path}"] += 1
+        if kwargs.get("global_request_id") is None:
+            kwargs["global_request_id"] = vmove_context.current_global_id()
+        began, code = time.monotonic(), "error"
+        try:
+            response = super().request(url, method, *args, **kwargs)
+            code = str(response.status_code)
+            _note(response.headers.get("x-openstack-request-id") or response.headers.get("x-compute-request-id"))
+            return response
+        except ks_exc.HttpError as e:
+            code = str(e.http_status)
+            _note(e.request_id)
+            raise
+        finally:
+            metrics.BACKEND_CALLS.labels(service, method.upper(), path, code).inc()
+            metrics.BACKEND_CALL_DURATION.labels(service).observe(time.monotonic() - began)
 
     def snapshot(self) -> dict:
         with self._counts_lock:
@@ -43,13 +89,7 @@ class CountingSession(ks_session.Session):
             return dict(self.requests)
 
 
-_ID = re.compile(r"^([0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}|\d+|req-[0-9a-f-]+)$")
-
-
-def _shape(url: str) -> str:
-    """The path of ``url`` with its ids and query left out."""
-    path = urllib.parse.urlsplit(url).path if "://" in url else url.split("?", 1)[0]
-    return "/".join("{id}" if _ID.match(part) else part for part in path.split("/"))
+_shape = utils.path_shape
 
 
 class Clients:

@@ -62,10 +62,10 @@ def cleanup():
         _TRANSPORTS.clear()
 
 
-def get_client(conf, target, version_cap=None):
-    return messaging.get_rpc_client(
-        get_transport(conf), target, version_cap=version_cap, serializer=RequestContextSerializer()
-    )
+def get_client(conf, target, version_cap=None, manifest=None):
+    """An RPC client that sends at most ``version_cap``, its objects at the versions of ``manifest``."""
+    serializer = RequestContextSerializer(objects_base.VmoveObjectSerializer(manifest))
+    return messaging.get_rpc_client(get_transport(conf), target, version_cap=version_cap, serializer=serializer)
 
 
 def get_server(conf, target, endpoints):

@@ -1,5 +1,8 @@
 """Small helpers every layer uses."""
 
+import re
+import urllib.parse
+
 from oslo_utils import timeutils
 
 
@@ -14,3 +17,12 @@ def parse_time(text):
     ValueError when ``text`` is not a time.
     """
     return timeutils.normalize_time(timeutils.parse_isotime(text)) if text else None
+
+
+_ID = re.compile(r"^([0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}|\d+|req-[0-9a-f-]+)$")
+
+
+def path_shape(url: str) -> str:
+    """The path of ``url`` with its ids and query left out (``/servers/{id}/action``): a bounded label."""
+    path = urllib.parse.urlsplit(url).path if "://" in url else url.split("?", 1)[0]
+    return "/".join("{id}" if _ID.match(part) else part for part in path.split("/"))

@@ -1,6 +1,7 @@
 """The WSGI application: middleware stack around the pecan app.
 
-CORS -> /healthcheck -> RequestId -> FaultWrapper -> body size limit -> auth (keystonemiddleware | noauth)
+RequestMetrics -> CORS -> /healthcheck -> RequestId -> FaultWrapper -> body size limit
+  -> auth (keystonemiddleware | noauth)
   -> MicroversionMiddleware -> pecan (ConfigHook, ContextHook, FaultHook)
 """
 
@@ -8,7 +9,7 @@ from microversion_parse import middleware as mv_middleware
 from oslo_middleware import cors, request_id
 import pecan
 
-from vmove.api import auth, fault, health, hooks, limits, microversion, pecan_fixes
+from vmove.api import auth, fault, health, hooks, limits, metrics, microversion, pecan_fixes
 from vmove.api.controllers import root
 
 
@@ -31,4 +32,5 @@ def setup_app(conf):
     app = request_id.RequestId(app)
     app = health.HealthcheckPath(app, conf)  # public, like the version documents
     app = cors.CORS(app, conf)  # [cors]; defaults in vmove.conf.api
+    app = metrics.RequestMetrics(app)
     return app

@@ -8,7 +8,7 @@ Keystone; the schema is created or upgraded at start.  Listens on
 import logging
 import sys
 
-from vmove import rpc, service
+from vmove import metrics, rpc, service
 from vmove.api import app as api_app
 from vmove.api import server
 from vmove.cmd import engine as engine_cmd
@@ -36,6 +36,7 @@ def main(argv=None):
         return 2
     service.ensure_state_path(conf)
     migration.upgrade()
+    metrics.serve(conf, conf.metrics.api_port)  # the engine's metrics are served there too
     engine = engine_service.EngineService(conf)
     engine.start()
     srv = server.APIServer(api_app.setup_app(conf), conf)

@@ -9,7 +9,7 @@ import sys
 
 import cotyledon
 
-from vmove import rpc, service
+from vmove import metrics, rpc, service
 from vmove.api import server
 from vmove.cmd import engine as engine_cmd
 
@@ -38,6 +38,7 @@ def main(argv=None):
     except server.NoAuthNotLoopback as e:
         print(f"vmove-api: {e.message}", file=sys.stderr)
         return 2
+    metrics.serve(conf, conf.metrics.api_port)
     if conf.api.workers > 1:
         manager = cotyledon.ServiceManager(graceful_shutdown_timeout=conf.api.graceful_shutdown_timeout + 5)
         manager.add(APIWorker, workers=conf.api.workers, args=(conf,))

@@ -40,3 +40,15 @@ def version(engine=None) -> str | None:
     with engine.connect() as conn:
         heads = alembic_migration.MigrationContext.configure(conn).get_current_heads()
     return ",".join(sorted(heads)) if heads else None
+
+
+def unapplied(current: str | None) -> list[str]:
+    """The revisions between ``current`` (None: an empty database) and the head, oldest first."""
+    script = script_directory()
+    revisions = [r.revision for r in script.walk_revisions(base="base", head="heads")]
+    if current is None:
+        return list(reversed(revisions))
+    applied = set()
+    for rev in current.split(","):
+        applied.update(r.revision for r in script.iterate_revisions(rev, "base"))
+    return [r for r in reversed(revisions) if r not in applied]

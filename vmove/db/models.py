@@ -70,6 +70,9 @@ class Move(TimestampMixin, Base):
     engine_id = orm.mapped_column(sa.String(36), nullable=True)
     lease_until = orm.mapped_column(UTCDateTime, nullable=True)
     active_key = orm.mapped_column(sa.String(255), nullable=True)
+    # the request id the engine sends to Nova and Cinder as their global request id when it acts on the move
+    # (the caller's X-OpenStack-Request-ID, or vmove's own request id); NULL for moves of older releases
+    global_request_id = orm.mapped_column(sa.String(64), nullable=True)
 
 
 class MoveEvent(Base):
@@ -107,6 +110,8 @@ class Engine(Base):
     topic = orm.mapped_column(sa.String(255), nullable=False)
     pid = orm.mapped_column(sa.Integer, nullable=True)
     version = orm.mapped_column(sa.String(64), nullable=True)
+    # the engine RPC API version it serves (NULL: an engine older than the column, i.e. 1.2)
+    rpc_version = orm.mapped_column(sa.String(16), nullable=True)
     started_at = orm.mapped_column(UTCDateTime, nullable=False, default=timeutils.utcnow)
     last_heartbeat = orm.mapped_column(UTCDateTime, nullable=False, default=timeutils.utcnow)
     stopped_at = orm.mapped_column(UTCDateTime, nullable=True)

@@ -1,10 +1,13 @@
 """The engine's RPC endpoint."""
 
+import logging
 import os
 
 import oslo_messaging as messaging
 
 from vmove.engine import extensions, rpcapi
+
+LOG = logging.getLogger(__name__)
 
 
 class EngineManager:
@@ -26,7 +29,12 @@ class EngineManager:
             "request_id": context.request_id,
         }
 
-    def move_requested(self, context, move_uuid):
+    def move_requested(self, context, move_uuid=None, move=None):
+        # the cast's context is this thread's: the line carries the request's ids
+        if move is not None:
+            LOG.info("Move %s requested: %s of %s %s", move.uuid, move.type, move.resource_type, move.resource_id)
+        elif move_uuid is not None:
+            LOG.info("Move %s requested", move_uuid)
         if self.runner is not None:
             self.runner.wake()
 

@@ -16,8 +16,9 @@ import time
 
 from oslo_utils import timeutils
 
+from vmove import clients as vmove_clients
 from vmove import context as vmove_context
-from vmove import exception, placement
+from vmove import exception, metrics, placement
 from vmove.actions import base as action_base
 from vmove.actions import registry
 from vmove.engine import extensions
@@ -104,6 +105,11 @@ class MoveRunner:
         return timeutils.utcnow() + datetime.timedelta(seconds=self.conf.engine.lease_time)
 
     def tick(self) -> None:
+        metrics.POLLS.inc()
+        with metrics.POLL_DURATION.time():
+            self._tick()
+
+    def _tick(self) -> None:
         now = timeutils.utcnow()
         with self._starting_lock:
             starting = set(self._starting)
@@ -143,9 +149,11 @@ class MoveRunner:
             expired.extend((queries.to_obj(self.ctx, m), reason) for m, reason in expire)
             return start
 
-        claimed = leases.dispatch(
-            self.ctx, self.engine_id, self._lease_until(), now, choose, self.conf.engine.max_in_flight
-        )
+        with metrics.DISPATCH_DURATION.time():
+            live_since = now - datetime.timedelta(seconds=self.conf.engine.lease_time)
+            claimed = leases.dispatch(
+                self.ctx, self.engine_id, self._lease_until(), now, choose, self.conf.engine.max_in_flight, live_since
+            )
         by_type = collections.defaultdict(list)
         for move in claimed:
             by_type[move.type].append(move)
@@ -155,6 +163,7 @@ class MoveRunner:
             except Exception as e:  # each move's pre_condition reads the backend itself then
                 LOG.info("Engine %s: prefetch of %d %s moves failed: %s", self.engine_id, len(group), move_type, e)
         for move in claimed:
+            metrics.MOVES_CLAIMED.labels(move.type).inc()
             with self._starting_lock:
                 self._starting.add(move.uuid)
             self._pool.submit(self._start_guarded, move)
@@ -200,7 +209,8 @@ class MoveRunner:
     def _start_guarded(self, move) -> None:
         sent = False
         try:
-            sent = self.start_move(move)
+            with vmove_context.acting_for(move.global_request_id):
+                sent = self.start_move(move)
         except Exception:
             LOG.exception("Engine %s: starting move %s failed; giving it back", self.engine_id, move.uuid)
             try:
@@ -229,14 +239,17 @@ class MoveRunner:
     def start_move(self, move) -> bool:
         """Pre-check, record the intent, ask the backend; True if the backend took the move."""
         action = self.actions.get(move.type)
-        try:
-            values = action.pre_condition(move) or {}
-        except action_base.ActionSkipped as e:
-            self._safe_transition(move, states.IGNORED, message=e.message, detail={"step": "pre_condition"})
-            return False
-        except Exception as e:  # ActionFailed, or the backend refused to tell
-            self._safe_transition(move, states.FAILED, message=action_base.reason(e), detail={"step": "pre_condition"})
-            return False
+        with vmove_clients.recording() as ids:
+            try:
+                values = action.pre_condition(move) or {}
+            except action_base.ActionSkipped as e:
+                detail = _with_ids({"step": "pre_condition"}, ids)
+                self._safe_transition(move, states.IGNORED, message=e.message, detail=detail)
+                return False
+            except Exception as e:  # ActionFailed, or the backend refused to tell
+                detail = _with_ids({"step": "pre_condition"}, ids)
+                self._safe_transition(move, states.FAILED, message=action_base.reason(e), detail=detail)
+                return False
         # the intent is committed before the backend is asked
         started = self._safe_transition(
             move,
@@ -251,26 +264,31 @@ class MoveRunner:
         return self._execute(action, started)
 
     def _execute(self, action, move, again=False) -> bool:
-        try:
-            with self._sending:
-                detail = action.execute(move) or {}
-        except Exception as e:
-            if again and action.busy(move):
-                # asked again after a takeover, and refused because the backend is at work on the
-                # resource: the dead engine's request got there after all. Wait for its record.
-                LOG.info("Move %s: the backend already works on %s (%s); waiting for its record", move.uuid,
-                         move.resource_id, action_base.reason(e))  # fmt: skip
-                self._taken_over.add(move.uuid)
+        with vmove_clients.recording() as ids:
+            try:
+                with self._sending:
+                    detail = action.execute(move) or {}
+            except Exception as e:
+                if again and action.busy(move):
+                    # asked again after a takeover, and refused because the backend is at work on the
+                    # resource: the dead engine's request got there after all. Wait for its record.
+                    LOG.info("Move %s: the backend already works on %s (%s); waiting for its record", move.uuid,
+                             move.resource_id, action_base.reason(e))  # fmt: skip
+                    self._taken_over.add(move.uuid)
+                    return False
+                detail = _with_ids({"step": "execute"}, ids)
+                self._safe_transition(move, states.FAILED, message=action_base.reason(e), detail=detail)
                 return False
-            self._safe_transition(move, states.FAILED, message=action_base.reason(e), detail={"step": "execute"})
-            return False
-        detail = dict(detail, executed=True)
+        detail = _with_ids(dict(detail, executed=True), ids)
+        LOG.info("Move %s (%s of %s) sent to the backend: %s", move.uuid, move.type, move.resource_id, ids or "-")
         self._safe_transition(move, states.STARTING, detail=detail, message=None)
         return True
 
     # ------------------------------------------------------------ takeover
     def _take_over(self, move, holder) -> None:
-        LOG.warning("Engine %s takes over move %s from engine %s", self.engine_id, move.uuid, holder)
+        metrics.TAKEOVERS.inc()
+        with vmove_context.acting_for(move.global_request_id):
+            LOG.warning("Engine %s takes over move %s from engine %s", self.engine_id, move.uuid, holder)
         self._safe_transition(
             move,
             move.phase,
@@ -290,18 +308,22 @@ class MoveRunner:
             by_type[m.type].append(m)
         for move_type, group in by_type.items():
             action = self.actions.get(move_type)
-            try:
-                seen = action.observe(group)
-            except Exception as e:
-                LOG.warning("Engine %s: observing %d %s moves failed: %s", self.engine_id, len(group), move_type, e)
-                seen = {}
+            with vmove_clients.recording() as listing:
+                try:
+                    seen = action.observe(group)
+                except Exception as e:
+                    LOG.warning("Engine %s: observing %d %s moves failed: %s", self.engine_id, len(group), move_type, e)
+                    seen = {}
             for move in group:
                 try:
-                    self._advance(action, move, seen.get(move.uuid))
+                    with vmove_context.acting_for(move.global_request_id), vmove_clients.recording() as ids:
+                        self._advance(action, move, seen.get(move.uuid), lambda d, ids=ids: _with_ids(d, listing + ids))
                 except Exception:
                     LOG.exception("Engine %s: advancing move %s failed", self.engine_id, move.uuid)
 
-    def _advance(self, action, move, obs) -> None:
+    def _advance(self, action, move, obs, ids=lambda detail: detail) -> None:
+        """Move ``move`` on from the backend's observation ``obs``; ``ids(detail)`` adds to an event's detail
+        the backend request ids that led to it (the listing, the calls of the steps)."""
         if obs is not None and obs.not_started and move.phase == states.STARTING:
             if move.uuid in self._taken_over and not any(d.get("executed") for d in self.history(move)):
                 if action.busy(move):
@@ -325,11 +347,11 @@ class MoveRunner:
                         move,
                         states.FAILED,
                         message=action_base.reason(e),
-                        detail={"step": "post_condition"},
+                        detail=ids({"step": "post_condition"}),
                         values=obs.values,
                     )
                     return
-            new = self._safe_transition(move, obs.phase, message=obs.message, detail=obs.detail, values=obs.values)
+            new = self._safe_transition(move, obs.phase, message=obs.message, detail=ids(obs.detail), values=obs.values)
             if new is None:
                 return
             move = new
@@ -341,11 +363,13 @@ class MoveRunner:
         # forward steps the engine takes itself (confirm a resize, abort ...)
         step = action.step(move)
         if step is not None and step.phase != move.phase:
-            new = self._safe_transition(move, step.phase, message=step.message, detail=step.detail, values=step.values)
+            new = self._safe_transition(
+                move, step.phase, message=step.message, detail=ids(step.detail), values=step.values
+            )
             move = new or move
-        self._check_timeout(action, move)
+        self._check_timeout(action, move, ids)
 
-    def _check_timeout(self, action, move) -> None:
+    def _check_timeout(self, action, move, ids=lambda detail: detail) -> None:
         if move.status != states.ONGOING or move.start_time is None:
             return
         limit = action.timeout(move)
@@ -361,4 +385,9 @@ class MoveRunner:
                 message += f" Aborting it failed: {action_base.reason(e)}"
         else:
             message += " The backend has no abort for it: it may still finish there; check the resource."
-        self._safe_transition(move, states.FAILED, message=message, detail={"step": "timeout"})
+        self._safe_transition(move, states.FAILED, message=message, detail=ids({"step": "timeout"}))
+
+
+def _with_ids(detail, ids):
+    """An event's ``detail`` with the request ids the backends answered the calls that led to it with."""
+    return dict(detail or {}, backend_request_ids=list(ids)) if ids else detail

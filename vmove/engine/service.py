@@ -13,8 +13,8 @@ from oslo_utils import uuidutils
 
 from vmove import clients as vmove_clients
 from vmove import context as vmove_context
-from vmove import rpc, version
-from vmove.engine import heartbeat, manager, runner
+from vmove import metrics, rpc, version
+from vmove.engine import gauges, heartbeat, manager, rpcapi, runner
 from vmove.moves import notify
 
 LOG = logging.getLogger(__name__)
@@ -30,6 +30,7 @@ class EngineService:
         self._server = None
         self._stop = threading.Event()
         self._heartbeat_thread = None
+        self.metrics_port = None
 
     def heartbeat(self) -> None:
         heartbeat.beat(
@@ -39,6 +40,7 @@ class EngineService:
             self.conf.engine.topic,
             pid=os.getpid(),
             version=version.version_string(),
+            rpc_version=rpcapi.RPC_API_VERSION,
         )
 
     def _heartbeat_loop(self) -> None:
@@ -51,6 +53,9 @@ class EngineService:
     def start(self) -> None:
         notify.setup(self.conf, f"vmove-engine:{self.conf.host}")
         self.heartbeat()
+        if self.conf.metrics.enabled:
+            metrics.register_collector(gauges.Gauges(self.conf))
+            self.metrics_port = metrics.serve(self.conf, self.conf.metrics.engine_port)
         target = messaging.Target(topic=self.conf.engine.topic, server=self.engine_id)
         self._server = rpc.get_server(self.conf, target, [self.manager])
         self._server.start()

@@ -8,6 +8,8 @@ A move whose lease ran out is taken over by another engine
 hold the same move.
 """
 
+import math
+
 from oslo_utils import timeutils
 import sqlalchemy as sa
 
@@ -25,10 +27,12 @@ def _held(now):
 
 #: pending moves read when every slot is taken: none can start, only windows that closed are looked at
 PENDING_WHEN_FULL = 50
+#: the largest page of the line of pending moves read at once by a dispatch
+PENDING_PAGE_MAX = 5000
 
 
 @main_context_manager.writer
-def dispatch(context, engine_id, lease_until, now, choose, max_in_flight=None):
+def dispatch(context, engine_id, lease_until, now, choose, max_in_flight=None, live_since=None):
     """Claim the moves ``choose`` picks, with dispatch serialized across engines.
 
     Under the ``dispatch`` lock row, reads the moves in flight (ongoing, or
@@ -36,28 +40,33 @@ def dispatch(context, engine_id, lease_until, now, choose, max_in_flight=None):
     important first), calls ``choose(pending, in_flight)`` which returns the
     rows to claim, and claims them for ``engine_id``. Returns the claimed rows.
 
-    With ``max_in_flight`` moves or more in flight (the engines' global limit), nothing can start: only
+    The line is read a page at a time until as many moves as can start are chosen (the limits of each
+    origin may hold the first ones: the line is read on until the slots are filled or it ends). With
+    ``max_in_flight`` moves or more in flight (the engines' global limit), nothing can start: only
     the first :data:`PENDING_WHEN_FULL` pending moves are read (for the windows that closed), not all
     of them at every poll.
+
+    With ``live_since`` (a time), the engines share the work: ``engine_id`` holds at most its fair share,
+    ``max_in_flight`` divided by the engines that beat since then (:func:`fair_share`), and leaves the rest
+    of the line to the others, most important moves first.
     """
     m = models.Move
-    context.session.execute(sa.select(models.Lock.name).where(models.Lock.name == "dispatch").with_for_update()).first()
     live = _held(now)
-    in_flight = list(
-        context.session.execute(
-            sa.select(m).where(sa.or_(m.status == states.ONGOING, sa.and_(m.status == states.PENDING, live)))
-        ).scalars()
-    )
-    full = max_in_flight is not None and len(in_flight) >= max_in_flight
-    pending = list(
-        context.session.execute(
-            sa.select(m)
-            .where(m.status == states.PENDING, sa.not_(live))
-            .order_by(m.priority.desc(), m.created_at.asc(), m.id.asc())
-            .limit(PENDING_WHEN_FULL if full else 5000)
-        ).scalars()
-    )
-    chosen = choose(pending, in_flight)
+    flying = sa.or_(m.status == states.ONGOING, sa.and_(m.status == states.PENDING, live))
+    share = fair_share(context, max_in_flight, live_since)
+    if share is not None:
+        mine = context.session.execute(sa.select(sa.func.count()).where(m.engine_id == engine_id, flying)).scalar()
+        if mine >= share:
+            return []  # its share is full: the lock is left to the engines that have room
+    context.session.execute(sa.select(models.Lock.name).where(models.Lock.name == "dispatch").with_for_update()).first()
+    # plain rows, not ORM objects: the lock is held while they are read and chosen from
+    in_flight = context.session.execute(sa.select(m.__table__).where(flying)).all()
+    room = None if max_in_flight is None else max_in_flight - len(in_flight)
+    if share is not None:
+        room = min(room, share - sum(1 for r in in_flight if r.engine_id == engine_id))
+    chosen = _choose_in_pages(context, live, choose, in_flight, room)
+    if room is not None:
+        chosen = chosen[: max(room, 0)]
     if not chosen:
         return []
     ids = [r.id for r in chosen]
@@ -70,6 +79,46 @@ def dispatch(context, engine_id, lease_until, now, choose, max_in_flight=None):
     context.session.expire_all()
     rows = {r.id: r for r in context.session.execute(sa.select(m).where(m.id.in_(ids))).scalars()}
     return [to_obj(context, rows[i]) for i in ids if rows[i].engine_id == engine_id]
+
+
+def _choose_in_pages(context, live, choose, in_flight, room):
+    """``choose`` over the line of free pending moves, read a page at a time (most important first) until
+    ``room`` moves are chosen or the line ends: the lock is held for what can start, not for the whole line.
+    With no room, only the first :data:`PENDING_WHEN_FULL` are read (for the windows that closed)."""
+    m = models.Move
+    size = PENDING_WHEN_FULL if room is not None and room <= 0 else max(2 * (room or 0), 50)
+    chosen, offset = [], 0
+    while True:
+        page = context.session.execute(
+            sa.select(m.__table__)
+            .where(m.status == states.PENDING, sa.not_(live))
+            .order_by(m.priority.desc(), m.created_at.asc(), m.id.asc())
+            .offset(offset)
+            .limit(size)
+        ).all()
+        chosen.extend(choose(page, in_flight + chosen))
+        if len(page) < size or (room is not None and len(chosen) >= room) or (room is not None and room <= 0):
+            return chosen
+        offset += size
+        size = min(size * 4, PENDING_PAGE_MAX)
+
+
+@main_context_manager.reader
+def fair_share(context, max_in_flight, live_since):
+    """The moves one engine may hold: ``max_in_flight`` over the engines alive (a heartbeat since
+    ``live_since``, not stopped), rounded up; None when one engine runs (or no share is asked for).
+
+    Without it, the engine that dispatches first after a burst of requests takes every slot and refills
+    them as its moves end, before the others poll: one engine does the work of all. A slot an engine
+    leaves to another is taken at that engine's next poll (the API's cast wakes every engine).
+    """
+    if max_in_flight is None or live_since is None:
+        return None
+    e = models.Engine
+    live = context.session.execute(
+        sa.select(sa.func.count()).where(e.stopped_at.is_(None), e.last_heartbeat >= live_since)
+    ).scalar_one()
+    return math.ceil(max_in_flight / live) if live > 1 else None
 
 
 @main_context_manager.reader

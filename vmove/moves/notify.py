@@ -9,7 +9,8 @@ module sets up once per process.
 import logging
 import threading
 
-from vmove import rpc
+from vmove import context as vmove_context
+from vmove import metrics, rpc
 
 LOG = logging.getLogger(__name__)
 
@@ -79,7 +80,9 @@ def emit(ctx, event_type: str, payload: dict, what: str) -> None:
     if notifier is None:
         return
     try:
-        notifier.info(ctx, event_type, payload)
+        with vmove_context.kept():  # the log lines that follow keep the request ids they had
+            notifier.info(ctx, event_type, payload)
+        metrics.NOTIFICATIONS_SENT.labels(event_type).inc()
     except Exception:  # a notification bus hiccup never breaks a move, a run or a plan
         LOG.exception("Could not emit the notification %s of %s", event_type, what)
 

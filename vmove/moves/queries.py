@@ -17,7 +17,7 @@ from oslo_utils import timeutils
 import sqlalchemy as sa
 
 from vmove import exception
-from vmove.db import models, pagination
+from vmove.db import models, pagination, purge
 from vmove.db.api import main_context_manager
 from vmove.moves import states
 from vmove.objects import move as move_obj
@@ -160,12 +160,14 @@ def create(context, values, event=None):
 
 
 @main_context_manager.writer
-def write_transition(context, uuid, values, event, expected=None):
+def write_transition(context, uuid, values, event, expected=None, timing=None):
     """Change a move and write the event of that change, atomically.
 
     ``expected`` maps column names to the values the row must still have
     (compare-and-swap); if another writer changed them first nothing is
-    written and :class:`~vmove.exception.Conflict` is raised.
+    written and :class:`~vmove.exception.Conflict` is raised. A ``timing``
+    dict gets ``entered``: when the move entered the phase it leaves (its
+    latest event's time), for the phase durations of the metrics.
     """
     m = models.Move
     current = context.session.execute(sa.select(m).where(m.uuid == uuid)).scalar_one_or_none()
@@ -191,6 +193,11 @@ def write_transition(context, uuid, values, event, expected=None):
     ev.setdefault("status", values.get("status", before["status"]))
     ev.setdefault("attempt", values.get("attempt", before["attempt"]))
     ev.setdefault("at", now)
+    if timing is not None:
+        e = models.MoveEvent
+        timing["entered"] = context.session.execute(
+            sa.select(sa.func.max(e.at)).where(e.move_id == current.id)
+        ).scalar()
     context.session.add(models.MoveEvent(move_id=current.id, **ev))
     context.session.flush()
     context.session.expire(current)
@@ -310,3 +317,29 @@ def last_details(context, move_ids):
     latest = sa.select(sa.func.max(e.id)).where(e.move_id.in_(list(move_ids))).group_by(e.move_id)
     rows = context.session.execute(sa.select(e.move_id, e.detail).where(e.id.in_(latest))).all()
     return {move_id: detail or {} for move_id, detail in rows}
+
+
+# ------------------------------------------------------------------ purge
+
+
+def purgeable(before):
+    """The moves ``vmove-manage db purge`` may delete: ended before ``before``."""
+    m = models.Move
+    return sa.and_(m.status.in_(states.TERMINAL), sa.func.coalesce(m.end_time, m.updated_at) < before)
+
+
+def kept_of(origin, before):
+    """Whether a move of ``origin`` (an SQL expression) stays after a purge of what ended before ``before``:
+    a run or a notification is purged only with all its moves."""
+    m = models.Move
+    return sa.exists(sa.select(m.id).where(m.origin == origin, sa.not_(purgeable(before))))
+
+
+def purge_ended(context, before, keep_origins=(), batch_size=1000, dry_run=False) -> int:
+    """Delete the moves that ended before ``before`` and their events, except those of ``keep_origins`` (the
+    runs and recoveries still going on); pending and ongoing moves are never touched."""
+    m = models.Move
+    candidates = sa.select(m.id).where(purgeable(before))
+    if keep_origins:
+        candidates = candidates.where(m.origin.not_in(list(keep_origins)))
+    return purge.purge(context, m, candidates, (models.MoveEvent.move_id,), batch_size, dry_run)

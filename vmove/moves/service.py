@@ -61,6 +61,8 @@ def request_move(
         "project_id": project_id or ctx.project_id,
         "user_id": ctx.user_id,
         "origin": origin or f"request:{ctx.request_id}",
+        # the engine acts later (at a poll): it sends this id to Nova and Cinder then
+        "global_request_id": ctx.global_id,
         # the engine acts as an admin: a non-admin may only move its own project's resources
         "enforce_project": not policy.authorize(ctx, "context_is_admin", do_raise=False),
         "created_at": now,

@@ -10,6 +10,7 @@ import logging
 
 from oslo_utils import timeutils
 
+from vmove import metrics, utils
 from vmove.actions import registry
 from vmove.moves import notify, queries, states
 
@@ -43,6 +44,23 @@ def transition(ctx, move, phase, *, message=None, detail=None, values=None, engi
     event = {"message": message, "detail": detail, "engine_id": engine_id, "at": now}
     cas = {"phase": move.phase, "status": move.status}
     cas.update(expected or {})
-    new = queries.write_transition(ctx, move.uuid, vals, event, expected=cas)
+    timing: dict = {}
+    new = queries.write_transition(ctx, move.uuid, vals, event, expected=cas, timing=timing)
+    _count(move, new, timing.get("entered"))
     notify.move_changed(ctx, new, move.status, move.phase)
     return new
+
+
+def _count(old, new, entered) -> None:
+    """The metrics of a state change written (:mod:`vmove.metrics`)."""
+    metrics.MOVE_TRANSITIONS.labels(new.type, new.phase, new.status).inc()
+    now = utils.naive_utc(new.updated_at)
+    if entered is not None and new.phase != old.phase:
+        metrics.PHASE_DURATION.labels(new.type, old.phase).observe(
+            max((now - utils.naive_utc(entered)).total_seconds(), 0)
+        )
+    if new.status in states.TERMINAL and old.status not in states.TERMINAL:
+        metrics.MOVES_ENDED.labels(new.type, new.status).inc()
+        if new.start_time is not None and new.end_time is not None:
+            took = (utils.naive_utc(new.end_time) - utils.naive_utc(new.start_time)).total_seconds()
+            metrics.MOVE_DURATION.labels(new.type, new.status).observe(max(took, 0))

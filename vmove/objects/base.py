@@ -97,4 +97,20 @@ def make_list(list_cls, context, objects):
 
 
 class VmoveObjectSerializer(ovo_base.VersionedObjectSerializer):
+    """Objects to and from their primitives.
+
+    With a ``manifest`` (``{"Move": "1.1", ...}``: the versions an older receiver knows) every object is
+    sent backported to its version there (``obj_make_compatible``), its children too.
+    """
+
     OBJ_BASE_CLASS = VmoveObject
+
+    def __init__(self, manifest=None):
+        super().__init__()
+        self.manifest = manifest
+
+    def serialize_entity(self, context, entity):
+        if self.manifest and isinstance(entity, ovo_base.VersionedObject):
+            name = entity.obj_name()
+            return entity.obj_to_primitive(target_version=self.manifest.get(name), version_manifest=self.manifest)
+        return super().serialize_entity(context, entity)

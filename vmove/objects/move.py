@@ -8,7 +8,8 @@ from vmove.objects import base, fields
 class Move(base.VmoveObject, ovo_base.VersionedObjectDictCompat):
     # Version 1.0: Initial version
     # Version 1.1: Added enforce_project
-    VERSION = "1.1"
+    # Version 1.2: Added global_request_id
+    VERSION = "1.2"
 
     fields = {
         "id": fields.IntegerField(),
@@ -39,13 +40,17 @@ class Move(base.VmoveObject, ovo_base.VersionedObjectDictCompat):
         "enforce_project": fields.BooleanField(default=False),
         "engine_id": fields.StringField(nullable=True),
         "lease_until": fields.DateTimeField(nullable=True),
+        "global_request_id": fields.StringField(nullable=True),
         "created_at": fields.DateTimeField(),
         "updated_at": fields.DateTimeField(),
     }
 
     def obj_make_compatible(self, primitive, target_version):
         super().obj_make_compatible(primitive, target_version)
-        if versionutils.convert_version_to_tuple(target_version) < (1, 1):
+        target = versionutils.convert_version_to_tuple(target_version)
+        if target < (1, 2):
+            primitive.pop("global_request_id", None)
+        if target < (1, 1):
             primitive.pop("enforce_project", None)
 
 
@@ -53,6 +58,7 @@ class Move(base.VmoveObject, ovo_base.VersionedObjectDictCompat):
 class MoveList(base.VmoveObject, ovo_base.ObjectListBase):
     # Version 1.0: Initial version
     # Version 1.1: Move 1.1
-    VERSION = "1.1"
+    # Version 1.2: Move 1.2
+    VERSION = "1.2"
 
     fields = {"objects": fields.ListOfObjectsField("Move")}

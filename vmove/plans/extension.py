@@ -67,7 +67,7 @@ def _lease(conf):
 
 def handle_run(ctx, conf, run_uuid) -> None:
     """Validate the run, or make its moves, whichever it waits for (idempotent)."""
-    ctx = vmove_context.get_admin_context()
+    ctx = vmove_context.get_admin_context(request=ctx)
     now = timeutils.utcnow()
     claimable = (lifecycle.VALIDATING, lifecycle.APPROVED)
     run = queries.run_claim(ctx, run_uuid, WORKER_ID, now + _lease(conf), now, claimable)

@@ -13,8 +13,9 @@ from oslo_utils import timeutils, uuidutils
 import sqlalchemy as sa
 
 from vmove import exception
-from vmove.db import models, pagination
+from vmove.db import models, pagination, purge
 from vmove.db.api import main_context_manager
+from vmove.moves import queries as move_queries
 from vmove.objects import plan as plan_obj
 from vmove.plans import lifecycle, notify
 
@@ -361,3 +362,25 @@ def run_limits(context, run_uuid):
     query = sa.select(p).join(r, r.plan_uuid == p.uuid).where(r.uuid == run_uuid)
     row = context.session.execute(query).scalars().first()
     return _plan_obj(context, row) if row is not None else None
+
+
+# ------------------------------------------------------------------ purge
+
+
+@main_context_manager.reader
+def active_origins(context) -> set:
+    """The origins (``run:<uuid>``) of the runs not finished: a purge keeps their moves."""
+    rows = context.session.execute(sa.select(models.Run.uuid).where(models.Run.status.in_(lifecycle.ACTIVE)))
+    return {f"run:{uuid}" for (uuid,) in rows}
+
+
+def purge_finished(context, before, batch_size=1000, dry_run=False) -> int:
+    """Delete the runs (and their items) that finished before ``before`` and have no move left."""
+    r = models.Run
+    candidates = sa.select(r.id).where(
+        r.status.in_(lifecycle.FINISHED),
+        sa.func.coalesce(r.finished_at, r.updated_at) < before,
+        sa.not_(move_queries.kept_of(sa.literal("run:") + r.uuid, before)),
+    )
+    children = (models.RunItem.run_id, models.RunEvent.run_id)  # SQLite does not enforce the cascades
+    return purge.purge(context, r, candidates, children, batch_size, dry_run)

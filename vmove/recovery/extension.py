@@ -92,7 +92,7 @@ def process(ctx, conf, uuid) -> None:
     runs with the engine's admin context, as the tick does.
     """
     LOG.info("Notification %s: processing (request %s)", uuid, getattr(ctx, "request_id", None))
-    ctx = vmove_context.get_admin_context()
+    ctx = vmove_context.get_admin_context(request=ctx)
     advance(ctx, conf, queries.get(ctx, uuid))
 
 

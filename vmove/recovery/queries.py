@@ -9,9 +9,10 @@ from oslo_utils import timeutils
 import sqlalchemy as sa
 
 from vmove import exception
-from vmove.db import pagination
+from vmove.db import pagination, purge
 from vmove.db.api import main_context_manager
 from vmove.db.models import Notification
+from vmove.moves import queries as move_queries
 from vmove.objects import notification as notification_obj
 from vmove.recovery import lifecycle
 
@@ -185,3 +186,39 @@ def advance_restore(context, n, event, values=None):
     values = dict(values or {}, restore_status=lifecycle.RESTORE.target(n.restore_status, event, n.uuid))
     expected = {"restore_status": n.restore_status, "restore_attempt": n.restore_attempt}
     return update(context, n.uuid, values, expected=expected)
+
+
+# ------------------------------------------------------------------ purge
+
+
+@main_context_manager.reader
+def active_origins(context) -> set:
+    """The origins of the recoveries and restores still going on: a purge keeps their moves."""
+    n = Notification
+    rows = context.session.execute(
+        sa.select(n.uuid, n.status, n.restore_status).where(
+            sa.or_(n.status.in_(lifecycle.ACTIVE), n.restore_status.in_(lifecycle.RESTORE_ACTIVE))
+        )
+    )
+    found = set()
+    for uuid, status, restore_status in rows:
+        if status in lifecycle.ACTIVE:
+            found.add(f"notification:{uuid}")
+        if restore_status in lifecycle.RESTORE_ACTIVE:
+            found.add(f"restore:{uuid}")
+    return found
+
+
+def purge_ended(context, before, batch_size=1000, dry_run=False) -> int:
+    """Delete the notifications whose recovery (and restore, if any) ended before ``before`` and that have no
+    move left."""
+    n = Notification
+    candidates = sa.select(n.id).where(
+        n.status.in_((lifecycle.FINISHED, lifecycle.FAILED, lifecycle.IGNORED)),
+        sa.or_(n.restore_status.is_(None), n.restore_status.not_in(lifecycle.RESTORE_ACTIVE)),
+        sa.func.coalesce(n.restore_finished_at, n.finished_at, n.updated_at) < before,
+        n.updated_at < before,
+        sa.not_(move_queries.kept_of(sa.literal("notification:") + n.uuid, before)),
+        sa.not_(move_queries.kept_of(sa.literal("restore:") + n.uuid, before)),
+    )
+    return purge.purge(context, n, candidates, (), batch_size, dry_run)

@@ -7,7 +7,7 @@ import json
 import signal
 import subprocess
 
-from vmove.tests.functional import procs
+from vmove.tests.functional import processes
 
 
 def test_noauth_refused_off_loopback(tmp_path):
@@ -15,7 +15,7 @@ def test_noauth_refused_off_loopback(tmp_path):
     conf.write_text(f"[DEFAULT]\nstate_path = {tmp_path}\n[api]\nauth_strategy = noauth\nhost_ip = 0.0.0.0\n")
     for command in ("vmove-api", "vmove-all"):
         r = subprocess.run(
-            [str(procs.BIN / command), "--config-file", str(conf)], capture_output=True, text=True, timeout=60
+            [str(processes.BIN / command), "--config-file", str(conf)], capture_output=True, text=True, timeout=60
         )
         assert r.returncode == 2, (command, r.stdout[-2000:], r.stderr[-2000:])
         assert "Refusing to serve the API on 0.0.0.0 with [api] auth_strategy = noauth" in r.stderr, r.stderr
@@ -23,15 +23,15 @@ def test_noauth_refused_off_loopback(tmp_path):
 
 
 def test_workers_serve_and_stop_cleanly(tmp_path):
-    port = procs.free_port()
+    port = processes.free_port()
     db = tmp_path / "vmove.sqlite"
     conf = tmp_path / "vmove.conf"
     conf.write_text(
         f"[DEFAULT]\nstate_path = {tmp_path}\ntransport_url = fake://\n[database]\nconnection = sqlite:///{db}\n"
         f"[api]\nauth_strategy = noauth\nport = {port}\nworkers = 2\nthreads = 4\n"
     )
-    subprocess.run([str(procs.BIN / "vmove-manage"), "--config-file", str(conf), "db", "sync"], check=True)
-    api = procs.api(conf, tmp_path / "api.log", port)
+    subprocess.run([str(processes.BIN / "vmove-manage"), "--config-file", str(conf), "db", "sync"], check=True)
+    api = processes.api(conf, tmp_path / "api.log", port)
     try:
 
         def session(_):
@@ -68,6 +68,6 @@ def test_healthcheck_sees_the_broker(conf):
     vfixtures.require_url(vfixtures.RABBIT_URL)
     conf.set_override("transport_url", vfixtures.RABBIT_URL)
     assert health.RPCCheck(conf, {}).healthcheck(0).available
-    conf.set_override("transport_url", f"rabbit://guest:guest@127.0.0.1:{procs.free_port()}/")
+    conf.set_override("transport_url", f"rabbit://guest:guest@127.0.0.1:{processes.free_port()}/")
     result = health.RPCCheck(conf, {}).healthcheck(0)
     assert not result.available and result.reason == "RPC bus unreachable", result.details

@@ -9,10 +9,8 @@ import uuid
 import pytest
 
 from vmove import rpc
-from vmove.api import app as api_app
-from vmove.api import server
 from vmove.tests import fixtures as vfixtures
-from vmove.tests.functional import moves_env, procs
+from vmove.tests.functional import moves_env, processes
 
 pytestmark = pytest.mark.devcloud
 
@@ -30,14 +28,8 @@ def test_sigkill_engine_mid_moves(conf, tmp_path, devcloud, nova):
     dbfx = vfixtures.Database(tmpdir=tmp_path, url=vfixtures.POSTGRES_URL)
     dbfx.setUp()
     topic = f"vmove-engine-test-{uuid.uuid4().hex[:8]}"
-    conf_file = tmp_path / "vmove.conf"
-    procs.write_conf(conf_file, dbfx.url, topic, cloud=devcloud)
-    rpc.cleanup()
-    conf.set_override("transport_url", vfixtures.RABBIT_URL)
-    conf.set_override("topic", topic, group="engine")
-    conf.set_override("auth_strategy", "noauth", group="api")
-    srv = server.APIServer(api_app.setup_app(conf), conf, "127.0.0.1", 0)
-    srv.start()
+    conf_file = processes.write_conf(tmp_path / "vmove.conf", dbfx.url, topic, **processes.cloud_groups(devcloud))
+    srv = processes.api_in_process(conf, topic)
     env = moves_env.VmoveEnv(srv.url, engine=None)
     booted = []
     first = second = None
@@ -48,18 +40,18 @@ def test_sigkill_engine_mid_moves(conf, tmp_path, devcloud, nova):
         for i in range(4):
             booted.append(client.servers.create(f"failover-{i}", seed.image_id(), flavor, nics="none", host="host1"))
         for s in booted:
-            procs.wait_for(lambda s=s: client.servers.get(s.id).status == "ACTIVE", f"boot {s.id}")
+            processes.wait_for(lambda s=s: client.servers.get(s.id).status == "ACTIVE", f"boot {s.id}")
         for s in booted:
             comp.set_live_migration_seconds(4, server=s.id)
 
-        first = procs.engine(conf_file, tmp_path / "engine-a.log").popen
+        first = processes.engine(conf_file, tmp_path / "engine-a.log").popen
         moves = [
             env.request(resource_type="instance", resource_id=s.id, type="live_migration", params={"host": "host2"})
             for s in booted
         ]
         # wait until the engine started them all on Nova (Nova runs one live
         # migration per host at a time and queues the others), then kill it outright
-        procs.wait_for(
+        processes.wait_for(
             lambda: all(env.move(m["uuid"])["phase"] in ("preparing", "running") for m in moves),
             "all moves started on Nova",
         )
@@ -68,13 +60,13 @@ def test_sigkill_engine_mid_moves(conf, tmp_path, devcloud, nova):
         # a move requested while no engine runs waits, pending
         late_server = client.servers.create("failover-late", seed.image_id(), flavor, nics="none", host="host3")
         booted.append(late_server)
-        procs.wait_for(lambda: client.servers.get(late_server.id).status == "ACTIVE", "boot late")
+        processes.wait_for(lambda: client.servers.get(late_server.id).status == "ACTIVE", "boot late")
         late = env.request(
             resource_type="instance", resource_id=late_server.id, type="live_migration", params={"host": "host2"}
         )
         assert env.move(late["uuid"])["status"] == "pending"
 
-        second = procs.engine(conf_file, tmp_path / "engine-b.log").popen
+        second = processes.engine(conf_file, tmp_path / "engine-b.log").popen
         for m in moves + [late]:
             done = env.wait(m["uuid"], timeout=120)
             assert done["status"] == "succeeded", (done, env.events(m["uuid"]))

@@ -24,7 +24,7 @@ import pytest
 from vmove.devcloud import seed
 from vmove.tests import faultproxy
 from vmove.tests import fixtures as vfixtures
-from vmove.tests.functional import procs
+from vmove.tests.functional import processes
 
 pytestmark = pytest.mark.devcloud
 FLEET = 50
@@ -45,7 +45,7 @@ def fleet(devcloud):
         for i in range(FLEET)
     ]
     try:
-        procs.wait_for(
+        processes.wait_for(
             lambda: all(s.status == "ACTIVE" for s in nova.servers.list(search_opts={"name": f"faults-{tag}-"})),
             "the fleet to boot",
             timeout=300,
@@ -73,9 +73,9 @@ class Stack:
         self.db.setUp()
         self.pg = faultproxy.FaultProxy("127.0.0.1", 5432).start()
         self.mq = faultproxy.FaultProxy("127.0.0.1", 5672).start()
-        self.port = procs.free_port()
+        self.port = processes.free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.conf = procs.write_conf(
+        self.conf = processes.write_conf(
             tmp_path / "vmove.conf",
             self.pg.url(self.db.url),
             f"vmove-faults-{uuid.uuid4().hex[:8]}",
@@ -85,12 +85,12 @@ class Stack:
             engine={"notifications": False, "max_in_flight": 30},
             database={"max_retries": -1, "retry_interval": 1, "pool_timeout": 10},
         )
-        self.api = procs.api(self.conf, tmp_path / "api.log", self.port)
+        self.api = processes.api(self.conf, tmp_path / "api.log", self.port)
         self.engines = [self._engine(i) for i in range(2)]
         self.kills = 0
 
     def _engine(self, i):
-        return procs.engine(self.conf, self.tmp / f"engine-{i}.log")
+        return processes.engine(self.conf, self.tmp / f"engine-{i}.log")
 
     def kill_and_restart(self, i):
         self.engines[i].kill()
@@ -110,13 +110,13 @@ class Stack:
         dest = HOSTS[(HOSTS.index(here) + 1) % 3]
         body = {"move": {"resource_type": "instance", "resource_id": server_id, "type": "live_migration",
                          "params": {"host": dest}}}  # fmt: skip
-        return procs.call(self.url, "POST", "/v1/moves", body, timeout=timeout)
+        return processes.call(self.url, "POST", "/v1/moves", body, timeout=timeout)
 
     def events(self, uuid_):
-        return procs.call(self.url, "GET", f"/v1/moves/{uuid_}/events")[1]
+        return processes.call(self.url, "GET", f"/v1/moves/{uuid_}/events")[1]
 
     def move(self, uuid_):
-        code, body = procs.call(self.url, "GET", f"/v1/moves/{uuid_}")
+        code, body = processes.call(self.url, "GET", f"/v1/moves/{uuid_}")
         return body["move"] if code == 200 else None
 
     def wait_all(self, uuids, timeout):
@@ -124,7 +124,7 @@ class Stack:
             moves = [self.move(u) for u in uuids]
             return moves if all(m and m["status"] in TERMINAL for m in moves) else None
 
-        return procs.wait_for(ended, f"{len(uuids)} moves to end", timeout=timeout, every=1)
+        return processes.wait_for(ended, f"{len(uuids)} moves to end", timeout=timeout, every=1)
 
 
 @pytest.fixture
@@ -194,7 +194,7 @@ def test_rabbitmq_cut_mid_run(stack, fleet):
     first, during = servers[:15], servers[15:25]
     before = live_migrations(nova, first + during)
     uuids = [stack.request(nova, sid)[1]["move"]["uuid"] for sid in first]
-    procs.wait_for(lambda: any(stack.move(u)["status"] != "pending" for u in uuids), "a move to start")
+    processes.wait_for(lambda: any(stack.move(u)["status"] != "pending" for u in uuids), "a move to start")
     answers = []
     with stack.mq.cut():
         t0 = time.monotonic()
@@ -219,12 +219,12 @@ def test_database_cut_mid_run(stack, fleet):
     batch = servers[25:45]
     before = live_migrations(nova, batch)
     uuids = [stack.request(nova, sid)[1]["move"]["uuid"] for sid in batch]
-    procs.wait_for(lambda: any(stack.move(u)["status"] != "pending" for u in uuids), "a move to start")
+    processes.wait_for(lambda: any(stack.move(u)["status"] != "pending" for u in uuids), "a move to start")
     answers = []
 
     def ask(method, path, body=None):
         t = time.monotonic()
-        code, got = procs.call(stack.url, method, path, body, timeout=60)
+        code, got = processes.call(stack.url, method, path, body, timeout=60)
         return code, got, time.monotonic() - t
 
     with stack.pg.cut():
@@ -244,7 +244,7 @@ def test_database_cut_mid_run(stack, fleet):
     # the engines lived through it and finish the run; nothing was written by the refused requests
     assert all(p.popen.poll() is None for p in stack.engines), [p.tail() for p in stack.engines]
     moves = stack.wait_all(uuids, timeout=180)
-    code, listed = procs.call(stack.url, "GET", f"/v1/moves?resource_id={servers[45]}")
+    code, listed = processes.call(stack.url, "GET", f"/v1/moves?resource_id={servers[45]}")
     assert code == 200 and listed["moves"] == [], listed
     dup, failed = check_with_nova(stack, nova, moves, before)
     slowest = max(t for _, t in answers)

@@ -14,7 +14,7 @@ from vmove.moves import notify
 from vmove.moves import queries as move_queries
 from vmove.moves import service as move_requests
 from vmove.tests import fixtures as vfixtures
-from vmove.tests.functional import procs
+from vmove.tests.functional import processes
 
 
 @contextlib.contextmanager
@@ -126,8 +126,8 @@ def test_api_and_engine_processes_both_publish(conf, tmp_path, devcloud):
     dbfx.setUp()
     rpc.cleanup()
     suffix = uuid.uuid4().hex[:8]
-    port = procs.free_port()
-    conf_file = procs.write_conf(
+    port = processes.free_port()
+    conf_file = processes.write_conf(
         tmp_path / "vmove.conf",
         dbfx.url,
         f"vmove-engine-test-{suffix}",
@@ -148,15 +148,15 @@ def test_api_and_engine_processes_both_publish(conf, tmp_path, devcloud):
     api = engine = None
     url = f"http://127.0.0.1:{port}"
     try:
-        api = procs.api(conf_file, tmp_path / "api.log", port)
+        api = processes.api(conf_file, tmp_path / "api.log", port)
         # no engine yet: this move stays pending until cancelled through the API
-        code, waiting = procs.call(url, "POST", "/v1/moves", _move())
+        code, waiting = processes.call(url, "POST", "/v1/moves", _move())
         assert code == 202, waiting
-        code, cancelled = procs.call(url, "POST", f"/v1/moves/{waiting['move']['uuid']}/action", {"cancel": None})
+        code, cancelled = processes.call(url, "POST", f"/v1/moves/{waiting['move']['uuid']}/action", {"cancel": None})
         assert code == 202 and cancelled["move"]["status"] == "cancelled", cancelled
-        engine = procs.engine(conf_file, tmp_path / "engine.log")
+        engine = processes.engine(conf_file, tmp_path / "engine.log")
         # an instance Nova does not have: the engine ends the move, and says so on the bus
-        code, doomed = procs.call(url, "POST", "/v1/moves", _move())
+        code, doomed = processes.call(url, "POST", "/v1/moves", _move())
         assert code == 202, doomed
         seen = []
 
@@ -168,7 +168,7 @@ def test_api_and_engine_processes_both_publish(conf, tmp_path, devcloud):
                 for _, e, p in seen
             )
 
-        procs.wait_for(ended, "the engine's notification of the move it ended", timeout=60)
+        processes.wait_for(ended, "the engine's notification of the move it ended", timeout=60)
     finally:
         for p in (api, engine):
             if p is not None:

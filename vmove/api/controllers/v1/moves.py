@@ -124,7 +124,7 @@ class MovesController(rest.RestController):
             params=req.get("params"),
             priority=req.get("priority", 0),
         )
-        common.engine_api().move_requested(ctx, move.uuid)
+        common.engine_api().move_requested(ctx, move)
         pecan.response.status = 202
         return {"move": move_view(move)}
 

@@ -112,7 +112,10 @@ def test_dispatch_reads_few_pending_moves_while_every_slot_is_taken(db, ctx):
         return []
 
     leases.dispatch(ctx, "e1", until, now, choose, max_in_flight=3)
-    leases.dispatch(ctx, "e1", until, now, choose, max_in_flight=4)
-    leases.dispatch(ctx, "e1", until, now, choose)
+    assert seen == [(leases.PENDING_WHEN_FULL, 3)]
+    # with room (and nothing chosen, as if every move were held) the whole line is read, a page at a time
     total = leases.PENDING_WHEN_FULL + 10
-    assert seen == [(leases.PENDING_WHEN_FULL, 3), (total, 3), (total, 3)]
+    for limit in (4, None):
+        seen.clear()
+        leases.dispatch(ctx, "e1", until, now, choose, max_in_flight=limit)
+        assert sum(n for n, _ in seen) == total and {f for _, f in seen} == {3} and len(seen) > 1

@@ -8,12 +8,12 @@ from vmove.objects import base
 # Change a hash only together with the object's VERSION (and
 # obj_make_compatible for the fields it adds).
 EXPECTED = {
-    "Engine": "1.0-ba6dd6c4a082f37bb7294419e1ffb632",
-    "EngineList": "1.0-15ecf022a68ddbb8c2a6739cfc9f8f5e",
-    "Move": "1.1-ab81ab77615c715c4268a8f8c1f1f239",
+    "Engine": "1.1-8f95b7790fa7c1953c885d0d2b8a15a3",
+    "EngineList": "1.1-15ecf022a68ddbb8c2a6739cfc9f8f5e",
+    "Move": "1.2-8018a932e899a62f89aa07126a9f0321",
     "MoveEvent": "1.0-0d4b7df9315be82bf8ce7e1847fecfde",
     "MoveEventList": "1.0-15ecf022a68ddbb8c2a6739cfc9f8f5e",
-    "MoveList": "1.1-15ecf022a68ddbb8c2a6739cfc9f8f5e",
+    "MoveList": "1.2-15ecf022a68ddbb8c2a6739cfc9f8f5e",
     "Notification": "1.1-99bbe0b04811975676028a90e004ba93",
     "NotificationList": "1.1-15ecf022a68ddbb8c2a6739cfc9f8f5e",
     "Plan": "1.1-67c26bd99169d9a243ef6deec0b4ed1b",
