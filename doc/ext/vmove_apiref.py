@@ -319,8 +319,8 @@ class RouteDirective(SphinxDirective):
             rows.append([f"``{p}``", "path", "string", "required", text.strip()])
         schemas = {}
         for kind in ("query", "body", "response"):
-            ref = self.options.get(kind)
-            if ref:
+            # several schemas (one per range of microversions), oldest first: the table shows the latest
+            for ref in [r.strip() for r in self.options.get(kind, "").split(",") if r.strip()]:
                 try:
                     schemas[kind] = load_schema(ref)
                 except (ImportError, AttributeError) as e:

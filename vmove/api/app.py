@@ -4,7 +4,6 @@ RequestId -> FaultWrapper -> auth (keystonemiddleware | noauth)
   -> MicroversionMiddleware -> pecan (ConfigHook, ContextHook, FaultHook)
 """
 
-from microversion_parse import middleware as mv_middleware
 from oslo_middleware import request_id
 import pecan
 
@@ -20,9 +19,7 @@ def setup_app(conf):
         guess_content_type_from_ext=False,
         debug=False,
     )
-    app = mv_middleware.MicroversionMiddleware(
-        app, microversion.SERVICE_TYPE, microversion.VERSIONS, json_error_formatter=fault.json_error_formatter
-    )
+    app = microversion.middleware(app, fault.json_error_formatter)
     app = auth.wrap(app, conf)
     app = fault.FaultWrapper(app)
     app = request_id.RequestId(app)
