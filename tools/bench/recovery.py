@@ -132,10 +132,7 @@ def one_round(args, bench, info, order, singles_n, number):
             harness.say(f"deleted the {len(inst.ids)} evacuated instances in {time.monotonic() - t:.1f}s")
     finally:
         harness.say("bringing the host back and deleting the servers ...")
-        comp.restore_host(host, timeout=600)
-        svc = comp.compute_service(host)
-        if svc["status"] == "disabled":
-            comp.api("PUT", f"/os-services/{svc['id']}", {"status": "enabled"}, microversion="2.53")
+        comp.restore_and_enable(host, timeout=600)
         if bench.masakari is not None:
             bench.masakari.ensure_segment()
         every = singles + [i for inst in made.values() for i in inst.ids]

@@ -14,11 +14,7 @@ The dev cloud is shared: only this test's two instances are HA-enabled (a metada
 
 import datetime
 import json
-import os
-import pathlib
 import socket
-import subprocess
-import sys
 import time
 import uuid
 
@@ -29,6 +25,7 @@ from vmove.devcloud import seed
 from vmove.engine import service as engine_service
 from vmove.objects.notification import host_uuid
 from vmove.tests import fixtures as vfixtures
+from vmove.tests.functional.cli.conftest import OpenStackCLI
 from vmove.tests.functional.keystone_api import keystone_api
 from vmove.tests.functional.moves_env import configure_cloud
 
@@ -97,23 +94,10 @@ def sdk(openstack, devcloud, user):
 
 
 def osc(devcloud, user, *args):
-    """``openstack <args> -f json`` as ``user`` (python-masakariclient's commands), parsed."""
-    creds = devcloud.credentials(user)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
-    env.update(
-        OS_AUTH_URL=creds["auth_url"],
-        OS_USERNAME=creds["username"],
-        OS_PASSWORD=creds["password"],
-        OS_PROJECT_NAME=creds["project_name"],
-        OS_USER_DOMAIN_NAME=creds["user_domain_name"],
-        OS_PROJECT_DOMAIN_NAME=creds["project_domain_name"],
-        OS_REGION_NAME=devcloud.region,
-        OS_IDENTITY_API_VERSION="3",
-    )
-    cli = pathlib.Path(sys.executable).parent / "openstack"
-    proc = subprocess.run([str(cli), *args, "-f", "json"], capture_output=True, text=True, env=env, timeout=120)
-    assert proc.returncode == 0, (args, proc.stdout[-2000:], proc.stderr[-3000:])
-    return json.loads(proc.stdout)
+    """``openstack <args> -f json`` as ``user`` (python-masakariclient's commands, the catalog's endpoint)."""
+    done = OpenStackCLI(api_url="", keystone=devcloud)(*args, "-f", "json", user=user)
+    assert done.returncode == 0, (args, done.stdout[-2000:], done.stderr[-3000:])
+    return json.loads(done.stdout)
 
 
 def boot(nova, name, host, meta):
@@ -221,11 +205,8 @@ def test_masakari_clients_drive_and_read_a_host_recovery(masakari_vmove, devclou
         assert r.status_code == 403, r.text
     finally:
         try:
-            comp.restore_host(HOST, timeout=400)
+            comp.restore_and_enable(HOST, timeout=400)
         finally:
-            service = comp.compute_service(HOST)
-            if service["status"] == "disabled":
-                comp.api("PUT", f"/os-services/{service['id']}", {"status": "enabled"}, microversion="2.53")
             for sid in ids:
                 try:
                     nova.servers.delete(sid)

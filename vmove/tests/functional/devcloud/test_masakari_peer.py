@@ -89,7 +89,7 @@ def test_masakari_evacuates_a_failed_host(peer, devcloud):
         assert moved.status == "ACTIVE" and getattr(moved, "OS-EXT-SRV-ATTR:host") == vm["dest_host"] != HOST
     finally:
         try:
-            comp.restore_host(HOST, timeout=300)
+            comp.restore_and_enable(HOST, timeout=300)
         finally:
             peer.clear_host(HOST, comp)
             peer.start()  # back to the defaults
