@@ -9,7 +9,8 @@ completed; then ``succeeded``.
 
 For each ``--moves`` count (default 1,000 and 10,000), on a throw-away PostgreSQL database:
 
-1. the moves are written pending (one bulk insert), one engine starts them all (``max_in_flight`` = N);
+1. the moves are written pending (one bulk insert), one engine starts them all (``max_in_flight`` = N)
+   until a poll has seen every one running on the backend;
 2. steady state, every move waiting on the backend, for ``--window`` seconds: the engine process's CPU
    (percent of one core, and per move), database queries per poll (counted at the cursor), rows the
    engine read per poll, resident memory;
@@ -167,6 +168,17 @@ def count_status(status):
         ).scalar()
 
 
+def count_phase(phase):
+    import sqlalchemy as sa
+
+    from vmove.db import api as db_api
+    from vmove.db import models
+
+    m = models.Move
+    with db_api.get_engine().connect() as conn:
+        return conn.execute(sa.select(sa.func.count()).select_from(m).where(m.phase == phase)).scalar()
+
+
 def ends(uuids):
     import sqlalchemy as sa
 
@@ -214,7 +226,8 @@ def one_run(n: int, args) -> dict:
         t0, cpu0 = time.monotonic(), time.process_time()
         engine.start()
         try:
-            wait_for(lambda: count_status("ongoing") == n, timeout=max(600, n / 5), every=1)
+            # every start recorded and seen running by a poll (a phase no start writes)
+            wait_for(lambda: count_phase("running") == n, timeout=max(600, n / 5), every=1)
             start = {"seconds": time.monotonic() - t0, "cpu": time.process_time() - cpu0}
             time.sleep(args.settle)  # the loop backs off to its steady interval
             # steady state: every move waits on the backend
