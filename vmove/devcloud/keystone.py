@@ -130,7 +130,7 @@ adm = spec["admin"]
 ks = client.Client(session=session.Session(auth=v3.Password(
     auth_url=spec["auth_url"], username=adm["username"], password=adm["password"],
     project_name=adm["project"], user_domain_id="default", project_domain_id="default")),
-    interface="public", region_name=spec["region"])
+    interface="public", region_name=spec.get("client_region", spec["region"]))
 made = []
 if spec["region"] not in [r.id for r in ks.regions.list()]:
     ks.regions.create(id=spec["region"], description="vmove dev cloud")
@@ -399,6 +399,7 @@ class Keystone(base.Component):
         spec = {
             "auth_url": self.url,
             "region": region,
+            "client_region": REGION,  # where Keystone itself is in the catalog
             "interfaces": INTERFACES,
             "admin": {"username": "admin", "password": USERS["admin"][0], "project": USERS["admin"][1]},
             "roles": [],
