@@ -102,6 +102,7 @@ def _compute_calls(bench) -> int:
 def run_vmove(bench, inst, args) -> dict:
     """A host-failure notification, as the API records it and casts it to an engine."""
     from vmove.moves import queries as move_queries
+    from vmove.moves import states
     from vmove.recovery import extension as engine_recovery
     from vmove.recovery import rollup
     from vmove.recovery import service as recovery_service
@@ -127,7 +128,7 @@ def run_vmove(bench, inst, args) -> dict:
             continue
         latest = rollup.latest_by_instance(move_queries.of_origins(bench.ctx, [note.evacuation_origin]))
         latest = [m for m in latest if m.resource_id in mine]
-        if len(latest) == len(mine) and all(m.is_terminal for m in latest):
+        if len(latest) == len(mine) and all(m.status in states.TERMINAL for m in latest):
             break
     makespan = (max(timeutils.normalize_time(m.end_time) for m in latest) - t).total_seconds()
     return {

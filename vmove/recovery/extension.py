@@ -121,10 +121,16 @@ def _fresh(row, late) -> bool:
     """Set-up asked for a moment ago: the RPC handler does it (the poll takes over when it is late)."""
     if row.status == lifecycle.NEW:
         asked = row.updated_at if row.attempt > 1 else row.created_at
-        return row.event == lifecycle.STOPPED and asked > late
+        return row.event == lifecycle.STOPPED and _utc(asked) > late
     if row.restore_status == lifecycle.RESTORE_REQUESTED:
-        return row.restore_requested_at is not None and row.restore_requested_at > late
+        return row.restore_requested_at is not None and _utc(row.restore_requested_at) > late
     return False
+
+
+def _utc(value):
+    """A time of the notification (time-zone aware, as its object holds it) as the engine's clock reads
+    (naive UTC): comparing the two raised TypeError, and a notification whose cast was lost was never set up."""
+    return timeutils.normalize_time(value)
 
 
 def _needs_set_up(row, now) -> bool:
@@ -133,7 +139,7 @@ def _needs_set_up(row, now) -> bool:
     if row.restore_status == lifecycle.RESTORE_REQUESTED:
         return True
     if row.restore_status == lifecycle.RESTORE_WAITING:
-        return row.restore_next_try is None or row.restore_next_try <= now
+        return row.restore_next_try is None or _utc(row.restore_next_try) <= now
     return False
 
 
