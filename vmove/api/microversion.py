@@ -35,6 +35,7 @@ from microversion_parse import middleware as mv_middleware
 import pecan
 
 from vmove import exception
+from vmove.api import fault
 
 SERVICE_TYPE = "vmove"
 ENVIRON_KEY = f"{SERVICE_TYPE}.microversion"
@@ -172,8 +173,6 @@ class _Namespaces:
         project = (route.group("project") or "/")[1:]
         if project:
             if project.replace("-", "") != (environ.get("HTTP_X_PROJECT_ID") or "").replace("-", ""):
-                from vmove.api import fault
-
                 message = f"The project {project} in the URL is not the project of the token."
                 return fault.fault_response(400, message)(environ, start_response)
             # Masakari's catalog URLs end in /v1/$(project_id)s: served as vmove's /v1
@@ -207,8 +206,6 @@ def _masakari_error(json_error_formatter):
         code = int(str(status).split()[0])
         if code != 406:
             return json_error_formatter(body, status, title, environ)
-        from vmove.api import fault
-
         asked = microversion_parse.get_version(
             microversion_parse.headers_from_wsgi_environ(environ), MASAKARI_SERVICE_TYPE
         )
