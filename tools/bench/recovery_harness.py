@@ -61,7 +61,7 @@ def boot_contender(nova, name, n, host, meta, run) -> Instances:
     by_priority = {}
     for p in PRIORITIES:
         part = n // len(PRIORITIES) + (1 if p <= n % len(PRIORITIES) else 0)
-        by_priority[p] = boot(nova, part, host, {**meta, "vmove:priority": str(p)}, f"bench-{name[:3]}{p}-{run}")
+        by_priority[p] = boot(nova, part, host, {**meta, "vmove:priority": str(p)}, f"bench-{name}-p{p}-{run}")
     return Instances(name, by_priority)
 
 

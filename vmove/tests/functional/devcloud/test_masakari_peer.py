@@ -10,6 +10,7 @@ import contextlib
 import time
 import uuid
 
+from oslo_utils import timeutils
 import pytest
 
 from vmove.devcloud import fixtures, masakari, seed
@@ -67,7 +68,8 @@ def test_masakari_evacuates_a_failed_host(peer, devcloud):
             "notification": {
                 "type": "COMPUTE_HOST",
                 "hostname": HOST,
-                "generated_time": "2026-12-03T10:00:00.000000",
+                # Masakari refuses the same host, type and generated_time again (a duplicate)
+                "generated_time": timeutils.utcnow().strftime("%Y-%m-%dT%H:%M:%S.%f"),
                 "payload": {"event": "STOPPED", "host_status": "NORMAL", "cluster_status": "OFFLINE"},
             }
         }
