@@ -124,7 +124,7 @@ def one_round(args, bench, info, order, singles_n, number):
                 threads = args.parallel if c == "masakari-parallel" else None
                 res = recovery_masakari.run(bench.masakari, bench.nova_log, host, keys[c], threads, args.poll)
             res.update(harness.judge(admin, comp, host, inst, since, res["t0_utc"], args.parallel))
-            harness.say(f"{c}: {res['makespan']:.1f}s, final states {res['final_states']}")
+            harness.say(f"{c}: {brief(res, n)}")
             result["contenders"][c] = res
             t = time.monotonic()
             harness.delete(admin, inst.ids)  # the next contender starts from the same cloud
@@ -139,6 +139,18 @@ def one_round(args, bench, info, order, singles_n, number):
         harness.delete(admin, every)
         harness.wait_gone(admin, every)
     return result
+
+
+def brief(res, n) -> str:
+    """One contender's run in one line (printed as soon as it ends)."""
+    pos = res["top_positions"]
+    return (
+        f"makespan {res['makespan']:.1f}s, first done elsewhere {_fmt(res['first_active_elsewhere'])}s, "
+        f"Nova's last done {_fmt(res['nova_done_last'])}s, {res['calls'] / n:.2f} Nova calls per evacuation, "
+        f"top group at positions {min(pos) if pos else '-'}-{max(pos) if pos else '-'} "
+        f"({'first' if res['priority_honoured'] else 'NOT first'}), final states {res['final_states']}, "
+        f"evacuated twice {res['evacuated_twice']}"
+    )
 
 
 def _fmt(value, spec=".1f", none="-"):
