@@ -50,21 +50,15 @@ def run(mk, nova_log, host, key, threads, poll, timeout=3600) -> dict:
     settings, post the COMPUTE_HOST notification, wait until it ends. Times from before the POST."""
     from oslo_utils import timeutils
 
+    from vmove.devcloud import masakari
+
     harness.say(f"masakari: (re)starting with {settings(key, threads)}")
     mk.start(settings(key, threads))
     mk.ensure_segment()  # the host out of maintenance (a previous Masakari run leaves it on)
     who = user_id(mk.session(), "masakari")
     offset = nova_log.stat().st_size if nova_log.exists() else 0
-    body = {
-        "notification": {
-            "type": "COMPUTE_HOST",
-            "hostname": host,
-            "generated_time": timeutils.utcnow().strftime("%Y-%m-%dT%H:%M:%S.%f"),
-            "payload": {"event": "STOPPED", "host_status": "NORMAL", "cluster_status": "OFFLINE"},
-        }
-    }
     t0, t0_utc = time.monotonic(), timeutils.utcnow()
-    nid = mk.api("POST", "/notifications", body)["notification"]["notification_uuid"]
+    nid = mk.api("POST", "/notifications", masakari.host_failure(host))["notification"]["notification_uuid"]
     posted = time.monotonic() - t0
     harness.say(f"masakari: notification {nid} posted in {posted:.2f}s")
     status = None

@@ -267,6 +267,23 @@ class Masakari(base.Component):
         super().reset()
 
 
+def host_failure(host: str) -> dict:
+    """The body of a COMPUTE_HOST notification of ``host``, as masakari-monitors' host monitor posts it.
+
+    ``generated_time`` is now: Masakari refuses the same host, type and generated_time again (a duplicate).
+    """
+    from oslo_utils import timeutils
+
+    return {
+        "notification": {
+            "type": "COMPUTE_HOST",
+            "hostname": host,
+            "generated_time": timeutils.utcnow().strftime("%Y-%m-%dT%H:%M:%S.%f"),
+            "payload": {"event": "STOPPED", "host_status": "NORMAL", "cluster_status": "OFFLINE"},
+        }
+    }
+
+
 def _db_url(name: str) -> str:
     return f"{base.MARIADB_ADMIN_URL.rstrip('/')}/{name}?charset=utf8mb4"
 

@@ -10,7 +10,6 @@ import contextlib
 import time
 import uuid
 
-from oslo_utils import timeutils
 import pytest
 
 from vmove.devcloud import fixtures, masakari, seed
@@ -64,16 +63,7 @@ def test_masakari_evacuates_a_failed_host(peer, devcloud):
             assert time.monotonic() < deadline
             time.sleep(1)
         comp.fail_host(HOST)
-        body = {
-            "notification": {
-                "type": "COMPUTE_HOST",
-                "hostname": HOST,
-                # Masakari refuses the same host, type and generated_time again (a duplicate)
-                "generated_time": timeutils.utcnow().strftime("%Y-%m-%dT%H:%M:%S.%f"),
-                "payload": {"event": "STOPPED", "host_status": "NORMAL", "cluster_status": "OFFLINE"},
-            }
-        }
-        nid = peer.api("POST", "/notifications", body)["notification"]["notification_uuid"]
+        nid = peer.api("POST", "/notifications", masakari.host_failure(HOST))["notification"]["notification_uuid"]
         deadline = time.monotonic() + 240
         while (n := peer.api("GET", f"/notifications/{nid}")["notification"])["status"] not in (
             "finished",
