@@ -5,7 +5,6 @@ RequestMetrics -> CORS -> /healthcheck -> RequestId -> FaultWrapper -> body size
   -> MicroversionMiddleware -> pecan (ConfigHook, ContextHook, FaultHook)
 """
 
-from microversion_parse import middleware as mv_middleware
 from oslo_middleware import cors, request_id
 import pecan
 
@@ -23,9 +22,7 @@ def setup_app(conf):
         debug=False,
         request_cls=hooks.Request,
     )
-    app = mv_middleware.MicroversionMiddleware(
-        app, microversion.SERVICE_TYPE, microversion.VERSIONS, json_error_formatter=fault.json_error_formatter
-    )
+    app = microversion.middleware(app, fault.json_error_formatter)
     app = auth.wrap(app, conf)
     app = limits.BodySizeLimit(app, conf.api.max_request_body_size)
     app = fault.FaultWrapper(app)

@@ -41,6 +41,7 @@ PORTS = {
     "glance-stub": 18292,
     "neutron-stub": 18696,
     "horizon": 18080,
+    "masakari-api": 15868,
     "vmove-api": 9393,
 }
 
@@ -56,10 +57,15 @@ USERS = {
     "demo": ("demopass", "demo", ["member", "reader"]),
     "demo-reader": ("demopass", "demo", ["reader"]),
     "alt": ("altpass", "alt", ["member", "reader"]),
+    # the Masakari peer's service user (its engine calls Nova as an admin)
+    "masakari": (SERVICE_PASSWORD, "service", ["service", "admin"]),
+    # a host monitor's account (masakari-monitors): the service role only, to report host failures
+    "hamonitor": (SERVICE_PASSWORD, "service", ["service"]),
 }
 
 RABBIT_URL = os.environ.get("VMOVE_DEVCLOUD_RABBIT", "rabbit://guest:guest@127.0.0.1:5672/")
 PG_ADMIN_URL = os.environ.get("VMOVE_DEVCLOUD_PG", "postgresql+psycopg2://postgres@127.0.0.1:5432")
+MARIADB_ADMIN_URL = os.environ.get("VMOVE_DEVCLOUD_MARIADB", "mysql+pymysql://root@127.0.0.1:3306")
 
 
 def default_state_dir() -> pathlib.Path:

@@ -25,6 +25,8 @@ from vmove.devcloud.base import PORTS, USERS, DevCloud, DevCloudError, say
 from vmove.devcloud.envfmt import render_env  # noqa: F401 - part of this module's interface
 
 COMPONENTS = ("keystone", "nova", "cinder", "horizon")
+#: peers started only when asked for (``up --with masakari``, ``--only masakari``), after the others
+OPTIONAL = ("masakari",)
 DEFAULT_HOSTS = 3
 #: ports that are not the dev cloud's own (vmove runs its API there itself)
 NOT_OURS = ("vmove-api",)
@@ -136,8 +138,10 @@ def bring_up(
         taken = owners.foreign_ports(cloud, name)
         if taken:
             failures[name] = DevCloudError(taken)
-    others = {n: c.start for n, c in comps.items() if n != "keystone" and n not in failures}
+    others = {n: c.start for n, c in comps.items() if n not in ("keystone", *OPTIONAL) and n not in failures}
     failures |= parallel("start", others)
+    # the optional peers use the others (Masakari: Nova's hosts for its segment)
+    failures |= parallel("start", {n: c.start for n, c in comps.items() if n in OPTIONAL and n not in failures})
     for name, exc in failures.items():
         problems[name] = f"{type(exc).__name__}: {exc}"
         comps.pop(name, None)
@@ -149,7 +153,7 @@ def bring_up(
 def cmd_up(args) -> int:
     t0 = time.monotonic()
     cloud = DevCloud()
-    names = _names(args.only)
+    names = _names(args.only, args.with_)
     comps, problems = bring_up(cloud, names, args.hosts, args.fresh)
     print()
     print(f"dev cloud in {cloud.root}; total {time.monotonic() - t0:.1f}s")
@@ -162,14 +166,14 @@ def cmd_up(args) -> int:
     return 1 if problems else 0
 
 
-def _names(only: str | None) -> tuple[str, ...]:
-    if not only:
-        return COMPONENTS
-    names = tuple(n.strip() for n in only.split(",") if n.strip())
-    unknown = [n for n in names if n not in COMPONENTS]
+def _names(only: str | None, with_: str | None = None) -> tuple[str, ...]:
+    names = tuple(n.strip() for n in (only or ",".join(COMPONENTS)).split(",") if n.strip())
+    names += tuple(n.strip() for n in (with_ or "").split(",") if n.strip())
+    unknown = [n for n in names if n not in COMPONENTS + OPTIONAL]
     if unknown:
-        raise DevCloudError(f"unknown component(s) {', '.join(unknown)}; choose from {', '.join(COMPONENTS)}")
-    return tuple(n for n in COMPONENTS if n in names)  # always in dependency order
+        choices = ", ".join(COMPONENTS + OPTIONAL)
+        raise DevCloudError(f"unknown component(s) {', '.join(unknown)}; choose from {choices}")
+    return tuple(n for n in COMPONENTS + OPTIONAL if n in names)  # always in dependency order
 
 
 # --- down ----------------------------------------------------------------------
@@ -182,14 +186,14 @@ def listening(include_not_ours: bool = False) -> dict[str, list[int]]:
     }
 
 
-def bring_down(cloud: DevCloud, names=COMPONENTS) -> dict[str, list[int]]:
+def bring_down(cloud: DevCloud, names=COMPONENTS + OPTIONAL) -> dict[str, list[int]]:
     """Stop ``names`` by pid (Nova and Cinder first); return the ports still listening."""
     comps, _ = load_all(cloud, names)
     for name in reversed(list(comps)):
         if comps[name].status():
             say(f"down: stopping {name}")
         comps[name].stop()
-    if tuple(names) == COMPONENTS:
+    if tuple(names) == COMPONENTS + OPTIONAL:
         for proc in cloud.procs():
             say(f"down: stopping {proc} (not claimed by a component)")
             cloud.stop(proc)
@@ -237,10 +241,10 @@ def cmd_down(args) -> int:
 # --- status ----------------------------------------------------------------------
 def cmd_status(args) -> int:
     cloud = DevCloud()
-    comps, missing = load_all(cloud)
+    comps, missing = load_all(cloud, COMPONENTS + OPTIONAL)
     print(f"state dir: {cloud.root}")
     running = dead = 0
-    for name in COMPONENTS:
+    for name in COMPONENTS + OPTIONAL:
         if name in missing:
             print(f"{name:10} -- {missing[name]}")
             continue
@@ -312,7 +316,10 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
     up = sub.add_parser("up", help="install (first time) and start the dev cloud; idempotent")
     up.add_argument("--hosts", type=int, default=None, help=f"fake compute hosts (default {DEFAULT_HOSTS})")
-    up.add_argument("--only", help="comma separated subset of " + ",".join(COMPONENTS))
+    up.add_argument("--only", help="comma separated subset of " + ",".join(COMPONENTS + OPTIONAL))
+    up.add_argument(
+        "--with", dest="with_", help="optional peers to start too: " + ",".join(OPTIONAL) + " (the real Masakari)"
+    )
     up.add_argument("--fresh", action="store_true", help="forget databases, volumes and keys first")
     up.set_defaults(fn=cmd_up)
     sub.add_parser("down", help="stop every process of the dev cloud, by pid").set_defaults(fn=cmd_down)

@@ -41,6 +41,9 @@ CATALOG = {
     # "cinderv3" is the name Nova's default [cinder] catalog_info looks for.
     "volumev3": ("cinderv3", f"http://{HOST}:{PORTS['cinder-api']}/v3"),
     "vmove": ("vmove", f"http://{HOST}:{PORTS['vmove-api']}"),
+    # vmove as Masakari (its notifications and vmoves), with Masakari's project-scoped URL: Masakari's
+    # clients and monitors find it there unchanged (the Masakari peer has its own region, see masakari.py)
+    "instance-ha": ("vmove-instance-ha", f"http://{HOST}:{PORTS['vmove-api']}/v1/$(project_id)s"),
 }
 
 KEYSTONE_CONF = """\
@@ -127,8 +130,11 @@ adm = spec["admin"]
 ks = client.Client(session=session.Session(auth=v3.Password(
     auth_url=spec["auth_url"], username=adm["username"], password=adm["password"],
     project_name=adm["project"], user_domain_id="default", project_domain_id="default")),
-    interface="public", region_name=spec["region"])
+    interface="public", region_name=spec.get("client_region", spec["region"]))
 made = []
+if spec["region"] not in [r.id for r in ks.regions.list()]:
+    ks.regions.create(id=spec["region"], description="vmove dev cloud")
+    made.append("region " + spec["region"])
 roles = {r.name: r for r in ks.roles.list()}
 for name in spec["roles"]:
     if name not in roles:
@@ -148,10 +154,11 @@ for name, (password, project, role_names) in spec["users"].items():
         made.append("user " + name)
     for role in role_names:
         ks.roles.grant(roles[role], user=user, project=projects[project])
-services = {s.type: s for s in ks.services.list()}
+# by type and name: another service of the same type may be registered in another region (a peer)
+services = {(s.type, s.name): s for s in ks.services.list()}
 endpoints = ks.endpoints.list()
 for stype, (sname, url) in spec["catalog"].items():
-    svc = services.get(stype)
+    svc = services.get((stype, sname))
     if svc is None:
         svc = ks.services.create(sname, type=stype, description="vmove dev cloud")
         made.append("service " + stype)
@@ -382,6 +389,31 @@ class Keystone(base.Component):
             env=self._env(),
         )
         return proc, marker, digest, time.monotonic()
+
+    def register(self, catalog: dict, region: str) -> None:
+        """Put ``catalog`` (type -> (service name, URL)) in the catalog of ``region`` (made if missing).
+
+        A peer registers itself so (the Masakari peer: ``instance-ha`` in its own region, beside vmove's
+        ``instance-ha`` of RegionOne); the users and the roles are base.USERS'.
+        """
+        spec = {
+            "auth_url": self.url,
+            "region": region,
+            "client_region": REGION,  # where Keystone itself is in the catalog
+            "interfaces": INTERFACES,
+            "admin": {"username": "admin", "password": USERS["admin"][0], "project": USERS["admin"][1]},
+            "roles": [],
+            "projects": [],
+            "users": {},
+            "catalog": catalog,
+        }
+        argv = [str(self.venv / "bin" / "python"), "-c", ACCOUNTS_SCRIPT, json.dumps(spec)]
+        proc = subprocess.run(argv, capture_output=True, text=True, stdin=subprocess.DEVNULL, env=self._env())
+        if proc.returncode != 0:
+            raise DevCloudError(f"keystone: registering {sorted(catalog)} in {region} failed:\n{proc.stderr[-3000:]}")
+        made = json.loads(proc.stdout.strip().splitlines()[-1])
+        if made:
+            say(f"keystone: {', '.join(made)} ({region})")
 
     def _finish_accounts(self, proc: subprocess.Popen, marker: pathlib.Path, digest: str, t0: float) -> None:
         try:

@@ -461,6 +461,16 @@ class Nova(base.Component):
         say(f"nova: {host} restored ({took:.1f}s)")
         return took
 
+    def restore_and_enable(self, host: str, timeout: float = 120) -> float:
+        """:meth:`restore_host`, then enable its nova-compute if a recovery (vmove's, Masakari's) left it
+        disabled, whatever happened to the restore."""
+        try:
+            return self.restore_host(host, timeout=timeout)
+        finally:
+            service = self.compute_service(host)
+            if service["status"] == "disabled":
+                self.api("PUT", f"/os-services/{service['id']}", {"status": "enabled"}, microversion="2.53")
+
     def compute_service(self, host: str) -> dict:
         """The ``os-services`` record of ``host``'s nova-compute (microversion 2.53: uuid ids)."""
         found = self.api("GET", f"/os-services?binary=nova-compute&host={host}", microversion="2.53")["services"]

@@ -196,28 +196,28 @@ def rabbitmqctl(*args: str) -> str:
     return proc.stdout
 
 
-def transport_url() -> str:
-    """Nova's RabbitMQ URL: vhost RABBIT_VHOST when we can make it, else base.RABBIT_URL as it is."""
+def transport_url(vhost: str = RABBIT_VHOST) -> str:
+    """A peer's RabbitMQ URL (Nova's by default): ``vhost`` when we can make it, else base.RABBIT_URL as it is."""
     if not rabbitmqctl_usable():
         return base.RABBIT_URL
     parts = urllib.parse.urlparse(base.RABBIT_URL)
-    return urllib.parse.urlunparse(parts._replace(path="/" + RABBIT_VHOST))
+    return urllib.parse.urlunparse(parts._replace(path="/" + vhost))
 
 
-def ensure_vhost() -> bool:
-    """Create Nova's vhost if missing (True if created)."""
-    if not rabbitmqctl_usable() or RABBIT_VHOST in rabbitmqctl("list_vhosts", "--silent").split():
+def ensure_vhost(vhost: str = RABBIT_VHOST) -> bool:
+    """Create a peer's vhost (Nova's by default) if missing (True if created)."""
+    if not rabbitmqctl_usable() or vhost in rabbitmqctl("list_vhosts", "--silent").split():
         return False
     user = urllib.parse.urlparse(base.RABBIT_URL).username or "guest"
-    rabbitmqctl("add_vhost", RABBIT_VHOST)
-    rabbitmqctl("set_permissions", "-p", RABBIT_VHOST, user, ".*", ".*", ".*")
+    rabbitmqctl("add_vhost", vhost)
+    rabbitmqctl("set_permissions", "-p", vhost, user, ".*", ".*", ".*")
     # nobody may listen to the notifications: cap their queues
     cap = '{"max-length": 10000}'
-    rabbitmqctl("set_policy", "-p", RABBIT_VHOST, "--apply-to", "queues", "cap", r"^(versioned_)?notifications\.", cap)
+    rabbitmqctl("set_policy", "-p", vhost, "--apply-to", "queues", "cap", r"^(versioned_)?notifications\.", cap)
     return True
 
 
-def delete_vhost() -> None:
-    """Drop Nova's vhost with every queue in it (reset)."""
-    if rabbitmqctl_usable() and RABBIT_VHOST in rabbitmqctl("list_vhosts", "--silent").split():
-        rabbitmqctl("delete_vhost", RABBIT_VHOST)
+def delete_vhost(vhost: str = RABBIT_VHOST) -> None:
+    """Drop a peer's vhost (Nova's by default) with every queue in it (reset)."""
+    if rabbitmqctl_usable() and vhost in rabbitmqctl("list_vhosts", "--silent").split():
+        rabbitmqctl("delete_vhost", vhost)

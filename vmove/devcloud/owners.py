@@ -19,6 +19,7 @@ COMPONENT_PORTS = {
     "nova": ("nova-api", "placement", "glance-stub", "neutron-stub"),
     "cinder": ("cinder-api",),
     "horizon": ("horizon",),
+    "masakari": ("masakari-api",),
 }
 
 

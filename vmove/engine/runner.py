@@ -44,6 +44,8 @@ class MoveRunner:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._taken_over: set[str] = set()
+        self._owned = leases.OwnedMoves(self.ctx, engine_id)
+        self._renewed_at = -1e9
         self._changed = False
         self._ended = False
         self._looking_ahead = threading.Lock()
@@ -111,9 +113,7 @@ class MoveRunner:
 
     def _tick(self) -> None:
         now = timeutils.utcnow()
-        with self._starting_lock:
-            starting = set(self._starting)
-        leases.renew(self.ctx, self.engine_id, self._lease_until(), starting)
+        self._maybe_renew()
         for move, holder in leases.claim_stale(self.ctx, self.engine_id, self._lease_until(), now):
             self._take_over(move, holder)
         extensions.run_ticks(self.ctx, self.conf, self.engine_id)
@@ -124,6 +124,16 @@ class MoveRunner:
             # slots were freed: fill them now rather than at the next poll
             self._dispatch(timeutils.utcnow())
         self._maybe_look_ahead()
+
+    def _maybe_renew(self) -> None:
+        """Renew the leases a third of ``lease_time`` after the last renewal, not at every poll: one
+        UPDATE of every move the engine holds, so a lease never runs out under a live engine."""
+        if time.monotonic() - self._renewed_at < self.conf.engine.lease_time / 3:
+            return
+        with self._starting_lock:
+            starting = set(self._starting)
+        self._renewed_at = time.monotonic()
+        leases.renew(self.ctx, self.engine_id, self._lease_until(), starting)
 
     #: seconds between two look-aheads: the actions list the moves next in line far less often than that
     #: (nova: once per half PREFETCH_TTL), and reading the line at every poll costs the database and the CPU
@@ -301,8 +311,7 @@ class MoveRunner:
     def _observe(self) -> None:
         with self._starting_lock:
             busy = set(self._starting)
-        moves = leases.owned(self.ctx, self.engine_id)
-        moves = [m for m in moves if m.uuid not in busy]
+        moves = [m for m in self._owned.read() if m.uuid not in busy]
         by_type = collections.defaultdict(list)
         for m in moves:
             by_type[m.type].append(m)

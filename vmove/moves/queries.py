@@ -97,9 +97,10 @@ def get_all(context, filters=None, limit=None, marker=None, sort_key="created_at
 
 @main_context_manager.reader
 def get(context, uuid, origins=None):
-    """The move ``uuid`` (MoveNotFound if none); with ``origins``, only if one of them made it."""
+    """The move ``uuid`` (or, an int, its id: Masakari's vmove id) (MoveNotFound if none); with ``origins``,
+    only if one of them made it."""
     m = models.Move
-    query = sa.select(m.__table__).where(m.uuid == uuid)
+    query = sa.select(m.__table__).where(m.id == uuid if isinstance(uuid, int) else m.uuid == uuid)
     if origins is not None:
         query = query.where(m.origin.in_(list(origins)))
     row = context.session.execute(query).one_or_none()

@@ -4,10 +4,20 @@ Their statuses and the edges between them are in
 :mod:`vmove.recovery.lifecycle`.
 """
 
+import uuid
+
 from oslo_utils import versionutils
 from oslo_versionedobjects import base as ovo_base
 
 from vmove.objects import base, fields
+
+#: names the uuid a host gets in Masakari's ``source_host_uuid`` (vmove has no segment hosts)
+HOST_UUID_NAMESPACE = uuid.UUID("3b1a5f0e-7c6d-5e2a-9b8f-4d0c2e6a1f97")
+
+
+def host_uuid(hostname: str) -> str:
+    """The stable uuid of compute host ``hostname`` (the same host always gets the same one)."""
+    return str(uuid.uuid5(HOST_UUID_NAMESPACE, hostname))
 
 
 @base.VmoveObjectRegistry.register
@@ -56,6 +66,11 @@ class Notification(base.VmoveObject, ovo_base.VersionedObjectDictCompat):
                 primitive.pop(name, None)
             if "claim_token" in primitive:
                 primitive["engine_id"] = primitive.pop("claim_token")
+
+    @property
+    def source_host_uuid(self) -> str:
+        """Masakari's field: the uuid of the failed host (:func:`host_uuid` of its name)."""
+        return host_uuid(self.hostname)
 
     @property
     def evacuation_origin(self) -> str:

@@ -14,6 +14,7 @@ from vmove.db.api import main_context_manager
 from vmove.db.models import Notification
 from vmove.moves import queries as move_queries
 from vmove.objects import notification as notification_obj
+from vmove.objects.notification import host_uuid
 from vmove.recovery import lifecycle
 
 SORT_KEYS = ("created_at", "updated_at", "generated_time", "status", "type", "hostname", "id")
@@ -74,12 +75,16 @@ def get(context, uuid):
 
 @main_context_manager.reader
 def get_all(context, filters=None, limit=None, marker=None, sort_key="created_at", sort_dir="desc"):
-    """Notifications matching ``filters`` (status, type, hostname, event, generated_since)."""
+    """Notifications matching ``filters`` (status, type, hostname, event, generated_since, source_host_uuid)."""
     n = Notification
     if sort_key not in SORT_KEYS:
         raise exception.Invalid(reason=f"unknown sort key {sort_key!r}")
     filters = filters or {}
     query = sa.select(n)
+    if filters.get("source_host_uuid") is not None:
+        # Masakari's host uuid is a function of the host's name: the names that give it
+        names = context.session.execute(sa.select(n.hostname).distinct()).scalars()
+        query = query.where(n.hostname.in_([h for h in names if host_uuid(h) == filters["source_host_uuid"]]))
     for key in ("status", "type", "hostname", "event"):
         value = filters.get(key)
         if value is None:

@@ -1,8 +1,11 @@
-"""Request and response schemas of /v1/notifications and their vmoves (microversion 1.3).
+"""Request and response schemas of /v1/notifications and their vmoves (microversions 1.3 and 1.6).
 
 The request body is Masakari's (``masakari/api/openstack/ha/schemas``) for
 a COMPUTE_HOST notification; the vmoves answer in Masakari's vmove shape
 (``vmoves`` / ``vmove`` keys and field names) plus vmove's own fields.
+From 1.6 (the version Masakari's clients are served at, see
+``specs/masakari-compatibility.rst``) the answers carry the Masakari fields
+its clients read too, and the lists take Masakari's repeated sort keys.
 """
 
 from vmove.api.schemas import common
@@ -227,3 +230,77 @@ VMOVE_RESPONSE_1_3 = {
     "required": ["vmove"],
     "additionalProperties": False,
 }
+
+
+# --- 1.6: the Masakari drop-in -------------------------------------------------------------------------
+def _sorted_by_several(query: dict) -> dict:
+    """``query`` taking Masakari's sort parameters: ``sort_key``/``sort_dir`` repeated (the first one sorts)."""
+    props = dict(query["properties"])
+    props["sort_key"] = {"type": "array", "items": props["sort_key"], "minItems": 1, "maxItems": 8}
+    props["sort_dir"] = {"type": "array", "items": common.SORT_DIR, "minItems": 1, "maxItems": 8}
+    return dict(query, properties=props)
+
+
+LIST_QUERY_1_6 = _sorted_by_several(LIST_QUERY_1_3)
+LIST_QUERY_1_6["properties"]["source_host_uuid"] = common.UUID
+VMOVES_QUERY_1_6 = _sorted_by_several(VMOVES_QUERY_1_3)
+
+# what Masakari's GET /notifications/{id} adds at its 1.1 (taskflow's task states)
+WORKFLOW_STATES = ["PENDING", "RUNNING", "SUCCESS", "FAILURE", "IGNORE"]
+_WORKFLOW_DETAIL = {
+    "type": "object",
+    "properties": {
+        "name": {"type": "string"},
+        "state": {"type": "string", "enum": WORKFLOW_STATES},
+        "progress": {"type": "number", "minimum": 0, "maximum": 1},
+        "progress_details": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "timestamp": {"type": "string"},
+                    "message": {"type": "string"},
+                    "progress": {"type": "number", "minimum": 0, "maximum": 1},
+                },
+                "required": ["timestamp", "message", "progress"],
+                "additionalProperties": False,
+            },
+        },
+    },
+    "required": ["name", "state", "progress", "progress_details"],
+    "additionalProperties": False,
+}
+
+
+def _with(schema: dict, **props) -> dict:
+    """``schema`` with more properties, all required."""
+    return dict(schema, properties={**schema["properties"], **props}, required=schema["required"] + list(props))
+
+
+NOTIFICATION_1_6 = _with(NOTIFICATION_1_3, source_host_uuid=common.UUID)
+NOTIFICATION_DETAIL_1_6 = _with(
+    NOTIFICATION_DETAIL_1_3,
+    source_host_uuid=common.UUID,
+    recovery_workflow_details={"type": "array", "items": _WORKFLOW_DETAIL},
+)
+VMOVE_1_6 = _with(VMOVE_1_3, deleted={"type": "boolean"}, deleted_at=common.NULLABLE_TIMESTAMP)
+
+
+def _response(key: str, item: dict) -> dict:
+    return {"type": "object", "properties": {key: item}, "required": [key], "additionalProperties": False}
+
+
+def _list_response(key: str, item: dict) -> dict:
+    return {
+        "type": "object",
+        "properties": {key: {"type": "array", "items": item}, f"{key}_links": common.LINKS},
+        "required": [key],
+        "additionalProperties": False,
+    }
+
+
+CREATE_RESPONSE_1_6 = _response("notification", NOTIFICATION_1_6)
+SHOW_RESPONSE_1_6 = _response("notification", NOTIFICATION_DETAIL_1_6)
+LIST_RESPONSE_1_6 = _list_response("notifications", NOTIFICATION_1_6)
+VMOVE_RESPONSE_1_6 = _response("vmove", VMOVE_1_6)
+VMOVES_RESPONSE_1_6 = _list_response("vmoves", VMOVE_1_6)

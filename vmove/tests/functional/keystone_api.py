@@ -32,10 +32,10 @@ def call(url, token=None, method="GET", body=None, version=None):
 
 
 @contextlib.contextmanager
-def keystone_api(conf, db, ks, tmp_path, api_options=()):
+def keystone_api(conf, db, ks, tmp_path, api_options=(), port=0):
     """Serve the API on a free port, validating tokens of Keystone ``ks``; yields the APIServer.
 
-    ``api_options``: extra ``[api]`` lines, e.g. ``("max_limit = 50",)``.
+    ``api_options``: extra ``[api]`` lines, e.g. ``("max_limit = 50",)``; ``port`` 0 is a free one.
     The auth plugin options keystonemiddleware registers are removed by the
     ``conf`` fixture's cleanup.
     """
@@ -63,7 +63,7 @@ def keystone_api(conf, db, ks, tmp_path, api_options=()):
     conf(["--config-file", str(conf_file)], project="vmove", default_config_files=[])
     conf.set_override("connection", db.url, group="database")
     conf.set_override("response_validation", "error", group="api")
-    srv = server.APIServer(api_app.setup_app(conf), conf, "127.0.0.1", 0)
+    srv = server.APIServer(api_app.setup_app(conf), conf, "127.0.0.1", port)
     srv.start()
     try:
         yield srv

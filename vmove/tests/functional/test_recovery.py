@@ -321,10 +321,5 @@ def test_host_failure_recovery_stop_retry_and_restore(ha_key, vmove_env, cloud, 
         print(f"total {time.monotonic() - t0:.1f}s; Nova calls of the engine {env.engine.clients.calls()}")
     finally:
         settle(env)
-        try:
-            # a restarted nova-compute with many guests may take minutes to clean up the evacuated ones
-            comp.restore_host(HOST, timeout=400)
-        finally:
-            service = comp.compute_service(HOST)
-            if service["status"] == "disabled":
-                comp.api("PUT", f"/os-services/{service['id']}", {"status": "enabled"}, microversion="2.53")
+        # a restarted nova-compute with many guests may take minutes to clean up the evacuated ones
+        comp.restore_and_enable(HOST, timeout=400)

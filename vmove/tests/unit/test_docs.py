@@ -122,6 +122,7 @@ def _schema(ref: str):
 
 
 def _schemas(ref: str) -> list:
+    """The schemas of a ``:query:``, ``:body:`` or ``:response:`` option (one per range of microversions)."""
     found = []
     for one in (r.strip() for r in ref.split(",") if r.strip()):
         module, _, name = one.partition(":")
@@ -196,7 +197,7 @@ def _shown_samples() -> dict:
             if not sample:
                 continue
             if sample in VERSION_SAMPLES:
-                schema = VERSION_SAMPLES[sample]
+                schema = [VERSION_SAMPLES[sample]]
             elif sample.endswith("-req.json"):
                 assert "body" in options, f"{sample}: {method} {path} takes no body"
                 schema = _schemas(options["body"])
@@ -207,7 +208,7 @@ def _shown_samples() -> dict:
     index = (API_REF / "index.rst").read_text()
     for sample in INCLUDE.findall(index):
         assert sample.startswith("errors/"), sample
-        wanted[sample] = (FAULT, "error")
+        wanted[sample] = ([FAULT], "error")
     return wanted
 
 

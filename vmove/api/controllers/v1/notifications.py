@@ -32,7 +32,7 @@ def _restore_view(n):
 
 
 def notification_view(n) -> dict:
-    return {
+    view = {
         "id": n.id,
         "notification_uuid": n.uuid,
         "uuid": n.uuid,
@@ -51,10 +51,35 @@ def notification_view(n) -> dict:
         "finished_at": common.isotime(n.finished_at),
         "links": [links.make("self", "v1", "notifications", n.uuid)],
     }
+    view.update(microversion.fields_since(microversion.MASAKARI_COMPAT, source_host_uuid=n.source_host_uuid))
+    return view
+
+
+#: a notification's (or its restore's) status -> the state of a taskflow task, as Masakari shows them
+WORKFLOW_STATES = {"new": "PENDING", "requested": "PENDING", "waiting": "PENDING", "running": "RUNNING"}
+WORKFLOW_STATES.update(finished="SUCCESS", failed="FAILURE", ignored="IGNORE")
+
+
+def _workflow_step(name, status, progress, message, at) -> dict:
+    details = [{"timestamp": common.isotime(at), "message": message, "progress": progress / 100}] if message else []
+    return {"name": name, "state": WORKFLOW_STATES[status], "progress": progress / 100, "progress_details": details}
+
+
+def workflow_details(n) -> list:
+    """Masakari's ``recovery_workflow_details`` of ``n``: its recovery (or, for STARTED, the restore it
+    asked for) and its restore, as the steps Masakari's clients show."""
+    name = "vmove-evacuation" if n.event == "STOPPED" else "vmove-restore"
+    steps = [_workflow_step(name, n.status, n.progress, n.message, n.updated_at)]
+    if n.restore_status is not None:
+        at = n.restore_finished_at or n.updated_at
+        steps.append(_workflow_step("vmove-restore", n.restore_status, n.restore_progress, n.restore_message, at))
+    return steps
 
 
 def detail_view(ctx, n) -> dict:
-    return dict(notification_view(n), vmoves_summary=service.vmoves_summary(ctx, n))
+    view = dict(notification_view(n), vmoves_summary=service.vmoves_summary(ctx, n))
+    view.update(microversion.fields_since(microversion.MASAKARI_COMPAT, recovery_workflow_details=workflow_details(n)))
+    return view
 
 
 get_notification_or_404 = vmoves_controller.get_notification_or_404
@@ -68,7 +93,8 @@ class NotificationsController(rest.RestController):
 
     @pecan.expose("json")
     @microversion.min_version("1.3")
-    @validation.response_schema(schemas.CREATE_RESPONSE_1_3, min_version="1.3")
+    @validation.response_schema(schemas.CREATE_RESPONSE_1_3, min_version="1.3", max_version="1.4")
+    @validation.response_schema(schemas.CREATE_RESPONSE_1_6, min_version=microversion.MASAKARI_COMPAT)
     @validation.body_schema(schemas.CREATE_BODY_1_3, min_version="1.3")
     def post(self, *, body):
         ctx = common.context()
@@ -85,23 +111,25 @@ class NotificationsController(rest.RestController):
 
     @pecan.expose("json")
     @microversion.min_version("1.3")
-    @validation.response_schema(schemas.LIST_RESPONSE_1_3, min_version="1.3")
-    @validation.query_schema(schemas.LIST_QUERY_1_3, min_version="1.3")
+    @validation.response_schema(schemas.LIST_RESPONSE_1_3, min_version="1.3", max_version="1.4")
+    @validation.response_schema(schemas.LIST_RESPONSE_1_6, min_version=microversion.MASAKARI_COMPAT)
+    @validation.query_schema(schemas.LIST_QUERY_1_3, min_version="1.3", max_version="1.4")
+    @validation.query_schema(schemas.LIST_QUERY_1_6, min_version=microversion.MASAKARI_COMPAT)
     def get_all(self, *, query):
         ctx = common.context()
         policy.authorize(ctx, "vmove:notification:get_all")
-        filters = {k: query[k] for k in ("status", "type", "event", "hostname") if k in query}
+        filters = {k: query[k] for k in ("status", "type", "event", "hostname", "source_host_uuid") if k in query}
         if "generated-since" in query:
             filters["generated_since"] = common.parse_time(
                 query["generated-since"], "query parameter 'generated-since'"
             )
-        return common.list_page(
-            "notifications", queries.get_all, filters, query, notification_view, "notifications", sort_dir="desc"
-        )
+        query = vmoves_controller.one_sort(query, "desc")
+        return common.list_page("notifications", queries.get_all, filters, query, notification_view, "notifications")
 
     @pecan.expose("json")
     @microversion.min_version("1.3")
-    @validation.response_schema(schemas.SHOW_RESPONSE_1_3, min_version="1.3")
+    @validation.response_schema(schemas.SHOW_RESPONSE_1_3, min_version="1.3", max_version="1.4")
+    @validation.response_schema(schemas.SHOW_RESPONSE_1_6, min_version=microversion.MASAKARI_COMPAT)
     @validation.query_schema(schemas.SHOW_QUERY_1_3, min_version="1.3")
     def get_one(self, notification_uuid, *, query):
         ctx = common.context()
@@ -110,7 +138,8 @@ class NotificationsController(rest.RestController):
 
     @pecan.expose("json")
     @microversion.min_version("1.3")
-    @validation.response_schema(schemas.CREATE_RESPONSE_1_3, min_version="1.3")
+    @validation.response_schema(schemas.CREATE_RESPONSE_1_3, min_version="1.3", max_version="1.4")
+    @validation.response_schema(schemas.CREATE_RESPONSE_1_6, min_version=microversion.MASAKARI_COMPAT)
     @validation.body_schema(schemas.ACTION_BODY_1_3, min_version="1.3")
     def action(self, notification_uuid, *, body):
         ctx = common.context()

@@ -31,7 +31,7 @@ SORT_COLUMNS = {"instance_uuid": "resource_id"}
 
 
 def vmove_view(move, notification_uuid) -> dict:
-    return {
+    view = {
         "id": move.id,
         "uuid": move.uuid,
         "notification_uuid": notification_uuid,
@@ -53,6 +53,22 @@ def vmove_view(move, notification_uuid) -> dict:
         "origin": move.origin,
         "links": [links.make("move", "v1", "moves", move.uuid)],
     }
+    # vmove never deletes a move: Masakari's soft-delete fields say so
+    view.update(microversion.fields_since(microversion.MASAKARI_COMPAT, deleted=False, deleted_at=None))
+    return view
+
+
+def one_sort(query: dict, default_dir: str) -> dict:
+    """``query`` with one ``sort_key`` and ``sort_dir``: the first of those Masakari's clients repeat (1.6)."""
+
+    def first(value, default):
+        if isinstance(value, list):
+            return value[0] if value else default
+        return default if value is None else value
+
+    return dict(
+        query, sort_key=first(query.get("sort_key"), "created_at"), sort_dir=first(query.get("sort_dir"), default_dir)
+    )
 
 
 def get_notification_or_404(ctx, uuid):
@@ -66,8 +82,10 @@ class VMovesController(rest.RestController):
 
     @pecan.expose("json")
     @microversion.min_version("1.3")
-    @validation.response_schema(schemas.VMOVES_RESPONSE_1_3, min_version="1.3")
-    @validation.query_schema(schemas.VMOVES_QUERY_1_3, min_version="1.3")
+    @validation.response_schema(schemas.VMOVES_RESPONSE_1_3, min_version="1.3", max_version="1.4")
+    @validation.response_schema(schemas.VMOVES_RESPONSE_1_6, min_version=microversion.MASAKARI_COMPAT)
+    @validation.query_schema(schemas.VMOVES_QUERY_1_3, min_version="1.3", max_version="1.4")
+    @validation.query_schema(schemas.VMOVES_QUERY_1_6, min_version=microversion.MASAKARI_COMPAT)
     def get_all(self, notification_uuid, *, query):
         ctx = common.context()
         policy.authorize(ctx, "vmove:notification:vmoves:index")
@@ -77,21 +95,25 @@ class VMovesController(rest.RestController):
             filters["status"] = query["status"]
         if "type" in query:
             filters["type"] = sorted({t for name in query["type"] for t in TYPE_FILTER.get(name, [name])})
-        sort_key = query.get("sort_key", "created_at")
-        query = dict(query, sort_key=SORT_COLUMNS.get(sort_key, sort_key))
+        # Masakari lists newest first; vmove's own namespace oldest first, as it always did
+        query = one_sort(query, "desc" if microversion.masakari_requested() else "asc")
+        query["sort_key"] = SORT_COLUMNS.get(query["sort_key"], query["sort_key"])
         view = functools.partial(vmove_view, notification_uuid=n.uuid)
         return common.list_page("vmoves", move_queries.get_all, filters, query, view, "notifications", n.uuid, "vmoves")
 
     @pecan.expose("json")
     @microversion.min_version("1.3")
-    @validation.response_schema(schemas.VMOVE_RESPONSE_1_3, min_version="1.3")
+    @validation.response_schema(schemas.VMOVE_RESPONSE_1_3, min_version="1.3", max_version="1.4")
+    @validation.response_schema(schemas.VMOVE_RESPONSE_1_6, min_version=microversion.MASAKARI_COMPAT)
     @validation.query_schema(schemas.SHOW_QUERY_1_3, min_version="1.3")
     def get_one(self, notification_uuid, vmove_uuid, *, query):
         ctx = common.context()
         policy.authorize(ctx, "vmove:notification:vmoves:detail")
         n = get_notification_or_404(ctx, notification_uuid)
+        # openstacksdk's get_vmove(<VMove>) asks by Masakari's integer id (1.6): found like a uuid
+        by_id = vmove_uuid.isdigit() and microversion.matches(min_version=microversion.MASAKARI_COMPAT)
         try:
-            move = move_queries.get(ctx, vmove_uuid, origins=n.vmove_origins())
+            move = move_queries.get(ctx, int(vmove_uuid) if by_id else vmove_uuid, origins=n.vmove_origins())
         except exception.MoveNotFound:
             raise exception.VMoveNotFound(vmove=vmove_uuid, notification=n.uuid) from None
         return {"vmove": vmove_view(move, n.uuid)}

@@ -4,7 +4,7 @@ from vmove.api import microversion
 
 # Pin the latest version: changing it must be deliberate (see the checklist
 # in vmove/api/microversion.py).
-LATEST = "1.5"
+LATEST = "1.6"
 
 
 def test_latest_is_pinned():

@@ -1,5 +1,8 @@
 """The recovery extension's set-up against a fake Nova and Placement."""
 
+import datetime
+
+from oslo_utils import timeutils
 import pytest
 
 from vmove.moves import queries as move_queries
@@ -62,6 +65,20 @@ def test_resumes_a_set_up_an_engine_died_in(ctx, conf, cloud, notify):
     made = moves(ctx, n)
     assert [m.priority for m in made] == [-1, -2, -3, -4]
     assert reload(ctx, n).status == lifecycle.RUNNING
+
+
+def test_a_lost_cast_is_set_up_by_the_poll_once_late(ctx, conf, cloud, notify):
+    """The API's cast never reached an engine: the tick leaves a fresh notification to the RPC handler,
+    and sets it up itself once ``claim_timeout`` has passed (the times read back from the database are
+    time-zone aware, the engine's clock is naive UTC: they compare)."""
+    cloud.nova().add(*[fakes.server() for _ in range(2)])
+    n = notify(advance=False)
+    engine_recovery.tick(ctx, conf, "engine-1")
+    assert reload(ctx, n).status == lifecycle.NEW and moves(ctx, n) == []
+    asked = timeutils.utcnow() - datetime.timedelta(seconds=conf.recovery.claim_timeout + 1)
+    recovery_queries.update(ctx, n.uuid, {"created_at": asked})
+    engine_recovery.tick(ctx, conf, "engine-1")
+    assert reload(ctx, n).status == lifecycle.RUNNING and len(moves(ctx, n)) == 2
 
 
 def test_unknown_host_is_ignored(ctx, cloud, notify):
