@@ -39,6 +39,11 @@ def recording():
             outer.extend(ids)
 
 
+def with_ids(detail, ids):
+    """An event's ``detail`` with the request ids the backends answered the calls that led to it with."""
+    return dict(detail or {}, backend_request_ids=list(ids)) if ids else detail
+
+
 def _note(request_id) -> None:
     ids = getattr(_RECORDING, "ids", None)
     if ids is not None and request_id and request_id not in ids:

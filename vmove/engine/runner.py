@@ -253,11 +253,11 @@ class MoveRunner:
             try:
                 values = action.pre_condition(move) or {}
             except action_base.ActionSkipped as e:
-                detail = _with_ids({"step": "pre_condition"}, ids)
+                detail = vmove_clients.with_ids({"step": "pre_condition"}, ids)
                 self._safe_transition(move, states.IGNORED, message=e.message, detail=detail)
                 return False
             except Exception as e:  # ActionFailed, or the backend refused to tell
-                detail = _with_ids({"step": "pre_condition"}, ids)
+                detail = vmove_clients.with_ids({"step": "pre_condition"}, ids)
                 self._safe_transition(move, states.FAILED, message=action_base.reason(e), detail=detail)
                 return False
         # the intent is committed before the backend is asked
@@ -286,10 +286,10 @@ class MoveRunner:
                              move.resource_id, action_base.reason(e))  # fmt: skip
                     self._taken_over.add(move.uuid)
                     return False
-                detail = _with_ids({"step": "execute"}, ids)
+                detail = vmove_clients.with_ids({"step": "execute"}, ids)
                 self._safe_transition(move, states.FAILED, message=action_base.reason(e), detail=detail)
                 return False
-        detail = _with_ids(dict(detail, executed=True), ids)
+        detail = vmove_clients.with_ids(dict(detail, executed=True), ids)
         LOG.info("Move %s (%s of %s) sent to the backend: %s", move.uuid, move.type, move.resource_id, ids or "-")
         self._safe_transition(move, states.STARTING, detail=detail, message=None)
         return True
@@ -326,7 +326,8 @@ class MoveRunner:
             for move in group:
                 try:
                     with vmove_context.acting_for(move.global_request_id), vmove_clients.recording() as ids:
-                        self._advance(action, move, seen.get(move.uuid), lambda d, ids=ids: _with_ids(d, listing + ids))
+                        tag = lambda d, ids=ids: vmove_clients.with_ids(d, listing + ids)  # noqa: E731
+                        self._advance(action, move, seen.get(move.uuid), tag)
                 except Exception:
                     LOG.exception("Engine %s: advancing move %s failed", self.engine_id, move.uuid)
 
@@ -395,8 +396,3 @@ class MoveRunner:
         else:
             message += " The backend has no abort for it: it may still finish there; check the resource."
         self._safe_transition(move, states.FAILED, message=message, detail=ids({"step": "timeout"}))
-
-
-def _with_ids(detail, ids):
-    """An event's ``detail`` with the request ids the backends answered the calls that led to it with."""
-    return dict(detail or {}, backend_request_ids=list(ids)) if ids else detail
