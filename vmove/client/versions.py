@@ -18,7 +18,8 @@ SERVICE_TYPE = "vmove"
 HEADER = "OpenStack-API-Version"
 
 MIN_VERSION = "1.0"
-#: 1.1 engines, 1.2 create and cancel moves, 1.3 notifications (host recovery), 1.4 plans and runs
+#: 1.1 engines, 1.2 create and cancel moves, 1.3 notifications (host recovery), 1.4 plans and runs,
+#: 1.5 drains, windows, per-item approval and estimates
 MAX_VERSION = "1.5"
 
 #: asking for the major version only means "negotiate"

@@ -93,7 +93,9 @@ class NotificationsController(rest.RestController):
 
     @pecan.expose("json")
     @microversion.min_version("1.3")
-    @validation.response_schema(schemas.CREATE_RESPONSE_1_3, min_version="1.3", max_version="1.4")
+    @validation.response_schema(
+        schemas.CREATE_RESPONSE_1_3, min_version="1.3", max_version=microversion.BEFORE_MASAKARI_COMPAT
+    )
     @validation.response_schema(schemas.CREATE_RESPONSE_1_6, min_version=microversion.MASAKARI_COMPAT)
     @validation.body_schema(schemas.CREATE_BODY_1_3, min_version="1.3")
     def post(self, *, body):
@@ -111,9 +113,11 @@ class NotificationsController(rest.RestController):
 
     @pecan.expose("json")
     @microversion.min_version("1.3")
-    @validation.response_schema(schemas.LIST_RESPONSE_1_3, min_version="1.3", max_version="1.4")
+    @validation.response_schema(
+        schemas.LIST_RESPONSE_1_3, min_version="1.3", max_version=microversion.BEFORE_MASAKARI_COMPAT
+    )
     @validation.response_schema(schemas.LIST_RESPONSE_1_6, min_version=microversion.MASAKARI_COMPAT)
-    @validation.query_schema(schemas.LIST_QUERY_1_3, min_version="1.3", max_version="1.4")
+    @validation.query_schema(schemas.LIST_QUERY_1_3, min_version="1.3", max_version=microversion.BEFORE_MASAKARI_COMPAT)
     @validation.query_schema(schemas.LIST_QUERY_1_6, min_version=microversion.MASAKARI_COMPAT)
     def get_all(self, *, query):
         ctx = common.context()
@@ -128,7 +132,9 @@ class NotificationsController(rest.RestController):
 
     @pecan.expose("json")
     @microversion.min_version("1.3")
-    @validation.response_schema(schemas.SHOW_RESPONSE_1_3, min_version="1.3", max_version="1.4")
+    @validation.response_schema(
+        schemas.SHOW_RESPONSE_1_3, min_version="1.3", max_version=microversion.BEFORE_MASAKARI_COMPAT
+    )
     @validation.response_schema(schemas.SHOW_RESPONSE_1_6, min_version=microversion.MASAKARI_COMPAT)
     @validation.query_schema(schemas.SHOW_QUERY_1_3, min_version="1.3")
     def get_one(self, notification_uuid, *, query):
@@ -138,7 +144,9 @@ class NotificationsController(rest.RestController):
 
     @pecan.expose("json")
     @microversion.min_version("1.3")
-    @validation.response_schema(schemas.CREATE_RESPONSE_1_3, min_version="1.3", max_version="1.4")
+    @validation.response_schema(
+        schemas.CREATE_RESPONSE_1_3, min_version="1.3", max_version=microversion.BEFORE_MASAKARI_COMPAT
+    )
     @validation.response_schema(schemas.CREATE_RESPONSE_1_6, min_version=microversion.MASAKARI_COMPAT)
     @validation.body_schema(schemas.ACTION_BODY_1_3, min_version="1.3")
     def action(self, notification_uuid, *, body):

@@ -82,9 +82,13 @@ class VMovesController(rest.RestController):
 
     @pecan.expose("json")
     @microversion.min_version("1.3")
-    @validation.response_schema(schemas.VMOVES_RESPONSE_1_3, min_version="1.3", max_version="1.4")
+    @validation.response_schema(
+        schemas.VMOVES_RESPONSE_1_3, min_version="1.3", max_version=microversion.BEFORE_MASAKARI_COMPAT
+    )
     @validation.response_schema(schemas.VMOVES_RESPONSE_1_6, min_version=microversion.MASAKARI_COMPAT)
-    @validation.query_schema(schemas.VMOVES_QUERY_1_3, min_version="1.3", max_version="1.4")
+    @validation.query_schema(
+        schemas.VMOVES_QUERY_1_3, min_version="1.3", max_version=microversion.BEFORE_MASAKARI_COMPAT
+    )
     @validation.query_schema(schemas.VMOVES_QUERY_1_6, min_version=microversion.MASAKARI_COMPAT)
     def get_all(self, notification_uuid, *, query):
         ctx = common.context()
@@ -103,7 +107,9 @@ class VMovesController(rest.RestController):
 
     @pecan.expose("json")
     @microversion.min_version("1.3")
-    @validation.response_schema(schemas.VMOVE_RESPONSE_1_3, min_version="1.3", max_version="1.4")
+    @validation.response_schema(
+        schemas.VMOVE_RESPONSE_1_3, min_version="1.3", max_version=microversion.BEFORE_MASAKARI_COMPAT
+    )
     @validation.response_schema(schemas.VMOVE_RESPONSE_1_6, min_version=microversion.MASAKARI_COMPAT)
     @validation.query_schema(schemas.SHOW_QUERY_1_3, min_version="1.3")
     def get_one(self, notification_uuid, vmove_uuid, *, query):

@@ -57,3 +57,23 @@ def test_engines_gated_at_1_1(api):
     r = api.get("/v1/engines", version="1.1")
     assert r.status_int == 200
     assert r.json_body_or_none == {"engines": []}
+
+
+def test_every_handler_has_exactly_one_schema_of_each_kind_at_every_version_it_serves():
+    """No gap nor overlap between a handler's per-version schemas: a gap answers a valid request
+    with 'No response schema for microversion 1.N' (a renumbered version once left one)."""
+    from vmove.api import routes
+
+    problems = []
+    for (method, path), handler in sorted(routes.api_routes().items()):
+        for kind in routes.SCHEMA_ATTRS:
+            choices = routes.schemas(handler, kind)
+            if not choices:
+                continue
+            for version in microversion.VERSIONS:
+                if not routes.exists_at(handler, version):
+                    continue
+                hits = [c for c in choices if routes._within(version, c[1], c[2])]
+                if len(hits) != 1:
+                    problems.append(f"{method} {path} {kind} at {version}: {len(hits)} schemas")
+    assert not problems, "\n".join(problems)
