@@ -21,7 +21,7 @@ from vmove import context as vmove_context
 from vmove import exception, metrics, placement
 from vmove.actions import base as action_base
 from vmove.actions import registry
-from vmove.engine import extensions
+from vmove.engine import extensions, takeover
 from vmove.moves import leases, queries, scheduler, states
 from vmove.moves.transitions import transition
 
@@ -335,18 +335,10 @@ class MoveRunner:
         """Move ``move`` on from the backend's observation ``obs``; ``ids(detail)`` adds to an event's detail
         the backend request ids that led to it (the listing, the calls of the steps)."""
         if obs is not None and obs.not_started and move.phase == states.STARTING:
-            if move.uuid in self._taken_over and not any(d.get("executed") for d in self.history(move)):
-                if action.busy(move):
-                    # the engine that died reached the backend after all: wait for the backend's record
-                    LOG.info(
-                        "Move %s: the backend is at work on %s; waiting for its record", move.uuid, move.resource_id
-                    )
-                else:
-                    # the engine that died never reached the backend: start it now
-                    LOG.info("Move %s never reached the backend; starting it", move.uuid)
-                    self._taken_over.discard(move.uuid)
-                    self._execute(action, move, again=True)
-                    return
+            if move.uuid in self._taken_over and takeover.should_resend(self.ctx, action, move):
+                self._taken_over.discard(move.uuid)
+                self._execute(action, move, again=True)
+                return
             obs = None
         if obs is not None and (obs.phase != move.phase or obs.values):
             if obs.phase == states.SUCCEEDED:

@@ -64,17 +64,24 @@ def _counts(run, items) -> dict:
     return counts
 
 
-def _run_message(who, decision, counts, reason, done) -> str:
+def _outcome(decision: str, items, counts) -> str:
+    """What a run with nothing left to decide becomes: approved if any item is; with no item at all, as decided."""
+    if not items:
+        return decision
+    return APPROVED if counts["approved"] else DENIED
+
+
+def _run_message(who, outcome, counts, reason, done) -> str:
     approved = counts["approved"] - counts["undecided"]
     if not done:
         return (
             f"{approved} item(s) approved, {counts['denied']} denied, {counts['undecided']} to decide "
             f"(last decision by {who})."
         )
+    if outcome == DENIED:
+        return f"Denied by {who}" + (f": {reason}" if reason else ".")
     if counts["denied"] == 0:
         return f"Approved by {who}; making the moves."
-    if approved == 0:
-        return f"Denied by {who}" + (f": {reason}" if reason else ".")
     return f"Decided by {who}: {approved} item(s) approved, {counts['denied']} denied; making the approved moves."
 
 
@@ -115,14 +122,14 @@ def decide(ctx, run_uuid, decision: str, refs=None, reason: str | None = None):
             i.decision = decision
         counts = _counts(run, items)
         done = counts["undecided"] == 0
+        outcome = _outcome(decision, items, counts)
         values = {"counts": counts, "decided_by": ctx.user_id, "decided_at": now}
-        values["message"] = _run_message(who, decision, counts, reason, done)
+        values["message"] = _run_message(who, outcome, counts, reason, done)
         old = run.status
         if done:
-            event = "deny" if counts["approved"] == 0 else "approve"
-            if event == "deny":
+            if outcome == DENIED:
                 values["finished_at"] = now
-            new = queries.advance(ctx, run, event, values, emit=False)
+            new = queries.advance(ctx, run, "deny" if outcome == DENIED else "approve", values, emit=False)
         else:
             new = queries.run_update(ctx, run.uuid, values, expected_status=old)
     if chosen:

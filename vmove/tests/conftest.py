@@ -1,4 +1,6 @@
 import json
+import threading
+import time
 import warnings
 
 import pytest
@@ -16,6 +18,21 @@ def _fresh_listings():
 
     listings.LISTINGS.clear()
     yield
+
+
+@pytest.fixture(autouse=True)
+def _no_engine_left_running():
+    """An engine a test started and did not stop would go on driving moves, on the next tests' databases
+    (a leaked one once failed another test's moves). Fail the test that left one running."""
+    before = {t for t in threading.enumerate() if t.name == "vmove-runner"}
+    yield
+    deadline = time.monotonic() + 30
+    while True:
+        left = [t for t in threading.enumerate() if t.name == "vmove-runner" and t not in before]
+        if not left or time.monotonic() > deadline:
+            break
+        left[0].join(timeout=0.5)
+    assert not left, "the test left an engine running: stop every EngineService it starts (in a finally)"
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ Each test prints what it injected and what it checked.
 """
 
 import concurrent.futures
+import pprint
 import random
 import time
 import uuid
@@ -155,7 +156,7 @@ def check_with_nova(stack, nova, moves, before):
         if len(new) > 1:
             duplicates += 1
         host = getattr(nova.servers.get(m["resource_id"]), "OS-EXT-SRV-ATTR:host")
-        where = (m, [(r.id, r.status) for r in new], host, stack.events(m["uuid"]))
+        where = pprint.pformat((m, [(r.id, r.status) for r in new], host, stack.events(m["uuid"])), width=120)
         if m["status"] == "succeeded":
             assert [r.status for r in new] == ["completed"], where
             assert host == m["dest_host"] == m["params"]["host"], where

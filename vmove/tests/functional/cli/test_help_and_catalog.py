@@ -43,6 +43,7 @@ HELP = {
     "run cancel": ["{json,shell,table,value,yaml}"],
     "run wait": ["{json,shell,table,value,yaml}"],
     "run move list": ["{csv,json,table,value,yaml}"],
+    "run event list": ["<run>", "--item", "{csv,json,table,value,yaml}"],
 }  # fmt: skip
 
 

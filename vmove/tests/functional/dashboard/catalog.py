@@ -80,15 +80,17 @@ def serve(conf, database, cloud, tmp_path, engine=True, wrap=None, unavailable=_
         rpc.cleanup()
         configure_cloud(conf, cloud)
         service = engine_service.EngineService(conf) if engine else None
-        if service:
-            service.start()
-        app = api_app.setup_app(conf)
-        srv = server.APIServer(wrap(app) if wrap else app, "127.0.0.1", PORT)
-        srv.start()
+        srv = None
         try:
+            if service:
+                service.start()
+            app = api_app.setup_app(conf)
+            srv = server.APIServer(wrap(app) if wrap else app, conf, "127.0.0.1", PORT)
+            srv.start()
             yield CatalogVmove(cloud, srv.url)
         finally:
-            srv.stop()
+            if srv is not None:
+                srv.stop()
             if service:
                 service.stop()
             rpc.cleanup()

@@ -2,11 +2,16 @@
 already at work on the resource (the dead engine may have been killed between the backend taking the
 request and anyone recording it)."""
 
+import datetime
+
+from oslo_utils import fixture as time_fixture
+from oslo_utils import timeutils
 import pytest
 
 from vmove import context as vmove_context
 from vmove.actions import base
 from vmove.engine import runner as engine_runner
+from vmove.engine import takeover
 from vmove.moves import queries as move_queries
 from vmove.moves.transitions import transition
 from vmove.tests.unit.engine import helpers
@@ -31,12 +36,14 @@ class Backend:
         return 3600
 
 
-def _take_over_and_look(conf, backend):
-    """engine-1 committed 'starting' and died, nothing says the backend took the move; engine-2 took it
-    over and now sees no trace of it at the backend. Returns (ctx, move, runner of engine-2)."""
+def _take_over_and_look(conf, backend, intent_age=takeover.RESEND_AFTER + 1):
+    """engine-1 committed 'starting' ``intent_age`` seconds ago and died, nothing says the backend took the
+    move; engine-2 took it over and now sees no trace of it at the backend. Returns (ctx, move, runner of
+    engine-2)."""
     ctx = vmove_context.get_admin_context()
     (move,) = helpers.claimed(ctx, 1)
-    move = transition(ctx, move, "starting", engine_id="engine-1", detail={"step": "execute"})
+    with time_fixture.TimeFixture(timeutils.utcnow() - datetime.timedelta(seconds=intent_age)):
+        move = transition(ctx, move, "starting", engine_id="engine-1", detail={"step": "execute"})
     runner = engine_runner.MoveRunner(conf, "engine-2", clients=None)
     runner.actions = helpers.OneAction(backend)
     runner._taken_over.add(move.uuid)
@@ -55,6 +62,15 @@ def test_restart_only_when_the_backend_is_idle(conf, db, busy):
     else:
         assert backend.sent == [move.uuid]
         assert move_queries.events(ctx, move.uuid)[-1].detail == {"executed": True}
+
+
+def test_no_restart_while_the_dead_engines_request_may_still_be_on_its_way(conf, db):
+    """Killed just after sending: the request may wait in the backend's API queue, with no mark yet, when the
+    lease runs out. Sending it again then would start two migrations of one instance."""
+    backend = Backend(False)
+    ctx, move, runner = _take_over_and_look(conf, backend, intent_age=2)
+    assert backend.sent == [] and move.uuid in runner._taken_over
+    assert move_queries.get(ctx, move.uuid).phase == "starting"
 
 
 def test_refused_restart_waits_when_the_backend_turns_out_busy(conf, db):

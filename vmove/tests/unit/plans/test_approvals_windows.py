@@ -74,6 +74,17 @@ def test_denying_every_item_denies_the_run(ctx, waiting):
     assert run.status == lifecycle.DENIED and run.message == "Denied by alice: freeze" and run.finished_at
 
 
+@pytest.mark.parametrize("decision", ["approved", "denied"])
+def test_a_run_with_no_item_to_decide_follows_the_decision(ctx, make_plan, order, cloud, decision):
+    plan = make_plan([("instance", cloud.server("host1"), "live_migration")], hosts={"host1": "host2"})
+    run = order(plan)  # not validated: no item found ok
+    plan_queries.run_update(ctx, run.uuid, {"status": lifecycle.AWAITING_APPROVAL})
+    run, decided = approvals.decide(approver("alice"), run.uuid, decision, reason="not tonight")
+    assert decided == [] and run.status == decision
+    expected = "Denied by alice: not tonight" if decision == "denied" else "Approved by alice; making the moves."
+    assert run.message == expected
+
+
 def test_decisions_only_while_the_run_awaits_approval(ctx, conf, make_plan, order, cloud):
     sid = cloud.server("host1")
     plan = make_plan([("instance", sid, "live_migration")], hosts={"host1": "host2"})
