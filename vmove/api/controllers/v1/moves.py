@@ -97,13 +97,7 @@ class MovesController(rest.RestController):
         filters = {
             k: query[k] for k in ("status", "type", "resource_type", "resource_id", "host", "origin") if k in query
         }
-        all_projects = policy.authorize(ctx, "vmove:move:get_all:all_projects", do_raise=False)
-        if "project_id" in query:
-            if not all_projects and query["project_id"] != ctx.project_id:
-                raise exception.Forbidden(action="vmove:move:get_all:all_projects")
-            filters["project_id"] = query["project_id"]
-        elif not all_projects:
-            filters["project_id"] = ctx.project_id
+        filters["project_id"] = common.project_filter(ctx, query, "vmove:move:get_all:all_projects")
         if "changes-since" in query:
             filters["changes_since"] = common.parse_time(query["changes-since"], "query parameter 'changes-since'")
         return list_moves(query, filters, "moves")
