@@ -3,37 +3,13 @@
 from osc_lib import exceptions
 from osc_lib.command import command
 
+from vmove import vocabulary
 from vmove.cli import base, common, progress
 from vmove.client import moves as client_moves
 
-#: every field of a move, in the order ``show`` gives them
-FIELDS = (
-    "uuid",
-    "resource_type",
-    "resource_id",
-    "resource_name",
-    "type",
-    "status",
-    "phase",
-    "progress",
-    "source_host",
-    "dest_host",
-    "source_backend",
-    "dest_backend",
-    "source_type",
-    "dest_type",
-    "params",
-    "priority",
-    "attempt",
-    "message",
-    "origin",
-    "project_id",
-    "user_id",
-    "start_time",
-    "end_time",
-    "created_at",
-    "updated_at",
-)
+#: every field of a move, in the order ``show`` gives them: the API's, with the progress by the phase and the
+#: origin by the message, then the times
+FIELDS = common.reordered(vocabulary.MOVE_FIELDS, progress="phase", origin="message") + vocabulary.MOVE_TIMES
 LIST_FIELDS = ("uuid", "type", "resource_id", "status", "phase", "progress", "source_host", "dest_host")
 LONG_FIELDS = (
     "uuid",

@@ -3,37 +3,14 @@
 import pecan
 from pecan import rest
 
-from vmove import exception, policy
+from vmove import exception, policy, vocabulary
 from vmove.api import microversion, validation
 from vmove.api.controllers import links
 from vmove.api.controllers.v1 import common
 from vmove.api.schemas import moves as schemas
 from vmove.moves import queries, service
 
-_FIELDS_1_0 = (
-    "uuid",
-    "resource_type",
-    "resource_id",
-    "resource_name",
-    "type",
-    "status",
-    "phase",
-    "source_host",
-    "dest_host",
-    "source_backend",
-    "dest_backend",
-    "source_type",
-    "dest_type",
-    "params",
-    "priority",
-    "attempt",
-    "progress",
-    "message",
-    "project_id",
-    "user_id",
-    "origin",
-)
-_TIMES_1_0 = ("start_time", "end_time", "created_at", "updated_at")
+_FIELDS_1_0, _TIMES_1_0 = vocabulary.MOVE_FIELDS, vocabulary.MOVE_TIMES
 
 
 def move_view(move) -> dict:
