@@ -76,7 +76,7 @@ class ListMove(base.List):
         parser.add_argument(
             "--origin", metavar="<origin>", help="Only moves of this origin (the request, notification or plan run)"
         )
-        parser.add_argument("--project", metavar="<project>", help="Only moves of this project (name or ID; admin)")
+        self.add_project_option(parser)
         parser.add_argument(
             "--changes-since",
             metavar="<time>",
