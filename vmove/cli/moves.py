@@ -11,29 +11,14 @@ from vmove.client import moves as client_moves
 #: origin by the message, then the times
 FIELDS = common.reordered(vocabulary.MOVE_FIELDS, progress="phase", origin="message") + vocabulary.MOVE_TIMES
 LIST_FIELDS = ("uuid", "type", "resource_id", "status", "phase", "progress", "source_host", "dest_host")
-LONG_FIELDS = (
-    "uuid",
-    "type",
-    "resource_type",
-    "resource_id",
-    "resource_name",
-    "status",
-    "phase",
-    "progress",
-    "priority",
-    "attempt",
-    "source_host",
-    "dest_host",
-    "source_backend",
-    "dest_backend",
-    "source_type",
-    "dest_type",
-    "origin",
-    "project_id",
-    "start_time",
-    "end_time",
-    "created_at",
-    "message",
+#: ``--long``: show's fields but the parameters, the user and the last update; the type first, the
+#: priority and attempt by the progress, the message last
+LONG_FIELDS = common.reordered(
+    tuple(f for f in FIELDS if f not in ("params", "user_id", "updated_at")),
+    type="uuid",
+    priority="progress",
+    attempt="priority",
+    message="created_at",
 )
 WAIT_FIELDS = ("uuid", "type", "resource_id", "status", "phase", "progress", "message")
 
