@@ -112,44 +112,33 @@ class VersionNotAvailable(exception.NotFound):
     msg_fmt = "%(what)s is not available at microversion %(requested)s; it needs %(needed)s."
 
 
-def min_version(version: str):
-    """The decorated handler exists from microversion ``version`` on (404 before)."""
+def _gate(attr: str, version: str, needed: str):
+    """The decorator that lets the handler answer when the request ``matches(**{attr: version})``
+    (404 otherwise, saying the handler needs ``needed``); the handler keeps ``attr`` = ``version``."""
 
     def decorator(func):
         @functools.wraps(func)
         def wrapper(*args, **kwargs):
-            if not matches(min_version=version):
+            if not matches(**{attr: version}):
                 raise VersionNotAvailable(
-                    what=f"{pecan.request.method} {pecan.request.path}",
-                    requested=str(requested()),
-                    needed=f"{version} or later",
+                    what=f"{pecan.request.method} {pecan.request.path}", requested=str(requested()), needed=needed
                 )
             return func(*args, **kwargs)
 
-        wrapper.min_version = version
+        setattr(wrapper, attr, version)
         return wrapper
 
     return decorator
+
+
+def min_version(version: str):
+    """The decorated handler exists from microversion ``version`` on (404 before)."""
+    return _gate("min_version", version, f"{version} or later")
 
 
 def max_version(version: str):
     """The decorated handler exists up to microversion ``version`` (404 after)."""
-
-    def decorator(func):
-        @functools.wraps(func)
-        def wrapper(*args, **kwargs):
-            if not matches(max_version=version):
-                raise VersionNotAvailable(
-                    what=f"{pecan.request.method} {pecan.request.path}",
-                    requested=str(requested()),
-                    needed=f"{version} or earlier",
-                )
-            return func(*args, **kwargs)
-
-        wrapper.max_version = version
-        return wrapper
-
-    return decorator
+    return _gate("max_version", version, f"{version} or earlier")
 
 
 def middleware(application, json_error_formatter):

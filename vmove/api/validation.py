@@ -10,6 +10,7 @@ The validated (and type-coerced) query is passed to the handler as keyword
 arguments; a body is passed as ``body``.
 """
 
+import dataclasses
 import functools
 import json
 import logging
@@ -20,7 +21,15 @@ from vmove import exception
 from vmove.api import microversion
 from vmove.jsonschemas import VALIDATOR, check_schema, validate
 
-__all__ = ["body_schema", "check_schema", "query_schema", "response_schema", "response_trim", "validate"]
+__all__ = [
+    "Change",
+    "body_schema",
+    "check_schema",
+    "query_schema",
+    "response_schema",
+    "response_trim",
+    "validate",
+]
 
 LOG = logging.getLogger(__name__)
 
@@ -186,3 +195,39 @@ def response_trim(schema: dict, min_version: str | None = None, max_version: str
         return wrapper
 
     return _versioned("_vmove_trim_schemas", schema, min_version, max_version, make_wrapper)
+
+
+@dataclasses.dataclass(frozen=True)
+class Change:
+    """A microversion at which handlers change their schemas: the old ones serve from ``first`` up to
+    ``before`` (the version before ``since``), the new ones from ``since`` on.
+
+    Each method is the pair of decorators of one kind, stacked where the two were::
+
+        @CHANGE.responses(schemas.SHOW_RESPONSE_1_3, schemas.SHOW_RESPONSE_1_6)
+    """
+
+    first: str
+    before: str
+    since: str
+
+    def _pair(self, decorate, old: dict, new: dict):
+        def decorator(func):
+            func = decorate(new, min_version=self.since)(func)
+            return decorate(old, min_version=self.first, max_version=self.before)(func)
+
+        return decorator
+
+    def responses(self, old: dict, new: dict, *, trim: bool = False):
+        """``old`` and ``new`` response schemas; with ``trim``, an older request's answer is also cut
+        down to ``old`` (:func:`response_trim`: the handler builds the latest view)."""
+        pair = self._pair(response_schema, old, new)
+        if not trim:
+            return pair
+        return lambda func: pair(response_trim(old, max_version=self.before)(func))
+
+    def queries(self, old: dict, new: dict):
+        return self._pair(query_schema, old, new)
+
+    def bodies(self, old: dict, new: dict):
+        return self._pair(body_schema, old, new)

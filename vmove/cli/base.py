@@ -90,6 +90,12 @@ class List(command.Lister):
         found = self.fetch(self.app.client_manager.vmove, parsed_args, **page)
         return common.listing(found, self.long_columns if parsed_args.long else self.columns)
 
+    def add_project_option(self, parser) -> None:
+        """``--project`` (admin): only the resources of one project (see :meth:`project_id`)."""
+        parser.add_argument(
+            "--project", metavar="<project>", help=f"Only {self.resource}s of this project (name or ID; admin)"
+        )
+
     def project_id(self, parsed_args):
         """The ID of the project of ``--project`` (a name or an ID); None without it."""
         if not parsed_args.project:

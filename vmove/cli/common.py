@@ -176,3 +176,11 @@ def check_all_done(answers, idents, could_not):
     """CommandError "1 of 2 ``could_not``." unless :func:`call_each` had an answer for each of ``idents``."""
     if len(answers) < len(idents):
         raise exceptions.CommandError(f"{len(idents) - len(answers)} of {len(idents)} {could_not}.")
+
+
+def reordered(fields, **after) -> tuple:
+    """``fields`` with each one named as a keyword moved to just after the one it names."""
+    out = [f for f in fields if f not in after]
+    for field, before in after.items():
+        out.insert(out.index(before) + 1, field)
+    return tuple(out)

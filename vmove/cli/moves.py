@@ -3,61 +3,22 @@
 from osc_lib import exceptions
 from osc_lib.command import command
 
+from vmove import vocabulary
 from vmove.cli import base, common, progress
 from vmove.client import moves as client_moves
 
-#: every field of a move, in the order ``show`` gives them
-FIELDS = (
-    "uuid",
-    "resource_type",
-    "resource_id",
-    "resource_name",
-    "type",
-    "status",
-    "phase",
-    "progress",
-    "source_host",
-    "dest_host",
-    "source_backend",
-    "dest_backend",
-    "source_type",
-    "dest_type",
-    "params",
-    "priority",
-    "attempt",
-    "message",
-    "origin",
-    "project_id",
-    "user_id",
-    "start_time",
-    "end_time",
-    "created_at",
-    "updated_at",
-)
+#: every field of a move, in the order ``show`` gives them: the API's, with the progress by the phase and the
+#: origin by the message, then the times
+FIELDS = common.reordered(vocabulary.MOVE_FIELDS, progress="phase", origin="message") + vocabulary.MOVE_TIMES
 LIST_FIELDS = ("uuid", "type", "resource_id", "status", "phase", "progress", "source_host", "dest_host")
-LONG_FIELDS = (
-    "uuid",
-    "type",
-    "resource_type",
-    "resource_id",
-    "resource_name",
-    "status",
-    "phase",
-    "progress",
-    "priority",
-    "attempt",
-    "source_host",
-    "dest_host",
-    "source_backend",
-    "dest_backend",
-    "source_type",
-    "dest_type",
-    "origin",
-    "project_id",
-    "start_time",
-    "end_time",
-    "created_at",
-    "message",
+#: ``--long``: show's fields but the parameters, the user and the last update; the type first, the
+#: priority and attempt by the progress, the message last
+LONG_FIELDS = common.reordered(
+    tuple(f for f in FIELDS if f not in ("params", "user_id", "updated_at")),
+    type="uuid",
+    priority="progress",
+    attempt="priority",
+    message="created_at",
 )
 WAIT_FIELDS = ("uuid", "type", "resource_id", "status", "phase", "progress", "message")
 
@@ -100,7 +61,7 @@ class ListMove(base.List):
         parser.add_argument(
             "--origin", metavar="<origin>", help="Only moves of this origin (the request, notification or plan run)"
         )
-        parser.add_argument("--project", metavar="<project>", help="Only moves of this project (name or ID; admin)")
+        self.add_project_option(parser)
         parser.add_argument(
             "--changes-since",
             metavar="<time>",

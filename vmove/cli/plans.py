@@ -262,7 +262,7 @@ class ListPlan(base.List):
 
     def add_filters(self, parser):
         parser.add_argument("--name", metavar="<name>", help="Only plans of this name")
-        parser.add_argument("--project", metavar="<project>", help="Only plans of this project (name or ID; admin)")
+        self.add_project_option(parser)
 
     def fetch(self, client, parsed_args, **page):
         return client.plans.list(name=parsed_args.name, project_id=self.project_id(parsed_args), **page)

@@ -37,21 +37,9 @@ FIELDS = (
     "cancel",
 )
 LIST_FIELDS = ("uuid", "plan_name", "dry_run", "status", "progress", "counts", "created_at")
-LONG_FIELDS = (
-    "uuid",
-    "plan_uuid",
-    "plan_name",
-    "dry_run",
-    "approval",
-    "status",
-    "progress",
-    "counts",
-    "message",
-    "decided_by",
-    "project_id",
-    "created_at",
-    "started_at",
-    "finished_at",
+#: the fields of ``show`` but the details
+LONG_FIELDS = tuple(
+    f for f in FIELDS if f not in ("decided_at", "user_id", "updated_at", "validated_at", "estimate", "items", "cancel")
 )
 RUN = (("run", "Run (ID)"),)
 EVENT_FIELDS = ("at", "event", "item_uuid", "user_id", "message")
@@ -97,7 +85,7 @@ class ListRun(base.List):
         dry = parser.add_mutually_exclusive_group()
         dry.add_argument("--dry-run", action="store_true", default=None, help="Only dry runs")
         dry.add_argument("--no-dry-run", action="store_false", dest="dry_run", help="Only real runs")
-        parser.add_argument("--project", metavar="<project>", help="Only runs of this project (name or ID; admin)")
+        self.add_project_option(parser)
 
     def fetch(self, client, parsed_args, **page):
         return client.runs.list(

@@ -1,25 +1,16 @@
 """``/v1/moves``: moves, their events, asking for one and cancelling one."""
 
+from vmove import vocabulary
 from vmove.client import base
 
-STATUSES = ("pending", "ongoing", "succeeded", "failed", "cancelled", "ignored")
-TERMINAL_STATUSES = ("succeeded", "failed", "cancelled", "ignored")
-TYPES = ("live_migration", "cold_migration", "resize", "evacuation", "volume_migration", "volume_retype",
-         "volume_swap")  # fmt: skip
-INSTANCE_TYPES = ("live_migration", "cold_migration", "resize", "evacuation")
-VOLUME_TYPES = ("volume_migration", "volume_retype", "volume_swap")
-RESOURCE_TYPES = ("instance", "volume")
-SORT_KEYS = (
-    "created_at",
-    "updated_at",
-    "priority",
-    "status",
-    "type",
-    "resource_type",
-    "resource_id",
-    "attempt",
-    "progress",
+STATUSES, TERMINAL_STATUSES = vocabulary.MOVE_STATUSES, vocabulary.MOVE_TERMINAL
+TYPES, INSTANCE_TYPES, VOLUME_TYPES = (
+    vocabulary.MOVE_TYPES,
+    vocabulary.INSTANCE_MOVE_TYPES,
+    vocabulary.VOLUME_MOVE_TYPES,
 )
+RESOURCE_TYPES = vocabulary.RESOURCE_TYPES
+SORT_KEYS = vocabulary.MOVE_SORT_KEYS
 
 
 def _id(move) -> str:

@@ -5,6 +5,7 @@ notification; ``vmoves``/``vmove`` with ``instance_uuid``...), plus vmove's
 own fields.
 """
 
+from vmove import vocabulary
 from vmove.client import base
 
 TYPES = ("COMPUTE_HOST",)
@@ -16,18 +17,7 @@ TERMINAL_STATUSES = ("finished", "failed", "ignored")
 RESTORE_STATUSES = ("requested", "waiting", "running", "finished", "failed")
 RESTORE_TERMINAL_STATUSES = ("finished", "failed")
 SORT_KEYS = ("created_at", "updated_at", "generated_time", "status", "type", "hostname")
-VMOVE_TYPES = ("evacuation", "live_migration", "migration", "cold_migration")
-VMOVE_SORT_KEYS = (
-    "created_at",
-    "updated_at",
-    "start_time",
-    "end_time",
-    "status",
-    "type",
-    "priority",
-    "attempt",
-    "instance_uuid",
-)
+VMOVE_TYPES, VMOVE_SORT_KEYS = vocabulary.VMOVE_TYPES, vocabulary.VMOVE_SORT_KEYS
 MIN_VERSION = "1.3"
 
 

@@ -1,22 +1,10 @@
 """``/v1/runs`` (microversion 1.4): runs of migration plans, their verdicts, moves and decisions."""
 
+from vmove import vocabulary
 from vmove.client import base
 from vmove.client.plans import DRAIN_VERSION as ITEMS_VERSION
 
-STATUSES = (
-    "validating",
-    "awaiting_approval",
-    "approved",
-    "running",
-    "paused",
-    "cancelling",
-    "validated",
-    "denied",
-    "succeeded",
-    "failed",
-    "cancelled",
-)
-TERMINAL_STATUSES = ("validated", "denied", "succeeded", "failed", "cancelled")
+STATUSES, TERMINAL_STATUSES = vocabulary.RUN_STATUSES, vocabulary.RUN_FINISHED
 #: the statuses a run ends as asked in (a dry run: validated)
 GOOD_STATUSES = ("validated", "succeeded")
 SORT_KEYS = ("created_at", "updated_at", "status")

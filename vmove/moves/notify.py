@@ -10,31 +10,13 @@ import logging
 import threading
 
 from vmove import context as vmove_context
-from vmove import metrics, rpc
+from vmove import metrics, rpc, vocabulary
 
 LOG = logging.getLogger(__name__)
 
 PAYLOAD_VERSION = "1.0"
-_FIELDS = (
-    "uuid",
-    "resource_type",
-    "resource_id",
-    "resource_name",
-    "type",
-    "status",
-    "phase",
-    "source_host",
-    "dest_host",
-    "source_backend",
-    "dest_backend",
-    "priority",
-    "attempt",
-    "progress",
-    "message",
-    "project_id",
-    "user_id",
-    "origin",
-)
+#: the payload's fields (1.0): a move's, but its parameters and volume types
+_FIELDS = tuple(f for f in vocabulary.MOVE_FIELDS if f not in ("source_type", "dest_type", "params"))
 
 _lock = threading.Lock()
 _notifier = None
@@ -89,7 +71,7 @@ def emit(ctx, event_type: str, payload: dict, what: str) -> None:
 
 def payload(move, old_status=None, old_phase=None) -> dict:
     data = {f: move[f] for f in _FIELDS}
-    data.update(isotimes(move, ("start_time", "end_time", "created_at", "updated_at")))
+    data.update(isotimes(move, vocabulary.MOVE_TIMES))
     data["old_status"] = old_status
     data["old_phase"] = old_phase
     return versioned("MovePayload", PAYLOAD_VERSION, data)

@@ -16,27 +16,15 @@ from oslo_db import exception as db_exc
 from oslo_utils import timeutils
 import sqlalchemy as sa
 
-from vmove import exception
+from vmove import exception, vocabulary
 from vmove.db import models, pagination, purge
 from vmove.db.api import main_context_manager
 from vmove.moves import states
 from vmove.objects import move as move_obj
 from vmove.objects import move_event as event_obj
 
-SORT_KEYS = (
-    "created_at",
-    "updated_at",
-    "start_time",
-    "end_time",
-    "priority",
-    "status",
-    "type",
-    "resource_type",
-    "resource_id",
-    "attempt",
-    "progress",
-    "id",
-)
+#: the API's, and what the server's own callers sort by too
+SORT_KEYS = vocabulary.MOVE_SORT_KEYS + ("start_time", "end_time", "id")
 
 
 def to_obj(ctx, row):

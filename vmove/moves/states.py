@@ -12,20 +12,19 @@ Terminal phases are named like their status (``succeeded``, ``failed``,
 ``cancelled``, ``ignored``) and are the same for every type.
 
 This module is the bottom of the move feature: it imports nothing of vmove
-but its exceptions, so that the actions (which name the phases) and the
+but its exceptions and the statuses' names (:mod:`vmove.vocabulary`, which
+the client shares), so that the actions (which name the phases) and the
 versioned objects (which name the statuses) may read it.
 """
 
 import dataclasses
 
-from vmove import exception
+from vmove import exception, vocabulary
 
-PENDING, ONGOING = "pending", "ongoing"
-SUCCEEDED, FAILED, CANCELLED, IGNORED = "succeeded", "failed", "cancelled", "ignored"
-TERMINAL = (SUCCEEDED, FAILED, CANCELLED, IGNORED)
+SUCCEEDED, FAILED, CANCELLED, IGNORED = TERMINAL = vocabulary.MOVE_TERMINAL
 #: a move that holds its resource: a second move of it is refused meanwhile
-ACTIVE = (PENDING, ONGOING)
-STATUSES = ACTIVE + TERMINAL
+PENDING, ONGOING = ACTIVE = vocabulary.MOVE_ACTIVE
+STATUSES = vocabulary.MOVE_STATUSES
 
 QUEUED = "queued"  # first phase of every type: waiting for a slot
 STARTING = "starting"  # committed before the backend is asked; the backend may not know yet

@@ -22,20 +22,15 @@ and at least one was approved, denied when all were denied
 A plan has at most one run that is not finished (:data:`ACTIVE`) at a time.
 """
 
-from vmove import fsm
+from vmove import fsm, vocabulary
 from vmove.moves import states
 
-VALIDATING, VALIDATED = "validating", "validated"
-AWAITING_APPROVAL, APPROVED, DENIED = "awaiting_approval", "approved", "denied"
-RUNNING, PAUSED, CANCELLING = "running", "paused", "cancelling"
-SUCCEEDED, FAILED, CANCELLED = "succeeded", "failed", "cancelled"
-
 #: run statuses that hold the plan (one at a time; no delete, no item edit)
-ACTIVE = (VALIDATING, AWAITING_APPROVAL, APPROVED, RUNNING, PAUSED, CANCELLING)
+VALIDATING, AWAITING_APPROVAL, APPROVED, RUNNING, PAUSED, CANCELLING = ACTIVE = vocabulary.RUN_ACTIVE
+#: statuses after which nothing changes any more
+VALIDATED, DENIED, SUCCEEDED, FAILED, CANCELLED = FINISHED = vocabulary.RUN_FINISHED
 #: statuses of a run whose moves exist (the engines roll them up)
 MOVING = (RUNNING, PAUSED, CANCELLING)
-#: statuses after which nothing changes any more
-FINISHED = (VALIDATED, DENIED, SUCCEEDED, FAILED, CANCELLED)
 
 RUN = fsm.Lifecycle(
     what="Run",

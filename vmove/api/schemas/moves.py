@@ -2,22 +2,13 @@
 
 import copy
 
+from vmove import vocabulary
 from vmove.api.schemas import common
 from vmove.moves import states
 from vmove.objects import fields
 
 STATUSES = list(states.STATUSES)
-SORT_KEYS = [
-    "created_at",
-    "updated_at",
-    "priority",
-    "status",
-    "type",
-    "resource_type",
-    "resource_id",
-    "attempt",
-    "progress",
-]
+SORT_KEYS = list(vocabulary.MOVE_SORT_KEYS)
 
 LIST_QUERY_1_0 = {
     "type": "object",
@@ -112,8 +103,8 @@ EVENTS_RESPONSE_1_0 = {
     "additionalProperties": False,
 }
 
-INSTANCE_TYPES = ["live_migration", "cold_migration", "resize", "evacuation"]
-VOLUME_TYPES = ["volume_migration", "volume_retype", "volume_swap"]
+INSTANCE_TYPES = list(vocabulary.INSTANCE_MOVE_TYPES)
+VOLUME_TYPES = list(vocabulary.VOLUME_MOVE_TYPES)
 
 CREATE_BODY_1_2 = {
     "type": "object",

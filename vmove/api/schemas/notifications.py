@@ -8,13 +8,14 @@ From 1.6 (the version Masakari's clients are served at, see
 its clients read too, and the lists take Masakari's repeated sort keys.
 """
 
+from vmove import vocabulary
 from vmove.api.schemas import common
 from vmove.moves import states
 from vmove.recovery import lifecycle
 
 MOVE_STATUSES = list(states.STATUSES)
 # Masakari's vmove types, plus our name of a cold migration
-VMOVE_TYPES = ["evacuation", "live_migration", "migration", "cold_migration"]
+VMOVE_TYPES = list(vocabulary.VMOVE_TYPES)
 HOSTNAME = {"type": "string", "minLength": 1, "maxLength": 255, "pattern": r"^\S+$"}
 
 CREATE_BODY_1_3 = {
@@ -83,20 +84,7 @@ VMOVES_QUERY_1_3 = {
     "properties": {
         "status": {"type": "array", "items": {"type": "string", "enum": MOVE_STATUSES}},
         "type": {"type": "array", "items": {"type": "string", "enum": VMOVE_TYPES}},
-        "sort_key": {
-            "type": "string",
-            "enum": [
-                "created_at",
-                "updated_at",
-                "start_time",
-                "end_time",
-                "status",
-                "type",
-                "priority",
-                "attempt",
-                "instance_uuid",
-            ],
-        },
+        "sort_key": {"type": "string", "enum": list(vocabulary.VMOVE_SORT_KEYS)},
         "sort_dir": common.SORT_DIR,
         "limit": common.LIMIT,
         # Masakari pages with the integer id; a vmove uuid works too

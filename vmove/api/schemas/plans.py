@@ -2,6 +2,7 @@
 
 import copy
 
+from vmove import vocabulary
 from vmove.api.schemas import common
 from vmove.api.schemas import moves as move_schemas
 
@@ -10,19 +11,7 @@ MAX_ITEMS = 5000
 NAME = {"type": "string", "minLength": 1, "maxLength": 255}
 LIMIT_VALUE = {"type": ["integer", "null"], "minimum": 1, "maximum": 100000}
 TIME = {"type": ["string", "null"], "minLength": 1, "maxLength": 64}
-RUN_STATUSES = [
-    "validating",
-    "awaiting_approval",
-    "approved",
-    "running",
-    "paused",
-    "cancelling",
-    "validated",
-    "denied",
-    "succeeded",
-    "failed",
-    "cancelled",
-]
+RUN_STATUSES = list(vocabulary.RUN_STATUSES)
 ITEM_STATUSES = ["planned", "approved", "started", "completed", "failed"]
 REFUSAL_CODES = [
     "outside_window",

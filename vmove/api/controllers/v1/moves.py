@@ -3,37 +3,14 @@
 import pecan
 from pecan import rest
 
-from vmove import exception, policy
+from vmove import exception, policy, vocabulary
 from vmove.api import microversion, validation
 from vmove.api.controllers import links
 from vmove.api.controllers.v1 import common
 from vmove.api.schemas import moves as schemas
 from vmove.moves import queries, service
 
-_FIELDS_1_0 = (
-    "uuid",
-    "resource_type",
-    "resource_id",
-    "resource_name",
-    "type",
-    "status",
-    "phase",
-    "source_host",
-    "dest_host",
-    "source_backend",
-    "dest_backend",
-    "source_type",
-    "dest_type",
-    "params",
-    "priority",
-    "attempt",
-    "progress",
-    "message",
-    "project_id",
-    "user_id",
-    "origin",
-)
-_TIMES_1_0 = ("start_time", "end_time", "created_at", "updated_at")
+_FIELDS_1_0, _TIMES_1_0 = vocabulary.MOVE_FIELDS, vocabulary.MOVE_TIMES
 
 
 def move_view(move) -> dict:
@@ -97,13 +74,7 @@ class MovesController(rest.RestController):
         filters = {
             k: query[k] for k in ("status", "type", "resource_type", "resource_id", "host", "origin") if k in query
         }
-        all_projects = policy.authorize(ctx, "vmove:move:get_all:all_projects", do_raise=False)
-        if "project_id" in query:
-            if not all_projects and query["project_id"] != ctx.project_id:
-                raise exception.Forbidden(action="vmove:move:get_all:all_projects")
-            filters["project_id"] = query["project_id"]
-        elif not all_projects:
-            filters["project_id"] = ctx.project_id
+        filters["project_id"] = common.project_filter(ctx, query, "vmove:move:get_all:all_projects")
         if "changes-since" in query:
             filters["changes_since"] = common.parse_time(query["changes-since"], "query parameter 'changes-since'")
         return list_moves(query, filters, "moves")

@@ -93,10 +93,7 @@ class NotificationsController(rest.RestController):
 
     @pecan.expose("json")
     @microversion.min_version("1.3")
-    @validation.response_schema(
-        schemas.CREATE_RESPONSE_1_3, min_version="1.3", max_version=microversion.BEFORE_MASAKARI_COMPAT
-    )
-    @validation.response_schema(schemas.CREATE_RESPONSE_1_6, min_version=microversion.MASAKARI_COMPAT)
+    @vmoves_controller.MASAKARI.responses(schemas.CREATE_RESPONSE_1_3, schemas.CREATE_RESPONSE_1_6)
     @validation.body_schema(schemas.CREATE_BODY_1_3, min_version="1.3")
     def post(self, *, body):
         ctx = common.context()
@@ -113,12 +110,8 @@ class NotificationsController(rest.RestController):
 
     @pecan.expose("json")
     @microversion.min_version("1.3")
-    @validation.response_schema(
-        schemas.LIST_RESPONSE_1_3, min_version="1.3", max_version=microversion.BEFORE_MASAKARI_COMPAT
-    )
-    @validation.response_schema(schemas.LIST_RESPONSE_1_6, min_version=microversion.MASAKARI_COMPAT)
-    @validation.query_schema(schemas.LIST_QUERY_1_3, min_version="1.3", max_version=microversion.BEFORE_MASAKARI_COMPAT)
-    @validation.query_schema(schemas.LIST_QUERY_1_6, min_version=microversion.MASAKARI_COMPAT)
+    @vmoves_controller.MASAKARI.responses(schemas.LIST_RESPONSE_1_3, schemas.LIST_RESPONSE_1_6)
+    @vmoves_controller.MASAKARI.queries(schemas.LIST_QUERY_1_3, schemas.LIST_QUERY_1_6)
     def get_all(self, *, query):
         ctx = common.context()
         policy.authorize(ctx, "vmove:notification:get_all")
@@ -132,10 +125,7 @@ class NotificationsController(rest.RestController):
 
     @pecan.expose("json")
     @microversion.min_version("1.3")
-    @validation.response_schema(
-        schemas.SHOW_RESPONSE_1_3, min_version="1.3", max_version=microversion.BEFORE_MASAKARI_COMPAT
-    )
-    @validation.response_schema(schemas.SHOW_RESPONSE_1_6, min_version=microversion.MASAKARI_COMPAT)
+    @vmoves_controller.MASAKARI.responses(schemas.SHOW_RESPONSE_1_3, schemas.SHOW_RESPONSE_1_6)
     @validation.query_schema(schemas.SHOW_QUERY_1_3, min_version="1.3")
     def get_one(self, notification_uuid, *, query):
         ctx = common.context()
@@ -144,10 +134,7 @@ class NotificationsController(rest.RestController):
 
     @pecan.expose("json")
     @microversion.min_version("1.3")
-    @validation.response_schema(
-        schemas.CREATE_RESPONSE_1_3, min_version="1.3", max_version=microversion.BEFORE_MASAKARI_COMPAT
-    )
-    @validation.response_schema(schemas.CREATE_RESPONSE_1_6, min_version=microversion.MASAKARI_COMPAT)
+    @vmoves_controller.MASAKARI.responses(schemas.CREATE_RESPONSE_1_3, schemas.CREATE_RESPONSE_1_6)
     @validation.body_schema(schemas.ACTION_BODY_1_3, min_version="1.3")
     def action(self, notification_uuid, *, body):
         ctx = common.context()

@@ -26,7 +26,6 @@ from vmove.plans import lifecycle, queries, service, windows
 
 LIMIT_KEYS = ("max_in_flight", "per_source_host", "per_dest_host", "per_backend")
 MAPPING_KEYS = ("hosts", "volume_types", "backends", "flavors")
-V, BEFORE = latest.VERSION, latest.BEFORE
 
 
 # ------------------------------------------------------------------ views
@@ -171,9 +170,7 @@ class PlanRunsController(rest.RestController):
 
     @pecan.expose("json")
     @microversion.min_version("1.4")
-    @validation.response_schema(schemas.RUNS_RESPONSE_1_4, min_version="1.4", max_version=BEFORE)
-    @validation.response_schema(latest.RUNS_RESPONSE, min_version=V)
-    @validation.response_trim(schemas.RUNS_RESPONSE_1_4, max_version=BEFORE)
+    @runs_ctl.CHANGE.responses(schemas.RUNS_RESPONSE_1_4, latest.RUNS_RESPONSE, trim=True)
     @validation.query_schema(schemas.RUN_LIST_QUERY_1_4, min_version="1.4")
     def get_all(self, plan_uuid, *, query):
         ctx = common.context()
@@ -183,9 +180,7 @@ class PlanRunsController(rest.RestController):
 
     @pecan.expose("json")
     @microversion.min_version("1.4")
-    @validation.response_schema(schemas.RUN_RESPONSE_1_4, min_version="1.4", max_version=BEFORE)
-    @validation.response_schema(latest.RUN_RESPONSE, min_version=V)
-    @validation.response_trim(schemas.RUN_RESPONSE_1_4, max_version=BEFORE)
+    @runs_ctl.CHANGE.responses(schemas.RUN_RESPONSE_1_4, latest.RUN_RESPONSE, trim=True)
     @validation.body_schema(schemas.ORDER_BODY_1_4, min_version="1.4")
     def post(self, plan_uuid, *, body):
         ctx = common.context()
@@ -207,9 +202,7 @@ class PlansController(rest.RestController):
 
     @pecan.expose("json")
     @microversion.min_version("1.4")
-    @validation.response_schema(schemas.PLANS_RESPONSE_1_4, min_version="1.4", max_version=BEFORE)
-    @validation.response_schema(latest.PLANS_RESPONSE, min_version=V)
-    @validation.response_trim(schemas.PLANS_RESPONSE_1_4, max_version=BEFORE)
+    @runs_ctl.CHANGE.responses(schemas.PLANS_RESPONSE_1_4, latest.PLANS_RESPONSE, trim=True)
     @validation.query_schema(schemas.LIST_QUERY_1_4, min_version="1.4")
     def get_all(self, *, query):
         ctx = common.context()
@@ -220,9 +213,7 @@ class PlansController(rest.RestController):
 
     @pecan.expose("json")
     @microversion.min_version("1.4")
-    @validation.response_schema(schemas.PLAN_RESPONSE_1_4, min_version="1.4", max_version=BEFORE)
-    @validation.response_schema(latest.PLAN_RESPONSE, min_version=V)
-    @validation.response_trim(schemas.PLAN_RESPONSE_1_4, max_version=BEFORE)
+    @runs_ctl.CHANGE.responses(schemas.PLAN_RESPONSE_1_4, latest.PLAN_RESPONSE, trim=True)
     @validation.query_schema(schemas.EMPTY_QUERY, min_version="1.4")
     def get_one(self, plan_uuid, *, query):
         ctx = common.context()
@@ -230,11 +221,8 @@ class PlansController(rest.RestController):
 
     @pecan.expose("json")
     @microversion.min_version("1.4")
-    @validation.response_schema(schemas.PLAN_RESPONSE_1_4, min_version="1.4", max_version=BEFORE)
-    @validation.response_schema(latest.PLAN_RESPONSE, min_version=V)
-    @validation.response_trim(schemas.PLAN_RESPONSE_1_4, max_version=BEFORE)
-    @validation.body_schema(schemas.CREATE_BODY_1_4, min_version="1.4", max_version=BEFORE)
-    @validation.body_schema(latest.CREATE_BODY, min_version=V)
+    @runs_ctl.CHANGE.responses(schemas.PLAN_RESPONSE_1_4, latest.PLAN_RESPONSE, trim=True)
+    @runs_ctl.CHANGE.bodies(schemas.CREATE_BODY_1_4, latest.CREATE_BODY)
     def post(self, *, body):
         ctx = common.context()
         policy.authorize(ctx, "vmove:plan:create")
@@ -248,11 +236,8 @@ class PlansController(rest.RestController):
 
     @pecan.expose("json")
     @microversion.min_version("1.4")
-    @validation.response_schema(schemas.PLAN_RESPONSE_1_4, min_version="1.4", max_version=BEFORE)
-    @validation.response_schema(latest.PLAN_RESPONSE, min_version=V)
-    @validation.response_trim(schemas.PLAN_RESPONSE_1_4, max_version=BEFORE)
-    @validation.body_schema(schemas.UPDATE_BODY_1_4, min_version="1.4", max_version=BEFORE)
-    @validation.body_schema(latest.UPDATE_BODY, min_version=V)
+    @runs_ctl.CHANGE.responses(schemas.PLAN_RESPONSE_1_4, latest.PLAN_RESPONSE, trim=True)
+    @runs_ctl.CHANGE.bodies(schemas.UPDATE_BODY_1_4, latest.UPDATE_BODY)
     def patch(self, plan_uuid, *, body):
         ctx = common.context()
         plan = get_plan_or_404(ctx, plan_uuid, "vmove:plan:get")

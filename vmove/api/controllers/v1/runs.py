@@ -23,6 +23,8 @@ from vmove.api.schemas import plans as schemas
 from vmove.plans import events, lifecycle, queries, service
 
 V, BEFORE = latest.VERSION, latest.BEFORE
+#: the schemas of 1.4 up to BEFORE, the latest ones from V (an older request's answer trimmed to 1.4's)
+CHANGE = validation.Change(first="1.4", before=BEFORE, since=V)
 
 _FIELDS = (
     "uuid",
@@ -150,18 +152,14 @@ class RunsController(rest.RestController):
 
     @pecan.expose("json")
     @microversion.min_version("1.4")
-    @validation.response_schema(schemas.RUNS_RESPONSE_1_4, min_version="1.4", max_version=BEFORE)
-    @validation.response_schema(latest.RUNS_RESPONSE, min_version=V)
-    @validation.response_trim(schemas.RUNS_RESPONSE_1_4, max_version=BEFORE)
+    @CHANGE.responses(schemas.RUNS_RESPONSE_1_4, latest.RUNS_RESPONSE, trim=True)
     @validation.query_schema(schemas.RUN_LIST_QUERY_1_4, min_version="1.4")
     def get_all(self, *, query):
         return list_runs(common.context(), query, {}, ("runs",))
 
     @pecan.expose("json")
     @microversion.min_version("1.4")
-    @validation.response_schema(schemas.RUN_RESPONSE_1_4, min_version="1.4", max_version=BEFORE)
-    @validation.response_schema(latest.RUN_RESPONSE, min_version=V)
-    @validation.response_trim(schemas.RUN_RESPONSE_1_4, max_version=BEFORE)
+    @CHANGE.responses(schemas.RUN_RESPONSE_1_4, latest.RUN_RESPONSE, trim=True)
     @validation.query_schema(schemas.EMPTY_QUERY, min_version="1.4")
     def get_one(self, run_uuid, *, query):
         ctx = common.context()
@@ -170,11 +168,8 @@ class RunsController(rest.RestController):
 
     @pecan.expose("json")
     @microversion.min_version("1.4")
-    @validation.response_schema(schemas.RUN_RESPONSE_1_4, min_version="1.4", max_version=BEFORE)
-    @validation.response_schema(latest.RUN_RESPONSE, min_version=V)
-    @validation.response_trim(schemas.RUN_RESPONSE_1_4, max_version=BEFORE)
-    @validation.body_schema(schemas.RUN_ACTION_BODY_1_4, min_version="1.4", max_version=BEFORE)
-    @validation.body_schema(latest.RUN_ACTION_BODY, min_version=V)
+    @CHANGE.responses(schemas.RUN_RESPONSE_1_4, latest.RUN_RESPONSE, trim=True)
+    @CHANGE.bodies(schemas.RUN_ACTION_BODY_1_4, latest.RUN_ACTION_BODY)
     def action(self, run_uuid, *, body):
         ctx = common.context()
         run = get_run_or_404(ctx, run_uuid, "vmove:run:get")

@@ -28,6 +28,10 @@ TYPE_NAMES = {"cold_migration": "migration"}
 #: Masakari's vmove type (or ours) -> vmove's move types
 TYPE_FILTER = {"migration": ["cold_migration"], "cold_migration": ["cold_migration"]}
 SORT_COLUMNS = {"instance_uuid": "resource_id"}
+#: the schemas of 1.3 up to the version before MASAKARI_COMPAT, the Masakari-shaped ones from it
+MASAKARI = validation.Change(
+    first="1.3", before=microversion.BEFORE_MASAKARI_COMPAT, since=microversion.MASAKARI_COMPAT
+)
 
 
 def vmove_view(move, notification_uuid) -> dict:
@@ -82,14 +86,8 @@ class VMovesController(rest.RestController):
 
     @pecan.expose("json")
     @microversion.min_version("1.3")
-    @validation.response_schema(
-        schemas.VMOVES_RESPONSE_1_3, min_version="1.3", max_version=microversion.BEFORE_MASAKARI_COMPAT
-    )
-    @validation.response_schema(schemas.VMOVES_RESPONSE_1_6, min_version=microversion.MASAKARI_COMPAT)
-    @validation.query_schema(
-        schemas.VMOVES_QUERY_1_3, min_version="1.3", max_version=microversion.BEFORE_MASAKARI_COMPAT
-    )
-    @validation.query_schema(schemas.VMOVES_QUERY_1_6, min_version=microversion.MASAKARI_COMPAT)
+    @MASAKARI.responses(schemas.VMOVES_RESPONSE_1_3, schemas.VMOVES_RESPONSE_1_6)
+    @MASAKARI.queries(schemas.VMOVES_QUERY_1_3, schemas.VMOVES_QUERY_1_6)
     def get_all(self, notification_uuid, *, query):
         ctx = common.context()
         policy.authorize(ctx, "vmove:notification:vmoves:index")
@@ -107,10 +105,7 @@ class VMovesController(rest.RestController):
 
     @pecan.expose("json")
     @microversion.min_version("1.3")
-    @validation.response_schema(
-        schemas.VMOVE_RESPONSE_1_3, min_version="1.3", max_version=microversion.BEFORE_MASAKARI_COMPAT
-    )
-    @validation.response_schema(schemas.VMOVE_RESPONSE_1_6, min_version=microversion.MASAKARI_COMPAT)
+    @MASAKARI.responses(schemas.VMOVE_RESPONSE_1_3, schemas.VMOVE_RESPONSE_1_6)
     @validation.query_schema(schemas.SHOW_QUERY_1_3, min_version="1.3")
     def get_one(self, notification_uuid, vmove_uuid, *, query):
         ctx = common.context()
