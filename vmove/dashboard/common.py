@@ -6,11 +6,13 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from horizon import tables
+from django.utils.translation import ngettext_lazy
+from horizon import exceptions, tables
 from horizon.utils import filters as hfilters
 from horizon.utils import memoized
 from openstack_auth import policy
 
+from vmove.client import exceptions as vmove_exc
 from vmove.dashboard import api
 
 SCOPE = "vmove"
@@ -65,6 +67,55 @@ class ProjectTarget:
         return {"project_id": project_id or request.user.project_id}
 
 
+def counted(singular, plural):
+    """A BatchAction's ``action_present`` or ``action_past``: ``ngettext_lazy(singular, plural, count)``.
+
+    (For a message catalog: ``makemessages --keyword=counted:1,2``.)
+    """
+    return staticmethod(lambda count: ngettext_lazy(singular, plural, count))
+
+
+class ModalLink(tables.LinkAction):
+    """A link action opening its form in a modal."""
+
+    classes = ("ajax-modal",)
+
+
+class ApiAction:
+    """A table action making one vmove call, ``call(request, obj_id)``; vmove's refusal is
+    shown in vmove's words, after ``refusal(obj_id)`` ("Cancel Run: <message>")."""
+
+    def call(self, request, obj_id):
+        raise NotImplementedError
+
+    def refusal(self, obj_id):
+        return self._get_action_name(past=False)
+
+    def action(self, request, obj_id):
+        try:
+            self.call(request, obj_id)
+        except vmove_exc.ApiError as e:
+            exceptions.handle(request, f"{self.refusal(obj_id)}: {e.message}", escalate=True, details="")
+
+
+class ApiRow(tables.Row):
+    """A row that refreshes itself while its status is not final: one GET of its object from
+    the client's ``manager`` (``moves``...) per poll."""
+
+    ajax = True
+    manager = ""
+
+    def get_data(self, request, obj_id):
+        return getattr(api.client(request), self.manager).get(obj_id)
+
+
+class UuidTable(tables.DataTable):
+    """A table of vmove objects, each known by its ``uuid``."""
+
+    def get_object_id(self, datum):
+        return datum["uuid"]
+
+
 def progress_bar(progress, active, failed=False, label=None):
     """A Bootstrap progress bar (striped and animated while ``active``)."""
     context = "danger" if failed else ("success" if not active else "info")
@@ -105,10 +156,6 @@ def timesince_column(field, verbose_name):
         filters=(hfilters.parse_isotime, hfilters.timesince_sortable),
         attrs={"data-type": "timesince"},
     )
-
-
-def uuid_of(datum):
-    return datum["uuid"]
 
 
 def refresh_context(active: bool) -> dict:
