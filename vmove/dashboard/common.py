@@ -1,15 +1,12 @@
 """What every panel of the plugin shares: policy rules, statuses, progress bars,
 detail pages whose header actions work, vmove's error messages beside form fields."""
 
-from django import http
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 from horizon import exceptions, tables
 from horizon.utils import filters as hfilters
-from horizon.utils import memoized
 from openstack_auth import policy
 
 from vmove.client import exceptions as vmove_exc
@@ -163,47 +160,6 @@ def refresh_context(active: bool) -> dict:
     return {"vmove_refresh_ms": REFRESH_MS if active else 0}
 
 
-class ObjectMixin:
-    """A page about one vmove object: ``manager`` names the client's manager (``moves``...),
-    ``object_kwarg`` the URL's id; an object that cannot be read sends back to ``index_url``."""
-
-    manager = ""
-    object_kwarg = ""
-    index_url = ""
-
-    @memoized.memoized_method
-    def get_object(self):
-        ident = self.kwargs[self.object_kwarg]
-        try:
-            return getattr(api.client(self.request), self.manager).get(ident)
-        except Exception:
-            api.fail(self.request, _("Unable to read %s") % ident, redirect=reverse(self.index_url))
-
-
-class DetailActionsMixin(ObjectMixin):
-    """A detail page whose header shows ``actions_table``'s row actions for its object,
-    and handles them when posted (to this page, so the object need not be on
-    the list's current page)."""
-
-    actions_table = None
-
-    def actions_table_for(self, obj):
-        return self.actions_table(self.request, data=[obj])
-
-    def header_actions(self, context, obj):
-        table = self.actions_table_for(obj)
-        context["actions"] = table.render_row_actions(obj)
-        context["url"] = self.request.get_full_path()
-        return context
-
-    def post(self, request, *args, **kwargs):
-        table = self.actions_table_for(self.get_object())
-        handled = table.maybe_handle()
-        if handled:
-            return handled
-        return http.HttpResponseRedirect(request.get_full_path())
-
-
 def attach_api_error(form, exc, fields) -> None:
     """Show vmove's message ``exc.message`` beside the field it names, else above the form.
 
@@ -217,39 +173,3 @@ def attach_api_error(form, exc, fields) -> None:
             form.add_error(name, message)
             return
     form.api_error(message)
-
-
-class PagedIndexView(tables.DataTableView):
-    """A list page: one page of ``list_call()`` with markers (one API call), the server filters."""
-
-    template_name = "vmove_dashboard/table.html"
-    list_error = _("Unable to list")
-
-    def list_call(self):
-        raise NotImplementedError
-
-    def list_filters(self) -> dict:
-        """The API filters of the table's server filter (and any the view adds)."""
-        return self.get_filters()
-
-    def get_data(self):
-        meta = self.table_class._meta
-        self._prev = self._more = False
-        try:
-            found, self._prev, self._more = api.page(
-                self.request,
-                self.list_call(),
-                marker=self.request.GET.get(meta.pagination_param),
-                prev_marker=self.request.GET.get(meta.prev_pagination_param),
-                **self.list_filters(),
-            )
-        except Exception:
-            api.fail(self.request, self.list_error)
-            return []
-        return found
-
-    def has_more_data(self, table):
-        return self._more
-
-    def has_prev_data(self, table):
-        return self._prev

@@ -38,8 +38,4 @@ class IndexView(tables.DataTableView):
     page_title = _("vmove Engines")
 
     def get_data(self):
-        try:
-            return api.client(self.request).engines.list()
-        except Exception:
-            api.fail(self.request, _("Unable to list engines"))
-            return []
+        return api.listing(self.request, _("Unable to list engines"), lambda vmove: vmove.engines.list())
