@@ -155,6 +155,32 @@ def timesince_column(field, verbose_name):
     )
 
 
+def move_type_column(verbose_name=_("Type")):
+    """A column of a move's type, as the forms name it."""
+    return tables.Column("type", verbose_name=verbose_name, display_choices=MOVE_TYPE_DISPLAY)
+
+
+def move_status_column(field="status", **overrides):
+    """A column of a move's status, which its table refreshes while the move is not over."""
+    options = {
+        "verbose_name": _("Status"),
+        "status": True,
+        "status_choices": MOVE_STATUS_CHOICES,
+        "display_choices": MOVE_STATUS_DISPLAY,
+    }
+    return tables.Column(field, **{**options, **overrides})
+
+
+def openstack_list(request, failure, call, *args, **kwargs):
+    """``call(request, *args, **kwargs)``, a list read from Nova or Cinder through Horizon's
+    API; or none once ``failure`` is reported (the form or the page works without it)."""
+    try:
+        return call(request, *args, **kwargs)
+    except Exception:
+        exceptions.handle(request, failure)
+        return []
+
+
 def refresh_context(active: bool) -> dict:
     """Template context for ``vmove_dashboard/_refresh.html``: reload the page while ``active``."""
     return {"vmove_refresh_ms": REFRESH_MS if active else 0}

@@ -4,7 +4,7 @@ the actions of its row in the list, tabs); each reads what it shows in one vmove
 from django import http
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from horizon import tables, tabs
+from horizon import forms, tables, tabs
 from horizon.utils import memoized
 
 from vmove.dashboard import api
@@ -113,6 +113,18 @@ class DetailView(DetailActionsMixin, tabs.TabbedTableView):
 
     def get_tabs(self, request, *args, **kwargs):
         return self.tab_group_class(request, **{self.kind: self.get_object()}, **kwargs)
+
+
+class ModalFormView(forms.ModalFormView):
+    """A form of the plugin in a modal, with ``help_text`` beside it."""
+
+    template_name = "vmove_dashboard/form.html"
+    help_text = ""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["help_text"] = self.help_text
+        return context
 
 
 class TableTab(tabs.TableTab):

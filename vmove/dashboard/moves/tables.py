@@ -82,14 +82,8 @@ class MoveRow(common.ApiRow):
 class MovesTable(common.UuidTable):
     resource = tables.Column(resource, verbose_name=_("Resource"), link="horizon:project:vmove_moves:detail")
     resource_type = tables.Column("resource_type", verbose_name=_("Kind"))
-    type = tables.Column("type", verbose_name=_("Type"), display_choices=common.MOVE_TYPE_DISPLAY)
-    status = tables.Column(
-        "status",
-        verbose_name=_("Status"),
-        status=True,
-        status_choices=common.MOVE_STATUS_CHOICES,
-        display_choices=common.MOVE_STATUS_DISPLAY,
-    )
+    type = common.move_type_column()
+    status = common.move_status_column()
     phase = tables.Column("phase", verbose_name=_("Phase"))
     progress = tables.Column(common.move_progress, verbose_name=_("Progress"), classes=("vmove-progress-cell",))
     source = tables.Column(source, verbose_name=_("From"))

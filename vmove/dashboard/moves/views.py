@@ -2,7 +2,6 @@
 
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext_lazy as _
-from horizon import forms
 
 from vmove.dashboard import common, pages
 from vmove.dashboard.moves import forms as move_forms
@@ -37,22 +36,15 @@ class DetailView(pages.DetailView):
         }
 
 
-class MoveFormView(forms.ModalFormView):
+class MoveFormView(pages.ModalFormView):
     """A modal form asking for a move; success goes to the new move's page."""
 
-    template_name = "vmove_dashboard/form.html"
     submit_label = _("Request Move")
     success_url = reverse_lazy("horizon:project:vmove_moves:index")
     detail_url = "horizon:project:vmove_moves:detail"
-    help_text = ""
 
     def get_initial(self):
         return {self.form_class.resource_type: self.request.GET.get(self.form_class.resource_type + "_id")}
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["help_text"] = self.help_text
-        return context
 
     def get_success_url_from_handled(self, move):
         return reverse(self.detail_url, args=(move["uuid"],))

@@ -113,7 +113,7 @@ class PlansTable(common.UuidTable):
 class PlanItemsTable(common.UuidTable):
     resource = tables.Column(lambda i: i.get("resource_name") or i["resource_id"], verbose_name=_("Resource"))
     kind = tables.Column("resource_type", verbose_name=_("Kind"))
-    type = tables.Column("type", verbose_name=_("Move type"), display_choices=common.MOVE_TYPE_DISPLAY)
+    type = common.move_type_column(_("Move type"))
     priority = tables.Column("priority", verbose_name=_("Priority"))
     status = tables.Column(
         "migration_status", verbose_name=_("Migration status"), status=True, status_choices=ITEM_STATUS_CHOICES

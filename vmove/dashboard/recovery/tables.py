@@ -130,14 +130,8 @@ class VMovesTable(common.UuidTable):
     dest_host = tables.Column("dest_host", verbose_name=_("Destination Host"))
     start_time = tables.Column("start_time", verbose_name=_("Start Time"), filters=common.TIME)
     end_time = tables.Column("end_time", verbose_name=_("End Time"), filters=common.TIME)
-    type = tables.Column("type", verbose_name=_("Type"), display_choices=common.MOVE_TYPE_DISPLAY)
-    status = tables.Column(
-        "status",
-        verbose_name=_("Status"),
-        status=True,
-        status_choices=common.MOVE_STATUS_CHOICES,
-        display_choices=common.MOVE_STATUS_DISPLAY,
-    )
+    type = common.move_type_column()
+    status = common.move_status_column()
     progress = tables.Column(common.move_progress, verbose_name=_("Progress"))
     message = tables.Column("message", verbose_name=_("Message"), truncate=100)
 

@@ -2,7 +2,7 @@
 
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext_lazy as _
-from horizon import forms, tabs
+from horizon import tabs
 
 from vmove.dashboard import api, common, pages
 from vmove.dashboard.recovery import forms as recovery_forms
@@ -64,24 +64,19 @@ class DetailView(pages.DetailView):
         }
 
 
-class ReportView(forms.ModalFormView):
+class ReportView(pages.ModalFormView):
     form_class = recovery_forms.ReportForm
-    template_name = "vmove_dashboard/form.html"
     form_id = "report_host_failure_form"
     modal_id = "report_host_failure_modal"
     modal_header = page_title = _("Report Host Failure")
     submit_label = _("Report")
     submit_url = reverse_lazy("horizon:admin:vmove_recovery:report")
     success_url = reverse_lazy(INDEX)
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["help_text"] = _(
-            "vmove evacuates the failed host's instances, most important first, and records a move per "
-            "instance; what the cloud cannot take is marked ignored with the reason. The host must be "
-            "down for Nova (fenced): vmove forces it down before evacuating."
-        )
-        return context
+    help_text = _(
+        "vmove evacuates the failed host's instances, most important first, and records a move per "
+        "instance; what the cloud cannot take is marked ignored with the reason. The host must be "
+        "down for Nova (fenced): vmove forces it down before evacuating."
+    )
 
     def get_success_url_from_handled(self, notification):
         return reverse("horizon:admin:vmove_recovery:detail", args=(notification["uuid"],))

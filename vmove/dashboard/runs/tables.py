@@ -171,7 +171,7 @@ class ItemsTable(tables.DataTable):
 
     resource = tables.Column(lambda i: i.get("resource_name") or i["resource_id"], verbose_name=_("Resource"))
     kind = tables.Column("resource_type", verbose_name=_("Kind"))
-    type = tables.Column("type", verbose_name=_("Type"), display_choices=common.MOVE_TYPE_DISPLAY)
+    type = common.move_type_column()
     priority = tables.Column("priority", verbose_name=_("Priority"))
     verdict = tables.Column("verdict", verbose_name=_("Verdict"))
     reason = tables.Column(
@@ -180,12 +180,10 @@ class ItemsTable(tables.DataTable):
     )
     source = tables.Column(lambda i: i.get("source") or "-", verbose_name=_("From"))
     dest = tables.Column(lambda i: i.get("dest") or item_move(i, "dest_host") or "-", verbose_name=_("To"))
-    move_status = tables.Column(
+    move_status = common.move_status_column(
         lambda i: item_move(i, "status", "-"),
         verbose_name=_("Move"),
-        status=True,
         status_choices=common.MOVE_STATUS_CHOICES + (("-", True),),
-        display_choices=common.MOVE_STATUS_DISPLAY,
         link=lambda i: (
             reverse("horizon:project:vmove_moves:detail", args=(i["move_uuid"],)) if i.get("move_uuid") else None
         ),

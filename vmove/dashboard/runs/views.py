@@ -2,7 +2,7 @@
 
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext_lazy as _
-from horizon import forms, tabs
+from horizon import tabs
 from horizon.utils import functions as hutils
 
 from vmove.dashboard import api, common, pages
@@ -90,14 +90,14 @@ class DetailView(pages.DetailView):
         }
 
 
-class DenyView(forms.ModalFormView):
+class DenyView(pages.ModalFormView):
     form_class = run_forms.DenyForm
-    template_name = "vmove_dashboard/form.html"
     form_id = "deny_run_form"
     modal_id = "deny_run_modal"
     modal_header = page_title = _("Deny Run")
     submit_label = _("Deny Run")
     success_url = reverse_lazy("horizon:project:vmove_runs:index")
+    help_text = _("A denied run moves nothing. The plan can be ordered again.")
 
     def get_form_kwargs(self):
         return dict(super().get_form_kwargs(), run_id=self.kwargs["run_id"])
@@ -105,7 +105,6 @@ class DenyView(forms.ModalFormView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["submit_url"] = reverse("horizon:project:vmove_runs:deny", args=(self.kwargs["run_id"],))
-        context["help_text"] = _("A denied run moves nothing. The plan can be ordered again.")
         return context
 
     def get_success_url_from_handled(self, run):
