@@ -12,12 +12,12 @@ from vmove.dashboard import api
 
 class PagedIndexView(tables.DataTableView):
     """A list page: one page of the client's ``manager.list`` with markers (one API call), the
-    server filters; ``project_scoped``: the project's own objects only."""
+    server filters; the project's own objects only unless not ``project_scoped`` (an admin's page)."""
 
     template_name = "vmove_dashboard/table.html"
     list_error = _("Unable to list")
     manager = ""
-    project_scoped = False
+    project_scoped = True
 
     def list_call(self):
         return getattr(api.client(self.request), self.manager).list

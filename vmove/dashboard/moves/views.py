@@ -14,8 +14,6 @@ class IndexView(pages.PagedIndexView):
     page_title = _("Moves")
     list_error = _("Unable to list moves")
     manager = "moves"
-    #: the project's own moves only (Admin > Moves lists every project's)
-    project_scoped = True
 
     def list_filters(self):
         return {move_tables.FILTERS.get(k, k): v for k, v in super().list_filters().items()}

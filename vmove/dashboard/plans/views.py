@@ -16,7 +16,6 @@ class IndexView(pages.PagedIndexView):
     page_title = _("Migration Plans")
     list_error = _("Unable to list migration plans")
     manager = "plans"
-    project_scoped = True
 
 
 class ItemsTab(pages.TableTab):

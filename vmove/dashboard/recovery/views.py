@@ -16,6 +16,7 @@ class IndexView(pages.PagedIndexView):
     page_title = _("Host Recovery")
     list_error = _("Unable to list host failures")
     manager = "notifications"
+    project_scoped = False
 
 
 class VMovesTab(pages.TableTab):

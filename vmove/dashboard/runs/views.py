@@ -15,8 +15,6 @@ class IndexView(pages.PagedIndexView):
     page_title = _("Plan Runs")
     list_error = _("Unable to list runs")
     manager = "runs"
-    #: the project's own runs only (Admin > Plan Runs lists every project's)
-    project_scoped = True
 
 
 def page_of(request, items, table_class, key):
