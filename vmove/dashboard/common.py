@@ -106,11 +106,13 @@ class ApiRow(tables.Row):
         return getattr(api.client(request), self.manager).get(obj_id)
 
 
-class UuidTable(tables.DataTable):
-    """A table of vmove objects, each known by its ``uuid``."""
+class ObjectsTable(tables.DataTable):
+    """A table of what vmove answers, each row known by its field ``id_field``."""
+
+    id_field = "uuid"
 
     def get_object_id(self, datum):
-        return datum["uuid"]
+        return str(datum[self.id_field])
 
 
 def progress_bar(progress, active, failed=False, label=None):

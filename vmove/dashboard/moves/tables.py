@@ -79,7 +79,7 @@ class MoveRow(common.ApiRow):
     manager = "moves"
 
 
-class MovesTable(common.UuidTable):
+class MovesTable(common.ObjectsTable):
     resource = tables.Column(resource, verbose_name=_("Resource"), link="horizon:project:vmove_moves:detail")
     resource_type = tables.Column("resource_type", verbose_name=_("Kind"))
     type = common.move_type_column()
@@ -104,8 +104,10 @@ class MovesTable(common.UuidTable):
         row_actions = (CancelMove,)
 
 
-class EventsTable(tables.DataTable):
+class EventsTable(common.ObjectsTable):
     """A move's timeline: every state change, oldest first."""
+
+    id_field = "id"
 
     at = tables.Column("at", verbose_name=_("Time"), filters=common.TIME)
     phase = tables.Column(lambda e: f"{e.get('from_phase') or '-'} → {e['to_phase']}", verbose_name=_("Phase"))
@@ -117,9 +119,6 @@ class EventsTable(tables.DataTable):
         verbose_name=_("Detail"),
         truncate=120,
     )
-
-    def get_object_id(self, event):
-        return str(event["id"])
 
     class Meta:
         name = "events"

@@ -91,7 +91,7 @@ class DeletePlan(common.ProjectTarget, common.ApiAction, tables.DeleteAction):
         api.client(request).plans.delete(obj_id)
 
 
-class PlansTable(common.UuidTable):
+class PlansTable(common.ObjectsTable):
     name = tables.Column("name", verbose_name=_("Name"), link="horizon:project:vmove_plans:detail")
     approval = tables.Column("approval", verbose_name=_("Approval"))
     items = tables.Column("item_count", verbose_name=_("Items"))
@@ -110,7 +110,7 @@ class PlansTable(common.UuidTable):
         row_actions = (ValidatePlan, RunPlan, EditPlan, DeletePlan)
 
 
-class PlanItemsTable(common.UuidTable):
+class PlanItemsTable(common.ObjectsTable):
     resource = tables.Column(lambda i: i.get("resource_name") or i["resource_id"], verbose_name=_("Resource"))
     kind = tables.Column("resource_type", verbose_name=_("Kind"))
     type = common.move_type_column(_("Move type"))

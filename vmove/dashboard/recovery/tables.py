@@ -90,7 +90,7 @@ class NotificationRow(common.ApiRow):
     manager = "notifications"
 
 
-class NotificationsTable(common.UuidTable):
+class NotificationsTable(common.ObjectsTable):
     hostname = tables.Column("hostname", verbose_name=_("Host"), link="horizon:admin:vmove_recovery:detail")
     event = tables.Column(lambda n: (n["payload"] or {}).get("event"), verbose_name=_("Event"))
     status = tables.Column(
@@ -120,7 +120,7 @@ class VMoveRow(common.ApiRow):
         return api.client(request).notifications.get_vmove(notification_id, vmove_id)
 
 
-class VMovesTable(common.UuidTable):
+class VMovesTable(common.ObjectsTable):
     """Masakari's vmove columns (uuid, instance, hosts, times, type, status, message) and vmove's progress."""
 
     uuid = tables.Column("uuid", verbose_name=_("UUID"), link="horizon:admin:vmove_moves:detail")

@@ -133,7 +133,7 @@ class RunRow(common.ApiRow):
     manager = "runs"
 
 
-class RunsTable(common.UuidTable):
+class RunsTable(common.ObjectsTable):
     run = tables.Column(lambda r: r["uuid"][:8], verbose_name=_("Run"), link="horizon:project:vmove_runs:detail")
     plan = tables.Column(
         "plan_name",
@@ -166,8 +166,10 @@ def item_move(item, field, default=None):
     return (item.get("move") or {}).get(field, default)
 
 
-class ItemsTable(tables.DataTable):
+class ItemsTable(common.ObjectsTable):
     """The verdict on each item of a run, and how its move stands now."""
+
+    id_field = "item_uuid"
 
     resource = tables.Column(lambda i: i.get("resource_name") or i["resource_id"], verbose_name=_("Resource"))
     kind = tables.Column("resource_type", verbose_name=_("Kind"))
@@ -192,9 +194,6 @@ class ItemsTable(tables.DataTable):
         lambda i: common.move_progress(i["move"]) if i.get("move") else "-", verbose_name=_("Progress")
     )
     attempt = tables.Column(lambda i: i.get("attempt") or "-", verbose_name=_("Attempt"))
-
-    def get_object_id(self, item):
-        return item["item_uuid"]
 
     class Meta:
         name = "items"
