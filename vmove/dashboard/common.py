@@ -1,5 +1,6 @@
-"""What every panel of the plugin shares: policy rules, statuses, progress bars,
-detail pages whose header actions work, vmove's error messages beside form fields."""
+"""What every panel of the plugin shares: policy rules, statuses, the pieces of its tables
+(actions making one vmove call, rows refreshing themselves, columns), progress bars,
+vmove's error messages beside form fields (the kinds of page are in ``pages``)."""
 
 from django.template.loader import render_to_string
 from django.utils import timezone

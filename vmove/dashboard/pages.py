@@ -1,5 +1,6 @@
-"""The plugin's kinds of page: one page of a list, and one object's page (its summary,
-the actions of its row in the list, tabs); each reads what it shows in one vmove call."""
+"""The plugin's kinds of page: one page of a list, one object's page (its summary, the
+actions of its row in the list, tabs), a form in a modal. A list or an object's page reads
+what it shows in one vmove call."""
 
 from django import http
 from django.urls import reverse
