@@ -114,7 +114,9 @@ class NotificationsTable(common.ObjectsTable):
         row_actions = (Restore, Retry)
 
 
-class VMoveRow(common.ApiRow):
+class VMoveRow(tables.Row):
+    ajax = True
+
     def get_data(self, request, vmove_id):
         notification_id = request.resolver_match.kwargs["notification_id"]
         return api.client(request).notifications.get_vmove(notification_id, vmove_id)
