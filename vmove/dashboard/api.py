@@ -66,6 +66,15 @@ def page(request, list_call, *, marker=None, prev_marker=None, sort_dir="desc", 
     return items, bool(marker), more
 
 
+def listing(request, failure: str, read):
+    """``read(client)``, a list; or none once ``failure`` is reported (what a table shows when vmove cannot answer)."""
+    try:
+        return read(client(request))
+    except Exception:
+        fail(request, failure)
+        return []
+
+
 def fail(request, what: str, redirect=None):
     """Report the vmove error being handled, in vmove's own words: "<what>: <message>"."""
     exc = sys.exc_info()[1]

@@ -1,16 +1,16 @@
-"""What every panel of the plugin shares: policy rules, statuses, progress bars,
-detail pages whose header actions work, vmove's error messages beside form fields."""
+"""What every panel of the plugin shares: policy rules, statuses, the pieces of its tables
+(actions making one vmove call, rows refreshing themselves, columns), progress bars,
+vmove's error messages beside form fields (the kinds of page are in ``pages``)."""
 
-from django import http
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from horizon import tables
+from django.utils.translation import ngettext_lazy
+from horizon import exceptions, tables
 from horizon.utils import filters as hfilters
-from horizon.utils import memoized
 from openstack_auth import policy
 
+from vmove.client import exceptions as vmove_exc
 from vmove.dashboard import api
 
 SCOPE = "vmove"
@@ -65,6 +65,57 @@ class ProjectTarget:
         return {"project_id": project_id or request.user.project_id}
 
 
+def counted(singular, plural):
+    """A BatchAction's ``action_present`` or ``action_past``: ``ngettext_lazy(singular, plural, count)``.
+
+    (For a message catalog: ``makemessages --keyword=counted:1,2``.)
+    """
+    return staticmethod(lambda count: ngettext_lazy(singular, plural, count))
+
+
+class ModalLink(tables.LinkAction):
+    """A link action opening its form in a modal."""
+
+    classes = ("ajax-modal",)
+
+
+class ApiAction:
+    """A table action making one vmove call, ``call(request, obj_id)``; vmove's refusal is
+    shown in vmove's words, after ``refusal(obj_id)`` ("Cancel Run: <message>")."""
+
+    def call(self, request, obj_id):
+        raise NotImplementedError
+
+    def refusal(self, obj_id):
+        return self._get_action_name(past=False)
+
+    def action(self, request, obj_id):
+        try:
+            self.call(request, obj_id)
+        except vmove_exc.ApiError as e:
+            exceptions.handle(request, f"{self.refusal(obj_id)}: {e.message}", escalate=True, details="")
+
+
+class ApiRow(tables.Row):
+    """A row that refreshes itself while its status is not final: one GET of its object from
+    the client's ``manager`` (``moves``...) per poll."""
+
+    ajax = True
+    manager = ""
+
+    def get_data(self, request, obj_id):
+        return getattr(api.client(request), self.manager).get(obj_id)
+
+
+class ObjectsTable(tables.DataTable):
+    """A table of what vmove answers, each row known by its field ``id_field``."""
+
+    id_field = "uuid"
+
+    def get_object_id(self, datum):
+        return str(datum[self.id_field])
+
+
 def progress_bar(progress, active, failed=False, label=None):
     """A Bootstrap progress bar (striped and animated while ``active``)."""
     context = "danger" if failed else ("success" if not active else "info")
@@ -107,54 +158,35 @@ def timesince_column(field, verbose_name):
     )
 
 
-def uuid_of(datum):
-    return datum["uuid"]
+def move_type_column(verbose_name=_("Type")):
+    """A column of a move's type, as the forms name it."""
+    return tables.Column("type", verbose_name=verbose_name, display_choices=MOVE_TYPE_DISPLAY)
+
+
+def move_status_column(field="status", **overrides):
+    """A column of a move's status, which its table refreshes while the move is not over."""
+    options = {
+        "verbose_name": _("Status"),
+        "status": True,
+        "status_choices": MOVE_STATUS_CHOICES,
+        "display_choices": MOVE_STATUS_DISPLAY,
+    }
+    return tables.Column(field, **{**options, **overrides})
+
+
+def openstack_list(request, failure, call, *args, **kwargs):
+    """``call(request, *args, **kwargs)``, a list read from Nova or Cinder through Horizon's
+    API; or none once ``failure`` is reported (the form or the page works without it)."""
+    try:
+        return call(request, *args, **kwargs)
+    except Exception:
+        exceptions.handle(request, failure)
+        return []
 
 
 def refresh_context(active: bool) -> dict:
     """Template context for ``vmove_dashboard/_refresh.html``: reload the page while ``active``."""
     return {"vmove_refresh_ms": REFRESH_MS if active else 0}
-
-
-class ObjectMixin:
-    """A page about one vmove object: ``manager`` names the client's manager (``moves``...),
-    ``object_kwarg`` the URL's id; an object that cannot be read sends back to ``index_url``."""
-
-    manager = ""
-    object_kwarg = ""
-    index_url = ""
-
-    @memoized.memoized_method
-    def get_object(self):
-        ident = self.kwargs[self.object_kwarg]
-        try:
-            return getattr(api.client(self.request), self.manager).get(ident)
-        except Exception:
-            api.fail(self.request, _("Unable to read %s") % ident, redirect=reverse(self.index_url))
-
-
-class DetailActionsMixin(ObjectMixin):
-    """A detail page whose header shows ``actions_table``'s row actions for its object,
-    and handles them when posted (to this page, so the object need not be on
-    the list's current page)."""
-
-    actions_table = None
-
-    def actions_table_for(self, obj):
-        return self.actions_table(self.request, data=[obj])
-
-    def header_actions(self, context, obj):
-        table = self.actions_table_for(obj)
-        context["actions"] = table.render_row_actions(obj)
-        context["url"] = self.request.get_full_path()
-        return context
-
-    def post(self, request, *args, **kwargs):
-        table = self.actions_table_for(self.get_object())
-        handled = table.maybe_handle()
-        if handled:
-            return handled
-        return http.HttpResponseRedirect(request.get_full_path())
 
 
 def attach_api_error(form, exc, fields) -> None:
@@ -170,39 +202,3 @@ def attach_api_error(form, exc, fields) -> None:
             form.add_error(name, message)
             return
     form.api_error(message)
-
-
-class PagedIndexView(tables.DataTableView):
-    """A list page: one page of ``list_call()`` with markers (one API call), the server filters."""
-
-    template_name = "vmove_dashboard/table.html"
-    list_error = _("Unable to list")
-
-    def list_call(self):
-        raise NotImplementedError
-
-    def list_filters(self) -> dict:
-        """The API filters of the table's server filter (and any the view adds)."""
-        return self.get_filters()
-
-    def get_data(self):
-        meta = self.table_class._meta
-        self._prev = self._more = False
-        try:
-            found, self._prev, self._more = api.page(
-                self.request,
-                self.list_call(),
-                marker=self.request.GET.get(meta.pagination_param),
-                prev_marker=self.request.GET.get(meta.prev_pagination_param),
-                **self.list_filters(),
-            )
-        except Exception:
-            api.fail(self.request, self.list_error)
-            return []
-        return found
-
-    def has_more_data(self, table):
-        return self._more
-
-    def has_prev_data(self, table):
-        return self._prev

@@ -11,7 +11,8 @@ STATE_DISPLAY = (("up", _("Up")), ("down", _("Down")), ("stopped", _("Stopped"))
 TIMESINCE = (hfilters.parse_isotime, hfilters.timesince_or_never)
 
 
-class EnginesTable(tables.DataTable):
+class EnginesTable(common.ObjectsTable):
+    id_field = "id"
     host = tables.Column("host", verbose_name=_("Host"))
     topic = tables.Column("topic", verbose_name=_("Topic"))
     pid = tables.Column("pid", verbose_name=_("PID"))
@@ -22,9 +23,6 @@ class EnginesTable(tables.DataTable):
     heartbeat = tables.Column("last_heartbeat", verbose_name=_("Last heartbeat"), filters=common.TIME)
     started = tables.Column("started_at", verbose_name=_("Started"), filters=TIMESINCE)
     stopped = tables.Column("stopped_at", verbose_name=_("Stopped"), filters=TIMESINCE)
-
-    def get_object_id(self, engine):
-        return engine["id"]
 
     class Meta:
         name = "engines"
@@ -38,8 +36,4 @@ class IndexView(tables.DataTableView):
     page_title = _("vmove Engines")
 
     def get_data(self):
-        try:
-            return api.client(self.request).engines.list()
-        except Exception:
-            api.fail(self.request, _("Unable to list engines"))
-            return []
+        return api.listing(self.request, _("Unable to list engines"), lambda vmove: vmove.engines.list())

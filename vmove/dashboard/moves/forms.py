@@ -7,7 +7,7 @@ in vmove's own words, beside the field it is about.
 import logging
 
 from django.utils.translation import gettext_lazy as _
-from horizon import exceptions, forms, messages
+from horizon import forms, messages
 from openstack_dashboard.api import cinder, nova
 
 from vmove.client import exceptions as vmove_exc
@@ -72,6 +72,11 @@ class MoveForm(forms.SelfHandlingForm):
         return move
 
 
+def _servers(request):
+    servers, _more = nova.server_list(request)
+    return servers
+
+
 def _choices(items, label, what):
     choices = [(i.id, label(i)) for i in items]
     return [("", _("Select %s") % what)] + sorted(choices, key=lambda c: str(c[1]).lower())
@@ -92,11 +97,7 @@ class MoveInstanceForm(MoveForm):
 
     def __init__(self, request, *args, **kwargs):
         super().__init__(request, *args, **kwargs)
-        try:
-            servers, _more = nova.server_list(request)
-        except Exception:
-            servers = []
-            exceptions.handle(request, _("Unable to list your instances."))
+        servers = common.openstack_list(request, _("Unable to list your instances."), _servers)
         self.fields["instance"].choices = _choices(servers, lambda s: f"{s.name} ({s.status})", _("an instance"))
 
     def params(self, data):
@@ -125,19 +126,11 @@ class MoveVolumeForm(MoveForm):
 
     def __init__(self, request, *args, **kwargs):
         super().__init__(request, *args, **kwargs)
-        try:
-            volumes = cinder.volume_list(request)
-        except Exception:
-            volumes = []
-            exceptions.handle(request, _("Unable to list your volumes."))
+        volumes = common.openstack_list(request, _("Unable to list your volumes."), cinder.volume_list)
         self.fields["volume"].choices = _choices(
             volumes, lambda v: f"{v.name or v.id} ({v.status}, {v.volume_type or '-'})", _("a volume")
         )
-        try:
-            types = cinder.volume_type_list(request)
-        except Exception:
-            types = []
-            exceptions.handle(request, _("Unable to list volume types."))
+        types = common.openstack_list(request, _("Unable to list volume types."), cinder.volume_type_list)
         self.fields["destination_type"].choices = [("", _("None"))] + [(t.name, t.name) for t in types]
 
     def params(self, data):

@@ -1,10 +1,8 @@
 """The moves table (Project > Moves, Admin > Moves) and a move's timeline."""
 
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext_lazy
-from horizon import exceptions, tables
+from horizon import tables
 
-from vmove.client import exceptions as vmove_exc
 from vmove.dashboard import api, common
 
 #: filter field -> keyword of ``client.moves.list``
@@ -37,11 +35,10 @@ class MoveFilter(tables.FilterAction):
     )
 
 
-class MoveInstance(tables.LinkAction):
+class MoveInstance(common.ModalLink):
     name = "move_instance"
     verbose_name = _("Move Instance")
     url = "horizon:project:vmove_moves:move_instance"
-    classes = ("ajax-modal",)
     icon = "arrows"
     policy_rules = common.rules("vmove:move:create")
 
@@ -53,7 +50,7 @@ class MoveVolume(MoveInstance):
     icon = "database"
 
 
-class CancelMove(common.ProjectTarget, tables.BatchAction):
+class CancelMove(common.ProjectTarget, common.ApiAction, tables.BatchAction):
     name = "cancel"
     help_text = _(
         "A pending move is cancelled at once; a running live migration is aborted through Nova. "
@@ -62,46 +59,31 @@ class CancelMove(common.ProjectTarget, tables.BatchAction):
     action_type = "danger"
     policy_rules = common.rules("vmove:move:cancel")
 
-    @staticmethod
-    def action_present(count):
-        return ngettext_lazy("Cancel Move", "Cancel Moves", count)
-
-    @staticmethod
-    def action_past(count):
-        return ngettext_lazy("Cancelled Move", "Cancelled Moves", count)
+    action_present = common.counted("Cancel Move", "Cancel Moves")
+    action_past = common.counted("Cancelled Move", "Cancelled Moves")
 
     def allowed(self, request, move=None):
         return move is None or move["status"] in common.ACTIVE_MOVE_STATUSES
 
-    def action(self, request, obj_id):
-        try:
-            api.client(request).moves.cancel(obj_id)
-        except vmove_exc.ApiError as e:
-            # vmove's reason ("... cannot be aborted: Nova has no abort for an evacuation.")
-            exceptions.handle(request, _("Unable to cancel move %(id)s: %(why)s") % {"id": obj_id, "why": e.message},
-                              escalate=True, details="")  # fmt: skip
+    def refusal(self, obj_id):
+        # followed by vmove's reason ("... cannot be aborted: Nova has no abort for an evacuation.")
+        return _("Unable to cancel move %s") % obj_id
+
+    def call(self, request, obj_id):
+        api.client(request).moves.cancel(obj_id)
 
 
-class MoveRow(tables.Row):
+class MoveRow(common.ApiRow):
     """A move still pending or ongoing refreshes itself (one GET of that move per poll)."""
 
-    ajax = True
-
-    def get_data(self, request, move_id):
-        return api.client(request).moves.get(move_id)
+    manager = "moves"
 
 
-class MovesTable(tables.DataTable):
+class MovesTable(common.ObjectsTable):
     resource = tables.Column(resource, verbose_name=_("Resource"), link="horizon:project:vmove_moves:detail")
     resource_type = tables.Column("resource_type", verbose_name=_("Kind"))
-    type = tables.Column("type", verbose_name=_("Type"), display_choices=common.MOVE_TYPE_DISPLAY)
-    status = tables.Column(
-        "status",
-        verbose_name=_("Status"),
-        status=True,
-        status_choices=common.MOVE_STATUS_CHOICES,
-        display_choices=common.MOVE_STATUS_DISPLAY,
-    )
+    type = common.move_type_column()
+    status = common.move_status_column()
     phase = tables.Column("phase", verbose_name=_("Phase"))
     progress = tables.Column(common.move_progress, verbose_name=_("Progress"), classes=("vmove-progress-cell",))
     source = tables.Column(source, verbose_name=_("From"))
@@ -109,9 +91,6 @@ class MovesTable(tables.DataTable):
     attempt = tables.Column("attempt", verbose_name=_("Attempt"))
     updated = common.timesince_column("updated_at", _("Updated"))
     message = tables.Column("message", verbose_name=_("Message"), truncate=80)
-
-    def get_object_id(self, move):
-        return move["uuid"]
 
     def get_object_display(self, move):
         return resource(move)
@@ -125,8 +104,10 @@ class MovesTable(tables.DataTable):
         row_actions = (CancelMove,)
 
 
-class EventsTable(tables.DataTable):
+class EventsTable(common.ObjectsTable):
     """A move's timeline: every state change, oldest first."""
+
+    id_field = "id"
 
     at = tables.Column("at", verbose_name=_("Time"), filters=common.TIME)
     phase = tables.Column(lambda e: f"{e.get('from_phase') or '-'} → {e['to_phase']}", verbose_name=_("Phase"))
@@ -138,9 +119,6 @@ class EventsTable(tables.DataTable):
         verbose_name=_("Detail"),
         truncate=120,
     )
-
-    def get_object_id(self, event):
-        return str(event["id"])
 
     class Meta:
         name = "events"

@@ -3,23 +3,19 @@
 from django.utils.translation import gettext_lazy as _
 from horizon import tabs
 
-from vmove.dashboard import api
+from vmove.dashboard import api, pages
 from vmove.dashboard.moves import tables
 
 
-class TimelineTab(tabs.TableTab):
+class TimelineTab(pages.TableTab):
     name = _("Timeline")
     slug = "timeline"
     table_classes = (tables.EventsTable,)
-    template_name = "horizon/common/_detail_table.html"
 
     def get_events_data(self):
         move = self.tab_group.kwargs["move"]
-        try:
-            return api.client(self.request).moves.events(move["uuid"])
-        except Exception:
-            api.fail(self.request, _("Unable to read the timeline of move %s") % move["uuid"])
-            return []
+        failure = _("Unable to read the timeline of move %s") % move["uuid"]
+        return api.listing(self.request, failure, lambda vmove: vmove.moves.events(move["uuid"]))
 
 
 class DetailsTab(tabs.Tab):

@@ -2,72 +2,47 @@
 
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext_lazy as _
-from horizon import forms, tabs
 
-from vmove.dashboard import api, common
+from vmove.dashboard import common, pages
 from vmove.dashboard.moves import forms as move_forms
 from vmove.dashboard.moves import tables as move_tables
 from vmove.dashboard.moves import tabs as move_tabs
 
 
-class IndexView(common.PagedIndexView):
+class IndexView(pages.PagedIndexView):
     table_class = move_tables.MovesTable
     page_title = _("Moves")
     list_error = _("Unable to list moves")
-    #: the project's own moves only (Admin > Moves lists every project's)
-    project_scoped = True
-
-    def list_call(self):
-        return api.client(self.request).moves.list
+    manager = "moves"
 
     def list_filters(self):
-        filters = {move_tables.FILTERS.get(k, k): v for k, v in self.get_filters().items()}
-        if "status" in filters:
-            filters["status"] = filters["status"].lower()
-        if self.project_scoped:
-            filters["project_id"] = self.request.user.project_id
-        return filters
+        return {move_tables.FILTERS.get(k, k): v for k, v in super().list_filters().items()}
 
 
-class DetailView(common.DetailActionsMixin, tabs.TabbedTableView):
+class DetailView(pages.DetailView):
+    kind = "move"
     tab_group_class = move_tabs.MoveTabs
-    template_name = "vmove_dashboard/detail.html"
     actions_table = move_tables.MovesTable
     index_url = "horizon:project:vmove_moves:index"
 
-    manager = "moves"
-    object_kwarg = "move_id"
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        move = self.get_object()
-        context["move"] = move
-        context["page_title"] = _("Move of %s") % move_tables.resource(move)
-        context["summary_template"] = "vmove_dashboard/moves/_summary.html"
-        context["progress_bar"] = common.move_progress(move)
-        context.update(common.refresh_context(move["status"] in common.ACTIVE_MOVE_STATUSES))
-        return self.header_actions(context, move)
-
-    def get_tabs(self, request, *args, **kwargs):
-        return self.tab_group_class(request, move=self.get_object(), **kwargs)
+    def object_context(self, move):
+        return {
+            "page_title": _("Move of %s") % move_tables.resource(move),
+            "summary_template": "vmove_dashboard/moves/_summary.html",
+            "progress_bar": common.move_progress(move),
+            **common.refresh_context(move["status"] in common.ACTIVE_MOVE_STATUSES),
+        }
 
 
-class MoveFormView(forms.ModalFormView):
+class MoveFormView(pages.ModalFormView):
     """A modal form asking for a move; success goes to the new move's page."""
 
-    template_name = "vmove_dashboard/form.html"
     submit_label = _("Request Move")
     success_url = reverse_lazy("horizon:project:vmove_moves:index")
     detail_url = "horizon:project:vmove_moves:detail"
-    help_text = ""
 
     def get_initial(self):
         return {self.form_class.resource_type: self.request.GET.get(self.form_class.resource_type + "_id")}
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["help_text"] = self.help_text
-        return context
 
     def get_success_url_from_handled(self, move):
         return reverse(self.detail_url, args=(move["uuid"],))

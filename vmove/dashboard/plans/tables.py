@@ -2,10 +2,8 @@
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext_lazy
-from horizon import exceptions, tables
+from horizon import tables
 
-from vmove.client import exceptions as vmove_exc
 from vmove.dashboard import api, common
 from vmove.dashboard.runs import tables as run_tables
 
@@ -36,20 +34,18 @@ def window(plan):
     return f"{w.get('not_before') or '…'} – {w.get('not_after') or '…'}"
 
 
-class CreatePlan(tables.LinkAction):
+class CreatePlan(common.ModalLink):
     name = "create"
     verbose_name = _("Create Plan")
     url = "horizon:project:vmove_plans:create"
-    classes = ("ajax-modal",)
     icon = "plus"
     policy_rules = common.rules("vmove:plan:create")
 
 
-class EditPlan(common.ProjectTarget, tables.LinkAction):
+class EditPlan(common.ProjectTarget, common.ModalLink):
     name = "edit"
     verbose_name = _("Edit Plan")
     url = "horizon:project:vmove_plans:update"
-    classes = ("ajax-modal",)
     icon = "pencil"
     policy_rules = common.rules("vmove:plan:update")
 
@@ -68,13 +64,8 @@ class ValidatePlan(OrderPlanRun):
     help_text = _("A dry run: vmove checks each item against the cloud as it is now and moves nothing.")
     policy_rules = common.rules("vmove:run:create")
 
-    @staticmethod
-    def action_present(count):
-        return ngettext_lazy("Validate Plan", "Validate Plans", count)
-
-    @staticmethod
-    def action_past(count):
-        return ngettext_lazy("Validation ordered", "Validations ordered", count)
+    action_present = common.counted("Validate Plan", "Validate Plans")
+    action_past = common.counted("Validation ordered", "Validations ordered")
 
 
 class RunPlan(OrderPlanRun):
@@ -82,35 +73,25 @@ class RunPlan(OrderPlanRun):
     help_text = _("vmove validates every item, then (after approval if the plan asks for it) moves them.")
     policy_rules = common.rules("vmove:run:create")
 
-    @staticmethod
-    def action_present(count):
-        return ngettext_lazy("Run Plan", "Run Plans", count)
-
-    @staticmethod
-    def action_past(count):
-        return ngettext_lazy("Run ordered", "Runs ordered", count)
+    action_present = common.counted("Run Plan", "Run Plans")
+    action_past = common.counted("Run ordered", "Runs ordered")
 
 
-class DeletePlan(common.ProjectTarget, tables.DeleteAction):
+class DeletePlan(common.ProjectTarget, common.ApiAction, tables.DeleteAction):
     policy_rules = common.rules("vmove:plan:delete")
     help_text = _("Its runs and moves stay readable.")
 
-    @staticmethod
-    def action_present(count):
-        return ngettext_lazy("Delete Plan", "Delete Plans", count)
+    action_present = common.counted("Delete Plan", "Delete Plans")
+    action_past = common.counted("Deleted Plan", "Deleted Plans")
 
-    @staticmethod
-    def action_past(count):
-        return ngettext_lazy("Deleted Plan", "Deleted Plans", count)
+    def refusal(self, obj_id):
+        return _("Unable to delete plan")
 
-    def delete(self, request, obj_id):
-        try:
-            api.client(request).plans.delete(obj_id)
-        except vmove_exc.ApiError as e:
-            exceptions.handle(request, _("Unable to delete plan: %s") % e.message, escalate=True, details="")
+    def call(self, request, obj_id):
+        api.client(request).plans.delete(obj_id)
 
 
-class PlansTable(tables.DataTable):
+class PlansTable(common.ObjectsTable):
     name = tables.Column("name", verbose_name=_("Name"), link="horizon:project:vmove_plans:detail")
     approval = tables.Column("approval", verbose_name=_("Approval"))
     items = tables.Column("item_count", verbose_name=_("Items"))
@@ -118,9 +99,6 @@ class PlansTable(tables.DataTable):
     limits = tables.Column(limits, verbose_name=_("Limits"))
     window = tables.Column(window, verbose_name=_("Window"))
     updated = common.timesince_column("updated_at", _("Updated"))
-
-    def get_object_id(self, plan):
-        return plan["uuid"]
 
     def get_object_display(self, plan):
         return plan["name"]
@@ -132,10 +110,10 @@ class PlansTable(tables.DataTable):
         row_actions = (ValidatePlan, RunPlan, EditPlan, DeletePlan)
 
 
-class PlanItemsTable(tables.DataTable):
+class PlanItemsTable(common.ObjectsTable):
     resource = tables.Column(lambda i: i.get("resource_name") or i["resource_id"], verbose_name=_("Resource"))
     kind = tables.Column("resource_type", verbose_name=_("Kind"))
-    type = tables.Column("type", verbose_name=_("Move type"), display_choices=common.MOVE_TYPE_DISPLAY)
+    type = common.move_type_column(_("Move type"))
     priority = tables.Column("priority", verbose_name=_("Priority"))
     status = tables.Column(
         "migration_status", verbose_name=_("Migration status"), status=True, status_choices=ITEM_STATUS_CHOICES
@@ -145,9 +123,6 @@ class PlanItemsTable(tables.DataTable):
         lambda i: ", ".join(f"#{a['attempt']} {a['status']}" for a in i.get("attempts") or []) or "-",
         verbose_name=_("Attempts"),
     )
-
-    def get_object_id(self, item):
-        return item["uuid"]
 
     class Meta:
         name = "items"

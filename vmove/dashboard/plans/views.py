@@ -4,30 +4,24 @@ from django.utils.translation import gettext_lazy as _
 from horizon import exceptions, tabs, workflows
 from openstack_dashboard.api import cinder, nova
 
-from vmove.dashboard import api, common
+from vmove.dashboard import api, pages
 from vmove.dashboard.plans import tables as plan_tables
 from vmove.dashboard.plans import workflows as plan_workflows
 
 INDEX = "horizon:project:vmove_plans:index"
 
 
-class IndexView(common.PagedIndexView):
+class IndexView(pages.PagedIndexView):
     table_class = plan_tables.PlansTable
     page_title = _("Migration Plans")
     list_error = _("Unable to list migration plans")
-
-    def list_call(self):
-        return api.client(self.request).plans.list
-
-    def list_filters(self):
-        return {"project_id": self.request.user.project_id}
+    manager = "plans"
 
 
-class ItemsTab(tabs.TableTab):
+class ItemsTab(pages.TableTab):
     name = _("Items")
     slug = "items"
     table_classes = (plan_tables.PlanItemsTable,)
-    template_name = "horizon/common/_detail_table.html"
 
     def get_items_data(self):
         """The plan's items, with the names Nova and Cinder know them by (the plan has ids only)."""
@@ -44,19 +38,19 @@ class ItemsTab(tabs.TableTab):
         return [dict(item, resource_name=names.get(item["resource_id"])) for item in items]
 
 
-class RunsTab(tabs.TableTab):
+class RunsTab(pages.TableTab):
     name = _("Runs")
     slug = "runs"
     table_classes = (plan_tables.PlanRunsTable,)
-    template_name = "horizon/common/_detail_table.html"
 
     def get_plan_runs_data(self):
         plan = self.tab_group.kwargs["plan"]
-        try:
-            return api.client(self.request).runs.list(plan_id=plan["uuid"], sort_dir="desc", limit=api.MAX_PAGE)
-        except Exception:
-            api.fail(self.request, _("Unable to list the runs of plan %s") % plan["name"])
-            return []
+        failure = _("Unable to list the runs of plan %s") % plan["name"]
+        return api.listing(
+            self.request,
+            failure,
+            lambda vmove: vmove.runs.list(plan_id=plan["uuid"], sort_dir="desc", limit=api.MAX_PAGE),
+        )
 
 
 class SettingsTab(tabs.Tab):
@@ -79,24 +73,14 @@ class PlanTabs(tabs.DetailTabsGroup):
     tabs = (ItemsTab, RunsTab, SettingsTab)
 
 
-class DetailView(common.DetailActionsMixin, tabs.TabbedTableView):
+class DetailView(pages.DetailView):
+    kind = "plan"
     tab_group_class = PlanTabs
-    template_name = "vmove_dashboard/detail.html"
     actions_table = plan_tables.PlansTable
-
-    manager = "plans"
-    object_kwarg = "plan_id"
     index_url = INDEX
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        plan = self.get_object()
-        context["plan"] = plan
-        context["page_title"] = _("Plan %s") % plan["name"]
-        return self.header_actions(context, plan)
-
-    def get_tabs(self, request, *args, **kwargs):
-        return self.tab_group_class(request, plan=self.get_object(), **kwargs)
+    def object_context(self, plan):
+        return {"page_title": _("Plan %s") % plan["name"]}
 
 
 class CreateView(workflows.WorkflowView):
@@ -106,11 +90,9 @@ class CreateView(workflows.WorkflowView):
         return {"approval": "manual", "instance_type": "live_migration", "volume_type": "volume_migration"}
 
 
-class UpdateView(common.ObjectMixin, workflows.WorkflowView):
+class UpdateView(pages.ObjectMixin, workflows.WorkflowView):
     workflow_class = plan_workflows.UpdatePlan
-
-    manager = "plans"
-    object_kwarg = "plan_id"
+    kind = "plan"
     index_url = INDEX
 
     def get_initial(self):

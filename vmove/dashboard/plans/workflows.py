@@ -9,7 +9,7 @@ checks its own syntax (one ``source = destination`` per line).
 import re
 
 from django.utils.translation import gettext_lazy as _
-from horizon import exceptions, forms, workflows
+from horizon import forms, workflows
 from openstack_dashboard.api import cinder, nova
 
 from vmove.client import exceptions as vmove_exc
@@ -82,11 +82,7 @@ class PickAction(workflows.Action):
 
     def __init__(self, request, context, *args, **kwargs):
         super().__init__(request, context, *args, **kwargs)
-        try:
-            self.rows = self.resources(request)
-        except Exception:
-            self.rows = []
-            exceptions.handle(request, _("Unable to list your %s.") % self.field)
+        self.rows = common.openstack_list(request, _("Unable to list your %s.") % self.field, self.resources)
         known = {row["id"] for row in self.rows}
         # items of the plan whose resource is not listed stay (and say so)
         for rid in context.get(self.field) or []:

@@ -2,7 +2,7 @@
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from horizon import exceptions, forms, messages
+from horizon import forms, messages
 from openstack_dashboard.api import nova
 
 from vmove.client import exceptions as vmove_exc
@@ -35,11 +35,8 @@ class ReportForm(forms.SelfHandlingForm):
     def __init__(self, request, *args, **kwargs):
         super().__init__(request, *args, **kwargs)
         self.fields["generated_time"].initial = timezone.now().strftime("%Y-%m-%dT%H:%M:%SZ")
-        try:
-            services = nova.service_list(request, binary="nova-compute")
-        except Exception:
-            services = []
-            exceptions.handle(request, _("Unable to list the compute hosts."))
+        failure = _("Unable to list the compute hosts.")
+        services = common.openstack_list(request, failure, nova.service_list, binary="nova-compute")
         hosts = sorted({s.host: s for s in services}.values(), key=lambda s: s.host)
         self.fields["hostname"].choices = [("", _("Select a host"))] + [
             (s.host, f"{s.host} ({s.state}, {s.status})") for s in hosts

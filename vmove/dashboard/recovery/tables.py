@@ -1,10 +1,8 @@
 """Host failure notifications and the VM moves each made (Masakari's vmoves columns)."""
 
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext_lazy
-from horizon import exceptions, tables
+from horizon import tables
 
-from vmove.client import exceptions as vmove_exc
 from vmove.dashboard import api, common
 
 STATUS_CHOICES = (("new", None), ("running", None), ("finished", True), ("failed", False), ("ignored", True))
@@ -42,23 +40,19 @@ class NotificationFilter(tables.FilterAction):
     filter_choices = (("hostname", _("Host ="), True), ("status", _("Status ="), True))
 
 
-class ReportFailure(tables.LinkAction):
+class ReportFailure(common.ModalLink):
     name = "report"
     verbose_name = _("Report Host Failure")
     url = "horizon:admin:vmove_recovery:report"
-    classes = ("ajax-modal",)
     icon = "bolt"
     policy_rules = common.rules("vmove:notification:create")
 
 
-class NotificationAction(tables.BatchAction):
-    """A confirmed POST action on a notification; vmove's refusal is shown in its words."""
+class NotificationAction(common.ApiAction, tables.BatchAction):
+    """A confirmed POST action on a notification: the client's method of the action's name."""
 
-    def action(self, request, obj_id):
-        try:
-            getattr(api.client(request).notifications, self.name)(obj_id)
-        except vmove_exc.ApiError as e:
-            exceptions.handle(request, f"{self._get_action_name(past=False)}: {e.message}", escalate=True, details="")
+    def call(self, request, obj_id):
+        getattr(api.client(request).notifications, self.name)(obj_id)
 
 
 class Restore(NotificationAction):
@@ -66,13 +60,8 @@ class Restore(NotificationAction):
     help_text = _("Moves the instances this recovery evacuated back to their host (once it is up again).")
     policy_rules = common.rules("vmove:notification:restore")
 
-    @staticmethod
-    def action_present(count):
-        return ngettext_lazy("Restore Host", "Restore Hosts", count)
-
-    @staticmethod
-    def action_past(count):
-        return ngettext_lazy("Restore requested", "Restores requested", count)
+    action_present = common.counted("Restore Host", "Restore Hosts")
+    action_past = common.counted("Restore requested", "Restores requested")
 
     def allowed(self, request, n=None):
         if n is None:
@@ -90,26 +79,18 @@ class Retry(NotificationAction):
     action_type = "danger"
     policy_rules = common.rules("vmove:notification:retry")
 
-    @staticmethod
-    def action_present(count):
-        return ngettext_lazy("Retry Recovery", "Retry Recoveries", count)
-
-    @staticmethod
-    def action_past(count):
-        return ngettext_lazy("Retry requested", "Retries requested", count)
+    action_present = common.counted("Retry Recovery", "Retry Recoveries")
+    action_past = common.counted("Retry requested", "Retries requested")
 
     def allowed(self, request, n=None):
         return n is None or (n["status"] == "failed" and restore_status(n) not in RESTORE_ACTIVE)
 
 
-class NotificationRow(tables.Row):
-    ajax = True
-
-    def get_data(self, request, notification_id):
-        return api.client(request).notifications.get(notification_id)
+class NotificationRow(common.ApiRow):
+    manager = "notifications"
 
 
-class NotificationsTable(tables.DataTable):
+class NotificationsTable(common.ObjectsTable):
     hostname = tables.Column("hostname", verbose_name=_("Host"), link="horizon:admin:vmove_recovery:detail")
     event = tables.Column(lambda n: (n["payload"] or {}).get("event"), verbose_name=_("Event"))
     status = tables.Column(
@@ -120,9 +101,6 @@ class NotificationsTable(tables.DataTable):
     generated = tables.Column("generated_time", verbose_name=_("Generated"), filters=common.TIME)
     attempt = tables.Column("attempt", verbose_name=_("Attempt"))
     message = tables.Column("message", verbose_name=_("Message"), truncate=100)
-
-    def get_object_id(self, n):
-        return n["uuid"]
 
     def get_object_display(self, n):
         return n["hostname"]
@@ -144,7 +122,7 @@ class VMoveRow(tables.Row):
         return api.client(request).notifications.get_vmove(notification_id, vmove_id)
 
 
-class VMovesTable(tables.DataTable):
+class VMovesTable(common.ObjectsTable):
     """Masakari's vmove columns (uuid, instance, hosts, times, type, status, message) and vmove's progress."""
 
     uuid = tables.Column("uuid", verbose_name=_("UUID"), link="horizon:admin:vmove_moves:detail")
@@ -154,19 +132,10 @@ class VMovesTable(tables.DataTable):
     dest_host = tables.Column("dest_host", verbose_name=_("Destination Host"))
     start_time = tables.Column("start_time", verbose_name=_("Start Time"), filters=common.TIME)
     end_time = tables.Column("end_time", verbose_name=_("End Time"), filters=common.TIME)
-    type = tables.Column("type", verbose_name=_("Type"), display_choices=common.MOVE_TYPE_DISPLAY)
-    status = tables.Column(
-        "status",
-        verbose_name=_("Status"),
-        status=True,
-        status_choices=common.MOVE_STATUS_CHOICES,
-        display_choices=common.MOVE_STATUS_DISPLAY,
-    )
+    type = common.move_type_column()
+    status = common.move_status_column()
     progress = tables.Column(common.move_progress, verbose_name=_("Progress"))
     message = tables.Column("message", verbose_name=_("Message"), truncate=100)
-
-    def get_object_id(self, vmove):
-        return vmove["uuid"]
 
     def get_object_display(self, vmove):
         return vmove.get("instance_name") or vmove["instance_uuid"]

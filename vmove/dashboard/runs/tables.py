@@ -2,10 +2,8 @@
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext_lazy
-from horizon import exceptions, tables
+from horizon import tables
 
-from vmove.client import exceptions as vmove_exc
 from vmove.dashboard import api, common
 
 STATUS_CHOICES = (
@@ -50,17 +48,8 @@ class RunFilter(tables.FilterAction):
     filter_choices = (("status", _("Status ="), True), ("plan_id", _("Plan ID ="), True))
 
 
-class RunAction(common.ProjectTarget, tables.BatchAction):
-    """A confirmed action on a run; vmove's refusal is shown in its words."""
-
-    def call(self, request, run_id):
-        raise NotImplementedError
-
-    def action(self, request, obj_id):
-        try:
-            self.call(request, obj_id)
-        except vmove_exc.ApiError as e:
-            exceptions.handle(request, f"{self._get_action_name(past=False)}: {e.message}", escalate=True, details="")
+class RunAction(common.ProjectTarget, common.ApiAction, tables.BatchAction):
+    """A confirmed action on a run."""
 
 
 class Approve(RunAction):
@@ -68,13 +57,8 @@ class Approve(RunAction):
     help_text = _("The run's moves start at once, under the plan's limits and window.")
     policy_rules = common.rules("vmove:run:approve")
 
-    @staticmethod
-    def action_present(count):
-        return ngettext_lazy("Approve Run", "Approve Runs", count)
-
-    @staticmethod
-    def action_past(count):
-        return ngettext_lazy("Approved Run", "Approved Runs", count)
+    action_present = common.counted("Approve Run", "Approve Runs")
+    action_past = common.counted("Approved Run", "Approved Runs")
 
     def allowed(self, request, run=None):
         return run is None or run["status"] == "awaiting_approval"
@@ -100,13 +84,8 @@ class CancelRun(RunAction):
     action_type = "danger"
     policy_rules = common.rules("vmove:run:cancel")
 
-    @staticmethod
-    def action_present(count):
-        return ngettext_lazy("Cancel Run", "Cancel Runs", count)
-
-    @staticmethod
-    def action_past(count):
-        return ngettext_lazy("Cancelled Run", "Cancelled Runs", count)
+    action_present = common.counted("Cancel Run", "Cancel Runs")
+    action_past = common.counted("Cancelled Run", "Cancelled Runs")
 
     def allowed(self, request, run=None):
         return run is None or run["status"] in ("validating", "awaiting_approval", "approved", "running")
@@ -143,26 +122,18 @@ class RunAgain(OrderRun):
     name = "run_again"
     policy_rules = common.rules("vmove:run:create")
 
-    @staticmethod
-    def action_present(count):
-        return ngettext_lazy("Run Failures Again", "Run Failures Again", count)
-
-    @staticmethod
-    def action_past(count):
-        return ngettext_lazy("Ordered a new run", "Ordered new runs", count)
+    action_present = common.counted("Run Failures Again", "Run Failures Again")
+    action_past = common.counted("Ordered a new run", "Ordered new runs")
 
     def allowed(self, request, run=None):
         return run is None or (not run["dry_run"] and run["status"] in ("failed", "cancelled", "denied"))
 
 
-class RunRow(tables.Row):
-    ajax = True
-
-    def get_data(self, request, run_id):
-        return api.client(request).runs.get(run_id)
+class RunRow(common.ApiRow):
+    manager = "runs"
 
 
-class RunsTable(tables.DataTable):
+class RunsTable(common.ObjectsTable):
     run = tables.Column(lambda r: r["uuid"][:8], verbose_name=_("Run"), link="horizon:project:vmove_runs:detail")
     plan = tables.Column(
         "plan_name",
@@ -178,9 +149,6 @@ class RunsTable(tables.DataTable):
     counts = tables.Column(counts, verbose_name=_("Counts"))
     message = tables.Column("message", verbose_name=_("Message"), truncate=100)
     created = common.timesince_column("created_at", _("Ordered"))
-
-    def get_object_id(self, run):
-        return run["uuid"]
 
     def get_object_display(self, run):
         return f"{run['plan_name']} ({run['uuid'][:8]})"
@@ -198,12 +166,14 @@ def item_move(item, field, default=None):
     return (item.get("move") or {}).get(field, default)
 
 
-class ItemsTable(tables.DataTable):
+class ItemsTable(common.ObjectsTable):
     """The verdict on each item of a run, and how its move stands now."""
+
+    id_field = "item_uuid"
 
     resource = tables.Column(lambda i: i.get("resource_name") or i["resource_id"], verbose_name=_("Resource"))
     kind = tables.Column("resource_type", verbose_name=_("Kind"))
-    type = tables.Column("type", verbose_name=_("Type"), display_choices=common.MOVE_TYPE_DISPLAY)
+    type = common.move_type_column()
     priority = tables.Column("priority", verbose_name=_("Priority"))
     verdict = tables.Column("verdict", verbose_name=_("Verdict"))
     reason = tables.Column(
@@ -212,12 +182,10 @@ class ItemsTable(tables.DataTable):
     )
     source = tables.Column(lambda i: i.get("source") or "-", verbose_name=_("From"))
     dest = tables.Column(lambda i: i.get("dest") or item_move(i, "dest_host") or "-", verbose_name=_("To"))
-    move_status = tables.Column(
+    move_status = common.move_status_column(
         lambda i: item_move(i, "status", "-"),
         verbose_name=_("Move"),
-        status=True,
         status_choices=common.MOVE_STATUS_CHOICES + (("-", True),),
-        display_choices=common.MOVE_STATUS_DISPLAY,
         link=lambda i: (
             reverse("horizon:project:vmove_moves:detail", args=(i["move_uuid"],)) if i.get("move_uuid") else None
         ),
@@ -226,9 +194,6 @@ class ItemsTable(tables.DataTable):
         lambda i: common.move_progress(i["move"]) if i.get("move") else "-", verbose_name=_("Progress")
     )
     attempt = tables.Column(lambda i: i.get("attempt") or "-", verbose_name=_("Attempt"))
-
-    def get_object_id(self, item):
-        return item["item_uuid"]
 
     class Meta:
         name = "items"

@@ -2,31 +2,19 @@
 
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext_lazy as _
-from horizon import forms, tabs
+from horizon import tabs
 from horizon.utils import functions as hutils
 
-from vmove.dashboard import api, common
+from vmove.dashboard import api, common, pages
 from vmove.dashboard.runs import forms as run_forms
 from vmove.dashboard.runs import tables as run_tables
 
 
-class IndexView(common.PagedIndexView):
+class IndexView(pages.PagedIndexView):
     table_class = run_tables.RunsTable
     page_title = _("Plan Runs")
     list_error = _("Unable to list runs")
-    #: the project's own runs only (Admin > Plan Runs lists every project's)
-    project_scoped = True
-
-    def list_call(self):
-        return api.client(self.request).runs.list
-
-    def list_filters(self):
-        filters = self.get_filters()
-        if "status" in filters:
-            filters["status"] = filters["status"].lower().replace(" ", "_")
-        if self.project_scoped:
-            filters["project_id"] = self.request.user.project_id
-        return filters
+    manager = "runs"
 
 
 def page_of(request, items, table_class, key):
@@ -43,11 +31,10 @@ def page_of(request, items, table_class, key):
     return items[start : start + size], start > 0, start + size < len(items)
 
 
-class ItemsTab(tabs.TableTab):
+class ItemsTab(pages.TableTab):
     name = _("Items")
     slug = "items"
     table_classes = (run_tables.ItemsTable,)
-    template_name = "horizon/common/_detail_table.html"
     preload = True
 
     def get_items_data(self):
@@ -83,40 +70,32 @@ class RunTabs(tabs.DetailTabsGroup):
     tabs = (ItemsTab,)
 
 
-class DetailView(common.DetailActionsMixin, tabs.TabbedTableView):
+class DetailView(pages.DetailView):
+    kind = "run"
     tab_group_class = RunTabs
-    template_name = "vmove_dashboard/detail.html"
     actions_table = run_tables.RunsTable
     index_url = "horizon:project:vmove_runs:index"
 
-    manager = "runs"
-    object_kwarg = "run_id"
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        run = self.get_object()
-        context["run"] = run
+    def object_context(self, run):
         kind = _("Validation") if run["dry_run"] else _("Run")
-        context["page_title"] = _("%(kind)s of plan %(plan)s") % {"kind": kind, "plan": run["plan_name"]}
-        context["summary_template"] = "vmove_dashboard/runs/_summary.html"
-        context["progress_bar"] = run_tables.progress(run)
-        context["counts"] = run_tables.counts(run)
-        context["plan_url"] = reverse("horizon:project:vmove_plans:detail", args=(run["plan_uuid"],))
-        context.update(common.refresh_context(run_tables.is_active(run)))
-        return self.header_actions(context, run)
-
-    def get_tabs(self, request, *args, **kwargs):
-        return self.tab_group_class(request, run=self.get_object(), **kwargs)
+        return {
+            "page_title": _("%(kind)s of plan %(plan)s") % {"kind": kind, "plan": run["plan_name"]},
+            "summary_template": "vmove_dashboard/runs/_summary.html",
+            "progress_bar": run_tables.progress(run),
+            "counts": run_tables.counts(run),
+            "plan_url": reverse("horizon:project:vmove_plans:detail", args=(run["plan_uuid"],)),
+            **common.refresh_context(run_tables.is_active(run)),
+        }
 
 
-class DenyView(forms.ModalFormView):
+class DenyView(pages.ModalFormView):
     form_class = run_forms.DenyForm
-    template_name = "vmove_dashboard/form.html"
     form_id = "deny_run_form"
     modal_id = "deny_run_modal"
     modal_header = page_title = _("Deny Run")
     submit_label = _("Deny Run")
     success_url = reverse_lazy("horizon:project:vmove_runs:index")
+    help_text = _("A denied run moves nothing. The plan can be ordered again.")
 
     def get_form_kwargs(self):
         return dict(super().get_form_kwargs(), run_id=self.kwargs["run_id"])
@@ -124,7 +103,6 @@ class DenyView(forms.ModalFormView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["submit_url"] = reverse("horizon:project:vmove_runs:deny", args=(self.kwargs["run_id"],))
-        context["help_text"] = _("A denied run moves nothing. The plan can be ordered again.")
         return context
 
     def get_success_url_from_handled(self, run):

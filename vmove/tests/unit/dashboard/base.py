@@ -73,38 +73,44 @@ def resource(**fields):
     return client_base.Resource(fields)
 
 
+def answer(defaults, overrides):
+    """An API answer: ``defaults`` but for ``overrides``."""
+    return client_base.Resource({**defaults, **overrides})
+
+
 def move(**overrides):
     n = next(_SEQ)
-    data = {
-        "uuid": str(uuid.uuid4()),
-        "resource_type": "instance",
-        "resource_id": str(uuid.uuid4()),
-        "resource_name": f"server-{n}",
-        "type": "live_migration",
-        "status": "ongoing",
-        "phase": "migrating",
-        "source_host": "host1",
-        "dest_host": "host2",
-        "source_backend": None,
-        "dest_backend": None,
-        "source_type": None,
-        "dest_type": None,
-        "params": {"host": "host2"},
-        "priority": 0,
-        "attempt": 1,
-        "progress": 40,
-        "start_time": TIME,
-        "end_time": None,
-        "message": "Nova is migrating the instance.",
-        "project_id": "1",
-        "user_id": "1",
-        "origin": "request:req-1",
-        "created_at": TIME,
-        "updated_at": TIME,
-        "links": [],
-    }
-    data.update(overrides)
-    return resource(**data)
+    return answer(
+        {
+            "uuid": str(uuid.uuid4()),
+            "resource_type": "instance",
+            "resource_id": str(uuid.uuid4()),
+            "resource_name": f"server-{n}",
+            "type": "live_migration",
+            "status": "ongoing",
+            "phase": "migrating",
+            "source_host": "host1",
+            "dest_host": "host2",
+            "source_backend": None,
+            "dest_backend": None,
+            "source_type": None,
+            "dest_type": None,
+            "params": {"host": "host2"},
+            "priority": 0,
+            "attempt": 1,
+            "progress": 40,
+            "start_time": TIME,
+            "end_time": None,
+            "message": "Nova is migrating the instance.",
+            "project_id": "1",
+            "user_id": "1",
+            "origin": "request:req-1",
+            "created_at": TIME,
+            "updated_at": TIME,
+            "links": [],
+        },
+        overrides,
+    )
 
 
 def event(n, to_phase, status, message=None, from_phase=None):
@@ -113,151 +119,158 @@ def event(n, to_phase, status, message=None, from_phase=None):
 
 
 def plan(**overrides):
-    data = {
-        "uuid": str(uuid.uuid4()),
-        "name": f"plan-{next(_SEQ)}",
-        "description": None,
-        "project_id": "1",
-        "user_id": "1",
-        "mapping": {"hosts": {"host1": "host2"}},
-        "limits": {"max_in_flight": 1},
-        "window": {},
-        "approval": "manual",
-        "item_count": 0,
-        "created_at": TIME,
-        "updated_at": TIME,
-        "links": [],
-    }
-    data.update(overrides)
-    return resource(**data)
+    return answer(
+        {
+            "uuid": str(uuid.uuid4()),
+            "name": f"plan-{next(_SEQ)}",
+            "description": None,
+            "project_id": "1",
+            "user_id": "1",
+            "mapping": {"hosts": {"host1": "host2"}},
+            "limits": {"max_in_flight": 1},
+            "window": {},
+            "approval": "manual",
+            "item_count": 0,
+            "created_at": TIME,
+            "updated_at": TIME,
+            "links": [],
+        },
+        overrides,
+    )
 
 
 def plan_item(resource_id, **overrides):
-    data = {
-        "uuid": str(uuid.uuid4()),
-        "resource_type": "instance",
-        "resource_id": resource_id,
-        "type": "live_migration",
-        "priority": 0,
-        "migration_status": "planned",
-        "migration_message": None,
-        "attempts": [],
-    }
-    data.update(overrides)
-    return resource(**data)
+    return answer(
+        {
+            "uuid": str(uuid.uuid4()),
+            "resource_type": "instance",
+            "resource_id": resource_id,
+            "type": "live_migration",
+            "priority": 0,
+            "migration_status": "planned",
+            "migration_message": None,
+            "attempts": [],
+        },
+        overrides,
+    )
 
 
 def verdict(move_=None, **overrides):
-    data = {
-        "item_uuid": str(uuid.uuid4()),
-        "resource_type": "instance",
-        "resource_id": move_["resource_id"] if move_ else str(uuid.uuid4()),
-        "resource_name": move_["resource_name"] if move_ else "server-x",
-        "type": "live_migration",
-        "priority": 0,
-        "verdict": "ok" if move_ else "refused",
-        "code": None if move_ else "no_capacity",
-        "reason": None if move_ else "host2 has 512 MB of RAM left; the flavor needs 1024 MB.",
-        "params": None,
-        "source": "host1",
-        "dest": "host2",
-        "move_uuid": move_["uuid"] if move_ else None,
-        "attempt": 1 if move_ else None,
-    }
-    data.update(overrides)
-    return resource(**data)
+    return answer(
+        {
+            "item_uuid": str(uuid.uuid4()),
+            "resource_type": "instance",
+            "resource_id": move_["resource_id"] if move_ else str(uuid.uuid4()),
+            "resource_name": move_["resource_name"] if move_ else "server-x",
+            "type": "live_migration",
+            "priority": 0,
+            "verdict": "ok" if move_ else "refused",
+            "code": None if move_ else "no_capacity",
+            "reason": None if move_ else "host2 has 512 MB of RAM left; the flavor needs 1024 MB.",
+            "params": None,
+            "source": "host1",
+            "dest": "host2",
+            "move_uuid": move_["uuid"] if move_ else None,
+            "attempt": 1 if move_ else None,
+        },
+        overrides,
+    )
 
 
 def run(**overrides):
-    data = {
-        "uuid": str(uuid.uuid4()),
-        "plan_uuid": str(uuid.uuid4()),
-        "plan_name": "plan-x",
-        "project_id": "1",
-        "user_id": "1",
-        "dry_run": False,
-        "approval": "manual",
-        "status": "running",
-        "message": "2 of 3 moves ended.",
-        "decided_by": None,
-        "decided_at": None,
-        "counts": {"items": 3, "approved": 3, "refused": 0, "succeeded": 2, "ongoing": 1},
-        "progress": 70,
-        "created_at": TIME,
-        "updated_at": TIME,
-        "validated_at": TIME,
-        "started_at": TIME,
-        "finished_at": None,
-        "links": [],
-    }
-    data.update(overrides)
-    return resource(**data)
+    return answer(
+        {
+            "uuid": str(uuid.uuid4()),
+            "plan_uuid": str(uuid.uuid4()),
+            "plan_name": "plan-x",
+            "project_id": "1",
+            "user_id": "1",
+            "dry_run": False,
+            "approval": "manual",
+            "status": "running",
+            "message": "2 of 3 moves ended.",
+            "decided_by": None,
+            "decided_at": None,
+            "counts": {"items": 3, "approved": 3, "refused": 0, "succeeded": 2, "ongoing": 1},
+            "progress": 70,
+            "created_at": TIME,
+            "updated_at": TIME,
+            "validated_at": TIME,
+            "started_at": TIME,
+            "finished_at": None,
+            "links": [],
+        },
+        overrides,
+    )
 
 
 def notification(**overrides):
     n = next(_SEQ)
-    data = {
-        "id": n,
-        "notification_uuid": (u := str(uuid.uuid4())),
-        "uuid": u,
-        "type": "COMPUTE_HOST",
-        "hostname": "host1",
-        "generated_time": TIME,
-        "payload": {"event": "STOPPED"},
-        "status": "running",
-        "progress": 50,
-        "message": "Evacuating 2 instances.",
-        "attempt": 1,
-        "related_notification_uuid": None,
-        "restore": None,
-        "created_at": TIME,
-        "updated_at": TIME,
-        "finished_at": None,
-        "links": [],
-    }
-    data.update(overrides)
-    return resource(**data)
+    return answer(
+        {
+            "id": n,
+            "notification_uuid": (u := str(uuid.uuid4())),
+            "uuid": u,
+            "type": "COMPUTE_HOST",
+            "hostname": "host1",
+            "generated_time": TIME,
+            "payload": {"event": "STOPPED"},
+            "status": "running",
+            "progress": 50,
+            "message": "Evacuating 2 instances.",
+            "attempt": 1,
+            "related_notification_uuid": None,
+            "restore": None,
+            "created_at": TIME,
+            "updated_at": TIME,
+            "finished_at": None,
+            "links": [],
+        },
+        overrides,
+    )
 
 
 def vmove_of(notification_, **overrides):
     n = next(_SEQ)
-    data = {
-        "id": n,
-        "uuid": str(uuid.uuid4()),
-        "notification_uuid": notification_["uuid"],
-        "instance_uuid": str(uuid.uuid4()),
-        "instance_name": f"server-{n}",
-        "source_host": notification_["hostname"],
-        "dest_host": "host2",
-        "start_time": TIME,
-        "end_time": None,
-        "type": "evacuation",
-        "status": "ongoing",
-        "message": None,
-        "created_at": TIME,
-        "updated_at": TIME,
-        "phase": "rebuilding",
-        "priority": 0,
-        "attempt": 1,
-        "progress": 50,
-        "origin": f"notification:{notification_['uuid']}",
-        "links": [],
-    }
-    data.update(overrides)
-    return resource(**data)
+    return answer(
+        {
+            "id": n,
+            "uuid": str(uuid.uuid4()),
+            "notification_uuid": notification_["uuid"],
+            "instance_uuid": str(uuid.uuid4()),
+            "instance_name": f"server-{n}",
+            "source_host": notification_["hostname"],
+            "dest_host": "host2",
+            "start_time": TIME,
+            "end_time": None,
+            "type": "evacuation",
+            "status": "ongoing",
+            "message": None,
+            "created_at": TIME,
+            "updated_at": TIME,
+            "phase": "rebuilding",
+            "priority": 0,
+            "attempt": 1,
+            "progress": 50,
+            "origin": f"notification:{notification_['uuid']}",
+            "links": [],
+        },
+        overrides,
+    )
 
 
 def engine(**overrides):
-    data = {
-        "id": str(uuid.uuid4()),
-        "host": "node-1",
-        "topic": "vmove-engine",
-        "pid": 4242,
-        "version": "1.0",
-        "state": "up",
-        "started_at": TIME,
-        "last_heartbeat": TIME,
-        "stopped_at": None,
-    }
-    data.update(overrides)
-    return resource(**data)
+    return answer(
+        {
+            "id": str(uuid.uuid4()),
+            "host": "node-1",
+            "topic": "vmove-engine",
+            "pid": 4242,
+            "version": "1.0",
+            "state": "up",
+            "started_at": TIME,
+            "last_heartbeat": TIME,
+            "stopped_at": None,
+        },
+        overrides,
+    )

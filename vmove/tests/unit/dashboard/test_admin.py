@@ -91,6 +91,13 @@ class ReportFormTests(base.AdminTestCase):
         )
         self.service_list.assert_called_with(mock.ANY, binary="nova-compute")
 
+    def test_the_form_says_what_vmove_does_and_opens_without_nova(self):
+        self.service_list.side_effect = Exception("Nova is down")
+        res = self.client.get(REPORT)
+        self.assertContains(res, 'id="report_host_failure_form"')
+        self.assertContains(res, "vmove evacuates the failed host")
+        self.assertTrue(any("Unable to list the compute hosts." in str(m) for m in res.context["messages"]))
+
     def test_bad_time_beside_the_field(self):
         why = "Invalid request body field 'notification.generated_time': 'yesterday' is not an ISO 8601 time."
         self.vmove.notifications.create.side_effect = vmove_exc.BadRequest(why, code=400)

@@ -157,6 +157,15 @@ class MoveFormTests(base.TestCase):
             "instance", server.id, "live_migration", params={"host": "host2"}, priority=None
         )
 
+    def test_the_form_lists_the_instances_and_opens_without_nova(self):
+        res = self.client.get(INSTANCE_FORM)
+        self.assertContains(res, 'id="move_instance_form"')
+        self.assertContains(res, "A live migration keeps the instance running")
+        self.assertContains(res, self.servers.first().name)
+        self.mock_servers.side_effect = Exception("Nova is down")
+        res = self.client.get(INSTANCE_FORM)
+        self.assertTrue(any("Unable to list your instances." in str(m) for m in res.context["messages"]))
+
     def test_move_instance_conflict_beside_the_instance(self):
         server = self.servers.first()
         why = f"Instance {server.id} already has move 123 (live_migration, ongoing)."

@@ -70,6 +70,14 @@ class RunsTests(base.TestCase):
         res = self.client.post(page(run), {"action": f"runs__approve__{run['uuid']}"}, follow=True)
         self.assertTrue(any(why in str(m) for m in res.context["messages"]))
 
+    def test_the_deny_form_posts_to_its_run(self):
+        run = base.run(status="awaiting_approval")
+        url = reverse("horizon:project:vmove_runs:deny", args=(run["uuid"],))
+        res = self.client.get(url)
+        self.assertContains(res, 'id="deny_run_form"')
+        self.assertContains(res, f'action="{url}"')
+        self.assertContains(res, "A denied run moves nothing.")
+
     def test_deny_with_a_reason(self):
         run = base.run(status="awaiting_approval")
         self.vmove.runs.deny.return_value = base.run(uuid=run["uuid"], status="denied")

@@ -1,0 +1,134 @@
+"""The plugin's kinds of page: one page of a list, one object's page (its summary, the
+actions of its row in the list, tabs), a form in a modal. A list or an object's page reads
+what it shows in one vmove call."""
+
+from django import http
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from horizon import forms, tables, tabs
+from horizon.utils import memoized
+
+from vmove.dashboard import api
+
+
+class PagedIndexView(tables.DataTableView):
+    """A list page: one page of the client's ``manager.list`` with markers (one API call), the
+    server filters; the project's own objects only unless not ``project_scoped`` (an admin's page)."""
+
+    template_name = "vmove_dashboard/table.html"
+    list_error = _("Unable to list")
+    manager = ""
+    project_scoped = True
+
+    def list_call(self):
+        return getattr(api.client(self.request), self.manager).list
+
+    def list_filters(self) -> dict:
+        """The API filters of the table's server filter, a status as the API spells it ("awaiting_approval")."""
+        filters = self.get_filters()
+        if "status" in filters:
+            filters["status"] = filters["status"].lower().replace(" ", "_")
+        if self.project_scoped:
+            filters["project_id"] = self.request.user.project_id
+        return filters
+
+    def get_data(self):
+        meta = self.table_class._meta
+        self._prev = self._more = False
+        try:
+            found, self._prev, self._more = api.page(
+                self.request,
+                self.list_call(),
+                marker=self.request.GET.get(meta.pagination_param),
+                prev_marker=self.request.GET.get(meta.prev_pagination_param),
+                **self.list_filters(),
+            )
+        except Exception:
+            api.fail(self.request, self.list_error)
+            return []
+        return found
+
+    def has_more_data(self, table):
+        return self._more
+
+    def has_prev_data(self, table):
+        return self._prev
+
+
+class ObjectMixin:
+    """A page about one vmove object of ``kind`` (``move``...): the client's manager ``<kind>s``
+    reads it by the URL's ``<kind>_id``; one that cannot be read sends back to ``index_url``."""
+
+    kind = ""
+    index_url = ""
+
+    @memoized.memoized_method
+    def get_object(self):
+        ident = self.kwargs[f"{self.kind}_id"]
+        try:
+            return getattr(api.client(self.request), f"{self.kind}s").get(ident)
+        except Exception:
+            api.fail(self.request, _("Unable to read %s") % ident, redirect=reverse(self.index_url))
+
+
+class DetailActionsMixin(ObjectMixin):
+    """A detail page whose header shows ``actions_table``'s row actions for its object,
+    and handles them when posted (to this page, so the object need not be on
+    the list's current page)."""
+
+    actions_table = None
+
+    def actions_table_for(self, obj):
+        return self.actions_table(self.request, data=[obj])
+
+    def header_actions(self, context, obj):
+        table = self.actions_table_for(obj)
+        context["actions"] = table.render_row_actions(obj)
+        context["url"] = self.request.get_full_path()
+        return context
+
+    def post(self, request, *args, **kwargs):
+        table = self.actions_table_for(self.get_object())
+        handled = table.maybe_handle()
+        if handled:
+            return handled
+        return http.HttpResponseRedirect(request.get_full_path())
+
+
+class DetailView(DetailActionsMixin, tabs.TabbedTableView):
+    """An object's page: ``object_context`` above the tabs of ``tab_group_class``; the template
+    and the tabs get the object by its ``kind`` (``move``...)."""
+
+    template_name = "vmove_dashboard/detail.html"
+
+    def object_context(self, obj) -> dict:
+        """What the page shows of ``obj`` besides its tabs (``page_title``, a summary...)."""
+        raise NotImplementedError
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        obj = self.get_object()
+        context[self.kind] = obj
+        context.update(self.object_context(obj))
+        return self.header_actions(context, obj)
+
+    def get_tabs(self, request, *args, **kwargs):
+        return self.tab_group_class(request, **{self.kind: self.get_object()}, **kwargs)
+
+
+class ModalFormView(forms.ModalFormView):
+    """A form of the plugin in a modal, with ``help_text`` beside it."""
+
+    template_name = "vmove_dashboard/form.html"
+    help_text = ""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["help_text"] = self.help_text
+        return context
+
+
+class TableTab(tabs.TableTab):
+    """A tab of an object's page showing a table."""
+
+    template_name = "horizon/common/_detail_table.html"
