@@ -6,11 +6,11 @@ Keystone; the schema is created or upgraded at start.  Listens on
 """
 
 import logging
-import sys
 
 from vmove import metrics, rpc, service
 from vmove.api import app as api_app
 from vmove.api import server
+from vmove.cmd import api as api_cmd
 from vmove.cmd import engine as engine_cmd
 from vmove.db import migration
 from vmove.engine import service as engine_service
@@ -29,10 +29,7 @@ def main(argv=None):
 
     set_embedded_defaults(vmove_conf.CONF)
     conf = service.prepare(argv)
-    try:
-        server.check_auth(conf, conf.api.host_ip)
-    except server.NoAuthNotLoopback as e:
-        print(f"vmove-all: {e.message}", file=sys.stderr)
+    if api_cmd.auth_refused(conf, "vmove-all"):
         return 2
     service.ensure_state_path(conf)
     migration.upgrade()

@@ -31,12 +31,19 @@ class APIWorker(cotyledon.Service):
         rpc.cleanup()
 
 
-def main(argv=None):
-    conf = service.prepare(argv)
+def auth_refused(conf, prog) -> bool:
+    """Whether ``conf``'s API may not listen where it is told (noauth off loopback): said on stderr as ``prog``."""
     try:
         server.check_auth(conf, conf.api.host_ip)
     except server.NoAuthNotLoopback as e:
-        print(f"vmove-api: {e.message}", file=sys.stderr)
+        print(f"{prog}: {e.message}", file=sys.stderr)
+        return True
+    return False
+
+
+def main(argv=None):
+    conf = service.prepare(argv)
+    if auth_refused(conf, "vmove-api"):
         return 2
     metrics.serve(conf, conf.metrics.api_port)
     if conf.api.workers > 1:
