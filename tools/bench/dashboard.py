@@ -28,6 +28,8 @@ import threading
 import time
 import uuid
 
+import devcloud_up
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
@@ -155,15 +157,11 @@ def measure(session, url, counter, rounds):
 
 def main(argv=None):
     args = parse_args(argv)
-    from vmove.devcloud import base, cli, fixtures, horizon
+    from vmove.devcloud import horizon
     from vmove.tests import fixtures as vfixtures
     from vmove.tests.functional.dashboard import catalog
 
-    cloud = base.DevCloud()
-    up, problems = cli.bring_up(cloud, ("keystone", "horizon"))
-    if "horizon" not in up:
-        sys.exit(f"the dev cloud's Horizon is not up: {problems}")
-    info = fixtures.CloudInfo(cloud, components=up)
+    info = devcloud_up.cloud_with("horizon")
     config = vfixtures.Config()
     config.setUp()
     tmp = pathlib.Path(tempfile.mkdtemp(prefix="vmove-bench-dashboard-"))

@@ -18,6 +18,7 @@ import tempfile
 import time
 import uuid
 
+import devcloud_up
 from oslo_utils import timeutils
 
 
@@ -37,17 +38,13 @@ def main(argv=None):
     from vmove import context as vmove_context
     from vmove import objects, service
     from vmove.db import migration
-    from vmove.devcloud import base, cli, fixtures, seed
+    from vmove.devcloud import seed
     from vmove.engine import service as engine_service
     from vmove.moves import queries as move_queries
     from vmove.moves import service as move_requests
     from vmove.tests import fixtures as vfixtures
 
-    cloud = base.DevCloud()
-    up, problems = cli.bring_up(cloud, ("keystone", "nova"))
-    if "nova" not in up:
-        sys.exit(f"the dev cloud's Nova is not up: {problems}")
-    info = fixtures.CloudInfo(cloud, components=up)
+    info = devcloud_up.cloud_with("nova")
     nova = info.nova("admin")
 
     tmp = tempfile.mkdtemp(prefix="vmove-bench-")

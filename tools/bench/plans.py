@@ -33,6 +33,8 @@ import tempfile
 import time
 import uuid
 
+import devcloud_up
+
 
 def parse_args(argv):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -53,16 +55,11 @@ class Bench:
         from vmove import conf as vmove_conf
         from vmove import objects, service
         from vmove.db import migration
-        from vmove.devcloud import base, cli, fixtures
         from vmove.tests import fixtures as vfixtures
 
         self.args = args
-        cloud = base.DevCloud()
-        up, problems = cli.bring_up(cloud, ("keystone", "nova"))
-        if "nova" not in up:
-            sys.exit(f"the dev cloud's Nova is not up: {problems}")
-        self.info = fixtures.CloudInfo(cloud, components=up)
-        self.nova_peer = up["nova"]
+        self.info = devcloud_up.cloud_with("nova")
+        self.nova_peer = self.info.components["nova"]
         self.nova = self.info.nova("admin")
         conf = self.conf = vmove_conf.CONF
         service.use_threading()
