@@ -1,7 +1,7 @@
 """A tiny stand-in for the vmove API over real HTTP, for the client's unit tests.
 
-Answers are set per (method, path); every request is recorded with its
-query, headers and JSON body.  ``GET /`` answers the version document of
+Answers are set per (method, path) (``pages``: a paged listing, as the API
+pages); every request is recorded with its query, headers and JSON body.  ``GET /`` answers the version document of
 ``min_version``..``max_version`` unless replaced.
 """
 
@@ -70,6 +70,24 @@ class FakeAPI:
     def on(self, method, path, status=200, body=None):
         """Answer ``method path`` with ``status`` and ``body`` (or a callable(request) -> (status, body))."""
         self.routes[(method, path)] = body if callable(body) else (status, body)
+
+    def pages(self, path, key, items, size, base="http://x", query=""):
+        """Answer GET ``path`` like the API: ``items`` under ``key``, ``size`` a page (or the limit asked)
+        from the item after ``marker``, a next link (on ``base``, ending with ``query``) while more may come."""
+
+        def answer(req):
+            limit = int(req.query.get("limit", [size])[0])
+            start = 0
+            if "marker" in req.query:
+                start = [i["uuid"] for i in items].index(req.query["marker"][0]) + 1
+            page = items[start : start + limit]
+            body = {key: page}
+            if len(page) == limit:
+                href = f"{base}{path}?limit={limit}&marker={page[-1]['uuid']}{query}"
+                body[f"{key}_links"] = [{"rel": "next", "href": href}]
+            return 200, body
+
+        self.on("GET", path, body=answer)
 
     def made(self, method=None, path=None) -> list[Request]:
         return [r for r in self.requests if (method is None or r.method == method) and (path in (None, r.path))]

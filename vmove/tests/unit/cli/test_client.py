@@ -133,27 +133,9 @@ def test_filters_go_in_the_query(fake_api, make_client):
     }
 
 
-def pages(fake_api, items, size, base="http://public.example:8080"):
-    """Answer GET /v1/moves like the API: ``size`` per page (or the limit asked), a next link while more may come."""
-
-    def answer(req):
-        limit = int(req.query.get("limit", [size])[0])
-        start = 0
-        if "marker" in req.query:
-            start = [m["uuid"] for m in items].index(req.query["marker"][0]) + 1
-        page = items[start : start + limit]
-        body = {"moves": page}
-        if len(page) == limit:
-            query = f"limit={limit}&marker={page[-1]['uuid']}&status=ongoing"
-            body["moves_links"] = [{"rel": "next", "href": f"{base}/v1/moves?{query}"}]
-        return 200, body
-
-    fake_api.on("GET", "/v1/moves", body=answer)
-
-
 def test_every_page_is_followed_on_the_clients_own_endpoint(fake_api, make_client):
     items = [move("ongoing") for _ in range(5)]
-    pages(fake_api, items, size=2)
+    fake_api.pages("/v1/moves", "moves", items, 2, base="http://public.example:8080", query="&status=ongoing")
     found = make_client().moves.list(status="ongoing")
     assert [m["uuid"] for m in found] == [m["uuid"] for m in items]
     made = fake_api.made("GET", "/v1/moves")
@@ -163,7 +145,7 @@ def test_every_page_is_followed_on_the_clients_own_endpoint(fake_api, make_clien
 
 def test_a_limit_caps_the_total_across_pages(fake_api, make_client):
     items = [move() for _ in range(7)]
-    pages(fake_api, items, size=2)
+    fake_api.pages("/v1/moves", "moves", items, 2, base="http://public.example:8080", query="&status=ongoing")
     client = make_client()
     assert [m["uuid"] for m in client.moves.list(limit=3)] == [m["uuid"] for m in items[:3]]
     (req,) = fake_api.made("GET", "/v1/moves")

@@ -14,32 +14,13 @@ def fake_api():
         yield api
 
 
-def pages(key, items, size):
-    """A route answering ``items`` in pages of at most ``size`` (or the request's limit), with next links."""
-
-    def answer(req):
-        limit = int(req.query.get("limit", [size])[0])
-        start = 0
-        if "marker" in req.query:
-            start = [i["uuid"] for i in items].index(req.query["marker"][0]) + 1
-        page = items[start : start + limit]
-        body = {key: page}
-        if len(page) == limit:
-            body[f"{key}_links"] = [
-                {"rel": "next", "href": f"http://x{req.path}?limit={limit}&marker={page[-1]['uuid']}"}
-            ]
-        return 200, body
-
-    return answer
-
-
 @pytest.mark.parametrize(
     ("manager", "path", "key"),
     [("runs", "/v1/runs/r1/moves", "moves"), ("notifications", "/v1/notifications/n1/vmoves", "vmoves")],
 )
 def test_page_size_reads_everything_in_fewer_requests(fake_api, manager, path, key):
     items = [{"uuid": f"u{i:03}"} for i in range(250)]
-    fake_api.on("GET", path, body=pages(key, items, 100))
+    fake_api.pages(path, key, items, 100)
     client = Client(session.Session(), endpoint_override=fake_api.url, api_version="1.4")
     read = getattr(client, manager)
     listing = read.moves if manager == "runs" else read.vmoves
