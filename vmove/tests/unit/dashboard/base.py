@@ -60,6 +60,16 @@ class VmoveMixin:
         self.client_class = patcher.start()
         self.addCleanup(patcher.stop)
 
+    def get_listing(self, url, manager, rows, **filters):
+        """GET the page at ``url`` listing ``rows`` of ``self.vmove.<manager>``: one list call (the first
+        page, newest first, with ``filters``), no get per row."""
+        listed = getattr(self.vmove, manager)
+        listed.list.return_value = rows
+        res = self.client.get(url)
+        listed.list.assert_called_once_with(limit=21, marker=None, sort_dir="desc", **filters)
+        listed.get.assert_not_called()
+        return res
+
 
 class TestCase(VmoveMixin, helpers.TestCase):
     """A member (and reader) of the test project."""

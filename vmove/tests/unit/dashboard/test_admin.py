@@ -21,10 +21,7 @@ class HostRecoveryTests(base.AdminTestCase):
     def test_index(self):
         running = base.notification()
         done = base.notification(status="finished", progress=100, hostname="host3")
-        self.vmove.notifications.list.return_value = [running, done]
-        res = self.client.get(INDEX)
-        self.vmove.notifications.list.assert_called_once_with(limit=21, marker=None, sort_dir="desc")
-        self.vmove.notifications.get.assert_not_called()
+        res = self.get_listing(INDEX, "notifications", [running, done])
         self.assertContains(res, "Report Host Failure")
         self.assertContains(res, f"notifications__restore__{done['uuid']}")  # ended: may be restored
         self.assertNotContains(res, f"notifications__restore__{running['uuid']}")

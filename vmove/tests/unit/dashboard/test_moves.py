@@ -18,14 +18,9 @@ def detail(move):
 class ProjectMovesTests(base.TestCase):
     def test_index_is_one_list_call_for_the_project(self):
         moves = [base.move(), base.move(status="succeeded", progress=100, phase="succeeded")]
-        self.vmove.moves.list.return_value = moves
-
-        res = self.client.get(INDEX)
-
+        res = self.get_listing(INDEX, "moves", moves, project_id=self.tenant.id)
         self.assertTemplateUsed(res, "vmove_dashboard/table.html")
         self.assertEqual(list(res.context["table"].data), moves)
-        self.vmove.moves.list.assert_called_once_with(limit=21, marker=None, sort_dir="desc", project_id=self.tenant.id)
-        self.vmove.moves.get.assert_not_called()  # no call per row
         content = res.content.decode()
         self.assertIn(moves[0]["resource_name"], content)
         self.assertIn('aria-valuenow="40"', content)  # progress bar
@@ -222,8 +217,6 @@ class MoveVolumeFormTests(base.TestCase):
 class AdminMovesTests(base.AdminTestCase):
     def test_every_project_with_its_column(self):
         moves = [base.move(project_id="other-project")]
-        self.vmove.moves.list.return_value = moves
-        res = self.client.get(ADMIN_INDEX)
-        self.vmove.moves.list.assert_called_once_with(limit=21, marker=None, sort_dir="desc")
+        res = self.get_listing(ADMIN_INDEX, "moves", moves)
         self.assertContains(res, "other-project")
         self.assertContains(res, reverse("horizon:admin:vmove_moves:detail", args=(moves[0]["uuid"],)))

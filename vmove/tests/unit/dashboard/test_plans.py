@@ -117,9 +117,7 @@ class PlanWorkflowTests(base.TestCase):
 
 class PlanTableTests(base.TestCase):
     def test_index(self):
-        self.vmove.plans.list.return_value = [base.plan(item_count=3)]
-        res = self.client.get(INDEX)
-        self.vmove.plans.list.assert_called_once_with(limit=21, marker=None, sort_dir="desc", project_id=self.tenant.id)
+        res = self.get_listing(INDEX, "plans", [base.plan(item_count=3)], project_id=self.tenant.id)
         self.assertContains(res, "host1 → host2")
         self.assertContains(res, "max_in_flight 1")
         for label in ("Validate Plan", "Run Plan", "Edit Plan", "Create Plan"):

@@ -16,10 +16,7 @@ def page(run):
 class RunsTests(base.TestCase):
     def test_index_is_one_list_call(self):
         runs = [base.run(), base.run(status="awaiting_approval", progress=0)]
-        self.vmove.runs.list.return_value = runs
-        res = self.client.get(INDEX)
-        self.vmove.runs.list.assert_called_once_with(limit=21, marker=None, sort_dir="desc", project_id=self.tenant.id)
-        self.vmove.runs.get.assert_not_called()
+        res = self.get_listing(INDEX, "runs", runs, project_id=self.tenant.id)
         self.assertContains(res, "3 items, 3 approved, 0 refused; ongoing 1, succeeded 2")
         self.assertContains(res, "Approve Run")
         self.assertContains(res, 'aria-valuenow="70"')
@@ -99,8 +96,6 @@ class RunsTests(base.TestCase):
 
 class AdminRunsTests(base.AdminTestCase):
     def test_every_project(self):
-        self.vmove.runs.list.return_value = [base.run(project_id="demo-project", status="awaiting_approval")]
-        res = self.client.get(ADMIN_INDEX)
-        self.vmove.runs.list.assert_called_once_with(limit=21, marker=None, sort_dir="desc")
+        res = self.get_listing(ADMIN_INDEX, "runs", [base.run(project_id="demo-project", status="awaiting_approval")])
         self.assertContains(res, "demo-project")
         self.assertContains(res, "Approve Run")
