@@ -32,6 +32,13 @@ def finish(ctx, move, phase):
     return transition(ctx, move, phase, message=f"it {phase}")
 
 
+def ordered(ctx, conf, order, plan):
+    """Order ``plan`` and let the engine take the run: (the run as ordered, its moves, most important first)."""
+    run = order(plan)
+    engine_plans.handle_run(None, conf, run.uuid)
+    return run, moves_of(ctx, run.uuid)
+
+
 @pytest.fixture
 def two_servers(cloud, make_plan):
     a, b = cloud.server("host1", name="a"), cloud.server("host1", name="b")
@@ -65,9 +72,7 @@ def test_auto_approved_run_makes_one_move_per_item(ctx, conf, two_servers, order
 
 def test_roll_up_finishes_the_run(ctx, conf, two_servers, order):
     plan, a, b = two_servers
-    run = order(plan)
-    engine_plans.handle_run(None, conf, run.uuid)
-    first, second = moves_of(ctx, run.uuid)
+    run, (first, second) = ordered(ctx, conf, order, plan)
     finish(ctx, first, "succeeded")
     transition(ctx, second, "starting")
     engine_plans.tick(None, conf, "e1")
@@ -85,17 +90,13 @@ def test_roll_up_finishes_the_run(ctx, conf, two_servers, order):
 
 def test_second_run_retries_only_what_did_not_complete(ctx, conf, two_servers, order):
     plan, a, b = two_servers
-    run1 = order(plan)
-    engine_plans.handle_run(None, conf, run1.uuid)
-    first, second = moves_of(ctx, run1.uuid)
+    run1, (first, second) = ordered(ctx, conf, order, plan)
     finish(ctx, first, "succeeded")
     finish(ctx, second, "failed")
     engine_plans.tick(None, conf, "e1")
-    run2 = order(plan)
-    engine_plans.handle_run(None, conf, run2.uuid)
+    run2, (retry,) = ordered(ctx, conf, order, plan)
     items = {i.resource_id: i for i in plan_queries.run_items_get(ctx, run2.uuid)}
     assert items[a].verdict == "refused" and items[a].code == "completed" and run1.uuid in items[a].reason
-    (retry,) = moves_of(ctx, run2.uuid)
     assert (retry.resource_id, retry.attempt) == (b, 2)
     events = move_queries.events(ctx, retry.uuid)
     assert [e.attempt for e in events] == [2]
@@ -173,9 +174,7 @@ def test_validation_error_fails_the_run_with_the_reason(ctx, conf, cloud, two_se
 
 def test_cancel_a_running_run(ctx, conf, two_servers, order):
     plan, _, _ = two_servers
-    run = order(plan)
-    engine_plans.handle_run(None, conf, run.uuid)
-    first, second = moves_of(ctx, run.uuid)
+    run, (first, second) = ordered(ctx, conf, order, plan)
     transition(ctx, transition(ctx, first, "starting"), "migrating" if first.type == "cold_migration" else "running")
     run, summary = plan_service.cancel_run(ctx, conf, run_obj(ctx, run.uuid))
     assert run.status == "cancelling"
