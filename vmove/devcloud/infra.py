@@ -180,13 +180,21 @@ def _pg_versions() -> list[str]:
     return sorted(found, key=lambda v: [int(x) for x in v.split(".") if x.isdigit()])
 
 
-def ensure_postgres() -> None:
-    why = postgres_problem()
+def _to_start(problem, what: str, url: str, port: int) -> bool:
+    """Whether ``what`` (at ``url``) does not answer and is ours to start: the default on this machine
+    (DevCloudError if it is elsewhere)."""
+    why = problem()
     if why is None:
+        return False
+    say(f"infra: {what} does not answer ({why})")
+    if not _is_local_default(url, port):
+        raise DevCloudError(f"{what} at {url} does not answer: {why}")
+    return True
+
+
+def ensure_postgres() -> None:
+    if not _to_start(postgres_problem, "PostgreSQL", base.PG_ADMIN_URL, 5432):
         return
-    say(f"infra: PostgreSQL does not answer ({why})")
-    if not _is_local_default(base.PG_ADMIN_URL, 5432):
-        raise DevCloudError(f"PostgreSQL at {base.PG_ADMIN_URL} does not answer: {why}")
     installed_here = False
     if not shutil.which("pg_ctlcluster") or not _pg_versions():
         _apt_install("postgresql")
@@ -223,12 +231,8 @@ def _trust_loopback(version: str) -> None:
 
 
 def ensure_rabbit() -> None:
-    why = rabbit_problem()
-    if why is None:
+    if not _to_start(rabbit_problem, "RabbitMQ", base.RABBIT_URL, 5672):
         return
-    say(f"infra: RabbitMQ does not answer ({why})")
-    if not _is_local_default(base.RABBIT_URL, 5672):
-        raise DevCloudError(f"RabbitMQ at {base.RABBIT_URL} does not answer: {why}")
     if not shutil.which("rabbitmq-server"):
         _apt_install("rabbitmq-server")
         why = _wait(rabbit_problem, "RabbitMQ", 5)  # the package may have started it
