@@ -304,3 +304,13 @@ class Component(abc.ABC):
     def status(self) -> dict[str, bool]:
         mine = [p for p in self.cloud.procs() if p == self.name or p.startswith(self.name + "-")]
         return {p: self.cloud.running(p) for p in mine}
+
+
+class VenvComponent(Component):
+    """A peer with its own venv, etc and data directories (``venv``, ``etc``, ``datadir``; the last two made)."""
+
+    def __init__(self, cloud: DevCloud):
+        super().__init__(cloud)
+        self.venv = cloud.venv(self.name)
+        self.etc = cloud.etc(self.name)
+        self.datadir = cloud.data(self.name)

@@ -82,15 +82,12 @@ def plugin_digest() -> str:
     return digest.hexdigest()
 
 
-class Horizon(base.Component):
+class Horizon(base.VenvComponent):
     name = "horizon"
     processes = ("horizon",)
 
     def __init__(self, cloud: base.DevCloud):
         super().__init__(cloud)
-        self.venv = cloud.venv(self.name)
-        self.etc = cloud.etc(self.name)
-        self.datadir = cloud.data(self.name)
         self.url = URL
 
     # --- install -------------------------------------------------------

@@ -199,15 +199,12 @@ def session(user: str = "admin"):
     return ksa_session.Session(auth=v3.Password(**credentials(user)))
 
 
-class Keystone(base.Component):
+class Keystone(base.VenvComponent):
     name = "keystone"
     processes = ("keystone",)
 
     def __init__(self, cloud: base.DevCloud):
         super().__init__(cloud)
-        self.venv = cloud.venv(self.name)
-        self.etc = cloud.etc(self.name)
-        self.datadir = cloud.data(self.name)
         self.db = self.datadir / "keystone.db"
         self.conf = self.etc / "keystone.conf"
         self.url = AUTH_URL

@@ -115,15 +115,12 @@ def merged(*layers: dict) -> dict:
     return out
 
 
-class Masakari(base.Component):
+class Masakari(base.VenvComponent):
     name = "masakari"
     processes = ("masakari-api", "masakari-engine")
 
     def __init__(self, cloud: base.DevCloud):
         super().__init__(cloud)
-        self.venv = cloud.venv(self.name)
-        self.etc = cloud.etc(self.name)
-        self.datadir = cloud.data(self.name)
         self.conf_path = self.etc / "masakari.conf"
         self.url = URL
         self._session = None
