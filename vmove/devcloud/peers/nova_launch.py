@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import importlib
 import os
-import socketserver
 import sys
 import threading
 from wsgiref import simple_server
+
+import nova_wsgi
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SERVICES = ("compute", "conductor", "scheduler")
@@ -76,14 +77,7 @@ def _tell_when_ready(path: str | None) -> None:
     nova_service.Service.start = start_then_tell
 
 
-class _QuietHandler(simple_server.WSGIRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
-class _ThreadingServer(socketserver.ThreadingMixIn, simple_server.WSGIServer):
-    daemon_threads = True
-    allow_reuse_address = True
+class _ThreadingServer(nova_wsgi.ThreadingServer):
     request_queue_size = 64
 
 
@@ -99,7 +93,7 @@ def run_wsgi(listen: str, target: str, prog: str, args: list[str]) -> int:
             return list(inner(environ, start_response))
 
     server = simple_server.make_server(
-        host or "127.0.0.1", int(port), app, server_class=_ThreadingServer, handler_class=_QuietHandler
+        host or "127.0.0.1", int(port), app, server_class=_ThreadingServer, handler_class=nova_wsgi.QuietHandler
     )
     print(f"{prog} serving on {host}:{port}", flush=True)
     server.serve_forever()

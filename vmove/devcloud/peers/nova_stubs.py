@@ -15,11 +15,12 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import socketserver
 import sys
 import threading
 import time
 from wsgiref import simple_server
+
+import nova_wsgi
 
 # Keep in step with vmove.devcloud.nova.IMAGE_ID / IMAGES.
 IMAGES = {
@@ -177,16 +178,6 @@ def neutron_app(log: RequestLog):
     return app
 
 
-class _QuietHandler(simple_server.WSGIRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
-class _ThreadingServer(socketserver.ThreadingMixIn, simple_server.WSGIServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
@@ -196,7 +187,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     log = RequestLog(args.log)
     servers = [
-        simple_server.make_server(args.host, port, app(log), server_class=_ThreadingServer, handler_class=_QuietHandler)
+        simple_server.make_server(
+            args.host, port, app(log), server_class=nova_wsgi.ThreadingServer, handler_class=nova_wsgi.QuietHandler
+        )
         for port, app in ((args.glance_port, glance_app), (args.neutron_port, neutron_app))
     ]
     threading.Thread(target=servers[1].serve_forever, daemon=True).start()
