@@ -27,6 +27,7 @@ import socket
 import subprocess
 import sys
 import time
+import typing
 import urllib.error
 import urllib.request
 
@@ -304,6 +305,14 @@ class Component(abc.ABC):
     def status(self) -> dict[str, bool]:
         mine = [p for p in self.cloud.procs() if p == self.name or p.startswith(self.name + "-")]
         return {p: self.cloud.running(p) for p in mine}
+
+    def _stop_unanswering(self, why: str, lines: int) -> typing.NoReturn:
+        """Stop its process (named as the component), which did not answer: DevCloudError ``why`` with the
+        last ``lines`` of its log."""
+        log = self.cloud.logfile(self.name)
+        tail = "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+        self.cloud.stop(self.name)
+        raise DevCloudError(f"{why}; end of {log}:\n{tail}")
 
 
 class VenvComponent(Component):

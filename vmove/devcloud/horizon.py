@@ -202,7 +202,4 @@ class Horizon(base.VenvComponent):
             if self._answers():
                 return
             time.sleep(0.2)
-        log = self.cloud.logfile(self.name)
-        tail = "\n".join(log.read_text(errors="replace").splitlines()[-25:])
-        self.cloud.stop(self.name)
-        raise DevCloudError(f"horizon did not answer on {self.url}/auth/login/; end of {log}:\n{tail}")
+        self._stop_unanswering(f"horizon did not answer on {self.url}/auth/login/", 25)

@@ -355,10 +355,7 @@ class Keystone(base.VenvComponent):
             if base.port_open(PORTS["keystone"]) and self._answers():
                 return
             time.sleep(0.2)
-        log = self.cloud.logfile(self.name)
-        tail = "\n".join(log.read_text(errors="replace").splitlines()[-20:])
-        self.cloud.stop(self.name)
-        raise DevCloudError(f"keystone did not answer on {self.url}; end of {log}:\n{tail}")
+        self._stop_unanswering(f"keystone did not answer on {self.url}", 20)
 
     def _start_accounts(self) -> tuple[subprocess.Popen, pathlib.Path, str, float] | None:
         """Start the accounts script unless what it would create is already there."""
