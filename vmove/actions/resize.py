@@ -155,6 +155,24 @@ class Resize(InstanceAction):
             obs.message = "Completed before the abort took effect."
         return obs
 
+    def observe(self, moves):
+        """As the migration records say, but a resize is done only when the server is: Nova marks the record
+        ``confirmed`` a moment before it sets the server back to ACTIVE (or SHUTOFF)."""
+        seen = super().observe(moves)
+        for move in moves:
+            obs = seen.get(move.uuid)
+            if obs is None or obs.phase != states.SUCCEEDED:
+                continue
+            try:
+                server = self.clients.nova().servers.get(move.resource_id)
+            except nova_exc.ClientException as e:
+                LOG.info("Resize %s: server unreadable (%s); looking again at the next poll", move.uuid, e)
+                seen[move.uuid] = base.Observation(phase=move.phase)
+                continue
+            if server.status == "VERIFY_RESIZE" or getattr(server, "OS-EXT-STS:task_state", None):
+                seen[move.uuid] = base.Observation(phase=move.phase)
+        return seen
+
     def can_abort(self, move) -> bool:
         return move.phase in states.RESIZE.abortable
 

@@ -191,6 +191,10 @@ def provide(names: tuple[str, ...], info: CloudInfo | None = None):
         leases.join(names, started)
     info.components.update(up)
     info.problems.update(problems)
+    if started:
+        # a token carries the catalog of when it was issued: a peer that just registered its endpoints
+        # (Masakari's region) is found only with new ones
+        info._sessions.clear()
     try:
         yield info
     finally:

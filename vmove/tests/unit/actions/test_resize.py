@@ -120,3 +120,16 @@ def test_an_abort_reverts_once_nova_can(action, nova):
     assert done.phase == states.CANCELLED and "back on its host and flavor" in done.message
     late = action.interpret(move("aborting"), {"status": "confirmed"})
     assert late.phase == states.SUCCEEDED and "before the abort" in late.message
+
+
+def test_succeeded_only_once_the_server_is_out_of_verify_resize(action, nova, monkeypatch):
+    """Nova marks the record 'confirmed' a moment before the server is ACTIVE again: the move waits for it."""
+    from vmove.actions.instance import InstanceAction
+
+    monkeypatch.setattr(
+        InstanceAction, "observe", lambda self, moves: {m.uuid: base.Observation(phase=states.SUCCEEDED) for m in moves}
+    )
+    nova.server.status = "VERIFY_RESIZE"
+    assert action.observe([move("confirming")])["m1"].phase == "confirming"
+    nova.server.status = "ACTIVE"
+    assert action.observe([move("confirming")])["m1"].phase == states.SUCCEEDED
