@@ -7,6 +7,7 @@ database themselves: the query modules of each feature build them from rows
 
 import datetime
 import functools
+import operator
 
 from oslo_versionedobjects import base as ovo_base
 from oslo_versionedobjects import fields
@@ -29,15 +30,14 @@ class VmoveObject(ovo_base.VersionedObject):
         are and its naive UTC times made aware (what coercion would do, at a fraction of its cost: a list
         page builds a hundred objects); enumerations and dicts are stored as they are when coercion would
         keep them so (a valid value, a dict, None where nullable), otherwise set, and so coerced, as usual."""
-        plain, times, checked = cls._row_fields()
+        (plain_values, plain_attrs), times, checked = cls._row_fields()
         # a Core row gives all its values at once (its mapping is made anew at every access: once); an ORM
         # instance one attribute at a time
         values = getattr(db_obj, "_mapping", None)
         if values is None:
             values = _Attributes(db_obj)
         attrs = obj.__dict__
-        for name, attr in plain:
-            attrs[attr] = values[name]
+        attrs.update(zip(plain_attrs, plain_values(values), strict=True))
         for name, attr in times:
             value = values[name]
             if value is not None and value.tzinfo is None:
@@ -55,8 +55,9 @@ class VmoveObject(ovo_base.VersionedObject):
 
     @classmethod
     def _row_fields(cls):
-        """The fields of the class that need no coercion and the times, as (name, attribute) pairs, and the
-        other fields as (name, attribute, whether coercion keeps a value as it is) (computed once)."""
+        """The fields of the class that need no coercion (a getter of their values from a row's mapping, their
+        attributes), the times as (name, attribute) pairs, and the other fields as (name, attribute, whether
+        coercion keeps a value as it is) (computed once)."""
         found = cls.__dict__.get("_vmove_row_fields")
         if found is None:
             plain, times, checked = [], [], []
@@ -68,7 +69,8 @@ class VmoveObject(ovo_base.VersionedObject):
                     times.append((name, "_obj_" + name))
                 else:
                     checked.append((name, "_obj_" + name, _kept_as_is(field)))
-            found = (tuple(plain), tuple(times), tuple(checked))
+            plain_values = _getter(tuple(name for name, _ in plain))
+            found = ((plain_values, tuple(attr for _, attr in plain)), tuple(times), tuple(checked))
             cls._vmove_row_fields = found
         return found
 
@@ -82,6 +84,14 @@ class VmoveObject(ovo_base.VersionedObject):
     def from_row(cls, context, row):
         """The object of a database row (its columns of the same names)."""
         return cls._from_db_object(context, cls(), row)
+
+
+def _getter(names: tuple):
+    """``values -> (values[name], ...)`` of ``names``, in one call (``operator.itemgetter`` of one name gives
+    the value alone)."""
+    if len(names) >= 2:
+        return operator.itemgetter(*names)
+    return lambda values: tuple(values[name] for name in names)
 
 
 def _kept_as_is(field):
