@@ -45,6 +45,15 @@ def _on_engine_create(engine):
 main_context_manager.append_on_engine_create(_on_engine_create)
 
 
+def plain_rows(session, query):
+    """The result of ``query``, a select of a table's columns (plain rows), in the session's transaction:
+    straight from its connection (the ORM's result layer costs a list page a fifth of its database time),
+    unless the session holds changes ``session.execute`` would flush first."""
+    if session.new or session.dirty or session.deleted:
+        return session.execute(query)
+    return session.connection().execute(query)
+
+
 @main_context_manager.reader
 def ping(context) -> None:
     """Ask the database something (the healthcheck): raises when it does not answer."""

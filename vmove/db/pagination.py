@@ -11,6 +11,7 @@ order, so no row is skipped or repeated across pages.
 import sqlalchemy as sa
 
 from vmove import exception
+from vmove.db import api
 
 
 def paginate(session, query, model, sort_key, sort_dir="asc", limit=None, marker=None, marker_cond=None):
@@ -25,7 +26,7 @@ def paginate(session, query, model, sort_key, sort_dir="asc", limit=None, marker
     asc = sort_dir == "asc"
     if marker is not None:
         cond = marker_cond if marker_cond is not None else model.uuid == marker
-        found = session.execute(sa.select(col, model.id).where(cond)).first()
+        found = api.plain_rows(session, sa.select(col, model.id).where(cond)).first()
         if found is None:
             raise exception.InvalidMarker(marker=marker)
         query = query.where(_after(col, model.id, *found, asc=asc, nullable=nullable))
@@ -36,9 +37,10 @@ def paginate(session, query, model, sort_key, sort_dir="asc", limit=None, marker
     query = query.order_by(*order)
     if limit is not None:
         query = query.limit(limit)
-    result = session.execute(query)
     # select(model): ORM instances; select(model.__table__): plain rows, several times cheaper to load
-    return list(result.scalars()) if len(query.column_descriptions) == 1 else list(result)
+    if len(query.column_descriptions) == 1:
+        return list(session.execute(query).scalars())
+    return list(api.plain_rows(session, query))
 
 
 def _after(col, id_col, value, marker_id, asc, nullable):

@@ -17,6 +17,7 @@ from oslo_utils import timeutils
 import sqlalchemy as sa
 
 from vmove import exception, vocabulary
+from vmove.db import api as db_api
 from vmove.db import models, pagination, purge
 from vmove.db.api import main_context_manager
 from vmove.moves import states
@@ -91,7 +92,7 @@ def get(context, uuid, origins=None):
     query = sa.select(m.__table__).where(m.id == uuid if isinstance(uuid, int) else m.uuid == uuid)
     if origins is not None:
         query = query.where(m.origin.in_(list(origins)))
-    row = context.session.execute(query).one_or_none()
+    row = db_api.plain_rows(context.session, query).one_or_none()
     if row is None:
         raise exception.MoveNotFound(move=uuid)
     return to_obj(context, row)
@@ -216,10 +217,10 @@ def events(context, move_uuid, attempt=None):
 
 def _events_of(context, move_id, attempt=None):
     e = models.MoveEvent
-    query = sa.select(e).where(e.move_id == move_id)
+    query = sa.select(e.__table__).where(e.move_id == move_id)  # plain rows: no ORM instances to load
     if attempt is not None:
         query = query.where(e.attempt == attempt)
-    rows = context.session.execute(query.order_by(e.at.asc(), e.id.asc())).scalars()
+    rows = db_api.plain_rows(context.session, query.order_by(e.at.asc(), e.id.asc()))
     return [event_obj.MoveEvent.from_row(context, r) for r in rows]
 
 

@@ -6,6 +6,8 @@ database themselves: the query modules of each feature build them from rows
 """
 
 import datetime
+import functools
+import operator
 
 from oslo_versionedobjects import base as ovo_base
 from oslo_versionedobjects import fields
@@ -26,31 +28,39 @@ class VmoveObject(ovo_base.VersionedObject):
     def _from_db_object(cls, context, obj, db_obj):
         """Fill ``obj`` from a row. Strings, integers and booleans the database gives are stored as they
         are and its naive UTC times made aware (what coercion would do, at a fraction of its cost: a list
-        page builds a hundred objects); the other fields are set, and so coerced, as usual."""
-        plain, times, other = cls._row_fields()
-        # a Core row gives all its values at once; an ORM instance one attribute at a time
-        values = db_obj._mapping if hasattr(db_obj, "_mapping") else _Attributes(db_obj)
+        page builds a hundred objects); enumerations and dicts are stored as they are when coercion would
+        keep them so (a valid value, a dict, None where nullable), otherwise set, and so coerced, as usual."""
+        (plain_values, plain_attrs), times, checked = cls._row_fields()
+        # a Core row gives all its values at once (its mapping is made anew at every access: once); an ORM
+        # instance one attribute at a time
+        values = getattr(db_obj, "_mapping", None)
+        if values is None:
+            values = _Attributes(db_obj)
         attrs = obj.__dict__
-        for name, attr in plain:
-            attrs[attr] = values[name]
+        attrs.update(zip(plain_attrs, plain_values(values), strict=True))
         for name, attr in times:
             value = values[name]
             if value is not None and value.tzinfo is None:
                 value = value.replace(tzinfo=datetime.UTC)
             attrs[attr] = value
-        for name in other:
-            setattr(obj, name, getattr(db_obj, name))
+        for name, attr, kept in checked:
+            value = values[name]
+            if kept(value):
+                attrs[attr] = value
+            else:
+                setattr(obj, name, value)
         obj._context = context
         obj.obj_reset_changes()
         return obj
 
     @classmethod
     def _row_fields(cls):
-        """The fields of the class that need no coercion and the times, as (name, attribute) pairs, and the
-        other field names (computed once)."""
+        """The fields of the class that need no coercion (a getter of their values from a row's mapping, their
+        attributes), the times as (name, attribute) pairs, and the other fields as (name, attribute, whether
+        coercion keeps a value as it is) (computed once)."""
         found = cls.__dict__.get("_vmove_row_fields")
         if found is None:
-            plain, times, other = [], [], []
+            plain, times, checked = [], [], []
             for name, field in cls.fields.items():
                 kind = type(field)
                 if kind in _PLAIN:
@@ -58,21 +68,51 @@ class VmoveObject(ovo_base.VersionedObject):
                 elif kind is fields.DateTimeField:
                     times.append((name, "_obj_" + name))
                 else:
-                    other.append(name)
-            found = (tuple(plain), tuple(times), tuple(other))
+                    checked.append((name, "_obj_" + name, _kept_as_is(field)))
+            plain_values = _getter(tuple(name for name, _ in plain))
+            found = ((plain_values, tuple(attr for _, attr in plain)), tuple(times), tuple(checked))
             cls._vmove_row_fields = found
         return found
 
-    def obj_values(self, names) -> dict:
+    def obj_values(self, names: tuple) -> dict:
         """``{name: value}`` of fields that are set (an API view of a page reads thousands of them; the
         field properties cost more than the values)."""
         attrs = self.__dict__
-        return {name: attrs["_obj_" + name] for name in names}
+        return {name: attrs[attr] for name, attr in _attributes(names)}
 
     @classmethod
     def from_row(cls, context, row):
         """The object of a database row (its columns of the same names)."""
         return cls._from_db_object(context, cls(), row)
+
+
+def _getter(names: tuple):
+    """``values -> (values[name], ...)`` of ``names``, in one call (``operator.itemgetter`` of one name gives
+    the value alone)."""
+    if len(names) >= 2:
+        return operator.itemgetter(*names)
+    return lambda values: tuple(values[name] for name in names)
+
+
+def _kept_as_is(field):
+    """Whether coercion by ``field`` gives a value back unchanged: a valid value of an enumeration, a value of
+    the types a field type keeps (``ROW_TYPES``: a dict of JSON values), None where nullable; else never."""
+    nullable = field.nullable
+    if type(field).coerce is not fields.Field.coerce:
+        return lambda value: False
+    if isinstance(field._type, fields.Enum) and type(field._type).coerce is fields.Enum.coerce:
+        valid = frozenset(field._type.valid_values)
+        return lambda value: (type(value) is str and value in valid) or (value is None and nullable)
+    types = getattr(field._type, "ROW_TYPES", None)
+    if types:
+        return lambda value: isinstance(value, types) or (value is None and nullable)
+    return lambda value: False
+
+
+@functools.lru_cache(maxsize=256)
+def _attributes(names: tuple) -> tuple:
+    """``(name, attribute)`` of each field name: where a set field keeps its value."""
+    return tuple((name, "_obj_" + name) for name in names)
 
 
 class _Attributes:

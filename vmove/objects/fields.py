@@ -14,6 +14,9 @@ ListOfObjectsField = fields.ListOfObjectsField
 class JsonDict(fields.FieldType):
     """A dict of JSON values (move parameters, event details)."""
 
+    #: what coercion gives back as it is (objects built from rows store such values without calling it)
+    ROW_TYPES = (dict,)
+
     @staticmethod
     def coerce(obj, attr, value):
         if not isinstance(value, dict):

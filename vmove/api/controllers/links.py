@@ -15,8 +15,10 @@ def base_url() -> str:
     return found
 
 
-def make(rel: str, *parts: str, query: dict | None = None) -> dict:
-    href = "/".join([base_url(), *[p.strip("/") for p in parts]])
+def make(rel: str, *parts: str, query: dict | None = None, base: str | None = None) -> dict:
+    """``{"rel": rel, "href": ...}``: the link to ``parts`` under the API's URL (``base``: that URL, when the
+    caller has it already: :func:`base_url`)."""
+    href = "/".join([base or base_url(), *[p.strip("/") for p in parts]])
     if query:
         href += "?" + urllib.parse.urlencode(query, doseq=True)
     return {"rel": rel, "href": href}

@@ -13,10 +13,12 @@ from vmove.moves import queries, service
 _FIELDS_1_0, _TIMES_1_0 = vocabulary.MOVE_FIELDS, vocabulary.MOVE_TIMES
 
 
-def move_view(move) -> dict:
+def move_view(move, base: str | None = None) -> dict:
+    """The move as the API shows it (``base``: the API's URL, :func:`links.base_url`, if the caller has it)."""
     view = move.obj_values(_FIELDS_1_0)
-    view.update({f: common.isotime(v) for f, v in move.obj_values(_TIMES_1_0).items()})
-    view["links"] = [links.make("self", "v1", "moves", move.uuid)]
+    for name, value in move.obj_values(_TIMES_1_0).items():
+        view[name] = common.isotime(value)
+    view["links"] = [links.make("self", "v1", "moves", move.uuid, base=base)]
     return view
 
 
@@ -42,7 +44,8 @@ def get_move_or_404(ctx, uuid, rule):
 
 def list_moves(query, filters, *path):
     """A page of moves (``filters`` and the query's limit, marker and sort), with the next link."""
-    return common.list_page("moves", queries.get_all, filters, query, move_view, *path)
+    base = links.base_url()
+    return common.list_page("moves", queries.get_all, filters, query, lambda m: move_view(m, base), *path)
 
 
 class MoveEventsController(rest.RestController):

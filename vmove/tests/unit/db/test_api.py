@@ -119,3 +119,24 @@ def test_dispatch_reads_few_pending_moves_while_every_slot_is_taken(db, ctx):
         seen.clear()
         leases.dispatch(ctx, "e1", until, now, choose, max_in_flight=limit)
         assert sum(n for n, _ in seen) == total and {f for _, f in seen} == {3} and len(seen) > 1
+
+
+def test_plain_rows_see_what_the_session_has_not_flushed_yet(db, ctx):
+    """Read straight from the connection, a select of plain rows still sees the session's pending changes
+    (flushed first, as ``session.execute`` does)."""
+    import sqlalchemy as sa
+
+    from vmove.db import api as db_api
+    from vmove.db import models
+
+    move = make_move()
+    m = models.Move
+
+    @db_api.main_context_manager.writer
+    def rename(context):
+        row = context.session.execute(sa.select(m).where(m.uuid == move.uuid)).scalar_one()
+        row.resource_name = "renamed"
+        return db_api.plain_rows(context.session, sa.select(m.__table__).where(m.uuid == move.uuid)).one()
+
+    assert rename(ctx).resource_name == "renamed"
+    assert move_queries.get(ctx, move.uuid).resource_name == "renamed"

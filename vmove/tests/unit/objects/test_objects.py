@@ -75,3 +75,38 @@ def test_plan_and_run_1_0_consumers_get_no_new_fields():
     assert "estimate" not in r.obj_to_primitive("1.0")["vmove_object.data"]
     i = plan.RunItem(item_uuid="i", decision="approved", decided_by="u", selector="host:h1")
     assert not {"decision", "decided_by", "selector"} & set(i.obj_to_primitive("1.0")["vmove_object.data"])
+
+
+def _move_row(**values):
+    """A row of the moves table as a Core row gives it (its ``_mapping``, as list pages read them)."""
+    import datetime
+    import types
+
+    from vmove.db import models
+
+    row = {c.name: None for c in models.Move.__table__.columns}
+    row.update(
+        id=1, uuid="u", resource_type="instance", resource_id="r", type="live_migration", status="pending",
+        phase="queued", params={"a": 1}, priority=0, attempt=1, progress=0, project_id="p", origin="request:x",
+        enforce_project=False, created_at=datetime.datetime(2026, 1, 1), updated_at=datetime.datetime(2026, 1, 1),
+    )  # fmt: skip
+    row.update(values)
+    return types.SimpleNamespace(_mapping=row)
+
+
+def test_from_row_keeps_what_coercion_keeps_and_coerces_the_rest():
+    import datetime
+
+    from vmove.objects import move
+
+    objects.register_all()
+    m = move.Move.from_row(None, _move_row())
+    assert (m.status, m.resource_type, m.params) == ("pending", "instance", {"a": 1})
+    assert m.created_at.tzinfo is datetime.UTC and not m.obj_what_changed()
+    assert move.Move.from_row(None, _move_row(params=None)).params is None  # nullable
+    for bad in ({"status": "sleeping"}, {"resource_type": "network"}, {"params": "[1]"}):
+        try:
+            move.Move.from_row(None, _move_row(**bad))
+        except ValueError:
+            continue
+        raise AssertionError(f"{bad} was accepted")
