@@ -61,11 +61,22 @@ def _deep_query(session, marker_row):
     captured = {}
 
     class Spy:
+        """The session, with the page's statement kept (read through the session or its connection)."""
+
+        def __init__(self, target):
+            self._target = target
+
+        def __getattr__(self, name):
+            return getattr(session, name)
+
         def execute(self, stmt):
             captured.setdefault("page", stmt) if "LIMIT" in str(stmt).upper() else None
-            return session.execute(stmt)
+            return self._target.execute(stmt)
 
-    rows = pagination.paginate(Spy(), query, m, "created_at", "asc", 50, marker)
+        def connection(self):
+            return Spy(session.connection())
+
+    rows = pagination.paginate(Spy(session), query, m, "created_at", "asc", 50, marker)
     return rows, captured["page"]
 
 
