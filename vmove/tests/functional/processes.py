@@ -263,6 +263,7 @@ class Cluster:
         wait_for(
             lambda: sum(e.state(30) == "up" and e.topic == self.topic for e in heartbeat.get_all(ctx)) == self.count,
             f"{self.count} engines up",
+            timeout=180,  # three Python processes starting at once on 2 busy cores
         )
 
     def request(self, n, seconds):
