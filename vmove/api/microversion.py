@@ -52,8 +52,6 @@ VERSIONS = [
 
 #: the vmove microversion a Masakari client (the ``instance-ha`` namespace) is served at
 MASAKARI_COMPAT = "1.6"
-#: the last vmove microversion before it (where the notifications' own 1.3 views still apply)
-BEFORE_MASAKARI_COMPAT = VERSIONS[VERSIONS.index(MASAKARI_COMPAT) - 1]
 MASAKARI_SERVICE_TYPE = "instance-ha"
 MASAKARI_ENVIRON_KEY = f"{MASAKARI_SERVICE_TYPE}.microversion"
 #: Masakari's own microversions (what its clients may ask for): 1.1 workflow details, 1.2 segments' enabled,

@@ -200,7 +200,8 @@ def response_trim(schema: dict, min_version: str | None = None, max_version: str
 @dataclasses.dataclass(frozen=True)
 class Change:
     """A microversion at which handlers change their schemas: the old ones serve from ``first`` up to
-    ``before`` (the version before ``since``), the new ones from ``since`` on.
+    :attr:`before` (the version before ``since``, from the one list of versions), the new ones from ``since``
+    on. Renumbering ``since`` moves both ends: no version is left without a schema.
 
     Each method is the pair of decorators of one kind, stacked where the two were::
 
@@ -208,8 +209,11 @@ class Change:
     """
 
     first: str
-    before: str
     since: str
+
+    @property
+    def before(self) -> str:
+        return microversion.VERSIONS[microversion.VERSIONS.index(self.since) - 1]
 
     def _pair(self, decorate, old: dict, new: dict):
         def decorator(func):

@@ -22,9 +22,10 @@ from vmove.api.schemas import plan_runs as latest
 from vmove.api.schemas import plans as schemas
 from vmove.plans import events, lifecycle, queries, service
 
-V, BEFORE = latest.VERSION, latest.BEFORE
-#: the schemas of 1.4 up to BEFORE, the latest ones from V (an older request's answer trimmed to 1.4's)
-CHANGE = validation.Change(first="1.4", before=BEFORE, since=V)
+V = latest.VERSION
+#: the schemas of 1.4 up to the version before V, the latest ones from V (an older request's answer trimmed to
+#: 1.4's)
+CHANGE = validation.Change(first="1.4", since=V)
 
 _FIELDS = (
     "uuid",

@@ -29,9 +29,7 @@ TYPE_NAMES = {"cold_migration": "migration"}
 TYPE_FILTER = {"migration": ["cold_migration"], "cold_migration": ["cold_migration"]}
 SORT_COLUMNS = {"instance_uuid": "resource_id"}
 #: the schemas of 1.3 up to the version before MASAKARI_COMPAT, the Masakari-shaped ones from it
-MASAKARI = validation.Change(
-    first="1.3", before=microversion.BEFORE_MASAKARI_COMPAT, since=microversion.MASAKARI_COMPAT
-)
+MASAKARI = validation.Change(first="1.3", since=microversion.MASAKARI_COMPAT)
 
 
 def vmove_view(move, notification_uuid) -> dict:
