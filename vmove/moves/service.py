@@ -25,7 +25,7 @@ def check_request(move_type: str, resource_type: str, params: dict) -> dict:
         raise exception.Invalid(
             f"Move type {move_type} moves {_article(cls.resource_type)}, not {_article(resource_type)}."
         )
-    jsonschemas.validate(params, jsonschemas.check_schema(cls.schema), f"{move_type} parameter")
+    jsonschemas.validate(params, cls.schema, f"{move_type} parameter")  # checked when loaded
     return cls.validate_params(move_type, params)
 
 
@@ -39,13 +39,11 @@ def request_move(
     """Write a pending move (and its first event); returns the Move object.
 
     Refuses (409, :class:`~vmove.exception.ResourceBusy`) a second move of a resource that has one
-    pending or ongoing; the database's unique ``moves.active_key`` refuses it when concurrent requests
-    both get past the first look.
+    pending or ongoing: the database's unique ``moves.active_key`` refuses it, concurrent requests included.
     """
     params = check_request(move_type, resource_type, dict(params or {}))
-    holder = queries.busy(ctx, resource_id)  # the common case, without trying the insert
-    if holder is not None:
-        raise queries.refusal(resource_type, resource_id, holder)
+    # no look before the insert: the unique key answers a busy resource (naming its move), and a look
+    # first cost every request a transaction of its own
     now = timeutils.utcnow()
     row = {
         "uuid": uuidutils.generate_uuid(),

@@ -12,21 +12,30 @@ from vmove.tests.unit.engine import helpers
 
 
 class SlowBackend:
-    """An action whose pre-check and start request each take a moment; it records how many overlap."""
+    """An action whose pre-checks and start requests each wait (up to 10 s) until ``overlap[what]`` of
+    them are in at once, or every move has come in: whether they may overlap is then decided by the
+    engine alone, not by how fast a loaded machine runs the threads. It records how many overlap."""
 
-    def __init__(self):
-        self.lock = threading.Lock()
+    def __init__(self, total, overlap):
+        self.total, self.overlap = total, overlap
+        self.cond = threading.Condition()
         self.checking = self.sending = 0
         self.max_checking = self.max_sending = 0
+        self.came = {"checking": 0, "sending": 0}
         self.sent: list = []
 
     def _enter(self, what):
-        with self.lock:
+        with self.cond:
             setattr(self, what, getattr(self, what) + 1)
+            self.came[what] += 1
             top = f"max_{what}"
             setattr(self, top, max(getattr(self, top), getattr(self, what)))
-        time.sleep(0.05)
-        with self.lock:
+            self.cond.notify_all()
+            self.cond.wait_for(
+                lambda: getattr(self, what) >= self.overlap[what] or self.came[what] >= self.total, timeout=10
+            )
+        time.sleep(0.01)
+        with self.cond:
             setattr(self, what, getattr(self, what) - 1)
 
     def pre_condition(self, move):
@@ -44,7 +53,7 @@ def test_start_requests_are_sent_at_most_concurrent_starts_at_once(conf, db, con
     conf.set_override("concurrent_starts", concurrent, group="engine")
     conf.set_override("executor_workers", 6, group="engine")
     ctx = vmove_context.get_admin_context()
-    backend = SlowBackend()
+    backend = SlowBackend(6, {"checking": 2, "sending": concurrent})
     runner = engine_runner.MoveRunner(conf, "engine-1", clients=None)
     runner.actions = helpers.OneAction(backend)
     rows = helpers.claimed(ctx, 6)
