@@ -203,13 +203,17 @@ class Change:
     :attr:`before` (the version before ``since``, from the one list of versions), the new ones from ``since``
     on. Renumbering ``since`` moves both ends: no version is left without a schema.
 
-    Each method is the pair of decorators of one kind, stacked where the two were::
+    Each method is the pair of decorators of one kind, stacked where the two were; the controllers give
+    the change and the pairs to their handler (:func:`vmove.api.controllers.v1.common.handler`)::
 
-        @CHANGE.responses(schemas.SHOW_RESPONSE_1_3, schemas.SHOW_RESPONSE_1_6)
+        @common.handler(CHANGE, response=(schemas.SHOW_RESPONSE_1_3, schemas.SHOW_RESPONSE_1_6))
     """
 
     first: str
     since: str
+    #: an older request's answer is cut down to the old response schema (:func:`response_trim`: the handler
+    #: builds the latest view)
+    trim: bool = False
 
     @property
     def before(self) -> str:
@@ -222,11 +226,11 @@ class Change:
 
         return decorator
 
-    def responses(self, old: dict, new: dict, *, trim: bool = False):
-        """``old`` and ``new`` response schemas; with ``trim``, an older request's answer is also cut
-        down to ``old`` (:func:`response_trim`: the handler builds the latest view)."""
+    def responses(self, old: dict, new: dict):
+        """``old`` and ``new`` response schemas; with :attr:`trim`, an older request's answer is also cut
+        down to ``old``."""
         pair = self._pair(response_schema, old, new)
-        if not trim:
+        if not self.trim:
             return pair
         return lambda func: pair(response_trim(old, max_version=self.before)(func))
 
