@@ -10,7 +10,7 @@ from vmove.engine import rpcapi
 UUID_SCHEMA = {"type": "object", "properties": {"uuid": {"type": "string", "format": "uuid"}}}
 
 
-def handler(since, *, response=None, query=None, body=None):
+def handler(since, response=None, *, query=None, body=None):
     """A JSON handler that exists from microversion ``since`` on (``pecan.expose`` and
     :func:`microversion.min_version`), checking its response, query and body against their schemas.
 

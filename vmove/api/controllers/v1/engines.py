@@ -23,7 +23,7 @@ def engine_view(engine, down_after: float) -> dict:
 
 
 class EnginesController(rest.RestController):
-    @common.handler("1.1", response=schemas.LIST_RESPONSE_1_1, query=schemas.LIST_QUERY_1_1)
+    @common.handler("1.1", schemas.LIST_RESPONSE_1_1, query=schemas.LIST_QUERY_1_1)
     def get_all(self, *, query):
         ctx = common.context()
         policy.authorize(ctx, "vmove:engine:get_all")

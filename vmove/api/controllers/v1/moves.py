@@ -50,7 +50,7 @@ def list_moves(query, filters, *path):
 class MoveEventsController(rest.RestController):
     """``/v1/moves/{uuid}/events``."""
 
-    @common.handler("1.0", response=schemas.EVENTS_RESPONSE_1_0, query=schemas.SHOW_QUERY_1_0)
+    @common.handler("1.0", schemas.EVENTS_RESPONSE_1_0, query=schemas.SHOW_QUERY_1_0)
     def get_all(self, move_uuid, *, query):
         ctx = common.context()
         found = common.get_or_404(
@@ -65,7 +65,7 @@ class MovesController(rest.RestController):
     events = MoveEventsController()
     _custom_actions = {"action": ["POST"]}
 
-    @common.handler("1.0", response=schemas.LIST_RESPONSE_1_0, query=schemas.LIST_QUERY_1_0)
+    @common.handler("1.0", schemas.LIST_RESPONSE_1_0, query=schemas.LIST_QUERY_1_0)
     def get_all(self, *, query):
         ctx = common.context()
         policy.authorize(ctx, "vmove:move:get_all")
@@ -77,7 +77,7 @@ class MovesController(rest.RestController):
             filters["changes_since"] = common.parse_time(query["changes-since"], "query parameter 'changes-since'")
         return list_moves(query, filters, "moves")
 
-    @common.handler("1.2", response=schemas.SHOW_RESPONSE_1_0, body=schemas.CREATE_BODY_1_2)
+    @common.handler("1.2", schemas.SHOW_RESPONSE_1_0, body=schemas.CREATE_BODY_1_2)
     def post(self, *, body):
         ctx = common.context()
         policy.authorize(ctx, "vmove:move:create")
@@ -94,7 +94,7 @@ class MovesController(rest.RestController):
         pecan.response.status = 202
         return {"move": move_view(move)}
 
-    @common.handler("1.2", response=schemas.SHOW_RESPONSE_1_0, body=schemas.ACTION_BODY_1_2)
+    @common.handler("1.2", schemas.SHOW_RESPONSE_1_0, body=schemas.ACTION_BODY_1_2)
     def action(self, move_uuid, *, body):
         ctx = common.context()
         move = get_move_or_404(ctx, move_uuid, "vmove:move:get")
@@ -105,7 +105,7 @@ class MovesController(rest.RestController):
         pecan.response.status = 202
         return {"move": move_view(move)}
 
-    @common.handler("1.0", response=schemas.SHOW_RESPONSE_1_0, query=schemas.SHOW_QUERY_1_0)
+    @common.handler("1.0", schemas.SHOW_RESPONSE_1_0, query=schemas.SHOW_QUERY_1_0)
     def get_one(self, move_uuid, *, query):
         ctx = common.context()
         return {"move": move_view(get_move_or_404(ctx, move_uuid, "vmove:move:get"))}

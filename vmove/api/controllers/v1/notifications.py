@@ -93,9 +93,7 @@ class NotificationsController(rest.RestController):
     vmoves = vmoves_controller.VMovesController()
     _custom_actions = {"action": ["POST"]}
 
-    @common.handler(
-        MASAKARI, response=(schemas.CREATE_RESPONSE_1_3, schemas.CREATE_RESPONSE_1_6), body=schemas.CREATE_BODY_1_3
-    )
+    @common.handler(MASAKARI, (schemas.CREATE_RESPONSE_1_3, schemas.CREATE_RESPONSE_1_6), body=schemas.CREATE_BODY_1_3)
     def post(self, *, body):
         ctx = common.context()
         policy.authorize(ctx, "vmove:notification:create")
@@ -111,7 +109,7 @@ class NotificationsController(rest.RestController):
 
     @common.handler(
         MASAKARI,
-        response=(schemas.LIST_RESPONSE_1_3, schemas.LIST_RESPONSE_1_6),
+        (schemas.LIST_RESPONSE_1_3, schemas.LIST_RESPONSE_1_6),
         query=(schemas.LIST_QUERY_1_3, schemas.LIST_QUERY_1_6),
     )
     def get_all(self, *, query):
@@ -125,17 +123,13 @@ class NotificationsController(rest.RestController):
         query = vmoves_controller.one_sort(query, "desc")
         return common.list_page("notifications", queries.get_all, filters, query, notification_view, "notifications")
 
-    @common.handler(
-        MASAKARI, response=(schemas.SHOW_RESPONSE_1_3, schemas.SHOW_RESPONSE_1_6), query=schemas.SHOW_QUERY_1_3
-    )
+    @common.handler(MASAKARI, (schemas.SHOW_RESPONSE_1_3, schemas.SHOW_RESPONSE_1_6), query=schemas.SHOW_QUERY_1_3)
     def get_one(self, notification_uuid, *, query):
         ctx = common.context()
         policy.authorize(ctx, "vmove:notification:get")
         return {"notification": detail_view(ctx, get_notification_or_404(ctx, notification_uuid))}
 
-    @common.handler(
-        MASAKARI, response=(schemas.CREATE_RESPONSE_1_3, schemas.CREATE_RESPONSE_1_6), body=schemas.ACTION_BODY_1_3
-    )
+    @common.handler(MASAKARI, (schemas.CREATE_RESPONSE_1_3, schemas.CREATE_RESPONSE_1_6), body=schemas.ACTION_BODY_1_3)
     def action(self, notification_uuid, *, body):
         ctx = common.context()
         what = "restore" if "restore" in body else "retry"

@@ -169,16 +169,14 @@ def _show(ctx, plan) -> dict:
 class PlanRunsController(rest.RestController):
     """``/v1/plans/{uuid}/runs``: a plan's runs, and ordering a new one."""
 
-    @common.handler(
-        CHANGE, response=(schemas.RUNS_RESPONSE_1_4, latest.RUNS_RESPONSE), query=schemas.RUN_LIST_QUERY_1_4
-    )
+    @common.handler(CHANGE, (schemas.RUNS_RESPONSE_1_4, latest.RUNS_RESPONSE), query=schemas.RUN_LIST_QUERY_1_4)
     def get_all(self, plan_uuid, *, query):
         ctx = common.context()
         get_plan_or_404(ctx, plan_uuid, "vmove:plan:get")
         query = dict(query, plan_id=plan_uuid)
         return runs_ctl.list_runs(ctx, query, {"plan_uuid": plan_uuid}, ("plans", plan_uuid, "runs"))
 
-    @common.handler(CHANGE, response=(schemas.RUN_RESPONSE_1_4, latest.RUN_RESPONSE), body=schemas.ORDER_BODY_1_4)
+    @common.handler(CHANGE, (schemas.RUN_RESPONSE_1_4, latest.RUN_RESPONSE), body=schemas.ORDER_BODY_1_4)
     def post(self, plan_uuid, *, body):
         ctx = common.context()
         plan = get_plan_or_404(ctx, plan_uuid, "vmove:plan:get")
@@ -197,7 +195,7 @@ class PlansController(rest.RestController):
 
     runs = PlanRunsController()
 
-    @common.handler(CHANGE, response=(schemas.PLANS_RESPONSE_1_4, latest.PLANS_RESPONSE), query=schemas.LIST_QUERY_1_4)
+    @common.handler(CHANGE, (schemas.PLANS_RESPONSE_1_4, latest.PLANS_RESPONSE), query=schemas.LIST_QUERY_1_4)
     def get_all(self, *, query):
         ctx = common.context()
         policy.authorize(ctx, "vmove:plan:get_all")
@@ -205,15 +203,13 @@ class PlansController(rest.RestController):
         filters["project_id"] = common.project_filter(ctx, query, "vmove:plan:get_all:all_projects")
         return common.list_page("plans", queries.plan_get_all, filters, query, plan_view, "plans")
 
-    @common.handler(CHANGE, response=(schemas.PLAN_RESPONSE_1_4, latest.PLAN_RESPONSE), query=schemas.EMPTY_QUERY)
+    @common.handler(CHANGE, (schemas.PLAN_RESPONSE_1_4, latest.PLAN_RESPONSE), query=schemas.EMPTY_QUERY)
     def get_one(self, plan_uuid, *, query):
         ctx = common.context()
         return _show(ctx, get_plan_or_404(ctx, plan_uuid, "vmove:plan:get"))
 
     @common.handler(
-        CHANGE,
-        response=(schemas.PLAN_RESPONSE_1_4, latest.PLAN_RESPONSE),
-        body=(schemas.CREATE_BODY_1_4, latest.CREATE_BODY),
+        CHANGE, (schemas.PLAN_RESPONSE_1_4, latest.PLAN_RESPONSE), body=(schemas.CREATE_BODY_1_4, latest.CREATE_BODY)
     )
     def post(self, *, body):
         ctx = common.context()
@@ -227,9 +223,7 @@ class PlansController(rest.RestController):
         return _show(ctx, plan)
 
     @common.handler(
-        CHANGE,
-        response=(schemas.PLAN_RESPONSE_1_4, latest.PLAN_RESPONSE),
-        body=(schemas.UPDATE_BODY_1_4, latest.UPDATE_BODY),
+        CHANGE, (schemas.PLAN_RESPONSE_1_4, latest.PLAN_RESPONSE), body=(schemas.UPDATE_BODY_1_4, latest.UPDATE_BODY)
     )
     def patch(self, plan_uuid, *, body):
         ctx = common.context()

@@ -111,7 +111,7 @@ def list_runs(ctx, query, filters, path):
 class RunMovesController(rest.RestController):
     """``/v1/runs/{uuid}/moves``: the moves a run made (each with its attempt number)."""
 
-    @common.handler("1.4", response=schemas.RUN_MOVES_RESPONSE_1_4, query=schemas.RUN_MOVES_QUERY_1_4)
+    @common.handler("1.4", schemas.RUN_MOVES_RESPONSE_1_4, query=schemas.RUN_MOVES_QUERY_1_4)
     def get_all(self, run_uuid, *, query):
         ctx = common.context()
         run = get_run_or_404(ctx, run_uuid, "vmove:run:moves")
@@ -125,7 +125,7 @@ class RunMovesController(rest.RestController):
 class RunEventsController(rest.RestController):
     """``/v1/runs/{uuid}/events`` (1.5): the run's history; ``?item=`` (item uuid or resource id) one item's."""
 
-    @common.handler(V, response=latest.EVENTS_RESPONSE, query=latest.EVENTS_QUERY)
+    @common.handler(V, latest.EVENTS_RESPONSE, query=latest.EVENTS_QUERY)
     def get_all(self, run_uuid, *, query):
         ctx = common.context()
         run = get_run_or_404(ctx, run_uuid, "vmove:run:get")
@@ -145,13 +145,11 @@ class RunsController(rest.RestController):
     events = RunEventsController()
     _custom_actions = {"action": ["POST"]}
 
-    @common.handler(
-        CHANGE, response=(schemas.RUNS_RESPONSE_1_4, latest.RUNS_RESPONSE), query=schemas.RUN_LIST_QUERY_1_4
-    )
+    @common.handler(CHANGE, (schemas.RUNS_RESPONSE_1_4, latest.RUNS_RESPONSE), query=schemas.RUN_LIST_QUERY_1_4)
     def get_all(self, *, query):
         return list_runs(common.context(), query, {}, ("runs",))
 
-    @common.handler(CHANGE, response=(schemas.RUN_RESPONSE_1_4, latest.RUN_RESPONSE), query=schemas.EMPTY_QUERY)
+    @common.handler(CHANGE, (schemas.RUN_RESPONSE_1_4, latest.RUN_RESPONSE), query=schemas.EMPTY_QUERY)
     def get_one(self, run_uuid, *, query):
         ctx = common.context()
         run = get_run_or_404(ctx, run_uuid, "vmove:run:get")
@@ -159,7 +157,7 @@ class RunsController(rest.RestController):
 
     @common.handler(
         CHANGE,
-        response=(schemas.RUN_RESPONSE_1_4, latest.RUN_RESPONSE),
+        (schemas.RUN_RESPONSE_1_4, latest.RUN_RESPONSE),
         body=(schemas.RUN_ACTION_BODY_1_4, latest.RUN_ACTION_BODY),
     )
     def action(self, run_uuid, *, body):

@@ -83,7 +83,7 @@ class VMovesController(rest.RestController):
 
     @common.handler(
         MASAKARI,
-        response=(schemas.VMOVES_RESPONSE_1_3, schemas.VMOVES_RESPONSE_1_6),
+        (schemas.VMOVES_RESPONSE_1_3, schemas.VMOVES_RESPONSE_1_6),
         query=(schemas.VMOVES_QUERY_1_3, schemas.VMOVES_QUERY_1_6),
     )
     def get_all(self, notification_uuid, *, query):
@@ -101,9 +101,7 @@ class VMovesController(rest.RestController):
         view = functools.partial(vmove_view, notification_uuid=n.uuid)
         return common.list_page("vmoves", move_queries.get_all, filters, query, view, "notifications", n.uuid, "vmoves")
 
-    @common.handler(
-        MASAKARI, response=(schemas.VMOVE_RESPONSE_1_3, schemas.VMOVE_RESPONSE_1_6), query=schemas.SHOW_QUERY_1_3
-    )
+    @common.handler(MASAKARI, (schemas.VMOVE_RESPONSE_1_3, schemas.VMOVE_RESPONSE_1_6), query=schemas.SHOW_QUERY_1_3)
     def get_one(self, notification_uuid, vmove_uuid, *, query):
         ctx = common.context()
         policy.authorize(ctx, "vmove:notification:vmoves:detail")
