@@ -27,6 +27,8 @@ LIMIT_KEYS = ("max_in_flight", "per_source_host", "per_dest_host", "per_backend"
 MAPPING_KEYS = ("hosts", "volume_types", "backends", "flavors")
 #: the schemas of 1.4, then the latest ones (the runs' change: an older request's answer trimmed to 1.4's)
 CHANGE = runs_ctl.CHANGE
+#: the response schemas of a plan, before and from the runs' change
+PLAN_RESPONSES = (schemas.PLAN_RESPONSE_1_4, latest.PLAN_RESPONSE)
 
 
 # ------------------------------------------------------------------ views
@@ -169,14 +171,14 @@ def _show(ctx, plan) -> dict:
 class PlanRunsController(rest.RestController):
     """``/v1/plans/{uuid}/runs``: a plan's runs, and ordering a new one."""
 
-    @common.handler(CHANGE, (schemas.RUNS_RESPONSE_1_4, latest.RUNS_RESPONSE), query=schemas.RUN_LIST_QUERY_1_4)
+    @common.handler(CHANGE, runs_ctl.RUNS_RESPONSES, query=schemas.RUN_LIST_QUERY_1_4)
     def get_all(self, plan_uuid, *, query):
         ctx = common.context()
         get_plan_or_404(ctx, plan_uuid, "vmove:plan:get")
         query = dict(query, plan_id=plan_uuid)
         return runs_ctl.list_runs(ctx, query, {"plan_uuid": plan_uuid}, ("plans", plan_uuid, "runs"))
 
-    @common.handler(CHANGE, (schemas.RUN_RESPONSE_1_4, latest.RUN_RESPONSE), body=schemas.ORDER_BODY_1_4)
+    @common.handler(CHANGE, runs_ctl.RUN_RESPONSES, body=schemas.ORDER_BODY_1_4)
     def post(self, plan_uuid, *, body):
         ctx = common.context()
         plan = get_plan_or_404(ctx, plan_uuid, "vmove:plan:get")
@@ -203,14 +205,12 @@ class PlansController(rest.RestController):
         filters["project_id"] = common.project_filter(ctx, query, "vmove:plan:get_all:all_projects")
         return common.list_page("plans", queries.plan_get_all, filters, query, plan_view, "plans")
 
-    @common.handler(CHANGE, (schemas.PLAN_RESPONSE_1_4, latest.PLAN_RESPONSE), query=schemas.EMPTY_QUERY)
+    @common.handler(CHANGE, PLAN_RESPONSES, query=schemas.EMPTY_QUERY)
     def get_one(self, plan_uuid, *, query):
         ctx = common.context()
         return _show(ctx, get_plan_or_404(ctx, plan_uuid, "vmove:plan:get"))
 
-    @common.handler(
-        CHANGE, (schemas.PLAN_RESPONSE_1_4, latest.PLAN_RESPONSE), body=(schemas.CREATE_BODY_1_4, latest.CREATE_BODY)
-    )
+    @common.handler(CHANGE, PLAN_RESPONSES, body=(schemas.CREATE_BODY_1_4, latest.CREATE_BODY))
     def post(self, *, body):
         ctx = common.context()
         policy.authorize(ctx, "vmove:plan:create")
@@ -222,9 +222,7 @@ class PlansController(rest.RestController):
         pecan.response.status = 201
         return _show(ctx, plan)
 
-    @common.handler(
-        CHANGE, (schemas.PLAN_RESPONSE_1_4, latest.PLAN_RESPONSE), body=(schemas.UPDATE_BODY_1_4, latest.UPDATE_BODY)
-    )
+    @common.handler(CHANGE, PLAN_RESPONSES, body=(schemas.UPDATE_BODY_1_4, latest.UPDATE_BODY))
     def patch(self, plan_uuid, *, body):
         ctx = common.context()
         plan = get_plan_or_404(ctx, plan_uuid, "vmove:plan:get")

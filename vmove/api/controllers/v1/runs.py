@@ -26,6 +26,9 @@ V = latest.VERSION
 #: the schemas of 1.4 up to the version before V, the latest ones from V (an older request's answer trimmed to
 #: 1.4's)
 CHANGE = validation.Change(first="1.4", since=V, trim=True)
+#: the response schemas of a run, and of a page of runs, before and from V
+RUN_RESPONSES = (schemas.RUN_RESPONSE_1_4, latest.RUN_RESPONSE)
+RUNS_RESPONSES = (schemas.RUNS_RESPONSE_1_4, latest.RUNS_RESPONSE)
 
 _FIELDS = (
     "uuid",
@@ -145,21 +148,17 @@ class RunsController(rest.RestController):
     events = RunEventsController()
     _custom_actions = {"action": ["POST"]}
 
-    @common.handler(CHANGE, (schemas.RUNS_RESPONSE_1_4, latest.RUNS_RESPONSE), query=schemas.RUN_LIST_QUERY_1_4)
+    @common.handler(CHANGE, RUNS_RESPONSES, query=schemas.RUN_LIST_QUERY_1_4)
     def get_all(self, *, query):
         return list_runs(common.context(), query, {}, ("runs",))
 
-    @common.handler(CHANGE, (schemas.RUN_RESPONSE_1_4, latest.RUN_RESPONSE), query=schemas.EMPTY_QUERY)
+    @common.handler(CHANGE, RUN_RESPONSES, query=schemas.EMPTY_QUERY)
     def get_one(self, run_uuid, *, query):
         ctx = common.context()
         run = get_run_or_404(ctx, run_uuid, "vmove:run:get")
         return {"run": run_view(ctx, run, queries.run_items_get(ctx, run.uuid))}
 
-    @common.handler(
-        CHANGE,
-        (schemas.RUN_RESPONSE_1_4, latest.RUN_RESPONSE),
-        body=(schemas.RUN_ACTION_BODY_1_4, latest.RUN_ACTION_BODY),
-    )
+    @common.handler(CHANGE, RUN_RESPONSES, body=(schemas.RUN_ACTION_BODY_1_4, latest.RUN_ACTION_BODY))
     def action(self, run_uuid, *, body):
         ctx = common.context()
         run = get_run_or_404(ctx, run_uuid, "vmove:run:get")
