@@ -26,6 +26,15 @@ FAILURE_SETTLE = 20.0
 HOST_SCHEMA = {"type": "string", "minLength": 1, "maxLength": 255}
 
 
+def record_phases(statuses: dict) -> dict:
+    """Nova's migration record status -> the move's phase, from ``{phase: (status, ...)}``: besides these, a
+    record ``accepted`` starts the move, one ``error`` or ``failed`` fails it."""
+    phases = {"accepted": states.STARTING, "error": states.FAILED, "failed": states.FAILED}
+    for phase, names in statuses.items():
+        phases.update(dict.fromkeys(names, phase))
+    return phases
+
+
 class InstanceAction(base.Action):
     resource_type = "instance"
     #: Nova's migration_type of records this action makes

@@ -12,7 +12,7 @@ import time
 from novaclient import exceptions as nova_exc
 
 from vmove.actions import base
-from vmove.actions.instance import HOST_SCHEMA, InstanceAction
+from vmove.actions.instance import HOST_SCHEMA, InstanceAction, record_phases
 from vmove.moves import states
 
 LOG = logging.getLogger(__name__)
@@ -38,6 +38,16 @@ class LiveMigration(InstanceAction):
         },
         "additionalProperties": False,
     }
+    #: Nova's migration record status -> the move's phase
+    RECORD_PHASES = record_phases(
+        {
+            "preparing": ("queued", "preparing"),
+            "running": ("running",),
+            "post_migrating": ("post-migrating",),
+            states.SUCCEEDED: ("completed",),
+            states.CANCELLED: ("cancelled",),
+        }
+    )
 
     def execute(self, move) -> dict:
         params = move.params or {}
@@ -58,17 +68,7 @@ class LiveMigration(InstanceAction):
             if status in ("error", "failed"):
                 return base.Observation(phase=states.FAILED)
             return base.Observation(phase="aborting")
-        phase = {
-            "accepted": states.STARTING,
-            "queued": "preparing",
-            "preparing": "preparing",
-            "running": "running",
-            "post-migrating": "post_migrating",
-            "completed": states.SUCCEEDED,
-            "cancelled": states.CANCELLED,
-            "error": states.FAILED,
-            "failed": states.FAILED,
-        }.get(status, move.phase)
+        phase = self.RECORD_PHASES.get(status, move.phase)
         obs = base.Observation(phase=phase)
         if phase == "running":
             obs.progress = self._progress(move, record)
@@ -148,6 +148,15 @@ class ColdMigration(InstanceAction):
     nova_actions = ("migrate", "resize")
     source_statuses = ("ACTIVE", "SHUTOFF")
     schema = {"type": "object", "properties": {"host": HOST_SCHEMA}, "additionalProperties": False}
+    RECORD_PHASES = record_phases(
+        {
+            "migrating": ("pre-migrating", "migrating", "post-migrating"),
+            "resized": ("finished",),
+            "confirming": ("confirming",),
+            states.SUCCEEDED: ("confirmed",),
+            states.FAILED: ("reverted",),
+        }
+    )
 
     def why_not_abortable(self, move) -> str:
         return "Nova has no abort for a cold migration once it has started."
@@ -159,18 +168,7 @@ class ColdMigration(InstanceAction):
 
     def interpret(self, move, record):
         status = record["status"]
-        phase = {
-            "accepted": states.STARTING,
-            "pre-migrating": "migrating",
-            "migrating": "migrating",
-            "post-migrating": "migrating",
-            "finished": "resized",
-            "confirming": "confirming",
-            "confirmed": states.SUCCEEDED,
-            "error": states.FAILED,
-            "failed": states.FAILED,
-            "reverted": states.FAILED,
-        }.get(status, move.phase)
+        phase = self.RECORD_PHASES.get(status, move.phase)
         if move.phase == "confirming" and phase == "resized":
             phase = "confirming"  # the record lags the confirm we sent
         obs = base.Observation(phase=phase)
@@ -196,6 +194,9 @@ class Evacuation(InstanceAction):
     nova_actions = ("evacuate",)
     source_statuses = ("ACTIVE", "SHUTOFF", "ERROR", "STOPPED", "PAUSED", "SUSPENDED")
     schema = {"type": "object", "properties": {"host": HOST_SCHEMA}, "additionalProperties": False}
+    RECORD_PHASES = record_phases(
+        {"rebuilding": ("pre-migrating", "migrating", "rebuilding"), states.SUCCEEDED: ("done", "completed")}
+    )
 
     def why_not_abortable(self, move) -> str:
         return "Nova has no abort for an evacuation."
@@ -244,15 +245,4 @@ class Evacuation(InstanceAction):
         return {"request_id": base.request_id(result)}
 
     def interpret(self, move, record):
-        status = record["status"]
-        phase = {
-            "accepted": states.STARTING,
-            "pre-migrating": "rebuilding",
-            "migrating": "rebuilding",
-            "rebuilding": "rebuilding",
-            "done": states.SUCCEEDED,
-            "completed": states.SUCCEEDED,
-            "error": states.FAILED,
-            "failed": states.FAILED,
-        }.get(status, move.phase)
-        return base.Observation(phase=phase)
+        return base.Observation(phase=self.RECORD_PHASES.get(record["status"], move.phase))

@@ -17,7 +17,7 @@ import logging
 from novaclient import exceptions as nova_exc
 
 from vmove.actions import base
-from vmove.actions.instance import InstanceAction
+from vmove.actions.instance import InstanceAction, record_phases
 from vmove.moves import states
 
 LOG = logging.getLogger(__name__)
@@ -84,6 +84,16 @@ class Resize(InstanceAction):
         "required": ["flavor"],
         "additionalProperties": False,
     }
+    #: Nova's migration record status -> the move's phase (``reverted``: cancelled if vmove reverted it)
+    RECORD_PHASES = record_phases(
+        {
+            "resizing": ("pre-migrating", "migrating", "post-migrating"),
+            "resized": ("finished",),
+            "confirming": ("confirming",),
+            states.SUCCEEDED: ("confirmed",),
+            "reverting": ("reverting",),
+        }
+    )
 
     def check_server(self, move, server) -> dict:
         values = super().check_server(move, server)
@@ -127,19 +137,9 @@ class Resize(InstanceAction):
     def interpret(self, move, record):
         status = record["status"]
         aborting = move.phase in ("aborting", "reverting")
-        phase = {
-            "accepted": states.STARTING,
-            "pre-migrating": "resizing",
-            "migrating": "resizing",
-            "post-migrating": "resizing",
-            "finished": "resized",
-            "confirming": "confirming",
-            "confirmed": states.SUCCEEDED,
-            "reverting": "reverting",
-            "reverted": states.CANCELLED if aborting else states.FAILED,
-            "error": states.FAILED,
-            "failed": states.FAILED,
-        }.get(status, move.phase)
+        phase = self.RECORD_PHASES.get(status, move.phase)
+        if status == "reverted":
+            phase = states.CANCELLED if aborting else states.FAILED
         if move.phase == "confirming" and phase == "resized":
             phase = "confirming"  # the record lags the confirm we sent
         if move.phase == "aborting" and phase in (states.STARTING, "resizing", "resized"):

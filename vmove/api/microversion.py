@@ -18,8 +18,8 @@ version is vmove's everywhere; vmove's own routes ignore ``instance-ha``.
 When adding a version:
 
 1. Append it to VERSIONS with one line saying what it adds.
-2. Gate the new handler (or the new field) with ``@microversion.min_version``
-   or give the schema a ``min_version`` (vmove.api.validation).
+2. Gate the new handler with ``common.handler("1.N", ...)`` (which applies
+   :func:`min_version`), or give a changed schema a ``validation.Change``.
 3. Add the request and response schemas for the new version in
    ``vmove/api/schemas/`` and a test for both sides of the boundary.
 4. Update the pinned latest version in

@@ -98,47 +98,53 @@ def _versioned(attr: str, schema: dict, min_version, max_version, make_wrapper):
     return decorator
 
 
-def query_schema(schema: dict, min_version: str | None = None, max_version: str | None = None):
-    """Validate the query string (against the schema matching the request's version)."""
+def _argument(name: str, what: str, read, schema: dict, min_version, max_version):
+    """Stackable decorator: the handler gets the keyword argument ``name``, ``read(schema, kwargs)`` with the
+    schema of the request's microversion (``what`` the request names, in an error)."""
 
     def make_wrapper(func, choices):
         def wrapper(*args, **kwargs):
-            chosen = _pick(choices, "query")
-            query = _coerce_query(pecan.request.GET, chosen)
-            validate(query, chosen, "query parameter")
-            # pecan also passes the query as kwargs: replace them with typed values
-            for key in list(kwargs):
-                if key in pecan.request.GET:
-                    del kwargs[key]
-            return func(*args, query=query, **kwargs)
+            value = read(_pick(choices, what), kwargs)
+            return func(*args, **{name: value}, **kwargs)
 
         return wrapper
 
-    return _versioned("_vmove_query_schemas", schema, min_version, max_version, make_wrapper)
+    return _versioned(f"_vmove_{name}_schemas", schema, min_version, max_version, make_wrapper)
+
+
+def query_schema(schema: dict, min_version: str | None = None, max_version: str | None = None):
+    """Validate the query string (against the schema matching the request's version)."""
+    return _argument("query", "query", _read_query, schema, min_version, max_version)
+
+
+def _read_query(chosen: dict, kwargs: dict) -> dict:
+    query = _coerce_query(pecan.request.GET, chosen)
+    validate(query, chosen, "query parameter")
+    # pecan also passes the query as kwargs: replace them with typed values
+    for key in list(kwargs):
+        if key in pecan.request.GET:
+            del kwargs[key]
+    return query
 
 
 def body_schema(schema: dict, min_version: str | None = None, max_version: str | None = None):
     """Parse and validate the JSON body; the handler gets it as ``body``."""
+    return _argument("body", "request body", _read_body, schema, min_version, max_version)
 
-    def make_wrapper(func, choices):
-        def wrapper(*args, **kwargs):
-            chosen = _pick(choices, "request body")
-            req = pecan.request
-            ctype = (req.content_type or "").split(";")[0].strip()
-            if req.body and ctype not in ("application/json", ""):
-                raise exception.UnsupportedMediaType(content_type=ctype)
-            try:
-                body = json.loads(req.body or b"null")
-            except ValueError as e:
-                raise exception.Invalid(f"The request body is not valid JSON: {e}.") from e
-            except RecursionError as e:
-                raise exception.Invalid("The request body is nested too deeply to be a request of this API.") from e
-            validate(body, chosen, "request body field")
-            return func(*args, body=body, **kwargs)
 
-        return wrapper
-
-    return _versioned("_vmove_body_schemas", schema, min_version, max_version, make_wrapper)
+def _read_body(chosen: dict, kwargs: dict):
+    req = pecan.request
+    ctype = (req.content_type or "").split(";")[0].strip()
+    if req.body and ctype not in ("application/json", ""):
+        raise exception.UnsupportedMediaType(content_type=ctype)
+    try:
+        body = json.loads(req.body or b"null")
+    except ValueError as e:
+        raise exception.Invalid(f"The request body is not valid JSON: {e}.") from e
+    except RecursionError as e:
+        raise exception.Invalid("The request body is nested too deeply to be a request of this API.") from e
+    validate(body, chosen, "request body field")
+    return body
 
 
 def response_schema(schema: dict, min_version: str | None = None, max_version: str | None = None):
@@ -203,13 +209,17 @@ class Change:
     :attr:`before` (the version before ``since``, from the one list of versions), the new ones from ``since``
     on. Renumbering ``since`` moves both ends: no version is left without a schema.
 
-    Each method is the pair of decorators of one kind, stacked where the two were::
+    Each method is the pair of decorators of one kind, stacked where the two were; the controllers give
+    the change and the pairs to their handler (:func:`vmove.api.controllers.v1.common.handler`)::
 
-        @CHANGE.responses(schemas.SHOW_RESPONSE_1_3, schemas.SHOW_RESPONSE_1_6)
+        @common.handler(CHANGE, response=(schemas.SHOW_RESPONSE_1_3, schemas.SHOW_RESPONSE_1_6))
     """
 
     first: str
     since: str
+    #: an older request's answer is cut down to the old response schema (:func:`response_trim`: the handler
+    #: builds the latest view)
+    trim: bool = False
 
     @property
     def before(self) -> str:
@@ -222,11 +232,11 @@ class Change:
 
         return decorator
 
-    def responses(self, old: dict, new: dict, *, trim: bool = False):
-        """``old`` and ``new`` response schemas; with ``trim``, an older request's answer is also cut
-        down to ``old`` (:func:`response_trim`: the handler builds the latest view)."""
+    def responses(self, old: dict, new: dict):
+        """``old`` and ``new`` response schemas; with :attr:`trim`, an older request's answer is also cut
+        down to ``old``."""
         pair = self._pair(response_schema, old, new)
-        if not trim:
+        if not self.trim:
             return pair
         return lambda func: pair(response_trim(old, max_version=self.before)(func))
 

@@ -1,7 +1,8 @@
 """vmove configuration: one module per option group, registered at start-up.
 
 Every module of this package (but ``opts``) has ``register_opts(conf)`` and
-``list_opts()``; nothing here reads a value at import time.
+``list_opts()``, or only a group (``GROUP``) and its options (``opts``), registered
+as they are (:func:`options`); nothing here reads a value at import time.
 """
 
 import importlib
@@ -20,9 +21,20 @@ def modules():
             yield importlib.import_module(f"{__name__}.{info.name}")
 
 
+def options(mod) -> dict:
+    """``{group: [option, ...]}`` of a module of this package."""
+    if hasattr(mod, "list_opts"):
+        return mod.list_opts()
+    return {mod.GROUP: mod.opts}
+
+
 def register_opts(conf: cfg.ConfigOpts) -> None:
     for mod in modules():
-        mod.register_opts(conf)
+        if hasattr(mod, "register_opts"):
+            mod.register_opts(conf)
+            continue
+        conf.register_group(mod.GROUP)
+        conf.register_opts(mod.opts, group=mod.GROUP)
 
 
 register_opts(CONF)

@@ -74,12 +74,3 @@ opts = [
     ),
     cfg.BoolOpt("notifications", default=True, help="Emit a versioned notification on every state change."),
 ]
-
-
-def register_opts(conf: cfg.ConfigOpts) -> None:
-    conf.register_group(GROUP)
-    conf.register_opts(opts, group=GROUP)
-
-
-def list_opts():
-    return {GROUP: opts}

@@ -38,12 +38,3 @@ opts = [
         "several Prometheus servers scraping often cost the database one read per this interval.",
     ),
 ]
-
-
-def register_opts(conf: cfg.ConfigOpts) -> None:
-    conf.register_group(GROUP)
-    conf.register_opts(opts, group=GROUP)
-
-
-def list_opts():
-    return {GROUP: opts}

@@ -8,7 +8,7 @@ import vmove.conf
 def list_opts():
     grouped = collections.defaultdict(list)
     for mod in vmove.conf.modules():
-        for group, opts in mod.list_opts().items():
+        for group, opts in vmove.conf.options(mod).items():
             grouped[group].extend(opts)
     return [(g, sorted(opts, key=lambda o: o.name)) for g, opts in grouped.items()]
 

@@ -112,12 +112,3 @@ opts = [
         "restarted compute has not cleaned up the evacuated instances yet).",
     ),
 ]
-
-
-def register_opts(conf: cfg.ConfigOpts) -> None:
-    conf.register_group(GROUP)
-    conf.register_opts(opts, group=GROUP)
-
-
-def list_opts():
-    return {GROUP: opts}

@@ -54,6 +54,14 @@ def plain_rows(session, query):
     return session.connection().execute(query)
 
 
+def objects_in(context, column, values, to_obj) -> list:
+    """``to_obj(context, row)`` of every row whose ``column`` (a model's attribute) is one of ``values``,
+    oldest first (by id), in the context's transaction."""
+    model = column.class_
+    rows = context.session.execute(sa.select(model).where(column.in_(list(values))).order_by(model.id)).scalars()
+    return [to_obj(context, row) for row in rows]
+
+
 @main_context_manager.reader
 def ping(context) -> None:
     """Ask the database something (the healthcheck): raises when it does not answer."""

@@ -249,9 +249,7 @@ def history(context, move_uuid):
 @main_context_manager.reader
 def of_origins(context, origins):
     """Every move of the given origins (all attempts), oldest first."""
-    m = models.Move
-    rows = context.session.execute(sa.select(m).where(m.origin.in_(list(origins))).order_by(m.id)).scalars()
-    return [to_obj(context, r) for r in rows]
+    return db_api.objects_in(context, models.Move.origin, origins, to_obj)
 
 
 @main_context_manager.reader

@@ -9,6 +9,7 @@ import datetime
 import functools
 import operator
 
+from oslo_utils import versionutils
 from oslo_versionedobjects import base as ovo_base
 from oslo_versionedobjects import fields
 
@@ -23,6 +24,17 @@ class VmoveObjectRegistry(ovo_base.VersionedObjectRegistry):
 class VmoveObject(ovo_base.VersionedObject):
     OBJ_SERIAL_NAMESPACE = "vmove_object"
     OBJ_PROJECT_NAMESPACE = "vmove"
+
+    #: version -> the fields it added: a consumer of an older version gets none of them
+    ADDED: dict = {}
+
+    def obj_make_compatible(self, primitive, target_version):
+        super().obj_make_compatible(primitive, target_version)
+        target = versionutils.convert_version_to_tuple(target_version)
+        for version, names in self.ADDED.items():
+            if target < versionutils.convert_version_to_tuple(version):
+                for name in names:
+                    primitive.pop(name, None)
 
     @classmethod
     def _from_db_object(cls, context, obj, db_obj):
@@ -125,6 +137,19 @@ class _Attributes:
 
     def __getitem__(self, name):
         return getattr(self.obj, name)
+
+
+def list_of(item) -> type:
+    """The list object of ``item`` objects, ``<Item>List``, registered. Its versions are the item's: list 1.N
+    carries item 1.N."""
+    name = item.obj_name()
+    attrs = {
+        "__module__": item.__module__,
+        "__doc__": f"A list of {name} objects.",
+        "VERSION": item.VERSION,
+        "fields": {"objects": fields.ListOfObjectsField(name)},
+    }
+    return VmoveObjectRegistry.register(type(f"{name}List", (VmoveObject, ovo_base.ObjectListBase), attrs))
 
 
 def make_list(list_cls, context, objects):

@@ -1,6 +1,6 @@
 import datetime
 
-from oslo_utils import timeutils, versionutils
+from oslo_utils import timeutils
 from oslo_versionedobjects import base as ovo_base
 
 from vmove.objects import base, fields
@@ -13,6 +13,7 @@ class Engine(base.VmoveObject, ovo_base.VersionedObjectDictCompat):
     # Version 1.0: Initial version
     # Version 1.1: Added rpc_version
     VERSION = "1.1"
+    ADDED = {"1.1": ("rpc_version",)}
 
     fields = {
         "id": fields.IntegerField(),
@@ -27,11 +28,6 @@ class Engine(base.VmoveObject, ovo_base.VersionedObjectDictCompat):
         "stopped_at": fields.DateTimeField(nullable=True),
     }
 
-    def obj_make_compatible(self, primitive, target_version):
-        super().obj_make_compatible(primitive, target_version)
-        if versionutils.convert_version_to_tuple(target_version) < (1, 1):
-            primitive.pop("rpc_version", None)
-
     def state(self, down_after: float) -> str:
         """'up', 'down' (no heartbeat for ``down_after`` seconds) or 'stopped'."""
         if self.stopped_at is not None:
@@ -40,10 +36,4 @@ class Engine(base.VmoveObject, ovo_base.VersionedObjectDictCompat):
         return "up" if age <= datetime.timedelta(seconds=down_after) else "down"
 
 
-@base.VmoveObjectRegistry.register
-class EngineList(base.VmoveObject, ovo_base.ObjectListBase):
-    # Version 1.0: Initial version
-    # Version 1.1: Engine 1.1
-    VERSION = "1.1"
-
-    fields = {"objects": fields.ListOfObjectsField("Engine")}
+EngineList = base.list_of(Engine)

@@ -1,4 +1,3 @@
-from oslo_utils import versionutils
 from oslo_versionedobjects import base as ovo_base
 
 from vmove.objects import base, fields
@@ -10,6 +9,7 @@ class Move(base.VmoveObject, ovo_base.VersionedObjectDictCompat):
     # Version 1.1: Added enforce_project
     # Version 1.2: Added global_request_id
     VERSION = "1.2"
+    ADDED = {"1.1": ("enforce_project",), "1.2": ("global_request_id",)}
 
     fields = {
         "id": fields.IntegerField(),
@@ -45,20 +45,5 @@ class Move(base.VmoveObject, ovo_base.VersionedObjectDictCompat):
         "updated_at": fields.DateTimeField(),
     }
 
-    def obj_make_compatible(self, primitive, target_version):
-        super().obj_make_compatible(primitive, target_version)
-        target = versionutils.convert_version_to_tuple(target_version)
-        if target < (1, 2):
-            primitive.pop("global_request_id", None)
-        if target < (1, 1):
-            primitive.pop("enforce_project", None)
 
-
-@base.VmoveObjectRegistry.register
-class MoveList(base.VmoveObject, ovo_base.ObjectListBase):
-    # Version 1.0: Initial version
-    # Version 1.1: Move 1.1
-    # Version 1.2: Move 1.2
-    VERSION = "1.2"
-
-    fields = {"objects": fields.ListOfObjectsField("Move")}
+MoveList = base.list_of(Move)

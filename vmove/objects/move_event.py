@@ -25,9 +25,4 @@ class MoveEvent(base.VmoveObject, ovo_base.VersionedObjectDictCompat):
     }
 
 
-@base.VmoveObjectRegistry.register
-class MoveEventList(base.VmoveObject, ovo_base.ObjectListBase):
-    # Version 1.0: Initial version
-    VERSION = "1.0"
-
-    fields = {"objects": fields.ListOfObjectsField("MoveEvent")}
+MoveEventList = base.list_of(MoveEvent)

@@ -26,6 +26,7 @@ class Notification(base.VmoveObject, ovo_base.VersionedObjectDictCompat):
     # Version 1.1: engine_id renamed claim_token (the token of one set-up's claim, not an engine's id);
     #              active_key and restore_next_try added
     VERSION = "1.1"
+    ADDED = {"1.1": ("active_key", "restore_next_try")}
 
     fields = {
         "id": fields.IntegerField(),
@@ -62,8 +63,6 @@ class Notification(base.VmoveObject, ovo_base.VersionedObjectDictCompat):
     def obj_make_compatible(self, primitive, target_version):
         super().obj_make_compatible(primitive, target_version)
         if versionutils.convert_version_to_tuple(target_version) < (1, 1):
-            for name in ("active_key", "restore_next_try"):
-                primitive.pop(name, None)
             if "claim_token" in primitive:
                 primitive["engine_id"] = primitive.pop("claim_token")
 
@@ -91,10 +90,4 @@ class Notification(base.VmoveObject, ovo_base.VersionedObjectDictCompat):
         return (self.evacuation_origin, self.restore_origin)
 
 
-@base.VmoveObjectRegistry.register
-class NotificationList(base.VmoveObject, ovo_base.ObjectListBase):
-    # Version 1.0: Initial version
-    # Version 1.1: Notification 1.1
-    VERSION = "1.1"
-
-    fields = {"objects": fields.ListOfObjectsField("Notification")}
+NotificationList = base.list_of(Notification)

@@ -1,17 +1,9 @@
 """Plans, their items, runs and the runs' verdicts as versioned objects."""
 
-from oslo_utils import versionutils
 from oslo_versionedobjects import base as ovo_base
 from oslo_versionedobjects import fields as ovo_fields
 
 from vmove.objects import base, fields
-
-
-def _drop_before(primitive, target_version, names, version=(1, 1)):
-    """Remove ``names`` from ``primitive`` for a consumer older than ``version``."""
-    if versionutils.convert_version_to_tuple(target_version) < version:
-        for name in names:
-            primitive.pop(name, None)
 
 
 @base.VmoveObjectRegistry.register
@@ -37,6 +29,7 @@ class Plan(base.VmoveObject, ovo_base.VersionedObjectDictCompat):
     # Version 1.0: Initial version
     # Version 1.1: drains, cold_fallback, schedule
     VERSION = "1.1"
+    ADDED = {"1.1": ("drains", "cold_fallback", "schedule")}
 
     fields = {
         "id": fields.IntegerField(),
@@ -64,10 +57,6 @@ class Plan(base.VmoveObject, ovo_base.VersionedObjectDictCompat):
     #: Plan version -> the PlanItem version it carries
     obj_relationships = {"items": [("1.0", "1.0"), ("1.1", "1.0")]}
 
-    def obj_make_compatible(self, primitive, target_version):
-        super().obj_make_compatible(primitive, target_version)
-        _drop_before(primitive, target_version, ("drains", "cold_fallback", "schedule"))
-
     @classmethod
     def _from_db_object(cls, context, obj, db_obj):
         for name in obj.fields:
@@ -80,13 +69,7 @@ class Plan(base.VmoveObject, ovo_base.VersionedObjectDictCompat):
         return obj
 
 
-@base.VmoveObjectRegistry.register
-class PlanList(base.VmoveObject, ovo_base.ObjectListBase):
-    # Version 1.0: Initial version
-    # Version 1.1: Plan 1.1
-    VERSION = "1.1"
-
-    fields = {"objects": fields.ListOfObjectsField("Plan")}
+PlanList = base.list_of(Plan)
 
 
 @base.VmoveObjectRegistry.register
@@ -94,6 +77,7 @@ class Run(base.VmoveObject, ovo_base.VersionedObjectDictCompat):
     # Version 1.0: Initial version
     # Version 1.1: estimate
     VERSION = "1.1"
+    ADDED = {"1.1": ("estimate",)}
 
     fields = {
         "id": fields.IntegerField(),
@@ -121,18 +105,8 @@ class Run(base.VmoveObject, ovo_base.VersionedObjectDictCompat):
         "updated_at": fields.DateTimeField(),
     }
 
-    def obj_make_compatible(self, primitive, target_version):
-        super().obj_make_compatible(primitive, target_version)
-        _drop_before(primitive, target_version, ("estimate",))
 
-
-@base.VmoveObjectRegistry.register
-class RunList(base.VmoveObject, ovo_base.ObjectListBase):
-    # Version 1.0: Initial version
-    # Version 1.1: Run 1.1
-    VERSION = "1.1"
-
-    fields = {"objects": fields.ListOfObjectsField("Run")}
+RunList = base.list_of(Run)
 
 
 @base.VmoveObjectRegistry.register
@@ -142,6 +116,7 @@ class RunItem(base.VmoveObject, ovo_base.VersionedObjectDictCompat):
     # Version 1.0: Initial version
     # Version 1.1: selector, size, decision, decided_by, decided_at
     VERSION = "1.1"
+    ADDED = {"1.1": ("selector", "size", "decision", "decided_by", "decided_at")}
 
     fields = {
         "id": fields.IntegerField(),
@@ -168,18 +143,8 @@ class RunItem(base.VmoveObject, ovo_base.VersionedObjectDictCompat):
         "decided_at": fields.DateTimeField(nullable=True),
     }
 
-    def obj_make_compatible(self, primitive, target_version):
-        super().obj_make_compatible(primitive, target_version)
-        _drop_before(primitive, target_version, ("selector", "size", "decision", "decided_by", "decided_at"))
 
-
-@base.VmoveObjectRegistry.register
-class RunItemList(base.VmoveObject, ovo_base.ObjectListBase):
-    # Version 1.0: Initial version
-    # Version 1.1: RunItem 1.1
-    VERSION = "1.1"
-
-    fields = {"objects": fields.ListOfObjectsField("RunItem")}
+RunItemList = base.list_of(RunItem)
 
 
 @base.VmoveObjectRegistry.register

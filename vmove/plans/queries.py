@@ -13,6 +13,7 @@ from oslo_utils import timeutils, uuidutils
 import sqlalchemy as sa
 
 from vmove import exception
+from vmove.db import api as db_api
 from vmove.db import models, pagination, purge
 from vmove.db.api import main_context_manager
 from vmove.moves import queries as move_queries
@@ -321,9 +322,7 @@ def run_claim(context, uuid, engine_id, lease_until, now, statuses):
 
 @main_context_manager.reader
 def runs_in(context, statuses):
-    r = models.Run
-    rows = context.session.execute(sa.select(r).where(r.status.in_(list(statuses))).order_by(r.id)).scalars()
-    return [_run_obj(context, row) for row in rows]
+    return db_api.objects_in(context, models.Run.status, statuses, _run_obj)
 
 
 @main_context_manager.writer

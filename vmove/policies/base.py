@@ -14,6 +14,18 @@ PROJECT_MEMBER = "role:member and project_id:%(project_id)s"
 ADMIN_OR_PROJECT_READER = f"({ADMIN}) or ({PROJECT_READER})"
 ADMIN_OR_PROJECT_MEMBER = f"({ADMIN}) or ({PROJECT_MEMBER})"
 
+
+def rule(name: str, check: str, description: str, path: str, method: str):
+    """The documented default of rule ``name``: who passes (``check``), and the one API operation it guards."""
+    return policy.DocumentedRuleDefault(
+        name=name,
+        check_str=check,
+        description=description,
+        operations=[{"path": path, "method": method}],
+        scope_types=["project"],
+    )
+
+
 rules = [
     policy.RuleDefault("context_is_admin", "role:admin", description="Who is an administrator of vmove."),
 ]

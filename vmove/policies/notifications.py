@@ -9,61 +9,53 @@ Pacemaker hook) needs no full admin account to report a failure. Such a
 user cannot read notifications or move instances back.
 """
 
-from oslo_policy import policy
-
 from vmove.policies import base
 
 ADMIN_OR_SERVICE = f"({base.ADMIN}) or role:service"
 
 rules = [
-    policy.DocumentedRuleDefault(
-        name="vmove:notification:create",
-        check_str=ADMIN_OR_SERVICE,
-        description="Report a host failure (or a host recovered): POST a Masakari-style COMPUTE_HOST notification.",
-        operations=[{"path": "/v1/notifications", "method": "POST"}],
-        scope_types=["project"],
+    base.rule(
+        "vmove:notification:create",
+        ADMIN_OR_SERVICE,
+        "Report a host failure (or a host recovered): POST a Masakari-style COMPUTE_HOST notification.",
+        "/v1/notifications",
+        "POST",
     ),
-    policy.DocumentedRuleDefault(
-        name="vmove:notification:get_all",
-        check_str=base.ADMIN,
-        description="List notifications.",
-        operations=[{"path": "/v1/notifications", "method": "GET"}],
-        scope_types=["project"],
+    base.rule("vmove:notification:get_all", base.ADMIN, "List notifications.", "/v1/notifications", "GET"),
+    base.rule(
+        "vmove:notification:get",
+        base.ADMIN,
+        "Show a notification with its status and progress.",
+        "/v1/notifications/{notification_id}",
+        "GET",
     ),
-    policy.DocumentedRuleDefault(
-        name="vmove:notification:get",
-        check_str=base.ADMIN,
-        description="Show a notification with its status and progress.",
-        operations=[{"path": "/v1/notifications/{notification_id}", "method": "GET"}],
-        scope_types=["project"],
+    base.rule(
+        "vmove:notification:restore",
+        base.ADMIN,
+        "Move the instances a notification evacuated back to their host.",
+        "/v1/notifications/{notification_id}/action (restore)",
+        "POST",
     ),
-    policy.DocumentedRuleDefault(
-        name="vmove:notification:restore",
-        check_str=base.ADMIN,
-        description="Move the instances a notification evacuated back to their host.",
-        operations=[{"path": "/v1/notifications/{notification_id}/action (restore)", "method": "POST"}],
-        scope_types=["project"],
+    base.rule(
+        "vmove:notification:retry",
+        base.ADMIN,
+        "Run a failed notification's recovery again, for the instances not evacuated yet.",
+        "/v1/notifications/{notification_id}/action (retry)",
+        "POST",
     ),
-    policy.DocumentedRuleDefault(
-        name="vmove:notification:retry",
-        check_str=base.ADMIN,
-        description="Run a failed notification's recovery again, for the instances not evacuated yet.",
-        operations=[{"path": "/v1/notifications/{notification_id}/action (retry)", "method": "POST"}],
-        scope_types=["project"],
+    base.rule(
+        "vmove:notification:vmoves:index",
+        base.ADMIN,
+        "List the VM moves of a notification (Masakari's os_masakari_api:vmoves:index).",
+        "/v1/notifications/{notification_id}/vmoves",
+        "GET",
     ),
-    policy.DocumentedRuleDefault(
-        name="vmove:notification:vmoves:index",
-        check_str=base.ADMIN,
-        description="List the VM moves of a notification (Masakari's os_masakari_api:vmoves:index).",
-        operations=[{"path": "/v1/notifications/{notification_id}/vmoves", "method": "GET"}],
-        scope_types=["project"],
-    ),
-    policy.DocumentedRuleDefault(
-        name="vmove:notification:vmoves:detail",
-        check_str=base.ADMIN,
-        description="Show a VM move of a notification (Masakari's os_masakari_api:vmoves:detail).",
-        operations=[{"path": "/v1/notifications/{notification_id}/vmoves/{vmove_id}", "method": "GET"}],
-        scope_types=["project"],
+    base.rule(
+        "vmove:notification:vmoves:detail",
+        base.ADMIN,
+        "Show a VM move of a notification (Masakari's os_masakari_api:vmoves:detail).",
+        "/v1/notifications/{notification_id}/vmoves/{vmove_id}",
+        "GET",
     ),
 ]
 

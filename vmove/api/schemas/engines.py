@@ -2,11 +2,10 @@
 
 from vmove.api.schemas import common
 
-LIST_QUERY_1_1 = {"type": "object", "properties": {}, "additionalProperties": False}
+LIST_QUERY_1_1 = common.EMPTY_QUERY
 
-ENGINE_1_1 = {
-    "type": "object",
-    "properties": {
+ENGINE_1_1 = common.record(
+    {
         "id": common.UUID,
         "host": {"type": "string"},
         "topic": {"type": "string"},
@@ -16,14 +15,7 @@ ENGINE_1_1 = {
         "started_at": {"type": "string"},
         "last_heartbeat": {"type": "string"},
         "stopped_at": common.NULLABLE_TIMESTAMP,
-    },
-    "additionalProperties": False,
-}
-ENGINE_1_1["required"] = list(ENGINE_1_1["properties"])
+    }
+)
 
-LIST_RESPONSE_1_1 = {
-    "type": "object",
-    "properties": {"engines": {"type": "array", "items": ENGINE_1_1}},
-    "required": ["engines"],
-    "additionalProperties": False,
-}
+LIST_RESPONSE_1_1 = common.closed({"engines": {"type": "array", "items": ENGINE_1_1}}, required=["engines"])

@@ -10,9 +10,8 @@ from vmove.objects import fields
 STATUSES = list(states.STATUSES)
 SORT_KEYS = list(vocabulary.MOVE_SORT_KEYS)
 
-LIST_QUERY_1_0 = {
-    "type": "object",
-    "properties": {
+LIST_QUERY_1_0 = common.page_query(
+    {
         "status": {"type": "array", "items": {"type": "string", "enum": STATUSES}},
         "type": {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": 32}},
         "resource_type": {"type": "string", "enum": list(fields.ResourceType.ALL)},
@@ -21,19 +20,14 @@ LIST_QUERY_1_0 = {
         "origin": {"type": "string", "minLength": 1, "maxLength": 64},
         "project_id": {"type": "string", "minLength": 1, "maxLength": 255},
         "changes-since": {"type": "string", "minLength": 1},
-        "sort_key": {"type": "string", "enum": SORT_KEYS},
-        "sort_dir": common.SORT_DIR,
-        "limit": common.LIMIT,
-        "marker": common.UUID,
     },
-    "additionalProperties": False,
-}
+    SORT_KEYS,
+)
 
-SHOW_QUERY_1_0 = {"type": "object", "properties": {}, "additionalProperties": False}
+SHOW_QUERY_1_0 = common.EMPTY_QUERY
 
-MOVE_1_0 = {
-    "type": "object",
-    "properties": {
+MOVE_1_0 = common.record(
+    {
         "uuid": common.UUID,
         "resource_type": {"type": "string", "enum": list(fields.ResourceType.ALL)},
         "resource_id": {"type": "string"},
@@ -60,28 +54,14 @@ MOVE_1_0 = {
         "created_at": {"type": "string"},
         "updated_at": {"type": "string"},
         "links": common.LINKS,
-    },
-    "additionalProperties": False,
-}
-MOVE_1_0["required"] = list(MOVE_1_0["properties"])
+    }
+)
 
-SHOW_RESPONSE_1_0 = {
-    "type": "object",
-    "properties": {"move": MOVE_1_0},
-    "required": ["move"],
-    "additionalProperties": False,
-}
+SHOW_RESPONSE_1_0 = common.response("move", MOVE_1_0)
+LIST_RESPONSE_1_0 = common.list_response("moves", MOVE_1_0)
 
-LIST_RESPONSE_1_0 = {
-    "type": "object",
-    "properties": {"moves": {"type": "array", "items": MOVE_1_0}, "moves_links": common.LINKS},
-    "required": ["moves"],
-    "additionalProperties": False,
-}
-
-EVENT_1_0 = {
-    "type": "object",
-    "properties": {
+EVENT_1_0 = common.record(
+    {
         "id": {"type": "integer"},
         "at": {"type": "string"},
         "from_phase": common.NULLABLE_STRING,
@@ -91,45 +71,29 @@ EVENT_1_0 = {
         "attempt": {"type": "integer"},
         "message": common.NULLABLE_STRING,
         "detail": {"type": ["object", "null"]},
-    },
-    "additionalProperties": False,
-}
-EVENT_1_0["required"] = list(EVENT_1_0["properties"])
+    }
+)
 
-EVENTS_RESPONSE_1_0 = {
-    "type": "object",
-    "properties": {"move_uuid": common.UUID, "events": {"type": "array", "items": copy.deepcopy(EVENT_1_0)}},
-    "required": ["move_uuid", "events"],
-    "additionalProperties": False,
-}
+EVENTS_RESPONSE_1_0 = common.closed(
+    {"move_uuid": common.UUID, "events": {"type": "array", "items": copy.deepcopy(EVENT_1_0)}},
+    required=["move_uuid", "events"],
+)
 
 INSTANCE_TYPES = list(vocabulary.INSTANCE_MOVE_TYPES)
 VOLUME_TYPES = list(vocabulary.VOLUME_MOVE_TYPES)
 
-CREATE_BODY_1_2 = {
-    "type": "object",
-    "properties": {
-        "move": {
-            "type": "object",
-            "properties": {
-                "resource_type": {"type": "string", "enum": list(fields.ResourceType.ALL)},
-                "resource_id": common.RESOURCE_ID,
-                "type": {"type": "string", "minLength": 1, "maxLength": 32},
-                "priority": {"type": "integer", "minimum": -1000000, "maximum": 1000000},
-                "params": {"type": "object"},
-            },
-            "required": ["resource_type", "resource_id", "type"],
-            "additionalProperties": False,
-        }
-    },
-    "required": ["move"],
-    "additionalProperties": False,
-}
+CREATE_BODY_1_2 = common.response(
+    "move",
+    common.closed(
+        {
+            "resource_type": {"type": "string", "enum": list(fields.ResourceType.ALL)},
+            "resource_id": common.RESOURCE_ID,
+            "type": {"type": "string", "minLength": 1, "maxLength": 32},
+            "priority": {"type": "integer", "minimum": -1000000, "maximum": 1000000},
+            "params": {"type": "object"},
+        },
+        required=["resource_type", "resource_id", "type"],
+    ),
+)
 
-ACTION_BODY_1_2 = {
-    "type": "object",
-    "properties": {"cancel": {"type": "null"}},
-    "minProperties": 1,
-    "maxProperties": 1,
-    "additionalProperties": False,
-}
+ACTION_BODY_1_2 = common.closed({"cancel": {"type": "null"}}, minProperties=1, maxProperties=1)

@@ -18,84 +18,52 @@ MOVE_STATUSES = list(states.STATUSES)
 VMOVE_TYPES = list(vocabulary.VMOVE_TYPES)
 HOSTNAME = {"type": "string", "minLength": 1, "maxLength": 255, "pattern": r"^\S+$"}
 
-CREATE_BODY_1_3 = {
-    "type": "object",
-    "properties": {
-        "notification": {
-            "type": "object",
-            "properties": {
-                "type": {"type": "string", "enum": [lifecycle.COMPUTE_HOST]},
-                "hostname": HOSTNAME,
-                # ISO 8601, with or without a time zone (Masakari monitors send none): checked by the controller
-                "generated_time": {"type": "string", "minLength": 1, "maxLength": 64},
-                "payload": {
-                    "type": "object",
-                    "properties": {
-                        "event": {"type": "string", "enum": [lifecycle.STOPPED, lifecycle.STARTED]},
-                        "host_status": {"type": "string", "enum": ["NORMAL", "UNKNOWN"]},
-                        "cluster_status": {"type": "string", "enum": ["ONLINE", "OFFLINE"]},
-                    },
-                    "required": ["event"],
-                    "additionalProperties": False,
-                },
-            },
-            "required": ["type", "hostname", "generated_time", "payload"],
-            "additionalProperties": False,
-        }
+_PAYLOAD = common.closed(
+    {
+        "event": {"type": "string", "enum": [lifecycle.STOPPED, lifecycle.STARTED]},
+        "host_status": {"type": "string", "enum": ["NORMAL", "UNKNOWN"]},
+        "cluster_status": {"type": "string", "enum": ["ONLINE", "OFFLINE"]},
     },
-    "required": ["notification"],
-    "additionalProperties": False,
+    required=["event"],
+)
+_NOTIFICATION_IN = {
+    "type": {"type": "string", "enum": [lifecycle.COMPUTE_HOST]},
+    "hostname": HOSTNAME,
+    # ISO 8601, with or without a time zone (Masakari monitors send none): checked by the controller
+    "generated_time": {"type": "string", "minLength": 1, "maxLength": 64},
+    "payload": _PAYLOAD,
 }
+CREATE_BODY_1_3 = common.response("notification", common.record(_NOTIFICATION_IN))
 
-ACTION_BODY_1_3 = {
-    "type": "object",
-    "properties": {"restore": {"type": "null"}, "retry": {"type": "null"}},
-    "minProperties": 1,
-    "maxProperties": 1,
-    "additionalProperties": False,
-}
+ACTION_BODY_1_3 = common.closed(
+    {"restore": {"type": "null"}, "retry": {"type": "null"}}, minProperties=1, maxProperties=1
+)
 
-LIST_QUERY_1_3 = {
-    "type": "object",
-    "properties": {
+LIST_QUERY_1_3 = common.page_query(
+    {
         "status": {"type": "array", "items": {"type": "string", "enum": list(lifecycle.NOTIFICATION.states)}},
         "type": {"type": "array", "items": {"type": "string", "enum": [lifecycle.COMPUTE_HOST]}},
-        "event": {
-            "type": "array",
-            "items": {"type": "string", "enum": [lifecycle.STOPPED, lifecycle.STARTED]},
-        },
+        "event": {"type": "array", "items": {"type": "string", "enum": [lifecycle.STOPPED, lifecycle.STARTED]}},
         "hostname": HOSTNAME,
         "generated-since": {"type": "string", "minLength": 1, "maxLength": 64},
-        "sort_key": {
-            "type": "string",
-            "enum": ["created_at", "updated_at", "generated_time", "status", "type", "hostname"],
-        },
-        "sort_dir": common.SORT_DIR,
-        "limit": common.LIMIT,
-        "marker": common.UUID,
     },
-    "additionalProperties": False,
-}
+    ["created_at", "updated_at", "generated_time", "status", "type", "hostname"],
+)
 
-SHOW_QUERY_1_3 = {"type": "object", "properties": {}, "additionalProperties": False}
+SHOW_QUERY_1_3 = common.EMPTY_QUERY
 
-VMOVES_QUERY_1_3 = {
-    "type": "object",
-    "properties": {
+VMOVES_QUERY_1_3 = common.page_query(
+    {
         "status": {"type": "array", "items": {"type": "string", "enum": MOVE_STATUSES}},
         "type": {"type": "array", "items": {"type": "string", "enum": VMOVE_TYPES}},
-        "sort_key": {"type": "string", "enum": list(vocabulary.VMOVE_SORT_KEYS)},
-        "sort_dir": common.SORT_DIR,
-        "limit": common.LIMIT,
-        # Masakari pages with the integer id; a vmove uuid works too
-        "marker": {"type": "string", "pattern": r"^([0-9]+|[0-9a-fA-F-]{36})$"},
     },
-    "additionalProperties": False,
-}
+    vocabulary.VMOVE_SORT_KEYS,
+    # Masakari pages with the integer id; a vmove uuid works too
+    marker={"type": "string", "pattern": r"^([0-9]+|[0-9a-fA-F-]{36})$"},
+)
 
-_RESTORE = {
-    "type": ["object", "null"],
-    "properties": {
+_RESTORE = common.record(
+    {
         "status": {"type": "string", "enum": list(lifecycle.RESTORE.states)},
         "progress": {"type": "integer", "minimum": 0, "maximum": 100},
         "attempt": {"type": "integer", "minimum": 0},
@@ -103,13 +71,11 @@ _RESTORE = {
         "requested_at": common.NULLABLE_TIMESTAMP,
         "finished_at": common.NULLABLE_TIMESTAMP,
     },
-    "additionalProperties": False,
-}
-_RESTORE["required"] = list(_RESTORE["properties"])
+    type=["object", "null"],
+)
 
-NOTIFICATION_1_3 = {
-    "type": "object",
-    "properties": {
+NOTIFICATION_1_3 = common.record(
+    {
         "id": {"type": "integer"},
         "notification_uuid": common.UUID,
         "uuid": common.UUID,
@@ -127,57 +93,28 @@ NOTIFICATION_1_3 = {
         "updated_at": {"type": "string"},
         "finished_at": common.NULLABLE_TIMESTAMP,
         "links": common.LINKS,
-    },
-    "additionalProperties": False,
-}
-NOTIFICATION_1_3["required"] = list(NOTIFICATION_1_3["properties"])
+    }
+)
 
-NOTIFICATION_DETAIL_1_3 = {
-    "type": "object",
-    "properties": {
+NOTIFICATION_DETAIL_1_3 = common.record(
+    {
         **NOTIFICATION_1_3["properties"],
         # how the latest attempt of each instance's move stands
-        "vmoves_summary": {
-            "type": "object",
-            "properties": {
+        "vmoves_summary": common.record(
+            {
                 key: {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}}
                 for key in ("evacuation", "restore")
-            },
-            "required": ["evacuation", "restore"],
-            "additionalProperties": False,
-        },
-    },
-    "required": NOTIFICATION_1_3["required"] + ["vmoves_summary"],
-    "additionalProperties": False,
-}
+            }
+        ),
+    }
+)
 
-SHOW_RESPONSE_1_3 = {
-    "type": "object",
-    "properties": {"notification": NOTIFICATION_DETAIL_1_3},
-    "required": ["notification"],
-    "additionalProperties": False,
-}
+SHOW_RESPONSE_1_3 = common.response("notification", NOTIFICATION_DETAIL_1_3)
+CREATE_RESPONSE_1_3 = common.response("notification", NOTIFICATION_1_3)
+LIST_RESPONSE_1_3 = common.list_response("notifications", NOTIFICATION_1_3)
 
-CREATE_RESPONSE_1_3 = {
-    "type": "object",
-    "properties": {"notification": NOTIFICATION_1_3},
-    "required": ["notification"],
-    "additionalProperties": False,
-}
-
-LIST_RESPONSE_1_3 = {
-    "type": "object",
-    "properties": {
-        "notifications": {"type": "array", "items": NOTIFICATION_1_3},
-        "notifications_links": common.LINKS,
-    },
-    "required": ["notifications"],
-    "additionalProperties": False,
-}
-
-VMOVE_1_3 = {
-    "type": "object",
-    "properties": {
+VMOVE_1_3 = common.record(
+    {
         # Masakari's fields
         "id": {"type": "integer"},
         "uuid": common.UUID,
@@ -200,24 +137,11 @@ VMOVE_1_3 = {
         "progress": {"type": "integer", "minimum": 0, "maximum": 100},
         "origin": {"type": "string"},
         "links": common.LINKS,
-    },
-    "additionalProperties": False,
-}
-VMOVE_1_3["required"] = list(VMOVE_1_3["properties"])
+    }
+)
 
-VMOVES_RESPONSE_1_3 = {
-    "type": "object",
-    "properties": {"vmoves": {"type": "array", "items": VMOVE_1_3}, "vmoves_links": common.LINKS},
-    "required": ["vmoves"],
-    "additionalProperties": False,
-}
-
-VMOVE_RESPONSE_1_3 = {
-    "type": "object",
-    "properties": {"vmove": VMOVE_1_3},
-    "required": ["vmove"],
-    "additionalProperties": False,
-}
+VMOVES_RESPONSE_1_3 = common.list_response("vmoves", VMOVE_1_3)
+VMOVE_RESPONSE_1_3 = common.response("vmove", VMOVE_1_3)
 
 
 # --- 1.6: the Masakari drop-in -------------------------------------------------------------------------
@@ -235,29 +159,20 @@ VMOVES_QUERY_1_6 = _sorted_by_several(VMOVES_QUERY_1_3)
 
 # what Masakari's GET /notifications/{id} adds at its 1.1 (taskflow's task states)
 WORKFLOW_STATES = ["PENDING", "RUNNING", "SUCCESS", "FAILURE", "IGNORE"]
-_WORKFLOW_DETAIL = {
-    "type": "object",
-    "properties": {
+_PROGRESS = {"type": "number", "minimum": 0, "maximum": 1}
+_WORKFLOW_DETAIL = common.record(
+    {
         "name": {"type": "string"},
         "state": {"type": "string", "enum": WORKFLOW_STATES},
-        "progress": {"type": "number", "minimum": 0, "maximum": 1},
+        "progress": _PROGRESS,
         "progress_details": {
             "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {
-                    "timestamp": {"type": "string"},
-                    "message": {"type": "string"},
-                    "progress": {"type": "number", "minimum": 0, "maximum": 1},
-                },
-                "required": ["timestamp", "message", "progress"],
-                "additionalProperties": False,
-            },
+            "items": common.record(
+                {"timestamp": {"type": "string"}, "message": {"type": "string"}, "progress": _PROGRESS}
+            ),
         },
-    },
-    "required": ["name", "state", "progress", "progress_details"],
-    "additionalProperties": False,
-}
+    }
+)
 
 
 def _with(schema: dict, **props) -> dict:
@@ -274,21 +189,8 @@ NOTIFICATION_DETAIL_1_6 = _with(
 VMOVE_1_6 = _with(VMOVE_1_3, deleted={"type": "boolean"}, deleted_at=common.NULLABLE_TIMESTAMP)
 
 
-def _response(key: str, item: dict) -> dict:
-    return {"type": "object", "properties": {key: item}, "required": [key], "additionalProperties": False}
-
-
-def _list_response(key: str, item: dict) -> dict:
-    return {
-        "type": "object",
-        "properties": {key: {"type": "array", "items": item}, f"{key}_links": common.LINKS},
-        "required": [key],
-        "additionalProperties": False,
-    }
-
-
-CREATE_RESPONSE_1_6 = _response("notification", NOTIFICATION_1_6)
-SHOW_RESPONSE_1_6 = _response("notification", NOTIFICATION_DETAIL_1_6)
-LIST_RESPONSE_1_6 = _list_response("notifications", NOTIFICATION_1_6)
-VMOVE_RESPONSE_1_6 = _response("vmove", VMOVE_1_6)
-VMOVES_RESPONSE_1_6 = _list_response("vmoves", VMOVE_1_6)
+CREATE_RESPONSE_1_6 = common.response("notification", NOTIFICATION_1_6)
+SHOW_RESPONSE_1_6 = common.response("notification", NOTIFICATION_DETAIL_1_6)
+LIST_RESPONSE_1_6 = common.list_response("notifications", NOTIFICATION_1_6)
+VMOVE_RESPONSE_1_6 = common.response("vmove", VMOVE_1_6)
+VMOVES_RESPONSE_1_6 = common.list_response("vmoves", VMOVE_1_6)

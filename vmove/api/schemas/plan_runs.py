@@ -22,57 +22,32 @@ PRIORITY = {"type": "integer", "minimum": -1000000, "maximum": 1000000}
 #: HH:MM or HH:MM:SS, checked by vmove.plans.windows (which says what is wrong in words)
 TIME_OF_DAY = {"type": "string", "minLength": 1, "maxLength": 8}
 
-DRAIN_HOST = {
-    "type": "object",
-    "properties": {
-        "host": NAME,
-        "project_id": {"type": "string", "minLength": 1, "maxLength": 255},
-        "metadata": {"type": "string", "minLength": 1, "maxLength": 511},
-        "flavor": NAME,
-        "priority": PRIORITY,
-    },
-    "required": ["host"],
-    "additionalProperties": False,
-}
-DRAIN_BACKEND = {
-    "type": "object",
-    "properties": {
-        "backend": NAME,
-        "project_id": DRAIN_HOST["properties"]["project_id"],
-        "metadata": DRAIN_HOST["properties"]["metadata"],
-        "priority": PRIORITY,
-    },
-    "required": ["backend"],
-    "additionalProperties": False,
-}
-DRAINS = {
-    "type": ["object", "null"],
-    "properties": {
+METADATA = {"type": "string", "minLength": 1, "maxLength": 511}
+DRAIN_HOST = common.closed(
+    {"host": NAME, "project_id": v1_4.PROJECT_ID, "metadata": METADATA, "flavor": NAME, "priority": PRIORITY},
+    required=["host"],
+)
+DRAIN_BACKEND = common.closed(
+    {"backend": NAME, "project_id": v1_4.PROJECT_ID, "metadata": METADATA, "priority": PRIORITY},
+    required=["backend"],
+)
+DRAINS = common.closed(
+    {
         "hosts": {"type": "array", "items": DRAIN_HOST, "maxItems": 100},
         "backends": {"type": "array", "items": DRAIN_BACKEND, "maxItems": 100},
     },
-    "additionalProperties": False,
-}
-RECURRING = {
-    "type": ["object", "null"],
-    "properties": {
+    type=["object", "null"],
+)
+PERIOD = common.record({"start": TIME_OF_DAY, "end": TIME_OF_DAY})
+RECURRING = common.closed(
+    {
         "timezone": {"type": "string", "minLength": 1, "maxLength": 64},
         "days": {"type": "array", "items": {"type": "string", "enum": DAYS}, "minItems": 1, "uniqueItems": True},
-        "periods": {
-            "type": "array",
-            "minItems": 1,
-            "maxItems": 48,
-            "items": {
-                "type": "object",
-                "properties": {"start": TIME_OF_DAY, "end": TIME_OF_DAY},
-                "required": ["start", "end"],
-                "additionalProperties": False,
-            },
-        },
+        "periods": {"type": "array", "minItems": 1, "maxItems": 48, "items": PERIOD},
     },
-    "required": ["periods"],
-    "additionalProperties": False,
-}
+    type=["object", "null"],
+    required=["periods"],
+)
 
 MAPPING = copy.deepcopy(v1_4.MAPPING)
 MAPPING["properties"]["flavors"] = v1_4._map("flavor (name) -> flavor (name or ID), for resize items")
@@ -84,50 +59,28 @@ PLAN_FIELDS = dict(
 )
 
 
-def _body(required=None, min_properties=None) -> dict:
-    plan = {"type": "object", "properties": copy.deepcopy(PLAN_FIELDS), "additionalProperties": False}
-    if required:
-        plan["required"] = required
-    if min_properties:
-        plan["minProperties"] = min_properties
-    return {"type": "object", "properties": {"plan": plan}, "required": ["plan"], "additionalProperties": False}
-
-
-CREATE_BODY = _body(required=["name"])
-UPDATE_BODY = _body(min_properties=1)
+CREATE_BODY = v1_4.plan_body(PLAN_FIELDS, required=["name"])
+UPDATE_BODY = v1_4.plan_body(PLAN_FIELDS, minProperties=1)
 
 PLAN_OUT = copy.deepcopy(v1_4.PLAN_OUT)
 PLAN_OUT["properties"].update(drains={"type": "object"}, cold_fallback={"type": "boolean"})
 PLAN_OUT["properties"]["mapping"]["properties"]["flavors"] = {"type": "object"}
 PLAN_OUT["properties"]["window"]["properties"]["recurring"] = {"type": ["object", "null"]}
 PLAN_OUT["required"] = [k for k in PLAN_OUT["properties"] if k != "items"]
-PLAN_RESPONSE = {
-    "type": "object",
-    "properties": {"plan": PLAN_OUT},
-    "required": ["plan"],
-    "additionalProperties": False,
-}
-PLANS_RESPONSE = {
-    "type": "object",
-    "properties": {"plans": {"type": "array", "items": PLAN_OUT}, "plans_links": common.LINKS},
-    "required": ["plans"],
-    "additionalProperties": False,
-}
+PLAN_RESPONSE = common.response("plan", PLAN_OUT)
+PLANS_RESPONSE = common.list_response("plans", PLAN_OUT)
 
 # -------------------------------------------------------------------- runs
-EVENT = {
-    "type": "object",
-    "properties": {
+EVENT = common.record(
+    {
         "at": {"type": "string"},
         "event": {"type": "string"},
         "item_uuid": {"type": ["string", "null"]},
         "user_id": common.NULLABLE_STRING,
         "message": common.NULLABLE_STRING,
         "detail": {"type": ["object", "null"]},
-    },
-    "additionalProperties": False,
-}
-EVENT["required"] = list(EVENT["properties"])
+    }
+)
 
 VERDICT = copy.deepcopy(v1_4.VERDICT)
 VERDICT["properties"].update(
@@ -139,9 +92,8 @@ VERDICT["properties"].update(
 )
 VERDICT["required"] = list(VERDICT["properties"])
 
-ESTIMATE = {
-    "type": ["object", "null"],
-    "properties": {
+ESTIMATE = common.closed(
+    {
         "seconds": {"type": "number"},
         "moves": {"type": "integer"},
         "starts_at": {"type": "string"},
@@ -150,19 +102,14 @@ ESTIMATE = {
         "summary": {"type": "string"},
         "basis": {"type": "array", "items": {"type": "object"}},
     },
-    "additionalProperties": False,
-}
+    type=["object", "null"],
+)
 
 RUN_OUT = copy.deepcopy(v1_4.RUN_OUT)
 RUN_OUT["properties"].update(estimate=ESTIMATE, items={"type": "array", "items": VERDICT})
 RUN_OUT["required"] = [k for k in RUN_OUT["properties"] if k not in ("items", "cancel")]
-RUN_RESPONSE = {"type": "object", "properties": {"run": RUN_OUT}, "required": ["run"], "additionalProperties": False}
-RUNS_RESPONSE = {
-    "type": "object",
-    "properties": {"runs": {"type": "array", "items": RUN_OUT}, "runs_links": common.LINKS},
-    "required": ["runs"],
-    "additionalProperties": False,
-}
+RUN_RESPONSE = common.response("run", RUN_OUT)
+RUNS_RESPONSE = common.list_response("runs", RUN_OUT)
 
 ITEM_REFS = {
     "type": "array",
@@ -173,26 +120,9 @@ ITEM_REFS = {
 }
 RUN_ACTION_BODY = copy.deepcopy(v1_4.RUN_ACTION_BODY_1_4)
 RUN_ACTION_BODY["properties"].update(
-    approve={
-        "type": ["object", "null"],
-        "properties": {"items": ITEM_REFS},
-        "additionalProperties": False,
-    },
-    deny={
-        "type": ["object", "null"],
-        "properties": {"reason": {"type": "string", "minLength": 1, "maxLength": 1024}, "items": ITEM_REFS},
-        "additionalProperties": False,
-    },
+    approve=common.closed({"items": ITEM_REFS}, type=["object", "null"]),
+    deny=common.closed({"reason": v1_4.REASON, "items": ITEM_REFS}, type=["object", "null"]),
 )
 
-EVENTS_QUERY = {
-    "type": "object",
-    "properties": {"item": {"type": "string", "minLength": 1, "maxLength": 255}},
-    "additionalProperties": False,
-}
-EVENTS_RESPONSE = {
-    "type": "object",
-    "properties": {"run_uuid": common.UUID, "events": {"type": "array", "items": EVENT}},
-    "required": ["run_uuid", "events"],
-    "additionalProperties": False,
-}
+EVENTS_QUERY = common.closed({"item": {"type": "string", "minLength": 1, "maxLength": 255}})
+EVENTS_RESPONSE = common.record({"run_uuid": common.UUID, "events": {"type": "array", "items": EVENT}})

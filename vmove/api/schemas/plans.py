@@ -38,44 +38,27 @@ def _map(description):
     return {"type": "object", "description": description, "additionalProperties": NAME}
 
 
-MAPPING = {
-    "type": "object",
-    "properties": {
+MAPPING = common.closed(
+    {
         "hosts": _map('source compute host -> destination host, or "any" (Nova\'s scheduler picks)'),
         "volume_types": _map("volume type (name or id) -> volume type (for volume_retype and volume_swap)"),
         "backends": _map('Cinder backend "host@backend[#pool]" -> backend (for volume_migration)'),
-    },
-    "additionalProperties": False,
-}
+    }
+)
 
-ITEM_IN = {
-    "type": "object",
-    "properties": {
+ITEM_IN = common.closed(
+    {
         "resource_type": {"type": "string", "enum": ["instance", "volume"]},
         "resource_id": common.RESOURCE_ID,
         "type": {"type": "string", "minLength": 1, "maxLength": 32},
         "priority": {"type": "integer", "minimum": -1000000, "maximum": 1000000},
     },
-    "required": ["resource_type", "resource_id", "type"],
-    "additionalProperties": False,
-}
+    required=["resource_type", "resource_id", "type"],
+)
 
-LIMITS = {
-    "type": "object",
-    "properties": {
-        "max_in_flight": LIMIT_VALUE,
-        "per_source_host": LIMIT_VALUE,
-        "per_dest_host": LIMIT_VALUE,
-        "per_backend": LIMIT_VALUE,
-    },
-    "additionalProperties": False,
-}
+LIMITS = common.closed(dict.fromkeys(("max_in_flight", "per_source_host", "per_dest_host", "per_backend"), LIMIT_VALUE))
 
-WINDOW = {
-    "type": ["object", "null"],
-    "properties": {"not_before": TIME, "not_after": TIME},
-    "additionalProperties": False,
-}
+WINDOW = common.closed({"not_before": TIME, "not_after": TIME}, type=["object", "null"])
 
 PLAN_FIELDS = {
     "name": NAME,
@@ -87,64 +70,32 @@ PLAN_FIELDS = {
     "approval": {"type": "string", "enum": ["auto", "manual"]},
 }
 
-CREATE_BODY_1_4 = {
-    "type": "object",
-    "properties": {
-        "plan": {
-            "type": "object",
-            "properties": copy.deepcopy(PLAN_FIELDS),
-            "required": ["name"],
-            "additionalProperties": False,
-        }
-    },
-    "required": ["plan"],
-    "additionalProperties": False,
-}
 
-UPDATE_BODY_1_4 = {
-    "type": "object",
-    "properties": {
-        "plan": {
-            "type": "object",
-            "properties": copy.deepcopy(PLAN_FIELDS),
-            "minProperties": 1,
-            "additionalProperties": False,
-        }
-    },
-    "required": ["plan"],
-    "additionalProperties": False,
-}
+def plan_body(fields: dict, **plan) -> dict:
+    """``{"plan": {...}}`` of these ``fields`` (``plan``: what else the plan's schema says)."""
+    return common.response("plan", common.closed(copy.deepcopy(fields), **plan))
 
-LIST_QUERY_1_4 = {
-    "type": "object",
-    "properties": {
-        "name": NAME,
-        "project_id": {"type": "string", "minLength": 1, "maxLength": 255},
-        "sort_key": {"type": "string", "enum": ["created_at", "updated_at", "name"]},
-        "sort_dir": common.SORT_DIR,
-        "limit": common.LIMIT,
-        "marker": common.UUID,
-    },
-    "additionalProperties": False,
-}
 
-EMPTY_QUERY = {"type": "object", "properties": {}, "additionalProperties": False}
+CREATE_BODY_1_4 = plan_body(PLAN_FIELDS, required=["name"])
+UPDATE_BODY_1_4 = plan_body(PLAN_FIELDS, minProperties=1)
 
-ATTEMPT = {
-    "type": "object",
-    "properties": {
+#: a project's id, as a filter
+PROJECT_ID = {"type": "string", "minLength": 1, "maxLength": 255}
+LIST_QUERY_1_4 = common.page_query({"name": NAME, "project_id": PROJECT_ID}, ["created_at", "updated_at", "name"])
+
+EMPTY_QUERY = common.EMPTY_QUERY
+
+ATTEMPT = common.record(
+    {
         "run": common.UUID,
         "move": common.UUID,
         "attempt": {"type": ["integer", "null"]},
         "status": common.NULLABLE_STRING,
-    },
-    "required": ["run", "move", "attempt", "status"],
-    "additionalProperties": False,
-}
+    }
+)
 
-ITEM_OUT = {
-    "type": "object",
-    "properties": {
+ITEM_OUT = common.closed(
+    {
         "uuid": common.UUID,
         "resource_type": {"type": "string"},
         "resource_id": {"type": "string"},
@@ -153,80 +104,48 @@ ITEM_OUT = {
         "migration_status": {"type": "string", "enum": ITEM_STATUSES},
         "migration_message": common.NULLABLE_STRING,
         "attempts": {"type": "array", "items": ATTEMPT},
-    },
-    "additionalProperties": False,
-}
+    }
+)
 ITEM_OUT["required"] = list(ITEM_OUT["properties"])
 
-PLAN_OUT = {
-    "type": "object",
-    "properties": {
+PLAN_OUT = common.closed(
+    {
         "uuid": common.UUID,
         "name": {"type": "string"},
         "description": common.NULLABLE_STRING,
         "project_id": {"type": "string"},
         "user_id": common.NULLABLE_STRING,
-        "mapping": {
-            "type": "object",
-            "properties": {k: {"type": "object"} for k in ("hosts", "volume_types", "backends")},
-            "additionalProperties": False,
-        },
+        "mapping": common.closed({k: {"type": "object"} for k in ("hosts", "volume_types", "backends")}),
         "limits": {"type": "object"},
-        "window": {
-            "type": "object",
-            "properties": {"not_before": common.NULLABLE_TIMESTAMP, "not_after": common.NULLABLE_TIMESTAMP},
-            "additionalProperties": False,
-        },
+        "window": common.closed({"not_before": common.NULLABLE_TIMESTAMP, "not_after": common.NULLABLE_TIMESTAMP}),
         "approval": {"type": "string", "enum": ["auto", "manual"]},
         "item_count": {"type": "integer"},
         "items": {"type": "array", "items": ITEM_OUT},
         "created_at": {"type": "string"},
         "updated_at": {"type": "string"},
         "links": common.LINKS,
-    },
-    "additionalProperties": False,
-}
+    }
+)
 PLAN_OUT["required"] = [k for k in PLAN_OUT["properties"] if k != "items"]
 
-PLAN_RESPONSE_1_4 = {
-    "type": "object",
-    "properties": {"plan": PLAN_OUT},
-    "required": ["plan"],
-    "additionalProperties": False,
-}
-
-PLANS_RESPONSE_1_4 = {
-    "type": "object",
-    "properties": {"plans": {"type": "array", "items": PLAN_OUT}, "plans_links": common.LINKS},
-    "required": ["plans"],
-    "additionalProperties": False,
-}
+PLAN_RESPONSE_1_4 = common.response("plan", PLAN_OUT)
+PLANS_RESPONSE_1_4 = common.list_response("plans", PLAN_OUT)
 
 # -------------------------------------------------------------------- runs
-ORDER_BODY_1_4 = {
-    "type": ["object", "null"],
-    "properties": {"dry_run": {"type": "boolean"}},
-    "additionalProperties": False,
-}
+ORDER_BODY_1_4 = common.closed({"dry_run": {"type": "boolean"}}, type=["object", "null"])
 
-RUN_LIST_QUERY_1_4 = {
-    "type": "object",
-    "properties": {
+RUN_LIST_QUERY_1_4 = common.page_query(
+    {
         "plan_id": common.UUID,
         "status": {"type": "array", "items": {"type": "string", "enum": RUN_STATUSES}},
         "dry_run": {"type": "boolean"},
-        "project_id": {"type": "string", "minLength": 1, "maxLength": 255},
-        "sort_key": {"type": "string", "enum": ["created_at", "updated_at", "status"]},
-        "sort_dir": common.SORT_DIR,
-        "limit": common.LIMIT,
-        "marker": common.UUID,
+        "project_id": PROJECT_ID,
     },
-    "additionalProperties": False,
-}
+    ["created_at", "updated_at", "status"],
+)
 
-VERDICT = {
-    "type": "object",
-    "properties": {
+VERDICT = common.record(
+    {
         "item_uuid": common.UUID,
         "resource_type": {"type": "string"},
         "resource_id": {"type": "string"},
@@ -241,16 +160,13 @@ VERDICT = {
         "dest": common.NULLABLE_STRING,
         "move_uuid": {"type": ["string", "null"]},
         "attempt": {"type": ["integer", "null"]},
-    },
-    "additionalProperties": False,
-}
-VERDICT["required"] = list(VERDICT["properties"])
+    }
+)
 
 COUNTS = {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}}
 
-RUN_OUT = {
-    "type": "object",
-    "properties": {
+RUN_OUT = common.closed(
+    {
         "uuid": common.UUID,
         "plan_uuid": common.UUID,
         "plan_name": {"type": "string"},
@@ -272,60 +188,29 @@ RUN_OUT = {
         "items": {"type": "array", "items": VERDICT},
         "cancel": {"type": "object"},
         "links": common.LINKS,
-    },
-    "additionalProperties": False,
-}
+    }
+)
 RUN_OUT["required"] = [k for k in RUN_OUT["properties"] if k not in ("items", "cancel")]
 
-RUN_RESPONSE_1_4 = {
-    "type": "object",
-    "properties": {"run": RUN_OUT},
-    "required": ["run"],
-    "additionalProperties": False,
-}
+RUN_RESPONSE_1_4 = common.response("run", RUN_OUT)
+RUNS_RESPONSE_1_4 = common.list_response("runs", RUN_OUT)
 
-RUNS_RESPONSE_1_4 = {
-    "type": "object",
-    "properties": {"runs": {"type": "array", "items": RUN_OUT}, "runs_links": common.LINKS},
-    "required": ["runs"],
-    "additionalProperties": False,
-}
+RUN_MOVES_QUERY_1_4 = common.page_query(
+    {"status": move_schemas.LIST_QUERY_1_0["properties"]["status"]}, move_schemas.SORT_KEYS
+)
 
-RUN_MOVES_QUERY_1_4 = {
-    "type": "object",
-    "properties": {
-        "status": move_schemas.LIST_QUERY_1_0["properties"]["status"],
-        "sort_key": {"type": "string", "enum": move_schemas.SORT_KEYS},
-        "sort_dir": common.SORT_DIR,
-        "limit": common.LIMIT,
-        "marker": common.UUID,
-    },
-    "additionalProperties": False,
-}
+RUN_MOVES_RESPONSE_1_4 = common.closed(
+    {"run_uuid": common.UUID, **move_schemas.LIST_RESPONSE_1_0["properties"]}, required=["run_uuid", "moves"]
+)
 
-RUN_MOVES_RESPONSE_1_4 = {
-    "type": "object",
-    "properties": {
-        "run_uuid": common.UUID,
-        "moves": {"type": "array", "items": move_schemas.MOVE_1_0},
-        "moves_links": common.LINKS,
-    },
-    "required": ["run_uuid", "moves"],
-    "additionalProperties": False,
-}
-
-RUN_ACTION_BODY_1_4 = {
-    "type": "object",
-    "properties": {
+#: why a run is denied
+REASON = {"type": "string", "minLength": 1, "maxLength": 1024}
+RUN_ACTION_BODY_1_4 = common.closed(
+    {
         "approve": {"type": "null"},
-        "deny": {
-            "type": ["object", "null"],
-            "properties": {"reason": {"type": "string", "minLength": 1, "maxLength": 1024}},
-            "additionalProperties": False,
-        },
+        "deny": common.closed({"reason": REASON}, type=["object", "null"]),
         "cancel": {"type": "null"},
     },
-    "minProperties": 1,
-    "maxProperties": 1,
-    "additionalProperties": False,
-}
+    minProperties=1,
+    maxProperties=1,
+)

@@ -3,11 +3,43 @@
 import pecan
 
 from vmove import exception, policy, utils
-from vmove.api import validation
+from vmove.api import microversion, validation
 from vmove.api.controllers import links
 from vmove.engine import rpcapi
 
 UUID_SCHEMA = {"type": "object", "properties": {"uuid": {"type": "string", "format": "uuid"}}}
+
+
+def handler(since, response=None, *, query=None, body=None):
+    """A JSON handler that exists from microversion ``since`` on (``pecan.expose`` and
+    :func:`microversion.min_version`), checking its response, query and body against their schemas.
+
+    ``since`` is a version, from which each schema serves; or a :class:`validation.Change`: the handler
+    exists from its ``first`` version, and a schema may be an ``(old, new)`` pair the change splits.
+    """
+    change = since if isinstance(since, validation.Change) else None
+    version = change.first if change else since
+
+    def schemas(schema, single, pair: str):
+        if isinstance(schema, tuple):
+            return getattr(change, pair)(*schema)
+        return single(schema, min_version=version)
+
+    decorators = [pecan.expose("json"), microversion.min_version(version)]
+    for schema, single, pair in (
+        (response, validation.response_schema, "responses"),
+        (query, validation.query_schema, "queries"),
+        (body, validation.body_schema, "bodies"),
+    ):
+        if schema is not None:
+            decorators.append(schemas(schema, single, pair))
+
+    def decorate(func):
+        for decorator in reversed(decorators):
+            func = decorator(func)
+        return func
+
+    return decorate
 
 
 def context():

@@ -1,10 +1,8 @@
 """``/v1/engines`` (microversion 1.1): the engines and their heartbeat."""
 
-import pecan
 from pecan import rest
 
 from vmove import policy
-from vmove.api import microversion, validation
 from vmove.api.controllers.v1 import common
 from vmove.api.schemas import engines as schemas
 from vmove.engine import heartbeat
@@ -25,10 +23,7 @@ def engine_view(engine, down_after: float) -> dict:
 
 
 class EnginesController(rest.RestController):
-    @pecan.expose("json")
-    @microversion.min_version("1.1")
-    @validation.response_schema(schemas.LIST_RESPONSE_1_1, min_version="1.1")
-    @validation.query_schema(schemas.LIST_QUERY_1_1, min_version="1.1")
+    @common.handler("1.1", schemas.LIST_RESPONSE_1_1, query=schemas.LIST_QUERY_1_1)
     def get_all(self, *, query):
         ctx = common.context()
         policy.authorize(ctx, "vmove:engine:get_all")

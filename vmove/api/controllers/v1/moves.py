@@ -4,7 +4,6 @@ import pecan
 from pecan import rest
 
 from vmove import exception, policy, vocabulary
-from vmove.api import microversion, validation
 from vmove.api.controllers import links
 from vmove.api.controllers.v1 import common
 from vmove.api.schemas import moves as schemas
@@ -51,9 +50,7 @@ def list_moves(query, filters, *path):
 class MoveEventsController(rest.RestController):
     """``/v1/moves/{uuid}/events``."""
 
-    @pecan.expose("json")
-    @validation.response_schema(schemas.EVENTS_RESPONSE_1_0, min_version="1.0")
-    @validation.query_schema(schemas.SHOW_QUERY_1_0, min_version="1.0")
+    @common.handler("1.0", schemas.EVENTS_RESPONSE_1_0, query=schemas.SHOW_QUERY_1_0)
     def get_all(self, move_uuid, *, query):
         ctx = common.context()
         found = common.get_or_404(
@@ -68,9 +65,7 @@ class MovesController(rest.RestController):
     events = MoveEventsController()
     _custom_actions = {"action": ["POST"]}
 
-    @pecan.expose("json")
-    @validation.response_schema(schemas.LIST_RESPONSE_1_0, min_version="1.0")
-    @validation.query_schema(schemas.LIST_QUERY_1_0, min_version="1.0")
+    @common.handler("1.0", schemas.LIST_RESPONSE_1_0, query=schemas.LIST_QUERY_1_0)
     def get_all(self, *, query):
         ctx = common.context()
         policy.authorize(ctx, "vmove:move:get_all")
@@ -82,10 +77,7 @@ class MovesController(rest.RestController):
             filters["changes_since"] = common.parse_time(query["changes-since"], "query parameter 'changes-since'")
         return list_moves(query, filters, "moves")
 
-    @pecan.expose("json")
-    @microversion.min_version("1.2")
-    @validation.response_schema(schemas.SHOW_RESPONSE_1_0, min_version="1.2")
-    @validation.body_schema(schemas.CREATE_BODY_1_2, min_version="1.2")
+    @common.handler("1.2", schemas.SHOW_RESPONSE_1_0, body=schemas.CREATE_BODY_1_2)
     def post(self, *, body):
         ctx = common.context()
         policy.authorize(ctx, "vmove:move:create")
@@ -102,10 +94,7 @@ class MovesController(rest.RestController):
         pecan.response.status = 202
         return {"move": move_view(move)}
 
-    @pecan.expose("json")
-    @microversion.min_version("1.2")
-    @validation.response_schema(schemas.SHOW_RESPONSE_1_0, min_version="1.2")
-    @validation.body_schema(schemas.ACTION_BODY_1_2, min_version="1.2")
+    @common.handler("1.2", schemas.SHOW_RESPONSE_1_0, body=schemas.ACTION_BODY_1_2)
     def action(self, move_uuid, *, body):
         ctx = common.context()
         move = get_move_or_404(ctx, move_uuid, "vmove:move:get")
@@ -116,9 +105,7 @@ class MovesController(rest.RestController):
         pecan.response.status = 202
         return {"move": move_view(move)}
 
-    @pecan.expose("json")
-    @validation.response_schema(schemas.SHOW_RESPONSE_1_0, min_version="1.0")
-    @validation.query_schema(schemas.SHOW_QUERY_1_0, min_version="1.0")
+    @common.handler("1.0", schemas.SHOW_RESPONSE_1_0, query=schemas.SHOW_QUERY_1_0)
     def get_one(self, move_uuid, *, query):
         ctx = common.context()
         return {"move": move_view(get_move_or_404(ctx, move_uuid, "vmove:move:get"))}

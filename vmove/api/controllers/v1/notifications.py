@@ -10,7 +10,7 @@ import pecan
 from pecan import rest
 
 from vmove import policy
-from vmove.api import microversion, validation
+from vmove.api import microversion
 from vmove.api.controllers import links
 from vmove.api.controllers.v1 import common
 from vmove.api.controllers.v1 import vmoves as vmoves_controller
@@ -83,6 +83,8 @@ def detail_view(ctx, n) -> dict:
 
 
 get_notification_or_404 = vmoves_controller.get_notification_or_404
+#: the schemas of 1.3, then those of the Masakari drop-in
+MASAKARI = vmoves_controller.MASAKARI
 
 
 class NotificationsController(rest.RestController):
@@ -91,10 +93,7 @@ class NotificationsController(rest.RestController):
     vmoves = vmoves_controller.VMovesController()
     _custom_actions = {"action": ["POST"]}
 
-    @pecan.expose("json")
-    @microversion.min_version("1.3")
-    @vmoves_controller.MASAKARI.responses(schemas.CREATE_RESPONSE_1_3, schemas.CREATE_RESPONSE_1_6)
-    @validation.body_schema(schemas.CREATE_BODY_1_3, min_version="1.3")
+    @common.handler(MASAKARI, (schemas.CREATE_RESPONSE_1_3, schemas.CREATE_RESPONSE_1_6), body=schemas.CREATE_BODY_1_3)
     def post(self, *, body):
         ctx = common.context()
         policy.authorize(ctx, "vmove:notification:create")
@@ -108,10 +107,11 @@ class NotificationsController(rest.RestController):
             pecan.response.status = 200  # the same host and event is already being handled: that one
         return {"notification": notification_view(notification)}
 
-    @pecan.expose("json")
-    @microversion.min_version("1.3")
-    @vmoves_controller.MASAKARI.responses(schemas.LIST_RESPONSE_1_3, schemas.LIST_RESPONSE_1_6)
-    @vmoves_controller.MASAKARI.queries(schemas.LIST_QUERY_1_3, schemas.LIST_QUERY_1_6)
+    @common.handler(
+        MASAKARI,
+        (schemas.LIST_RESPONSE_1_3, schemas.LIST_RESPONSE_1_6),
+        query=(schemas.LIST_QUERY_1_3, schemas.LIST_QUERY_1_6),
+    )
     def get_all(self, *, query):
         ctx = common.context()
         policy.authorize(ctx, "vmove:notification:get_all")
@@ -123,19 +123,13 @@ class NotificationsController(rest.RestController):
         query = vmoves_controller.one_sort(query, "desc")
         return common.list_page("notifications", queries.get_all, filters, query, notification_view, "notifications")
 
-    @pecan.expose("json")
-    @microversion.min_version("1.3")
-    @vmoves_controller.MASAKARI.responses(schemas.SHOW_RESPONSE_1_3, schemas.SHOW_RESPONSE_1_6)
-    @validation.query_schema(schemas.SHOW_QUERY_1_3, min_version="1.3")
+    @common.handler(MASAKARI, (schemas.SHOW_RESPONSE_1_3, schemas.SHOW_RESPONSE_1_6), query=schemas.SHOW_QUERY_1_3)
     def get_one(self, notification_uuid, *, query):
         ctx = common.context()
         policy.authorize(ctx, "vmove:notification:get")
         return {"notification": detail_view(ctx, get_notification_or_404(ctx, notification_uuid))}
 
-    @pecan.expose("json")
-    @microversion.min_version("1.3")
-    @vmoves_controller.MASAKARI.responses(schemas.CREATE_RESPONSE_1_3, schemas.CREATE_RESPONSE_1_6)
-    @validation.body_schema(schemas.ACTION_BODY_1_3, min_version="1.3")
+    @common.handler(MASAKARI, (schemas.CREATE_RESPONSE_1_3, schemas.CREATE_RESPONSE_1_6), body=schemas.ACTION_BODY_1_3)
     def action(self, notification_uuid, *, body):
         ctx = common.context()
         what = "restore" if "restore" in body else "retry"

@@ -16,7 +16,6 @@ from pecan import rest
 
 from vmove import exception, policy
 from vmove.actions import registry
-from vmove.api import microversion, validation
 from vmove.api.controllers import links
 from vmove.api.controllers.v1 import common
 from vmove.api.controllers.v1 import runs as runs_ctl
@@ -26,6 +25,10 @@ from vmove.plans import lifecycle, queries, service, windows
 
 LIMIT_KEYS = ("max_in_flight", "per_source_host", "per_dest_host", "per_backend")
 MAPPING_KEYS = ("hosts", "volume_types", "backends", "flavors")
+#: the schemas of 1.4, then the latest ones (the runs' change: an older request's answer trimmed to 1.4's)
+CHANGE = runs_ctl.CHANGE
+#: the response schemas of a plan, before and from the runs' change
+PLAN_RESPONSES = (schemas.PLAN_RESPONSE_1_4, latest.PLAN_RESPONSE)
 
 
 # ------------------------------------------------------------------ views
@@ -168,20 +171,14 @@ def _show(ctx, plan) -> dict:
 class PlanRunsController(rest.RestController):
     """``/v1/plans/{uuid}/runs``: a plan's runs, and ordering a new one."""
 
-    @pecan.expose("json")
-    @microversion.min_version("1.4")
-    @runs_ctl.CHANGE.responses(schemas.RUNS_RESPONSE_1_4, latest.RUNS_RESPONSE, trim=True)
-    @validation.query_schema(schemas.RUN_LIST_QUERY_1_4, min_version="1.4")
+    @common.handler(CHANGE, runs_ctl.RUNS_RESPONSES, query=schemas.RUN_LIST_QUERY_1_4)
     def get_all(self, plan_uuid, *, query):
         ctx = common.context()
         get_plan_or_404(ctx, plan_uuid, "vmove:plan:get")
         query = dict(query, plan_id=plan_uuid)
         return runs_ctl.list_runs(ctx, query, {"plan_uuid": plan_uuid}, ("plans", plan_uuid, "runs"))
 
-    @pecan.expose("json")
-    @microversion.min_version("1.4")
-    @runs_ctl.CHANGE.responses(schemas.RUN_RESPONSE_1_4, latest.RUN_RESPONSE, trim=True)
-    @validation.body_schema(schemas.ORDER_BODY_1_4, min_version="1.4")
+    @common.handler(CHANGE, runs_ctl.RUN_RESPONSES, body=schemas.ORDER_BODY_1_4)
     def post(self, plan_uuid, *, body):
         ctx = common.context()
         plan = get_plan_or_404(ctx, plan_uuid, "vmove:plan:get")
@@ -200,10 +197,7 @@ class PlansController(rest.RestController):
 
     runs = PlanRunsController()
 
-    @pecan.expose("json")
-    @microversion.min_version("1.4")
-    @runs_ctl.CHANGE.responses(schemas.PLANS_RESPONSE_1_4, latest.PLANS_RESPONSE, trim=True)
-    @validation.query_schema(schemas.LIST_QUERY_1_4, min_version="1.4")
+    @common.handler(CHANGE, (schemas.PLANS_RESPONSE_1_4, latest.PLANS_RESPONSE), query=schemas.LIST_QUERY_1_4)
     def get_all(self, *, query):
         ctx = common.context()
         policy.authorize(ctx, "vmove:plan:get_all")
@@ -211,18 +205,12 @@ class PlansController(rest.RestController):
         filters["project_id"] = common.project_filter(ctx, query, "vmove:plan:get_all:all_projects")
         return common.list_page("plans", queries.plan_get_all, filters, query, plan_view, "plans")
 
-    @pecan.expose("json")
-    @microversion.min_version("1.4")
-    @runs_ctl.CHANGE.responses(schemas.PLAN_RESPONSE_1_4, latest.PLAN_RESPONSE, trim=True)
-    @validation.query_schema(schemas.EMPTY_QUERY, min_version="1.4")
+    @common.handler(CHANGE, PLAN_RESPONSES, query=schemas.EMPTY_QUERY)
     def get_one(self, plan_uuid, *, query):
         ctx = common.context()
         return _show(ctx, get_plan_or_404(ctx, plan_uuid, "vmove:plan:get"))
 
-    @pecan.expose("json")
-    @microversion.min_version("1.4")
-    @runs_ctl.CHANGE.responses(schemas.PLAN_RESPONSE_1_4, latest.PLAN_RESPONSE, trim=True)
-    @runs_ctl.CHANGE.bodies(schemas.CREATE_BODY_1_4, latest.CREATE_BODY)
+    @common.handler(CHANGE, PLAN_RESPONSES, body=(schemas.CREATE_BODY_1_4, latest.CREATE_BODY))
     def post(self, *, body):
         ctx = common.context()
         policy.authorize(ctx, "vmove:plan:create")
@@ -234,10 +222,7 @@ class PlansController(rest.RestController):
         pecan.response.status = 201
         return _show(ctx, plan)
 
-    @pecan.expose("json")
-    @microversion.min_version("1.4")
-    @runs_ctl.CHANGE.responses(schemas.PLAN_RESPONSE_1_4, latest.PLAN_RESPONSE, trim=True)
-    @runs_ctl.CHANGE.bodies(schemas.UPDATE_BODY_1_4, latest.UPDATE_BODY)
+    @common.handler(CHANGE, PLAN_RESPONSES, body=(schemas.UPDATE_BODY_1_4, latest.UPDATE_BODY))
     def patch(self, plan_uuid, *, body):
         ctx = common.context()
         plan = get_plan_or_404(ctx, plan_uuid, "vmove:plan:get")
@@ -245,8 +230,7 @@ class PlansController(rest.RestController):
         values, items = plan_values(body["plan"])
         return _show(ctx, service.update_plan(ctx, plan_uuid, values, items))
 
-    @pecan.expose("json")
-    @microversion.min_version("1.4")
+    @common.handler("1.4")
     def delete(self, plan_uuid):
         ctx = common.context()
         plan = get_plan_or_404(ctx, plan_uuid, "vmove:plan:get")

@@ -14,7 +14,7 @@ import pecan
 from pecan import rest
 
 from vmove import exception, policy
-from vmove.api import microversion, validation
+from vmove.api import validation
 from vmove.api.controllers import links
 from vmove.api.controllers.v1 import common
 from vmove.api.controllers.v1 import moves as moves_ctl
@@ -25,7 +25,10 @@ from vmove.plans import events, lifecycle, queries, service
 V = latest.VERSION
 #: the schemas of 1.4 up to the version before V, the latest ones from V (an older request's answer trimmed to
 #: 1.4's)
-CHANGE = validation.Change(first="1.4", since=V)
+CHANGE = validation.Change(first="1.4", since=V, trim=True)
+#: the response schemas of a run, and of a page of runs, before and from V
+RUN_RESPONSES = (schemas.RUN_RESPONSE_1_4, latest.RUN_RESPONSE)
+RUNS_RESPONSES = (schemas.RUNS_RESPONSE_1_4, latest.RUNS_RESPONSE)
 
 _FIELDS = (
     "uuid",
@@ -111,10 +114,7 @@ def list_runs(ctx, query, filters, path):
 class RunMovesController(rest.RestController):
     """``/v1/runs/{uuid}/moves``: the moves a run made (each with its attempt number)."""
 
-    @pecan.expose("json")
-    @microversion.min_version("1.4")
-    @validation.response_schema(schemas.RUN_MOVES_RESPONSE_1_4, min_version="1.4")
-    @validation.query_schema(schemas.RUN_MOVES_QUERY_1_4, min_version="1.4")
+    @common.handler("1.4", schemas.RUN_MOVES_RESPONSE_1_4, query=schemas.RUN_MOVES_QUERY_1_4)
     def get_all(self, run_uuid, *, query):
         ctx = common.context()
         run = get_run_or_404(ctx, run_uuid, "vmove:run:moves")
@@ -128,10 +128,7 @@ class RunMovesController(rest.RestController):
 class RunEventsController(rest.RestController):
     """``/v1/runs/{uuid}/events`` (1.5): the run's history; ``?item=`` (item uuid or resource id) one item's."""
 
-    @pecan.expose("json")
-    @microversion.min_version(V)
-    @validation.response_schema(latest.EVENTS_RESPONSE, min_version=V)
-    @validation.query_schema(latest.EVENTS_QUERY, min_version=V)
+    @common.handler(V, latest.EVENTS_RESPONSE, query=latest.EVENTS_QUERY)
     def get_all(self, run_uuid, *, query):
         ctx = common.context()
         run = get_run_or_404(ctx, run_uuid, "vmove:run:get")
@@ -151,26 +148,17 @@ class RunsController(rest.RestController):
     events = RunEventsController()
     _custom_actions = {"action": ["POST"]}
 
-    @pecan.expose("json")
-    @microversion.min_version("1.4")
-    @CHANGE.responses(schemas.RUNS_RESPONSE_1_4, latest.RUNS_RESPONSE, trim=True)
-    @validation.query_schema(schemas.RUN_LIST_QUERY_1_4, min_version="1.4")
+    @common.handler(CHANGE, RUNS_RESPONSES, query=schemas.RUN_LIST_QUERY_1_4)
     def get_all(self, *, query):
         return list_runs(common.context(), query, {}, ("runs",))
 
-    @pecan.expose("json")
-    @microversion.min_version("1.4")
-    @CHANGE.responses(schemas.RUN_RESPONSE_1_4, latest.RUN_RESPONSE, trim=True)
-    @validation.query_schema(schemas.EMPTY_QUERY, min_version="1.4")
+    @common.handler(CHANGE, RUN_RESPONSES, query=schemas.EMPTY_QUERY)
     def get_one(self, run_uuid, *, query):
         ctx = common.context()
         run = get_run_or_404(ctx, run_uuid, "vmove:run:get")
         return {"run": run_view(ctx, run, queries.run_items_get(ctx, run.uuid))}
 
-    @pecan.expose("json")
-    @microversion.min_version("1.4")
-    @CHANGE.responses(schemas.RUN_RESPONSE_1_4, latest.RUN_RESPONSE, trim=True)
-    @CHANGE.bodies(schemas.RUN_ACTION_BODY_1_4, latest.RUN_ACTION_BODY)
+    @common.handler(CHANGE, RUN_RESPONSES, body=(schemas.RUN_ACTION_BODY_1_4, latest.RUN_ACTION_BODY))
     def action(self, run_uuid, *, body):
         ctx = common.context()
         run = get_run_or_404(ctx, run_uuid, "vmove:run:get")

@@ -12,7 +12,6 @@ found under the notification that made it.
 import functools
 
 from oslo_utils import uuidutils
-import pecan
 from pecan import rest
 
 from vmove import exception, policy
@@ -82,10 +81,11 @@ def get_notification_or_404(ctx, uuid):
 class VMovesController(rest.RestController):
     """``/v1/notifications/{notification_uuid}/vmoves``."""
 
-    @pecan.expose("json")
-    @microversion.min_version("1.3")
-    @MASAKARI.responses(schemas.VMOVES_RESPONSE_1_3, schemas.VMOVES_RESPONSE_1_6)
-    @MASAKARI.queries(schemas.VMOVES_QUERY_1_3, schemas.VMOVES_QUERY_1_6)
+    @common.handler(
+        MASAKARI,
+        (schemas.VMOVES_RESPONSE_1_3, schemas.VMOVES_RESPONSE_1_6),
+        query=(schemas.VMOVES_QUERY_1_3, schemas.VMOVES_QUERY_1_6),
+    )
     def get_all(self, notification_uuid, *, query):
         ctx = common.context()
         policy.authorize(ctx, "vmove:notification:vmoves:index")
@@ -101,10 +101,7 @@ class VMovesController(rest.RestController):
         view = functools.partial(vmove_view, notification_uuid=n.uuid)
         return common.list_page("vmoves", move_queries.get_all, filters, query, view, "notifications", n.uuid, "vmoves")
 
-    @pecan.expose("json")
-    @microversion.min_version("1.3")
-    @MASAKARI.responses(schemas.VMOVE_RESPONSE_1_3, schemas.VMOVE_RESPONSE_1_6)
-    @validation.query_schema(schemas.SHOW_QUERY_1_3, min_version="1.3")
+    @common.handler(MASAKARI, (schemas.VMOVE_RESPONSE_1_3, schemas.VMOVE_RESPONSE_1_6), query=schemas.SHOW_QUERY_1_3)
     def get_one(self, notification_uuid, vmove_uuid, *, query):
         ctx = common.context()
         policy.authorize(ctx, "vmove:notification:vmoves:detail")
