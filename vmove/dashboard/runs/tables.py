@@ -4,27 +4,29 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from horizon import tables
 
+from vmove import vocabulary
 from vmove.dashboard import api, common
 
-STATUS_CHOICES = (
-    ("validating", None),
-    ("awaiting_approval", None),
-    ("approved", None),
-    ("running", None),
-    ("cancelling", None),
-    ("validated", True),
-    ("denied", True),
-    ("succeeded", True),
-    ("failed", False),
-    ("cancelled", True),
+STATUSES = tuple(
+    (status, final, status.replace("_", " ").capitalize())
+    for status, final in (
+        ("validating", None),
+        ("awaiting_approval", None),
+        ("approved", None),
+        ("running", None),
+        ("cancelling", None),
+        ("validated", True),
+        ("denied", True),
+        ("succeeded", True),
+        ("failed", False),
+        ("cancelled", True),
+    )
 )
-STATUS_DISPLAY = tuple((status, status.replace("_", " ").capitalize()) for status, _ok in STATUS_CHOICES)
-TERMINAL = ("validated", "denied", "succeeded", "failed", "cancelled")
 COUNT_KEYS = ("items", "approved", "refused")
 
 
 def is_active(run) -> bool:
-    return run["status"] not in TERMINAL
+    return run["status"] not in vocabulary.RUN_FINISHED
 
 
 def counts(run) -> str:
@@ -142,9 +144,7 @@ class RunsTable(common.ObjectsTable):
     )
     kind = tables.Column(lambda r: _("Validation") if r["dry_run"] else _("Run"), verbose_name=_("Kind"))
     approval = tables.Column("approval", verbose_name=_("Approval"))
-    status = tables.Column(
-        "status", verbose_name=_("Status"), status=True, status_choices=STATUS_CHOICES, display_choices=STATUS_DISPLAY
-    )
+    status = common.status_column("status", STATUSES)
     progress = tables.Column(progress, verbose_name=_("Progress"))
     counts = tables.Column(counts, verbose_name=_("Counts"))
     message = tables.Column("message", verbose_name=_("Message"), truncate=100)
