@@ -89,11 +89,14 @@ class ModalLink(tables.LinkAction):
 
 
 class ApiAction:
-    """A table action making one vmove call, ``call(request, obj_id)``; vmove's refusal is
-    shown in vmove's words, after ``refusal(obj_id)`` ("Cancel Run: <message>")."""
+    """A table action making one vmove call, ``call(request, obj_id)``: by default the method of the
+    action's ``name`` of the client's ``manager`` (``runs.approve``); vmove's refusal is shown in
+    vmove's words, after ``refusal(obj_id)`` ("Cancel Run: <message>")."""
+
+    manager = ""
 
     def call(self, request, obj_id):
-        raise NotImplementedError
+        getattr(getattr(api.client(request), self.manager), self.name)(obj_id)
 
     def refusal(self, obj_id):
         return self._get_action_name(past=False)

@@ -4,7 +4,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from horizon import tables
 
-from vmove.dashboard import api, common
+from vmove.dashboard import common
 from vmove.dashboard.runs import tables as run_tables
 
 ITEM_STATUS_CHOICES = (
@@ -78,6 +78,7 @@ class RunPlan(OrderPlanRun):
 
 
 class DeletePlan(common.ProjectTarget, common.ApiAction, tables.DeleteAction):
+    manager = "plans"
     policy_rules = common.rules("vmove:plan:delete")
     help_text = _("Its runs and moves stay readable.")
 
@@ -86,9 +87,6 @@ class DeletePlan(common.ProjectTarget, common.ApiAction, tables.DeleteAction):
 
     def refusal(self, obj_id):
         return _("Unable to delete plan")
-
-    def call(self, request, obj_id):
-        api.client(request).plans.delete(obj_id)
 
 
 class PlansTable(common.ObjectsTable):

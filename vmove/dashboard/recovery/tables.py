@@ -50,8 +50,7 @@ class ReportFailure(common.ModalLink):
 class NotificationAction(common.ApiAction, tables.BatchAction):
     """A confirmed POST action on a notification: the client's method of the action's name."""
 
-    def call(self, request, obj_id):
-        getattr(api.client(request).notifications, self.name)(obj_id)
+    manager = "notifications"
 
 
 class Restore(NotificationAction):

@@ -51,7 +51,9 @@ class RunFilter(tables.FilterAction):
 
 
 class RunAction(common.ProjectTarget, common.ApiAction, tables.BatchAction):
-    """A confirmed action on a run."""
+    """A confirmed action on a run: the client's method of the action's name."""
+
+    manager = "runs"
 
 
 class Approve(RunAction):
@@ -64,9 +66,6 @@ class Approve(RunAction):
 
     def allowed(self, request, run=None):
         return run is None or run["status"] == "awaiting_approval"
-
-    def call(self, request, run_id):
-        api.client(request).runs.approve(run_id)
 
 
 class Deny(common.ProjectTarget, tables.LinkAction):
@@ -91,9 +90,6 @@ class CancelRun(RunAction):
 
     def allowed(self, request, run=None):
         return run is None or run["status"] in ("validating", "awaiting_approval", "approved", "running")
-
-    def call(self, request, run_id):
-        api.client(request).runs.cancel(run_id)
 
 
 class OrderRun(RunAction):
