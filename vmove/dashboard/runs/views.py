@@ -2,7 +2,6 @@
 
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext_lazy as _
-from horizon import tabs
 from horizon.utils import functions as hutils
 
 from vmove.dashboard import api, common, pages
@@ -38,7 +37,7 @@ class ItemsTab(pages.TableTab):
     preload = True
 
     def get_items_data(self):
-        run = self.tab_group.kwargs["run"]
+        run = self.tab_group.object
         every = run.get("items") or []
         items, self._prev, self._more = page_of(self.request, every, run_tables.ItemsTable, "item_uuid")
         if not any(item.get("move_uuid") for item in items):
@@ -65,7 +64,7 @@ class ItemsTab(pages.TableTab):
         return self._more
 
 
-class RunTabs(tabs.DetailTabsGroup):
+class RunTabs(pages.ObjectTabs):
     slug = "run"
     tabs = (ItemsTab,)
 

@@ -101,6 +101,14 @@ class ProjectMovesTests(base.TestCase):
         self.assertContains(res, "Cancel Move")
         self.vmove.moves.get.assert_called_once_with(move["uuid"])
 
+    def test_a_timeline_vmove_cannot_read_is_said_with_the_moves_id(self):
+        move = base.move()
+        self.vmove.moves.get.return_value = move
+        self.vmove.moves.events.side_effect = vmove_exc.ApiError("no events")
+        res = self.client.get(detail(move))
+        messages = [str(m) for m in res.context["messages"]]
+        self.assertIn(f"Unable to read the timeline of move {move['uuid']}: no events", messages)
+
     def test_detail_of_an_ended_move_neither_refreshes_nor_offers_cancel(self):
         move = base.move(status="succeeded", phase="succeeded", progress=100)
         self.vmove.moves.get.return_value = move
