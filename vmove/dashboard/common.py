@@ -3,6 +3,7 @@
 vmove's error messages beside form fields (the kinds of page are in ``pages``)."""
 
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
@@ -72,6 +73,11 @@ class ProjectTarget:
     def get_policy_target(self, request, datum=None):
         project_id = datum.get("project_id") if datum else None
         return {"project_id": project_id or request.user.project_id}
+
+
+def detail_url(panel, uuid, dashboard="project"):
+    """The URL of the page of the object ``uuid`` in the plugin's ``panel`` (``moves``...) of ``dashboard``."""
+    return reverse(f"horizon:{dashboard}:vmove_{panel}:detail", args=(uuid,))
 
 
 def counted(singular, plural):

@@ -1,6 +1,6 @@
 """Project > Moves: the list, one move's page, the move instance / move volume forms."""
 
-from django.urls import reverse, reverse_lazy
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from vmove.dashboard import common, pages
@@ -39,13 +39,12 @@ class MoveFormView(pages.ModalFormView):
 
     submit_label = _("Request Move")
     success_url = reverse_lazy("horizon:project:vmove_moves:index")
-    detail_url = "horizon:project:vmove_moves:detail"
 
     def get_initial(self):
         return {self.form_class.resource_type: self.request.GET.get(self.form_class.resource_type + "_id")}
 
     def get_success_url_from_handled(self, move):
-        return reverse(self.detail_url, args=(move["uuid"],))
+        return common.detail_url("moves", move["uuid"])
 
 
 class MoveInstanceView(MoveFormView):

@@ -1,6 +1,5 @@
 """Migration plans: the table with its actions (create, edit, validate, run, delete) and a plan's items."""
 
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from horizon import tables
 
@@ -134,7 +133,3 @@ class PlanRunsTable(run_tables.RunsTable):
         table_actions = ()
         row_actions = ()
         row_class = tables.Row
-
-
-def plan_url(plan):
-    return reverse("horizon:project:vmove_plans:detail", args=(plan["uuid"],))

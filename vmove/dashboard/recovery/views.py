@@ -1,6 +1,6 @@
 """Admin > Host Recovery: host failures, one recovery's page with its VM moves, the report form."""
 
-from django.urls import reverse, reverse_lazy
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from vmove.dashboard import api, common, pages
@@ -73,4 +73,4 @@ class ReportView(pages.ModalFormView):
     )
 
     def get_success_url_from_handled(self, notification):
-        return reverse("horizon:admin:vmove_recovery:detail", args=(notification["uuid"],))
+        return common.detail_url("recovery", notification["uuid"], "admin")

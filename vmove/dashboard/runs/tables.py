@@ -1,6 +1,5 @@
 """Runs of migration plans: the runs table with its decisions, and a run's items with their moves."""
 
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from horizon import tables
 
@@ -39,10 +38,6 @@ def counts(run) -> str:
 
 def progress(run):
     return common.progress_bar(run.get("progress"), is_active(run), run["status"] == "failed")
-
-
-def run_url(run, dashboard="project"):
-    return reverse(f"horizon:{dashboard}:vmove_runs:detail", args=(run["uuid"],))
 
 
 class RunFilter(tables.FilterAction):
@@ -112,7 +107,7 @@ class OrderRun(RunAction):
     def get_success_url(self, request=None):
         ordered = getattr(request, "vmove_ordered_runs", [])
         if len(ordered) == 1:
-            return run_url(ordered[0])
+            return common.detail_url("runs", ordered[0]["uuid"])
         return super().get_success_url(request)
 
 
@@ -136,7 +131,7 @@ class RunsTable(common.ObjectsTable):
     plan = tables.Column(
         "plan_name",
         verbose_name=_("Plan"),
-        link=lambda r: reverse("horizon:project:vmove_plans:detail", args=(r["plan_uuid"],)),
+        link=lambda r: common.detail_url("plans", r["plan_uuid"]),
     )
     kind = tables.Column(lambda r: _("Validation") if r["dry_run"] else _("Run"), verbose_name=_("Kind"))
     approval = tables.Column("approval", verbose_name=_("Approval"))
@@ -182,9 +177,7 @@ class ItemsTable(common.ObjectsTable):
         lambda i: item_move(i, "status", "-"),
         verbose_name=_("Move"),
         status_choices=common.MOVE_STATUS_CHOICES + (("-", True),),
-        link=lambda i: (
-            reverse("horizon:project:vmove_moves:detail", args=(i["move_uuid"],)) if i.get("move_uuid") else None
-        ),
+        link=lambda i: common.detail_url("moves", i["move_uuid"]) if i.get("move_uuid") else None,
     )
     progress = tables.Column(
         lambda i: common.move_progress(i["move"]) if i.get("move") else "-", verbose_name=_("Progress")

@@ -82,7 +82,7 @@ class DetailView(pages.DetailView):
             "summary_template": "vmove_dashboard/runs/_summary.html",
             "progress_bar": run_tables.progress(run),
             "counts": run_tables.counts(run),
-            "plan_url": reverse("horizon:project:vmove_plans:detail", args=(run["plan_uuid"],)),
+            "plan_url": common.detail_url("plans", run["plan_uuid"]),
             **common.refresh_context(run_tables.is_active(run)),
         }
 
@@ -105,4 +105,4 @@ class DenyView(pages.ModalFormView):
         return context
 
     def get_success_url_from_handled(self, run):
-        return run_tables.run_url(run)
+        return common.detail_url("runs", run["uuid"])

@@ -11,6 +11,7 @@ import itertools
 from unittest import mock
 import uuid
 
+from django.urls import reverse
 from openstack_dashboard.test import helpers
 
 from vmove.client import base as client_base
@@ -77,6 +78,11 @@ class TestCase(VmoveMixin, helpers.TestCase):
 
 class AdminTestCase(VmoveMixin, helpers.BaseAdminViewTests):
     """An admin."""
+
+
+def detail_url(panel, dashboard="project"):
+    """``url(obj)``, the URL of the page of an object (its ``uuid``) of the plugin's ``panel``."""
+    return lambda obj: reverse(f"horizon:{dashboard}:vmove_{panel}:detail", args=(obj["uuid"],))
 
 
 def resource(**fields):

@@ -11,10 +11,7 @@ from vmove.tests.unit.dashboard import base
 INDEX = reverse("horizon:admin:vmove_recovery:index")
 REPORT = reverse("horizon:admin:vmove_recovery:report")
 ENGINES = reverse("horizon:admin:vmove_engines:index")
-
-
-def detail(n):
-    return reverse("horizon:admin:vmove_recovery:detail", args=(n["uuid"],))
+detail = base.detail_url("recovery", "admin")
 
 
 class HostRecoveryTests(base.AdminTestCase):

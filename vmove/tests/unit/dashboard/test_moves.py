@@ -9,10 +9,7 @@ INDEX = reverse("horizon:project:vmove_moves:index")
 ADMIN_INDEX = reverse("horizon:admin:vmove_moves:index")
 INSTANCE_FORM = reverse("horizon:project:vmove_moves:move_instance")
 VOLUME_FORM = reverse("horizon:project:vmove_moves:move_volume")
-
-
-def detail(move):
-    return reverse("horizon:project:vmove_moves:detail", args=(move["uuid"],))
+detail = base.detail_url("moves")
 
 
 class ProjectMovesTests(base.TestCase):
@@ -227,4 +224,4 @@ class AdminMovesTests(base.AdminTestCase):
         moves = [base.move(project_id="other-project")]
         res = self.get_listing(ADMIN_INDEX, "moves", moves)
         self.assertContains(res, "other-project")
-        self.assertContains(res, reverse("horizon:admin:vmove_moves:detail", args=(moves[0]["uuid"],)))
+        self.assertContains(res, base.detail_url("moves", "admin")(moves[0]))

@@ -11,10 +11,8 @@ from vmove.tests.unit.dashboard import base
 
 INDEX = reverse("horizon:project:vmove_plans:index")
 CREATE = reverse("horizon:project:vmove_plans:create")
-
-
-def detail(plan):
-    return reverse("horizon:project:vmove_plans:detail", args=(plan["uuid"],))
+detail = base.detail_url("plans")
+run_page = base.detail_url("runs")
 
 
 def form(**overrides):
@@ -130,7 +128,7 @@ class PlanTableTests(base.TestCase):
         self.vmove.plans.run.return_value = run
         res = self.client.post(INDEX, {"action": f"plans__validate__{plan['uuid']}"})
         self.vmove.plans.run.assert_called_once_with(plan["uuid"], dry_run=True)
-        self.assertRedirectsNoFollow(res, reverse("horizon:project:vmove_runs:detail", args=(run["uuid"],)))
+        self.assertRedirectsNoFollow(res, run_page(run))
 
     def test_each_request_opens_its_own_run(self):
         # Horizon makes the actions once per table class: nothing of one request may stay on them
@@ -140,7 +138,7 @@ class PlanTableTests(base.TestCase):
             run = base.run(status="validating", plan_uuid=plan["uuid"])
             self.vmove.plans.run.return_value = run
             res = self.client.post(INDEX, {"action": f"plans__run__{plan['uuid']}"})
-            self.assertRedirectsNoFollow(res, reverse("horizon:project:vmove_runs:detail", args=(run["uuid"],)))
+            self.assertRedirectsNoFollow(res, run_page(run))
 
     def test_run_refused_shows_vmoves_reason(self):
         plan = base.plan()

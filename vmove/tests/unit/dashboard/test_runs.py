@@ -7,10 +7,7 @@ from vmove.tests.unit.dashboard import base
 
 INDEX = reverse("horizon:project:vmove_runs:index")
 ADMIN_INDEX = reverse("horizon:admin:vmove_runs:index")
-
-
-def page(run):
-    return reverse("horizon:project:vmove_runs:detail", args=(run["uuid"],))
+page = base.detail_url("runs")
 
 
 class RunsTests(base.TestCase):
