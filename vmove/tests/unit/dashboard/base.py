@@ -17,6 +17,7 @@ from openstack_dashboard.test import helpers
 from vmove.client import base as client_base
 from vmove.client import client as client_mod
 from vmove.client import engines, moves, notifications, plans, runs
+from vmove.client import exceptions as vmove_exc
 
 VMOVE_URL = "http://vmove.example.com:9393"
 CATALOG_ENTRY = {
@@ -69,6 +70,18 @@ class VmoveMixin:
         res = self.client.get(url)
         listed.list.assert_called_once_with(limit=21, marker=None, sort_dir="desc", **filters)
         listed.get.assert_not_called()
+        return res
+
+    def post_action(self, url, table, action, obj, **kwargs):
+        """POST the row action ``action`` of ``table`` on ``obj`` to the page at ``url``."""
+        return self.client.post(url, {"action": f"{table}__{action}__{obj['uuid']}"}, **kwargs)
+
+    def assert_refusal_shown(self, url, table, action, obj, call, why):
+        """Posting ``action`` on ``obj``, which vmove refuses (``call`` answers 409: ``why``), shows vmove's words."""
+        call.side_effect = vmove_exc.Conflict(why, code=409)
+        res = self.post_action(url, table, action, obj, follow=True)
+        messages = [str(m) for m in res.context["messages"]]
+        self.assertTrue(any(why in m for m in messages), messages)
         return res
 
 

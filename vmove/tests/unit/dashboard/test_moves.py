@@ -117,7 +117,7 @@ class ProjectMovesTests(base.TestCase):
     def test_cancel_from_the_table(self):
         move = base.move()
         self.vmove.moves.list.return_value = [move]
-        res = self.client.post(INDEX, {"action": f"moves__cancel__{move['uuid']}"})
+        res = self.post_action(INDEX, "moves", "cancel", move)
         self.assertRedirectsNoFollow(res, INDEX)
         self.vmove.moves.cancel.assert_called_once_with(move["uuid"])
 
@@ -128,10 +128,7 @@ class ProjectMovesTests(base.TestCase):
             f"Move {move['uuid']} (evacuation) is rebuilding and cannot be aborted: "
             "Nova has no abort for an evacuation."
         )
-        self.vmove.moves.cancel.side_effect = vmove_exc.Conflict(why, code=409)
-        res = self.client.post(detail(move), {"action": f"moves__cancel__{move['uuid']}"}, follow=True)
-        messages = [str(m) for m in res.context["messages"]]
-        self.assertTrue(any(why in m for m in messages), messages)
+        self.assert_refusal_shown(detail(move), "moves", "cancel", move, self.vmove.moves.cancel, why)
 
 
 class MoveFormTests(base.TestCase):

@@ -126,7 +126,7 @@ class PlanTableTests(base.TestCase):
         run = base.run(dry_run=True, status="validating", plan_uuid=plan["uuid"])
         self.vmove.plans.list.return_value = [plan]
         self.vmove.plans.run.return_value = run
-        res = self.client.post(INDEX, {"action": f"plans__validate__{plan['uuid']}"})
+        res = self.post_action(INDEX, "plans", "validate", plan)
         self.vmove.plans.run.assert_called_once_with(plan["uuid"], dry_run=True)
         self.assertRedirectsNoFollow(res, run_page(run))
 
@@ -137,16 +137,14 @@ class PlanTableTests(base.TestCase):
         for _ in range(2):
             run = base.run(status="validating", plan_uuid=plan["uuid"])
             self.vmove.plans.run.return_value = run
-            res = self.client.post(INDEX, {"action": f"plans__run__{plan['uuid']}"})
+            res = self.post_action(INDEX, "plans", "run", plan)
             self.assertRedirectsNoFollow(res, run_page(run))
 
     def test_run_refused_shows_vmoves_reason(self):
         plan = base.plan()
         self.vmove.plans.list.return_value = [plan]
         why = f"Plan {plan['uuid']} has no items: there is nothing to run."
-        self.vmove.plans.run.side_effect = vmove_exc.Conflict(why, code=409)
-        res = self.client.post(INDEX, {"action": f"plans__run__{plan['uuid']}"}, follow=True)
-        self.assertTrue(any(why in str(m) for m in res.context["messages"]))
+        self.assert_refusal_shown(INDEX, "plans", "run", plan, self.vmove.plans.run, why)
 
     def test_detail_tabs(self):
         server = self.servers.first()
