@@ -76,6 +76,15 @@ class VmoveMixin:
         """POST the row action ``action`` of ``table`` on ``obj`` to the page at ``url``."""
         return self.client.post(url, {"action": f"{table}__{action}__{obj['uuid']}"}, **kwargs)
 
+    def assert_table_action(self, url, table, action, obj):
+        """Posting ``action`` on ``obj`` (the one row) of ``table`` at ``url`` makes the client's call of
+        that name on ``obj`` and comes back to the table."""
+        manager = getattr(self.vmove, table)
+        manager.list.return_value = [obj]
+        res = self.post_action(url, table, action, obj)
+        self.assertRedirectsNoFollow(res, url)
+        getattr(manager, action).assert_called_once_with(obj["uuid"])
+
     def assert_refusal_shown(self, url, table, action, obj, call, why):
         """Posting ``action`` on ``obj``, which vmove refuses (``call`` answers 409: ``why``), shows vmove's words."""
         call.side_effect = vmove_exc.Conflict(why, code=409)

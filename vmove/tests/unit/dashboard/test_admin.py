@@ -58,10 +58,7 @@ class HostRecoveryTests(base.AdminTestCase):
         self.vmove.notifications.restore.assert_called_once_with(n["uuid"])
 
     def test_retry(self):
-        n = base.notification(status="failed", progress=100)
-        self.vmove.notifications.list.return_value = [n]
-        self.post_action(INDEX, "notifications", "retry", n)
-        self.vmove.notifications.retry.assert_called_once_with(n["uuid"])
+        self.assert_table_action(INDEX, "notifications", "retry", base.notification(status="failed", progress=100))
 
 
 class ReportFormTests(base.AdminTestCase):

@@ -115,11 +115,7 @@ class ProjectMovesTests(base.TestCase):
         self.assertNotContains(res, "Cancel Move")
 
     def test_cancel_from_the_table(self):
-        move = base.move()
-        self.vmove.moves.list.return_value = [move]
-        res = self.post_action(INDEX, "moves", "cancel", move)
-        self.assertRedirectsNoFollow(res, INDEX)
-        self.vmove.moves.cancel.assert_called_once_with(move["uuid"])
+        self.assert_table_action(INDEX, "moves", "cancel", base.move())
 
     def test_cancel_refused_shows_vmoves_reason(self):
         move = base.move(type="evacuation")

@@ -48,11 +48,7 @@ class RunsTests(base.TestCase):
         self.assertEqual(len(res.context["items_table"].data), 5)
 
     def test_approve(self):
-        run = base.run(status="awaiting_approval")
-        self.vmove.runs.list.return_value = [run]
-        res = self.post_action(INDEX, "runs", "approve", run)
-        self.assertRedirectsNoFollow(res, INDEX)
-        self.vmove.runs.approve.assert_called_once_with(run["uuid"])
+        self.assert_table_action(INDEX, "runs", "approve", base.run(status="awaiting_approval"))
 
     def test_approve_refused_shows_vmoves_reason(self):
         run = base.run(status="awaiting_approval")
