@@ -117,10 +117,20 @@ class DetailView(DetailActionsMixin, tabs.TabbedTableView):
 
 
 class ModalFormView(forms.ModalFormView):
-    """A form of the plugin in a modal, with ``help_text`` beside it."""
+    """A form of the plugin in a modal, with ``help_text`` beside it; its ``slug`` names the form
+    (``<slug>_form``) and the modal (``<slug>_modal``)."""
 
     template_name = "vmove_dashboard/form.html"
     help_text = ""
+    slug = ""
+
+    @property
+    def form_id(self):
+        return f"{self.slug}_form"
+
+    @property
+    def modal_id(self):
+        return f"{self.slug}_modal"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -60,8 +60,7 @@ class DetailView(pages.DetailView):
 
 class ReportView(pages.ModalFormView):
     form_class = recovery_forms.ReportForm
-    form_id = "report_host_failure_form"
-    modal_id = "report_host_failure_modal"
+    slug = "report_host_failure"
     modal_header = page_title = _("Report Host Failure")
     submit_label = _("Report")
     submit_url = reverse_lazy("horizon:admin:vmove_recovery:report")

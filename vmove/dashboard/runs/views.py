@@ -89,8 +89,7 @@ class DetailView(pages.DetailView):
 
 class DenyView(pages.ModalFormView):
     form_class = run_forms.DenyForm
-    form_id = "deny_run_form"
-    modal_id = "deny_run_modal"
+    slug = "deny_run"
     modal_header = page_title = _("Deny Run")
     submit_label = _("Deny Run")
     success_url = reverse_lazy("horizon:project:vmove_runs:index")
