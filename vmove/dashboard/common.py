@@ -97,9 +97,14 @@ class ModalLink(tables.LinkAction):
 class ApiAction:
     """A table action making one vmove call, ``call(request, obj_id)``: by default the method of the
     action's ``name`` of the client's ``manager`` (``runs.approve``); vmove's refusal is shown in
-    vmove's words, after ``refusal(obj_id)`` ("Cancel Run: <message>")."""
+    vmove's words, after ``refusal(obj_id)`` ("Cancel Run: <message>"). Offered on a row whose
+    status is one of ``statuses`` (on every row without them)."""
 
     manager = ""
+    statuses = ()
+
+    def allowed(self, request, datum=None):
+        return not self.statuses or datum is None or datum["status"] in self.statuses
 
     def call(self, request, obj_id):
         getattr(getattr(api.client(request), self.manager), self.name)(obj_id)

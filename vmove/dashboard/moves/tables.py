@@ -62,9 +62,7 @@ class CancelMove(common.ProjectTarget, common.ApiAction, tables.BatchAction):
 
     action_present = common.counted("Cancel Move", "Cancel Moves")
     action_past = common.counted("Cancelled Move", "Cancelled Moves")
-
-    def allowed(self, request, move=None):
-        return move is None or move["status"] in common.ACTIVE_MOVE_STATUSES
+    statuses = common.ACTIVE_MOVE_STATUSES
 
     def refusal(self, obj_id):
         # followed by vmove's reason ("... cannot be aborted: Nova has no abort for an evacuation.")

@@ -58,9 +58,7 @@ class Approve(RunAction):
 
     action_present = common.counted("Approve Run", "Approve Runs")
     action_past = common.counted("Approved Run", "Approved Runs")
-
-    def allowed(self, request, run=None):
-        return run is None or run["status"] == "awaiting_approval"
+    statuses = ("awaiting_approval",)
 
 
 class Deny(common.ProjectTarget, tables.LinkAction):
@@ -82,9 +80,7 @@ class CancelRun(RunAction):
 
     action_present = common.counted("Cancel Run", "Cancel Runs")
     action_past = common.counted("Cancelled Run", "Cancelled Runs")
-
-    def allowed(self, request, run=None):
-        return run is None or run["status"] in ("validating", "awaiting_approval", "approved", "running")
+    statuses = ("validating", "awaiting_approval", "approved", "running")
 
 
 class OrderRun(RunAction):
