@@ -3,6 +3,7 @@
 vmove's error messages beside form fields (the kinds of page are in ``pages``)."""
 
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
@@ -10,6 +11,7 @@ from horizon import exceptions, tables
 from horizon.utils import filters as hfilters
 from openstack_auth import policy
 
+from vmove import vocabulary
 from vmove.client import exceptions as vmove_exc
 from vmove.dashboard import api
 
@@ -18,21 +20,15 @@ SCOPE = "vmove"
 #: how long a detail page of something still in progress waits before reloading itself
 REFRESH_MS = 5000
 
-MOVE_STATUS_CHOICES = (
-    ("pending", None),
-    ("ongoing", None),
-    ("succeeded", True),
-    ("failed", False),
-    ("cancelled", True),
-    ("ignored", True),
-)
-MOVE_STATUS_DISPLAY = (
-    ("pending", _("Pending")),
-    ("ongoing", _("Ongoing")),
-    ("succeeded", _("Succeeded")),
-    ("failed", _("Failed")),
-    ("cancelled", _("Cancelled")),
-    ("ignored", _("Ignored")),
+#: a move's statuses: (status, final, shown as); final is True (ended well), False (failed) or
+#: None (not over: its row refreshes itself)
+MOVE_STATUSES = (
+    ("pending", None, _("Pending")),
+    ("ongoing", None, _("Ongoing")),
+    ("succeeded", True, _("Succeeded")),
+    ("failed", False, _("Failed")),
+    ("cancelled", True, _("Cancelled")),
+    ("ignored", True, _("Ignored")),
 )
 MOVE_TYPE_DISPLAY = (
     ("live_migration", _("Live migration")),
@@ -43,7 +39,21 @@ MOVE_TYPE_DISPLAY = (
     ("volume_retype", _("Volume retype")),
     ("volume_swap", _("Volume swap")),
 )
-ACTIVE_MOVE_STATUSES = ("pending", "ongoing")
+
+
+def status_choices(statuses) -> tuple:
+    """A status column's ``status_choices`` from a table of ``(status, final, shown as)``."""
+    return tuple((status, final) for status, final, _shown in statuses)
+
+
+def display_choices(statuses) -> tuple:
+    """A status column's ``display_choices`` from a table of ``(status, final, shown as)``."""
+    return tuple((status, shown) for status, _final, shown in statuses)
+
+
+MOVE_STATUS_CHOICES = status_choices(MOVE_STATUSES)
+MOVE_STATUS_DISPLAY = display_choices(MOVE_STATUSES)
+ACTIVE_MOVE_STATUSES = vocabulary.MOVE_ACTIVE
 
 
 def rules(*names):
@@ -65,6 +75,11 @@ class ProjectTarget:
         return {"project_id": project_id or request.user.project_id}
 
 
+def detail_url(panel, uuid, dashboard="project"):
+    """The URL of the page of the object ``uuid`` in the plugin's ``panel`` (``moves``...) of ``dashboard``."""
+    return reverse(f"horizon:{dashboard}:vmove_{panel}:detail", args=(uuid,))
+
+
 def counted(singular, plural):
     """A BatchAction's ``action_present`` or ``action_past``: ``ngettext_lazy(singular, plural, count)``.
 
@@ -80,11 +95,19 @@ class ModalLink(tables.LinkAction):
 
 
 class ApiAction:
-    """A table action making one vmove call, ``call(request, obj_id)``; vmove's refusal is
-    shown in vmove's words, after ``refusal(obj_id)`` ("Cancel Run: <message>")."""
+    """A table action making one vmove call, ``call(request, obj_id)``: by default the method of the
+    action's ``name`` of the client's ``manager`` (``runs.approve``); vmove's refusal is shown in
+    vmove's words, after ``refusal(obj_id)`` ("Cancel Run: <message>"). Offered on a row whose
+    status is one of ``statuses`` (on every row without them)."""
+
+    manager = ""
+    statuses = ()
+
+    def allowed(self, request, datum=None):
+        return not self.statuses or datum is None or datum["status"] in self.statuses
 
     def call(self, request, obj_id):
-        raise NotImplementedError
+        getattr(getattr(api.client(request), self.manager), self.name)(obj_id)
 
     def refusal(self, obj_id):
         return self._get_action_name(past=False)
@@ -163,15 +186,21 @@ def move_type_column(verbose_name=_("Type")):
     return tables.Column("type", verbose_name=verbose_name, display_choices=MOVE_TYPE_DISPLAY)
 
 
-def move_status_column(field="status", **overrides):
-    """A column of a move's status, which its table refreshes while the move is not over."""
+def status_column(field, statuses, verbose_name=_("Status"), **overrides):
+    """A column of a status in ``statuses`` (``(status, final, shown as)`` each), which its table
+    refreshes while the status is not final."""
     options = {
-        "verbose_name": _("Status"),
+        "verbose_name": verbose_name,
         "status": True,
-        "status_choices": MOVE_STATUS_CHOICES,
-        "display_choices": MOVE_STATUS_DISPLAY,
+        "status_choices": status_choices(statuses),
+        "display_choices": display_choices(statuses),
     }
     return tables.Column(field, **{**options, **overrides})
+
+
+def move_status_column(field="status", **overrides):
+    """A column of a move's status, which its table refreshes while the move is not over."""
+    return status_column(field, MOVE_STATUSES, **overrides)
 
 
 def openstack_list(request, failure, call, *args, **kwargs):

@@ -117,10 +117,20 @@ class DetailView(DetailActionsMixin, tabs.TabbedTableView):
 
 
 class ModalFormView(forms.ModalFormView):
-    """A form of the plugin in a modal, with ``help_text`` beside it."""
+    """A form of the plugin in a modal, with ``help_text`` beside it; its ``slug`` names the form
+    (``<slug>_form``) and the modal (``<slug>_modal``)."""
 
     template_name = "vmove_dashboard/form.html"
     help_text = ""
+    slug = ""
+
+    @property
+    def form_id(self):
+        return f"{self.slug}_form"
+
+    @property
+    def modal_id(self):
+        return f"{self.slug}_modal"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -128,7 +138,28 @@ class ModalFormView(forms.ModalFormView):
         return context
 
 
+class ObjectTabs(tabs.DetailTabsGroup):
+    """The tabs of an object's page (its ``tab_group_class``): the page passes them the object by
+    its kind (``move``...), their ``slug``; each tab reads it as ``self.tab_group.object``."""
+
+    @property
+    def object(self):
+        return self.kwargs[self.slug]
+
+
+class ObjectTab(tabs.Tab):
+    """A tab of an object's page showing the object in ``template_name`` (by its kind: ``move``...)."""
+
+    def get_context_data(self, request):
+        return {self.tab_group.slug: self.tab_group.object}
+
+
 class TableTab(tabs.TableTab):
     """A tab of an object's page showing a table."""
 
     template_name = "horizon/common/_detail_table.html"
+
+    def listing(self, failure, read):
+        """``read(client, obj)``, a list about the page's object; or none once ``failure % obj`` is reported."""
+        obj = self.tab_group.object
+        return api.listing(self.request, failure % obj, lambda vmove: read(vmove, obj))

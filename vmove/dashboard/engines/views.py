@@ -6,8 +6,7 @@ from horizon.utils import filters as hfilters
 
 from vmove.dashboard import api, common
 
-STATE_CHOICES = (("up", True), ("down", False), ("stopped", True))
-STATE_DISPLAY = (("up", _("Up")), ("down", _("Down")), ("stopped", _("Stopped")))
+STATES = (("up", True, _("Up")), ("down", False, _("Down")), ("stopped", True, _("Stopped")))
 TIMESINCE = (hfilters.parse_isotime, hfilters.timesince_or_never)
 
 
@@ -17,9 +16,7 @@ class EnginesTable(common.ObjectsTable):
     topic = tables.Column("topic", verbose_name=_("Topic"))
     pid = tables.Column("pid", verbose_name=_("PID"))
     version = tables.Column("version", verbose_name=_("Version"))
-    state = tables.Column(
-        "state", verbose_name=_("State"), status=True, status_choices=STATE_CHOICES, display_choices=STATE_DISPLAY
-    )
+    state = common.status_column("state", STATES, verbose_name=_("State"))
     heartbeat = tables.Column("last_heartbeat", verbose_name=_("Last heartbeat"), filters=common.TIME)
     started = tables.Column("started_at", verbose_name=_("Started"), filters=TIMESINCE)
     stopped = tables.Column("stopped_at", verbose_name=_("Stopped"), filters=TIMESINCE)

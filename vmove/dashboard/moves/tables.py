@@ -3,7 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 from horizon import tables
 
-from vmove.dashboard import api, common
+from vmove.dashboard import common
 
 #: filter field -> keyword of ``client.moves.list``
 FILTERS = {"status": "status", "type": "move_type", "resource_id": "resource_id", "host": "host"}
@@ -52,6 +52,7 @@ class MoveVolume(MoveInstance):
 
 class CancelMove(common.ProjectTarget, common.ApiAction, tables.BatchAction):
     name = "cancel"
+    manager = "moves"
     help_text = _(
         "A pending move is cancelled at once; a running live migration is aborted through Nova. "
         "A move that cannot be aborted stays as it is, and vmove says why."
@@ -61,16 +62,11 @@ class CancelMove(common.ProjectTarget, common.ApiAction, tables.BatchAction):
 
     action_present = common.counted("Cancel Move", "Cancel Moves")
     action_past = common.counted("Cancelled Move", "Cancelled Moves")
-
-    def allowed(self, request, move=None):
-        return move is None or move["status"] in common.ACTIVE_MOVE_STATUSES
+    statuses = common.ACTIVE_MOVE_STATUSES
 
     def refusal(self, obj_id):
         # followed by vmove's reason ("... cannot be aborted: Nova has no abort for an evacuation.")
         return _("Unable to cancel move %s") % obj_id
-
-    def call(self, request, obj_id):
-        api.client(request).moves.cancel(obj_id)
 
 
 class MoveRow(common.ApiRow):

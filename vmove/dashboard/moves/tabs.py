@@ -1,9 +1,8 @@
 """A move's detail page: its timeline (every state change) and its details."""
 
 from django.utils.translation import gettext_lazy as _
-from horizon import tabs
 
-from vmove.dashboard import api, pages
+from vmove.dashboard import pages
 from vmove.dashboard.moves import tables
 
 
@@ -13,20 +12,16 @@ class TimelineTab(pages.TableTab):
     table_classes = (tables.EventsTable,)
 
     def get_events_data(self):
-        move = self.tab_group.kwargs["move"]
-        failure = _("Unable to read the timeline of move %s") % move["uuid"]
-        return api.listing(self.request, failure, lambda vmove: vmove.moves.events(move["uuid"]))
+        failure = _("Unable to read the timeline of move %(uuid)s")
+        return self.listing(failure, lambda vmove, move: vmove.moves.events(move["uuid"]))
 
 
-class DetailsTab(tabs.Tab):
+class DetailsTab(pages.ObjectTab):
     name = _("Details")
     slug = "details"
     template_name = "vmove_dashboard/moves/_details.html"
 
-    def get_context_data(self, request):
-        return {"move": self.tab_group.kwargs["move"]}
 
-
-class MoveTabs(tabs.DetailTabsGroup):
+class MoveTabs(pages.ObjectTabs):
     slug = "move"
     tabs = (TimelineTab, DetailsTab)

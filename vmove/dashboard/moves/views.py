@@ -35,25 +35,26 @@ class DetailView(pages.DetailView):
 
 
 class MoveFormView(pages.ModalFormView):
-    """A modal form asking for a move; success goes to the new move's page."""
+    """A modal form asking for a move, posted to the URL named as its ``slug``; success goes to the new move's page."""
 
     submit_label = _("Request Move")
     success_url = reverse_lazy("horizon:project:vmove_moves:index")
-    detail_url = "horizon:project:vmove_moves:detail"
+
+    @property
+    def submit_url(self):
+        return reverse(f"horizon:project:vmove_moves:{self.slug}")
 
     def get_initial(self):
         return {self.form_class.resource_type: self.request.GET.get(self.form_class.resource_type + "_id")}
 
     def get_success_url_from_handled(self, move):
-        return reverse(self.detail_url, args=(move["uuid"],))
+        return common.detail_url("moves", move["uuid"])
 
 
 class MoveInstanceView(MoveFormView):
     form_class = move_forms.MoveInstanceForm
-    form_id = "move_instance_form"
-    modal_id = "move_instance_modal"
+    slug = "move_instance"
     modal_header = page_title = _("Move Instance")
-    submit_url = reverse_lazy("horizon:project:vmove_moves:move_instance")
     help_text = _(
         "vmove records the move and every state change of it. A live migration keeps the instance running; "
         "a cold migration stops it, moves it and confirms the resize itself; an evacuation rebuilds an "
@@ -63,10 +64,8 @@ class MoveInstanceView(MoveFormView):
 
 class MoveVolumeView(MoveFormView):
     form_class = move_forms.MoveVolumeForm
-    form_id = "move_volume_form"
-    modal_id = "move_volume_modal"
+    slug = "move_volume"
     modal_header = page_title = _("Move Volume")
-    submit_url = reverse_lazy("horizon:project:vmove_moves:move_volume")
     help_text = _(
         "Cinder moves the volume: a migration to another pool keeps its type, a retype changes its type "
         "(and backend if needed), a swap retypes an attached volume while Nova swaps the attachment. "

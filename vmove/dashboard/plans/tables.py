@@ -1,10 +1,9 @@
 """Migration plans: the table with its actions (create, edit, validate, run, delete) and a plan's items."""
 
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from horizon import tables
 
-from vmove.dashboard import api, common
+from vmove.dashboard import common
 from vmove.dashboard.runs import tables as run_tables
 
 ITEM_STATUS_CHOICES = (
@@ -78,6 +77,7 @@ class RunPlan(OrderPlanRun):
 
 
 class DeletePlan(common.ProjectTarget, common.ApiAction, tables.DeleteAction):
+    manager = "plans"
     policy_rules = common.rules("vmove:plan:delete")
     help_text = _("Its runs and moves stay readable.")
 
@@ -86,9 +86,6 @@ class DeletePlan(common.ProjectTarget, common.ApiAction, tables.DeleteAction):
 
     def refusal(self, obj_id):
         return _("Unable to delete plan")
-
-    def call(self, request, obj_id):
-        api.client(request).plans.delete(obj_id)
 
 
 class PlansTable(common.ObjectsTable):
@@ -136,7 +133,3 @@ class PlanRunsTable(run_tables.RunsTable):
         table_actions = ()
         row_actions = ()
         row_class = tables.Row
-
-
-def plan_url(plan):
-    return reverse("horizon:project:vmove_plans:detail", args=(plan["uuid"],))

@@ -1,7 +1,7 @@
 """Project > Migration Plans: the plans, a plan's page (items, runs, settings), create and edit."""
 
 from django.utils.translation import gettext_lazy as _
-from horizon import exceptions, tabs, workflows
+from horizon import exceptions, workflows
 from openstack_dashboard.api import cinder, nova
 
 from vmove.dashboard import api, pages
@@ -25,7 +25,7 @@ class ItemsTab(pages.TableTab):
 
     def get_items_data(self):
         """The plan's items, with the names Nova and Cinder know them by (the plan has ids only)."""
-        items = self.tab_group.kwargs["plan"].get("items") or []
+        items = self.tab_group.object.get("items") or []
         kinds = {item["resource_type"] for item in items}
         names = {}
         try:
@@ -44,31 +44,28 @@ class RunsTab(pages.TableTab):
     table_classes = (plan_tables.PlanRunsTable,)
 
     def get_plan_runs_data(self):
-        plan = self.tab_group.kwargs["plan"]
-        failure = _("Unable to list the runs of plan %s") % plan["name"]
-        return api.listing(
-            self.request,
-            failure,
-            lambda vmove: vmove.runs.list(plan_id=plan["uuid"], sort_dir="desc", limit=api.MAX_PAGE),
+        failure = _("Unable to list the runs of plan %(name)s")
+        return self.listing(
+            failure, lambda vmove, plan: vmove.runs.list(plan_id=plan["uuid"], sort_dir="desc", limit=api.MAX_PAGE)
         )
 
 
-class SettingsTab(tabs.Tab):
+class SettingsTab(pages.ObjectTab):
     name = _("Settings")
     slug = "settings"
     template_name = "vmove_dashboard/plans/_settings.html"
 
     def get_context_data(self, request):
-        plan = self.tab_group.kwargs["plan"]
+        plan = self.tab_group.object
         return {
-            "plan": plan,
+            **super().get_context_data(request),
             "mapping": plan_tables.mapping(plan),
             "limits": plan_tables.limits(plan),
             "window": plan_tables.window(plan),
         }
 
 
-class PlanTabs(tabs.DetailTabsGroup):
+class PlanTabs(pages.ObjectTabs):
     slug = "plan"
     tabs = (ItemsTab, RunsTab, SettingsTab)
 

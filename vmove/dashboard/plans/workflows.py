@@ -14,7 +14,6 @@ from openstack_dashboard.api import cinder, nova
 
 from vmove.client import exceptions as vmove_exc
 from vmove.dashboard import api, common
-from vmove.dashboard.plans import tables as plan_tables
 
 LIMIT_FIELDS = ("max_in_flight", "per_source_host", "per_dest_host", "per_backend")
 MAPPING_FIELDS = ("hosts", "volume_types", "backends")
@@ -244,7 +243,7 @@ class PlanWorkflow(workflows.Workflow):
         return True
 
     def get_success_url(self):
-        return plan_tables.plan_url(self.object)
+        return common.detail_url("plans", self.object["uuid"])
 
 
 class CreatePlan(PlanWorkflow):

@@ -5,13 +5,12 @@ from horizon import tables
 
 from vmove.dashboard import api, common
 
-STATUS_CHOICES = (("new", None), ("running", None), ("finished", True), ("failed", False), ("ignored", True))
-STATUS_DISPLAY = (
-    ("new", _("New")),
-    ("running", _("Running")),
-    ("finished", _("Finished")),
-    ("failed", _("Failed")),
-    ("ignored", _("Ignored")),
+STATUSES = (
+    ("new", None, _("New")),
+    ("running", None, _("Running")),
+    ("finished", True, _("Finished")),
+    ("failed", False, _("Failed")),
+    ("ignored", True, _("Ignored")),
 )
 #: a restore in progress keeps the row refreshing; "none" is a notification never restored
 RESTORE_CHOICES = (("none", True), ("requested", None), ("waiting", None), ("running", None), ("finished", True),
@@ -51,8 +50,7 @@ class ReportFailure(common.ModalLink):
 class NotificationAction(common.ApiAction, tables.BatchAction):
     """A confirmed POST action on a notification: the client's method of the action's name."""
 
-    def call(self, request, obj_id):
-        getattr(api.client(request).notifications, self.name)(obj_id)
+    manager = "notifications"
 
 
 class Restore(NotificationAction):
@@ -93,9 +91,7 @@ class NotificationRow(common.ApiRow):
 class NotificationsTable(common.ObjectsTable):
     hostname = tables.Column("hostname", verbose_name=_("Host"), link="horizon:admin:vmove_recovery:detail")
     event = tables.Column(lambda n: (n["payload"] or {}).get("event"), verbose_name=_("Event"))
-    status = tables.Column(
-        "status", verbose_name=_("Status"), status=True, status_choices=STATUS_CHOICES, display_choices=STATUS_DISPLAY
-    )
+    status = common.status_column("status", STATUSES)
     restore = tables.Column(restore_status, verbose_name=_("Restore"), status=True, status_choices=RESTORE_CHOICES)
     progress = tables.Column(progress, verbose_name=_("Progress"))
     generated = tables.Column("generated_time", verbose_name=_("Generated"), filters=common.TIME)

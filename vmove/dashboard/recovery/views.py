@@ -1,8 +1,7 @@
 """Admin > Host Recovery: host failures, one recovery's page with its VM moves, the report form."""
 
-from django.urls import reverse, reverse_lazy
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
-from horizon import tabs
 
 from vmove.dashboard import api, common, pages
 from vmove.dashboard.recovery import forms as recovery_forms
@@ -26,23 +25,17 @@ class VMovesTab(pages.TableTab):
     preload = True
 
     def get_vmoves_data(self):
-        n = self.tab_group.kwargs["notification"]
-        failure = _("Unable to list the VM moves of %s") % n["hostname"]
-        return api.listing(
-            self.request, failure, lambda vmove: vmove.notifications.vmoves(n["uuid"], page_size=api.MAX_PAGE)
-        )
+        failure = _("Unable to list the VM moves of %(hostname)s")
+        return self.listing(failure, lambda vmove, n: vmove.notifications.vmoves(n["uuid"], page_size=api.MAX_PAGE))
 
 
-class OverviewTab(tabs.Tab):
+class OverviewTab(pages.ObjectTab):
     name = _("Overview")
     slug = "overview"
     template_name = "vmove_dashboard/recovery/_overview.html"
 
-    def get_context_data(self, request):
-        return {"notification": self.tab_group.kwargs["notification"]}
 
-
-class NotificationTabs(tabs.DetailTabsGroup):
+class NotificationTabs(pages.ObjectTabs):
     slug = "notification"
     tabs = (VMovesTab, OverviewTab)
 
@@ -67,8 +60,7 @@ class DetailView(pages.DetailView):
 
 class ReportView(pages.ModalFormView):
     form_class = recovery_forms.ReportForm
-    form_id = "report_host_failure_form"
-    modal_id = "report_host_failure_modal"
+    slug = "report_host_failure"
     modal_header = page_title = _("Report Host Failure")
     submit_label = _("Report")
     submit_url = reverse_lazy("horizon:admin:vmove_recovery:report")
@@ -80,4 +72,4 @@ class ReportView(pages.ModalFormView):
     )
 
     def get_success_url_from_handled(self, notification):
-        return reverse("horizon:admin:vmove_recovery:detail", args=(notification["uuid"],))
+        return common.detail_url("recovery", notification["uuid"], "admin")

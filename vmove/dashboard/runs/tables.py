@@ -1,30 +1,31 @@
 """Runs of migration plans: the runs table with its decisions, and a run's items with their moves."""
 
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from horizon import tables
 
+from vmove import vocabulary
 from vmove.dashboard import api, common
 
-STATUS_CHOICES = (
-    ("validating", None),
-    ("awaiting_approval", None),
-    ("approved", None),
-    ("running", None),
-    ("cancelling", None),
-    ("validated", True),
-    ("denied", True),
-    ("succeeded", True),
-    ("failed", False),
-    ("cancelled", True),
+STATUSES = tuple(
+    (status, final, status.replace("_", " ").capitalize())
+    for status, final in (
+        ("validating", None),
+        ("awaiting_approval", None),
+        ("approved", None),
+        ("running", None),
+        ("cancelling", None),
+        ("validated", True),
+        ("denied", True),
+        ("succeeded", True),
+        ("failed", False),
+        ("cancelled", True),
+    )
 )
-STATUS_DISPLAY = tuple((status, status.replace("_", " ").capitalize()) for status, _ok in STATUS_CHOICES)
-TERMINAL = ("validated", "denied", "succeeded", "failed", "cancelled")
 COUNT_KEYS = ("items", "approved", "refused")
 
 
 def is_active(run) -> bool:
-    return run["status"] not in TERMINAL
+    return run["status"] not in vocabulary.RUN_FINISHED
 
 
 def counts(run) -> str:
@@ -39,17 +40,15 @@ def progress(run):
     return common.progress_bar(run.get("progress"), is_active(run), run["status"] == "failed")
 
 
-def run_url(run, dashboard="project"):
-    return reverse(f"horizon:{dashboard}:vmove_runs:detail", args=(run["uuid"],))
-
-
 class RunFilter(tables.FilterAction):
     filter_type = "server"
     filter_choices = (("status", _("Status ="), True), ("plan_id", _("Plan ID ="), True))
 
 
 class RunAction(common.ProjectTarget, common.ApiAction, tables.BatchAction):
-    """A confirmed action on a run."""
+    """A confirmed action on a run: the client's method of the action's name."""
+
+    manager = "runs"
 
 
 class Approve(RunAction):
@@ -59,12 +58,7 @@ class Approve(RunAction):
 
     action_present = common.counted("Approve Run", "Approve Runs")
     action_past = common.counted("Approved Run", "Approved Runs")
-
-    def allowed(self, request, run=None):
-        return run is None or run["status"] == "awaiting_approval"
-
-    def call(self, request, run_id):
-        api.client(request).runs.approve(run_id)
+    statuses = ("awaiting_approval",)
 
 
 class Deny(common.ProjectTarget, tables.LinkAction):
@@ -86,12 +80,7 @@ class CancelRun(RunAction):
 
     action_present = common.counted("Cancel Run", "Cancel Runs")
     action_past = common.counted("Cancelled Run", "Cancelled Runs")
-
-    def allowed(self, request, run=None):
-        return run is None or run["status"] in ("validating", "awaiting_approval", "approved", "running")
-
-    def call(self, request, run_id):
-        api.client(request).runs.cancel(run_id)
+    statuses = ("validating", "awaiting_approval", "approved", "running")
 
 
 class OrderRun(RunAction):
@@ -114,7 +103,7 @@ class OrderRun(RunAction):
     def get_success_url(self, request=None):
         ordered = getattr(request, "vmove_ordered_runs", [])
         if len(ordered) == 1:
-            return run_url(ordered[0])
+            return common.detail_url("runs", ordered[0]["uuid"])
         return super().get_success_url(request)
 
 
@@ -138,13 +127,11 @@ class RunsTable(common.ObjectsTable):
     plan = tables.Column(
         "plan_name",
         verbose_name=_("Plan"),
-        link=lambda r: reverse("horizon:project:vmove_plans:detail", args=(r["plan_uuid"],)),
+        link=lambda r: common.detail_url("plans", r["plan_uuid"]),
     )
     kind = tables.Column(lambda r: _("Validation") if r["dry_run"] else _("Run"), verbose_name=_("Kind"))
     approval = tables.Column("approval", verbose_name=_("Approval"))
-    status = tables.Column(
-        "status", verbose_name=_("Status"), status=True, status_choices=STATUS_CHOICES, display_choices=STATUS_DISPLAY
-    )
+    status = common.status_column("status", STATUSES)
     progress = tables.Column(progress, verbose_name=_("Progress"))
     counts = tables.Column(counts, verbose_name=_("Counts"))
     message = tables.Column("message", verbose_name=_("Message"), truncate=100)
@@ -186,9 +173,7 @@ class ItemsTable(common.ObjectsTable):
         lambda i: item_move(i, "status", "-"),
         verbose_name=_("Move"),
         status_choices=common.MOVE_STATUS_CHOICES + (("-", True),),
-        link=lambda i: (
-            reverse("horizon:project:vmove_moves:detail", args=(i["move_uuid"],)) if i.get("move_uuid") else None
-        ),
+        link=lambda i: common.detail_url("moves", i["move_uuid"]) if i.get("move_uuid") else None,
     )
     progress = tables.Column(
         lambda i: common.move_progress(i["move"]) if i.get("move") else "-", verbose_name=_("Progress")

@@ -2,7 +2,6 @@
 
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext_lazy as _
-from horizon import tabs
 from horizon.utils import functions as hutils
 
 from vmove.dashboard import api, common, pages
@@ -38,7 +37,7 @@ class ItemsTab(pages.TableTab):
     preload = True
 
     def get_items_data(self):
-        run = self.tab_group.kwargs["run"]
+        run = self.tab_group.object
         every = run.get("items") or []
         items, self._prev, self._more = page_of(self.request, every, run_tables.ItemsTable, "item_uuid")
         if not any(item.get("move_uuid") for item in items):
@@ -65,7 +64,7 @@ class ItemsTab(pages.TableTab):
         return self._more
 
 
-class RunTabs(tabs.DetailTabsGroup):
+class RunTabs(pages.ObjectTabs):
     slug = "run"
     tabs = (ItemsTab,)
 
@@ -83,15 +82,14 @@ class DetailView(pages.DetailView):
             "summary_template": "vmove_dashboard/runs/_summary.html",
             "progress_bar": run_tables.progress(run),
             "counts": run_tables.counts(run),
-            "plan_url": reverse("horizon:project:vmove_plans:detail", args=(run["plan_uuid"],)),
+            "plan_url": common.detail_url("plans", run["plan_uuid"]),
             **common.refresh_context(run_tables.is_active(run)),
         }
 
 
 class DenyView(pages.ModalFormView):
     form_class = run_forms.DenyForm
-    form_id = "deny_run_form"
-    modal_id = "deny_run_modal"
+    slug = "deny_run"
     modal_header = page_title = _("Deny Run")
     submit_label = _("Deny Run")
     success_url = reverse_lazy("horizon:project:vmove_runs:index")
@@ -106,4 +104,4 @@ class DenyView(pages.ModalFormView):
         return context
 
     def get_success_url_from_handled(self, run):
-        return run_tables.run_url(run)
+        return common.detail_url("runs", run["uuid"])

@@ -11,11 +11,13 @@ import itertools
 from unittest import mock
 import uuid
 
+from django.urls import reverse
 from openstack_dashboard.test import helpers
 
 from vmove.client import base as client_base
 from vmove.client import client as client_mod
 from vmove.client import engines, moves, notifications, plans, runs
+from vmove.client import exceptions as vmove_exc
 
 VMOVE_URL = "http://vmove.example.com:9393"
 CATALOG_ENTRY = {
@@ -70,6 +72,27 @@ class VmoveMixin:
         listed.get.assert_not_called()
         return res
 
+    def post_action(self, url, table, action, obj, **kwargs):
+        """POST the row action ``action`` of ``table`` on ``obj`` to the page at ``url``."""
+        return self.client.post(url, {"action": f"{table}__{action}__{obj['uuid']}"}, **kwargs)
+
+    def assert_table_action(self, url, table, action, obj):
+        """Posting ``action`` on ``obj`` (the one row) of ``table`` at ``url`` makes the client's call of
+        that name on ``obj`` and comes back to the table."""
+        manager = getattr(self.vmove, table)
+        manager.list.return_value = [obj]
+        res = self.post_action(url, table, action, obj)
+        self.assertRedirectsNoFollow(res, url)
+        getattr(manager, action).assert_called_once_with(obj["uuid"])
+
+    def assert_refusal_shown(self, url, table, action, obj, call, why):
+        """Posting ``action`` on ``obj``, which vmove refuses (``call`` answers 409: ``why``), shows vmove's words."""
+        call.side_effect = vmove_exc.Conflict(why, code=409)
+        res = self.post_action(url, table, action, obj, follow=True)
+        messages = [str(m) for m in res.context["messages"]]
+        self.assertTrue(any(why in m for m in messages), messages)
+        return res
+
 
 class TestCase(VmoveMixin, helpers.TestCase):
     """A member (and reader) of the test project."""
@@ -77,6 +100,11 @@ class TestCase(VmoveMixin, helpers.TestCase):
 
 class AdminTestCase(VmoveMixin, helpers.BaseAdminViewTests):
     """An admin."""
+
+
+def detail_url(panel, dashboard="project"):
+    """``url(obj)``, the URL of the page of an object (its ``uuid``) of the plugin's ``panel``."""
+    return lambda obj: reverse(f"horizon:{dashboard}:vmove_{panel}:detail", args=(obj["uuid"],))
 
 
 def resource(**fields):

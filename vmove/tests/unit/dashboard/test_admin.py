@@ -11,10 +11,7 @@ from vmove.tests.unit.dashboard import base
 INDEX = reverse("horizon:admin:vmove_recovery:index")
 REPORT = reverse("horizon:admin:vmove_recovery:report")
 ENGINES = reverse("horizon:admin:vmove_engines:index")
-
-
-def detail(n):
-    return reverse("horizon:admin:vmove_recovery:detail", args=(n["uuid"],))
+detail = base.detail_url("recovery", "admin")
 
 
 class HostRecoveryTests(base.AdminTestCase):
@@ -57,16 +54,11 @@ class HostRecoveryTests(base.AdminTestCase):
         n = base.notification(status="finished", progress=100)
         self.vmove.notifications.list.return_value = [n]
         why = f"Nothing to move back: no evacuation of notification {n['uuid']} succeeded."
-        self.vmove.notifications.restore.side_effect = vmove_exc.Conflict(why, code=409)
-        res = self.client.post(INDEX, {"action": f"notifications__restore__{n['uuid']}"}, follow=True)
+        self.assert_refusal_shown(INDEX, "notifications", "restore", n, self.vmove.notifications.restore, why)
         self.vmove.notifications.restore.assert_called_once_with(n["uuid"])
-        self.assertTrue(any(why in str(m) for m in res.context["messages"]))
 
     def test_retry(self):
-        n = base.notification(status="failed", progress=100)
-        self.vmove.notifications.list.return_value = [n]
-        self.client.post(INDEX, {"action": f"notifications__retry__{n['uuid']}"})
-        self.vmove.notifications.retry.assert_called_once_with(n["uuid"])
+        self.assert_table_action(INDEX, "notifications", "retry", base.notification(status="failed", progress=100))
 
 
 class ReportFormTests(base.AdminTestCase):

@@ -9,10 +9,7 @@ INDEX = reverse("horizon:project:vmove_moves:index")
 ADMIN_INDEX = reverse("horizon:admin:vmove_moves:index")
 INSTANCE_FORM = reverse("horizon:project:vmove_moves:move_instance")
 VOLUME_FORM = reverse("horizon:project:vmove_moves:move_volume")
-
-
-def detail(move):
-    return reverse("horizon:project:vmove_moves:detail", args=(move["uuid"],))
+detail = base.detail_url("moves")
 
 
 class ProjectMovesTests(base.TestCase):
@@ -101,6 +98,14 @@ class ProjectMovesTests(base.TestCase):
         self.assertContains(res, "Cancel Move")
         self.vmove.moves.get.assert_called_once_with(move["uuid"])
 
+    def test_a_timeline_vmove_cannot_read_is_said_with_the_moves_id(self):
+        move = base.move()
+        self.vmove.moves.get.return_value = move
+        self.vmove.moves.events.side_effect = vmove_exc.ApiError("no events")
+        res = self.client.get(detail(move))
+        messages = [str(m) for m in res.context["messages"]]
+        self.assertIn(f"Unable to read the timeline of move {move['uuid']}: no events", messages)
+
     def test_detail_of_an_ended_move_neither_refreshes_nor_offers_cancel(self):
         move = base.move(status="succeeded", phase="succeeded", progress=100)
         self.vmove.moves.get.return_value = move
@@ -110,11 +115,7 @@ class ProjectMovesTests(base.TestCase):
         self.assertNotContains(res, "Cancel Move")
 
     def test_cancel_from_the_table(self):
-        move = base.move()
-        self.vmove.moves.list.return_value = [move]
-        res = self.client.post(INDEX, {"action": f"moves__cancel__{move['uuid']}"})
-        self.assertRedirectsNoFollow(res, INDEX)
-        self.vmove.moves.cancel.assert_called_once_with(move["uuid"])
+        self.assert_table_action(INDEX, "moves", "cancel", base.move())
 
     def test_cancel_refused_shows_vmoves_reason(self):
         move = base.move(type="evacuation")
@@ -123,10 +124,7 @@ class ProjectMovesTests(base.TestCase):
             f"Move {move['uuid']} (evacuation) is rebuilding and cannot be aborted: "
             "Nova has no abort for an evacuation."
         )
-        self.vmove.moves.cancel.side_effect = vmove_exc.Conflict(why, code=409)
-        res = self.client.post(detail(move), {"action": f"moves__cancel__{move['uuid']}"}, follow=True)
-        messages = [str(m) for m in res.context["messages"]]
-        self.assertTrue(any(why in m for m in messages), messages)
+        self.assert_refusal_shown(detail(move), "moves", "cancel", move, self.vmove.moves.cancel, why)
 
 
 class MoveFormTests(base.TestCase):
@@ -219,4 +217,4 @@ class AdminMovesTests(base.AdminTestCase):
         moves = [base.move(project_id="other-project")]
         res = self.get_listing(ADMIN_INDEX, "moves", moves)
         self.assertContains(res, "other-project")
-        self.assertContains(res, reverse("horizon:admin:vmove_moves:detail", args=(moves[0]["uuid"],)))
+        self.assertContains(res, base.detail_url("moves", "admin")(moves[0]))

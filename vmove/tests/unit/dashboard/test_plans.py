@@ -11,10 +11,8 @@ from vmove.tests.unit.dashboard import base
 
 INDEX = reverse("horizon:project:vmove_plans:index")
 CREATE = reverse("horizon:project:vmove_plans:create")
-
-
-def detail(plan):
-    return reverse("horizon:project:vmove_plans:detail", args=(plan["uuid"],))
+detail = base.detail_url("plans")
+run_page = base.detail_url("runs")
 
 
 def form(**overrides):
@@ -128,9 +126,9 @@ class PlanTableTests(base.TestCase):
         run = base.run(dry_run=True, status="validating", plan_uuid=plan["uuid"])
         self.vmove.plans.list.return_value = [plan]
         self.vmove.plans.run.return_value = run
-        res = self.client.post(INDEX, {"action": f"plans__validate__{plan['uuid']}"})
+        res = self.post_action(INDEX, "plans", "validate", plan)
         self.vmove.plans.run.assert_called_once_with(plan["uuid"], dry_run=True)
-        self.assertRedirectsNoFollow(res, reverse("horizon:project:vmove_runs:detail", args=(run["uuid"],)))
+        self.assertRedirectsNoFollow(res, run_page(run))
 
     def test_each_request_opens_its_own_run(self):
         # Horizon makes the actions once per table class: nothing of one request may stay on them
@@ -139,16 +137,14 @@ class PlanTableTests(base.TestCase):
         for _ in range(2):
             run = base.run(status="validating", plan_uuid=plan["uuid"])
             self.vmove.plans.run.return_value = run
-            res = self.client.post(INDEX, {"action": f"plans__run__{plan['uuid']}"})
-            self.assertRedirectsNoFollow(res, reverse("horizon:project:vmove_runs:detail", args=(run["uuid"],)))
+            res = self.post_action(INDEX, "plans", "run", plan)
+            self.assertRedirectsNoFollow(res, run_page(run))
 
     def test_run_refused_shows_vmoves_reason(self):
         plan = base.plan()
         self.vmove.plans.list.return_value = [plan]
         why = f"Plan {plan['uuid']} has no items: there is nothing to run."
-        self.vmove.plans.run.side_effect = vmove_exc.Conflict(why, code=409)
-        res = self.client.post(INDEX, {"action": f"plans__run__{plan['uuid']}"}, follow=True)
-        self.assertTrue(any(why in str(m) for m in res.context["messages"]))
+        self.assert_refusal_shown(INDEX, "plans", "run", plan, self.vmove.plans.run, why)
 
     def test_detail_tabs(self):
         server = self.servers.first()

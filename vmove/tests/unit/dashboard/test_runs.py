@@ -2,15 +2,11 @@
 
 from django.urls import reverse
 
-from vmove.client import exceptions as vmove_exc
 from vmove.tests.unit.dashboard import base
 
 INDEX = reverse("horizon:project:vmove_runs:index")
 ADMIN_INDEX = reverse("horizon:admin:vmove_runs:index")
-
-
-def page(run):
-    return reverse("horizon:project:vmove_runs:detail", args=(run["uuid"],))
+page = base.detail_url("runs")
 
 
 class RunsTests(base.TestCase):
@@ -52,20 +48,14 @@ class RunsTests(base.TestCase):
         self.assertEqual(len(res.context["items_table"].data), 5)
 
     def test_approve(self):
-        run = base.run(status="awaiting_approval")
-        self.vmove.runs.list.return_value = [run]
-        res = self.client.post(INDEX, {"action": f"runs__approve__{run['uuid']}"})
-        self.assertRedirectsNoFollow(res, INDEX)
-        self.vmove.runs.approve.assert_called_once_with(run["uuid"])
+        self.assert_table_action(INDEX, "runs", "approve", base.run(status="awaiting_approval"))
 
     def test_approve_refused_shows_vmoves_reason(self):
         run = base.run(status="awaiting_approval")
         self.vmove.runs.get.return_value = run
         self.vmove.runs.moves.return_value = []
         why = f"Run {run['uuid']} is running; only a run awaiting approval can be approved."
-        self.vmove.runs.approve.side_effect = vmove_exc.Conflict(why, code=409)
-        res = self.client.post(page(run), {"action": f"runs__approve__{run['uuid']}"}, follow=True)
-        self.assertTrue(any(why in str(m) for m in res.context["messages"]))
+        self.assert_refusal_shown(page(run), "runs", "approve", run, self.vmove.runs.approve, why)
 
     def test_the_deny_form_posts_to_its_run(self):
         run = base.run(status="awaiting_approval")
@@ -89,7 +79,7 @@ class RunsTests(base.TestCase):
         new = base.run(status="validating", plan_uuid=run["plan_uuid"])
         self.vmove.runs.list.return_value = [run]
         self.vmove.plans.run.return_value = new
-        res = self.client.post(INDEX, {"action": f"runs__run_again__{run['uuid']}"})
+        res = self.post_action(INDEX, "runs", "run_again", run)
         self.vmove.plans.run.assert_called_once_with(run["plan_uuid"], dry_run=False)
         self.assertRedirectsNoFollow(res, page(new))
 

@@ -32,6 +32,12 @@ def finish(ctx, move, phase):
     return transition(ctx, move, phase, message=f"it {phase}")
 
 
+def rolled_up(ctx, conf, run):
+    """``run`` read again once an engine's tick has rolled up its moves."""
+    engine_plans.tick(None, conf, "e1")
+    return run_obj(ctx, run.uuid)
+
+
 def ordered(ctx, conf, order, plan):
     """Order ``plan`` and let the engine take the run: (the run as ordered, its moves, most important first)."""
     run = order(plan)
@@ -75,13 +81,11 @@ def test_roll_up_finishes_the_run(ctx, conf, two_servers, order):
     run, (first, second) = ordered(ctx, conf, order, plan)
     finish(ctx, first, "succeeded")
     transition(ctx, second, "starting")
-    engine_plans.tick(None, conf, "e1")
-    run = run_obj(ctx, run.uuid)
+    run = rolled_up(ctx, conf, run)
     assert run.status == "running" and run.progress >= 50
     assert (run.counts["succeeded"], run.counts["ongoing"]) == (1, 1)
     transition(ctx, move_queries.get(ctx, second.uuid), "failed", message="boom")
-    engine_plans.tick(None, conf, "e1")
-    run = run_obj(ctx, run.uuid)
+    run = rolled_up(ctx, conf, run)
     assert (run.status, run.progress) == ("failed", 100)
     assert run.message.startswith("1 of 2 moves succeeded; 1 failed.") and run.finished_at
     status = {k[1]: lifecycle.migration_status(v)[0] for k, v in plan_queries.item_history(ctx, plan.uuid).items()}
@@ -105,8 +109,7 @@ def test_second_run_retries_only_what_did_not_complete(ctx, conf, two_servers, o
     history = plan_queries.item_history(ctx, plan.uuid)[("instance", b)]
     assert [(e["run"], e["attempt"]) for e in history] == [(run1.uuid, 1), (run2.uuid, 2)]
     finish(ctx, retry, "succeeded")
-    engine_plans.tick(None, conf, "e1")
-    assert run_obj(ctx, run2.uuid).status == "succeeded"
+    assert rolled_up(ctx, conf, run2).status == "succeeded"
     with pytest.raises(exception.Conflict, match="completed by earlier runs"):
         order(plan)
     assert order(plan, dry_run=True).status == "validating"  # a dry run still shows the verdicts
@@ -180,11 +183,9 @@ def test_cancel_a_running_run(ctx, conf, two_servers, order):
     assert run.status == "cancelling"
     assert summary == {"cancelled": 1, "aborting": [first.uuid], "not_abortable": []}
     assert move_queries.get(ctx, second.uuid).status == "cancelled"
-    engine_plans.tick(None, conf, "e1")
-    assert run_obj(ctx, run.uuid).status == "cancelling"  # the abort is not through yet
+    assert rolled_up(ctx, conf, run).status == "cancelling"  # the abort is not through yet
     transition(ctx, move_queries.get(ctx, first.uuid), "cancelled")
-    engine_plans.tick(None, conf, "e1")
-    run = run_obj(ctx, run.uuid)
+    run = rolled_up(ctx, conf, run)
     assert run.status == "cancelled" and "2 cancelled" in run.message
     with pytest.raises(exception.Conflict, match="already ended"):
         plan_service.cancel_run(ctx, conf, run)
@@ -213,8 +214,7 @@ def test_cancelled_while_moves_are_made(ctx, conf, two_servers, order, monkeypat
     engine_plans.handle_run(None, conf, run.uuid)
     made = moves_of(ctx, run.uuid)
     assert len(made) == 1 and made[0].status == "cancelled"
-    engine_plans.tick(None, conf, "e1")
-    assert run_obj(ctx, run.uuid).status == "cancelled"
+    assert rolled_up(ctx, conf, run).status == "cancelled"
 
 
 def test_limits_provider_reads_the_plan(ctx, conf, two_servers, order):
