@@ -337,7 +337,17 @@ class MoveRunner:
         if obs is not None and obs.not_started and move.phase == states.STARTING:
             if move.uuid in self._taken_over and takeover.should_resend(self.ctx, action, move):
                 self._taken_over.discard(move.uuid)
-                self._execute(action, move, again=True)
+                # a new intent, committed before the request leaves: if this engine dies too, the next one
+                # waits RESEND_AFTER from here, not from the first engine's intent
+                again = self._safe_transition(
+                    move,
+                    states.STARTING,
+                    detail={"step": "execute", "resend": True},
+                    message=None,
+                    expected={"engine_id": self.engine_id},
+                )
+                if again is not None:
+                    self._execute(action, again, again=True)
                 return
             obs = None
         if obs is not None and (obs.phase != move.phase or obs.values):
