@@ -158,6 +158,7 @@ class Nova(base.Component):
             (self.datadir / "code.sha256").write_text(self._code_digest())
         self._wait_http("nova-api", self.compute_url + "/")
         self._wait_ready(started)
+        self._wait_up([h for h in self.hosts if self.compute_proc(h) in started])
         self._ensure_flavors()
         what = f"started {len(started)} process(es)" if started else "all processes were running"
         say(f"nova: ready at {self.compute_url}, hosts {', '.join(self.hosts)} ({what}, {time.monotonic() - t0:.1f}s)")
@@ -286,6 +287,19 @@ class Nova(base.Component):
             if waiting and time.monotonic() > deadline:
                 raise DevCloudError(f"{', '.join(waiting)} did not start within {timeout:.0f}s")
             time.sleep(0.2)
+
+    def _wait_up(self, hosts: Sequence[str], timeout: float = 120) -> None:
+        """Wait until Nova says the restarted computes of ``hosts`` are up: a compute that has just started
+        may keep the stale heartbeat of its last run until its first report, and Nova refuses a live
+        migration to a host it thinks is down ("Compute service of host2 is unavailable")."""
+        deadline = time.monotonic() + timeout
+        for host in hosts:
+            while (service := self.compute_service(host))["state"] != "up":
+                if service.get("forced_down"):
+                    break  # down on purpose (a host failure under test): restore-host brings it back
+                if time.monotonic() > deadline:
+                    raise DevCloudError(f"nova-compute of {host} started but Nova still says it is down")
+                time.sleep(0.5)
 
     def _ensure_flavors(self) -> None:
         have = {f["name"] for f in self.api("GET", "/flavors?is_public=None")["flavors"]}
