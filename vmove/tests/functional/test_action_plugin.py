@@ -68,19 +68,15 @@ def test_plugin_action_runs(plugin_installed, conf, db):
     engine = engine_service.EngineService(conf)
     engine.start()
     try:
-        ok = move_requests.request_move(
-            ctx,
-            resource_type="instance",
-            resource_id=str(uuid.uuid4()),
-            move_type="demo_noop",
-            params={"note": "hello"},
-        )
-        skip = move_requests.request_move(
-            ctx,
-            resource_type="instance",
-            resource_id=str(uuid.uuid4()),
-            move_type="demo_noop",
-            params={"note": "skip me"},
+        ok, skip = (
+            move_requests.request_move(
+                ctx,
+                resource_type="instance",
+                resource_id=str(uuid.uuid4()),
+                move_type="demo_noop",
+                params={"note": note},
+            )
+            for note in ("hello", "skip me")
         )
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:

@@ -10,6 +10,7 @@ are a few seconds long.
 import concurrent.futures
 import datetime
 import time
+import types
 import uuid
 
 import pytest
@@ -91,6 +92,15 @@ def enabled_again(cloud_nova):
         enable(cloud_nova, host)
 
 
+@pytest.fixture
+def drain(vmove_env, nova, cloud_nova, hosts, tagged, tag, enabled_again):
+    """What a drain test works with: ``env``, ``nova``, ``cloud_nova``, ``hosts``, ``boot`` (the ``tagged``
+    fixture), ``tag`` and ``enabled_again``."""
+    return types.SimpleNamespace(
+        env=vmove_env, nova=nova, cloud_nova=cloud_nova, hosts=hosts, boot=tagged, tag=tag, enabled_again=enabled_again
+    )
+
+
 def enable(cloud_nova, host):
     svc = cloud_nova.compute_service(host)["id"]
     cloud_nova.api("PUT", f"/os-services/{svc}", {"status": "enabled"}, microversion="2.53")
@@ -119,19 +129,10 @@ def decide(env, run_uuid, body):
 
 
 # ------------------------------------------------------------------ drains
-def test_drain_a_host_of_20_instances_and_a_backend_of_5_volumes(
-    vmove_env,
-    nova,
-    cloud_nova,
-    hosts,
-    tagged,
-    tag,
-    devcloud,
-    enabled_again,
-):
-    env = vmove_env
-    src, dst = hosts[0], hosts[1]
-    booted = tagged(src, 20)
+def test_drain_a_host_of_20_instances_and_a_backend_of_5_volumes(drain, devcloud):
+    env, nova, cloud_nova, tag = drain.env, drain.nova, drain.cloud_nova, drain.tag
+    src, dst = drain.hosts[0], drain.hosts[1]
+    booted = drain.boot(src, 20)
     cc = devcloud.cinder("admin")
     a1, a2 = cinder_mod.pool("a1"), cinder_mod.pool("a2")
     vols = [cc.volumes.create(1, name=f"{tag}-v{i}", volume_type="A", metadata={tag: "1"}) for i in range(5)]
@@ -152,7 +153,7 @@ def test_drain_a_host_of_20_instances_and_a_backend_of_5_volumes(
             mapping={"hosts": {src: dst}, "backends": {"devcloud@a1": "devcloud@a2"}},
             limits={"max_in_flight": 6, "per_source_host": 3},
         )
-        enabled_again.append(src)
+        drain.enabled_again.append(src)
         run = wait_run(env, order(env, plan)["uuid"], until=ENDED, timeout=400)
         assert run["status"] == "succeeded", explain(env, run)
         assert run["counts"]["succeeded"] == 25 and run["counts"]["items"] == 25, run["counts"]
@@ -183,18 +184,10 @@ def test_drain_a_host_of_20_instances_and_a_backend_of_5_volumes(
                 pass
 
 
-def test_a_drain_refuses_what_cannot_move_and_falls_back_to_cold_only_when_allowed(
-    vmove_env,
-    nova,
-    cloud_nova,
-    hosts,
-    tagged,
-    tag,
-    enabled_again,
-):
-    env = vmove_env
-    src, dst = hosts[-1], hosts[0]
-    running, stopped, pinned = tagged(src, 3)
+def test_a_drain_refuses_what_cannot_move_and_falls_back_to_cold_only_when_allowed(drain):
+    env, nova, tag = drain.env, drain.nova, drain.tag
+    src, dst = drain.hosts[-1], drain.hosts[0]
+    running, stopped, pinned = drain.boot(src, 3)
     nova.servers.stop(stopped.id)
     nova.servers.set_meta(pinned.id, {"vmove_pinned": "amphora"})
     wait_for(lambda: nova.servers.get(stopped.id).status == "SHUTOFF", "stopped", 60)
@@ -207,7 +200,7 @@ def test_a_drain_refuses_what_cannot_move_and_falls_back_to_cold_only_when_allow
     assert found[pinned.id][1:] == ("pinned", f"Instance {pinned.name} is pinned to its host "
                                               "(metadata vmove_pinned=amphora).")  # fmt: skip
     plan = make_plan(env, drains=drains, mapping={"hosts": {src: dst}}, cold_fallback=True)
-    enabled_again.append(src)
+    drain.enabled_again.append(src)
     run = wait_run(env, order(env, plan)["uuid"], until=ENDED, timeout=180)
     assert run["status"] == "succeeded" and run["counts"]["succeeded"] == 2, explain(env, run)
     assert run["counts"]["refused"] == 1 and "1 item was refused at validation" in run["message"]  # pinned
@@ -331,23 +324,15 @@ def test_a_run_across_two_windows(vmove_env, nova, cloud_nova, hosts, tagged):
 
 
 # ------------------------------------------------------------------ estimate
-def test_the_estimate_of_a_second_run_is_within_30_percent(
-    vmove_env,
-    nova,
-    cloud_nova,
-    hosts,
-    tagged,
-    tag,
-    enabled_again,
-):
-    env = vmove_env
-    src, dst = hosts[0], hosts[1]
-    booted = tagged(src, 6)
+def test_the_estimate_of_a_second_run_is_within_30_percent(drain):
+    env, cloud_nova, tag = drain.env, drain.cloud_nova, drain.tag
+    src, dst = drain.hosts[0], drain.hosts[1]
+    booted = drain.boot(src, 6)
     for s in booted:
         cloud_nova.set_live_migration_seconds(2.0, server=s.id)
     plan = make_plan(env, drains={"hosts": [{"host": src, "metadata": tag}]}, mapping={"hosts": {src: dst}},
                      limits={"max_in_flight": 2})  # fmt: skip
-    enabled_again.append(src)
+    drain.enabled_again.append(src)
     first = wait_run(env, order(env, plan)["uuid"], until=ENDED, timeout=180)
     assert first["status"] == "succeeded", explain(env, first)
     # back to the drained host (enabled again first), then the same plan again

@@ -17,6 +17,9 @@ from vmove.tests import fixtures as vfixtures
 
 BIN = pathlib.Path(sys.executable).parent
 BACKENDS = {"sqlite": None, "mariadb": vfixtures.MARIADB_URL, "postgresql": vfixtures.POSTGRES_URL}
+#: the columns of a run and of its item that the purge does not look at
+RUN = dict(plan_name="p", project_id="p1", approval="auto", dry_run=False, cross_project=False, progress=0)
+ITEM = dict(resource_type="instance", resource_id="r", move_type="x", priority=0, verdict="ok")
 
 
 @pytest.fixture(params=sorted(BACKENDS))
@@ -52,31 +55,15 @@ def _run(conn, status, finished_days_ago):
         sa.insert(models.Run).values(
             uuid=uid,
             plan_uuid=str(uuid.uuid4()),
-            plan_name="p",
-            project_id="p1",
-            approval="auto",
             status=status,
-            dry_run=False,
-            cross_project=False,
-            progress=0,
             created_at=at,
             updated_at=at,
             finished_at=at if status in ("succeeded", "failed") else None,
+            **RUN,
         )
     )
     run_id = conn.execute(sa.select(models.Run.id).where(models.Run.uuid == uid)).scalar_one()
-    conn.execute(
-        sa.insert(models.RunItem).values(
-            run_id=run_id,
-            item_uuid=str(uuid.uuid4()),
-            resource_type="instance",
-            resource_id="r",
-            move_type="x",
-            priority=0,
-            verdict="ok",
-            created_at=at,
-        )
-    )
+    conn.execute(sa.insert(models.RunItem).values(run_id=run_id, item_uuid=str(uuid.uuid4()), created_at=at, **ITEM))
     return uid
 
 

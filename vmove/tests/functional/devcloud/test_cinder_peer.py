@@ -20,6 +20,7 @@ import time
 import pytest
 
 from vmove.devcloud import cinder as cinder_mod
+from vmove.tests.functional.volumes.helpers import host_of, other_a
 
 pytestmark = pytest.mark.devcloud
 
@@ -39,10 +40,6 @@ def volumes(cc):
 
 
 # --- helpers -------------------------------------------------------------
-def host_of(vol) -> str:
-    return getattr(vol, "os-vol-host-attr:host")
-
-
 def state(vol) -> tuple:
     return (vol.status, vol.migration_status, host_of(vol), vol.volume_type)
 
@@ -81,10 +78,6 @@ def write_marker(peer, vol) -> None:
 
 def has_marker(peer, vol) -> bool:
     return peer.read_data(vol, len(MARK)) == MARK and peer.read_data(vol, len(MARK), FAR) == MARK
-
-
-def other_a(host: str) -> str:
-    return cinder_mod.pool("a2" if cinder_mod.backend_of(host) == "a1" else "a1")
 
 
 def migration_done(vol) -> bool:

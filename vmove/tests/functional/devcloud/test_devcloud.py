@@ -312,6 +312,18 @@ def other_pool(cinder, vol) -> str:
     return pools[0]
 
 
+def retype_to_b(cinder, vol, status: str, what: str):
+    """Retype the volume to B (on demand); return it once it is of type B, ``status`` and migrated."""
+    cinder.volumes.retype(vol.id, "B", "on-demand")
+    # a stale migration_status "success" or None is not "done": the type and the status are
+    return wait_volume(
+        cinder,
+        vol.id,
+        lambda v: v.volume_type == "B" and v.status == status and v.migration_status == "success",
+        what,
+    )
+
+
 @pytest.mark.devcloud
 def test_volume_migration(cinder, made):
     vol = create_volume(cinder, made, "devcloud-test-migrate", "A")
@@ -329,14 +341,7 @@ def test_volume_migration(cinder, made):
 @pytest.mark.devcloud
 def test_volume_retype(cinder, made):
     vol = create_volume(cinder, made, "devcloud-test-retype", "A")
-    cinder.volumes.retype(vol.id, "B", "on-demand")
-    # a stale migration_status "success" or None is not "done": the type and the status are
-    retyped = wait_volume(
-        cinder,
-        vol.id,
-        lambda v: v.volume_type == "B" and v.status == "available" and v.migration_status == "success",
-        "volume retype",
-    )
+    retyped = retype_to_b(cinder, vol, "available", "volume retype")
     assert getattr(retyped, "os-vol-host-attr:host").endswith("#fileB")
 
 
@@ -348,13 +353,7 @@ def test_swap_attached_volume(devcloud, nova, cinder, servers, made):
     vol = create_volume(cinder, made, "devcloud-test-swap", "A")
     nova.volumes.create_server_volume(server.id, vol.id)
     wait_volume(cinder, vol.id, lambda v: v.status == "in-use", "attach")
-    cinder.volumes.retype(vol.id, "B", "on-demand")
-    swapped = wait_volume(
-        cinder,
-        vol.id,
-        lambda v: v.volume_type == "B" and v.status == "in-use" and v.migration_status == "success",
-        "retype of an attached volume (swap)",
-    )
+    swapped = retype_to_b(cinder, vol, "in-use", "retype of an attached volume (swap)")
     assert [a["server_id"] for a in swapped.attachments] == [server.id]
     assert vol.id in [a.volumeId for a in nova.volumes.get_server_volumes(server.id)]
     nova.volumes.delete_server_volume(server.id, vol.id)

@@ -119,6 +119,15 @@ def running_migration(nc, server, timeout: float = 30.0):
         time.sleep(0.1)
 
 
+def start_slow_live_migration(nc, servers, controls):
+    """(server, its host, its migration once running): a server booted for the test, live migrating for 20 s."""
+    (srv,) = servers()
+    src = host_of(srv)
+    controls.set_live_migration_seconds(20, server=srv.id)
+    nc.servers.live_migrate(srv, host=None, block_migration="auto")
+    return srv, src, running_migration(nc, srv)
+
+
 # --- tests ---------------------------------------------------------------------
 def test_computes_flavors_and_catalog(devcloud, peer, nc):
     endpoint = devcloud.session("admin").get_endpoint(service_type="compute", interface="public")
@@ -167,11 +176,7 @@ def test_live_migration(nc, servers):
 
 
 def test_slow_live_migration_reports_progress_and_aborts(nc, servers, controls):
-    (srv,) = servers()
-    src = host_of(srv)
-    controls.set_live_migration_seconds(20, server=srv.id)
-    nc.servers.live_migrate(srv, host=None, block_migration="auto")
-    mig = running_migration(nc, srv)
+    srv, src, mig = start_slow_live_migration(nc, servers, controls)
     deadline = time.monotonic() + 10
     while not (mig.memory_processed_bytes or 0) > 0:
         assert time.monotonic() < deadline, "no progress reported"
@@ -188,11 +193,7 @@ def test_slow_live_migration_reports_progress_and_aborts(nc, servers, controls):
 
 
 def test_slow_live_migration_force_complete(nc, servers, controls):
-    (srv,) = servers()
-    src = host_of(srv)
-    controls.set_live_migration_seconds(20, server=srv.id)
-    nc.servers.live_migrate(srv, host=None, block_migration="auto")
-    mig = running_migration(nc, srv)
+    srv, src, mig = start_slow_live_migration(nc, servers, controls)
     t0 = time.monotonic()
     nc.server_migrations.live_migrate_force_complete(srv, mig.id)
     srv = wait(nc, srv.id, "ACTIVE", host_not=src)

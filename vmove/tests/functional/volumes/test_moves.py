@@ -119,31 +119,16 @@ def test_concurrent_moves_share_one_listing_per_poll(engine, cc, volumes):
     cinder.volumes.list = counting_list
     ctx = vmove_context.get_admin_context()
     t0 = time.monotonic()
+    asked = [
+        ("volume_migration", {"migration_type": "migrate", "destination_node": other_a(host_of(vols[0]))}),
+        ("volume_retype", {"destination_type": "B"}),
+        ("volume_retype", {"destination_type": "B"}),
+    ]
     requested = [
         moves.request_move(
-            ctx,
-            resource_type="volume",
-            resource_id=vols[0].id,
-            move_type="volume_migration",
-            params={"migration_type": "migrate", "destination_node": other_a(host_of(vols[0]))},
-            project_id="vmove-test",
-        ),
-        moves.request_move(
-            ctx,
-            resource_type="volume",
-            resource_id=vols[1].id,
-            move_type="volume_retype",
-            params={"destination_type": "B"},
-            project_id="vmove-test",
-        ),
-        moves.request_move(
-            ctx,
-            resource_type="volume",
-            resource_id=vols[2].id,
-            move_type="volume_retype",
-            params={"destination_type": "B"},
-            project_id="vmove-test",
-        ),
+            ctx, resource_type="volume", resource_id=vol.id, move_type=move_type, params=params, project_id="vmove-test"
+        )
+        for vol, (move_type, params) in zip(vols, asked, strict=True)
     ]
     engine.runner.wake()
     done = [wait_move(ctx, m.uuid, 90) for m in requested]

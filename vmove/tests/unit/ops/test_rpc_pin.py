@@ -14,17 +14,13 @@ from vmove.engine import heartbeat, manager, rpcapi
 from vmove.objects import base as objects_base
 from vmove.objects import move as move_obj
 
+#: the move the tests send, apart from the two fields the object versions differ on
+MOVE = {"uuid": "u1", "type": "live_migration", "resource_type": "instance", "resource_id": "r1"}
 
-def _move(**kw):
-    return move_obj.Move(
-        uuid="u1",
-        type="live_migration",
-        resource_type="instance",
-        resource_id="r1",
-        enforce_project=True,
-        global_request_id="req-g",
-        **kw,
-    )
+
+def _move():
+    """A Move with enforce_project (since 1.1) and global_request_id (since 1.2) set."""
+    return move_obj.Move(**MOVE, enforce_project=True, global_request_id="req-g")
 
 
 def test_no_cap_by_default(conf, db):
