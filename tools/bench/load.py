@@ -38,7 +38,7 @@ def parse_args(argv):
     p.add_argument("--clients", default="10,50,200")
     p.add_argument("--seconds", type=float, default=15.0, help="per endpoint and level")
     p.add_argument("--workers", type=int, default=2, help="[api] workers")
-    p.add_argument("--threads", type=int, default=32, help="[api] threads")
+    p.add_argument("--threads", type=int, default=8, help="[api] threads (its default)")
     p.add_argument("--rabbit", default=os.environ.get("VMOVE_TEST_RABBIT", "rabbit://guest:guest@127.0.0.1:5672/"))
     return p.parse_args(argv)
 
