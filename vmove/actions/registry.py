@@ -3,6 +3,7 @@
 import logging
 import threading
 
+import jsonschema
 from stevedore import extension
 
 from vmove import exception, jsonschemas
@@ -34,7 +35,7 @@ def _schema_ok(name: str, cls) -> bool:
     a schema against the meta-schema cost a fifth of a POST); a malformed one keeps the action out."""
     try:
         jsonschemas.check_schema(cls.schema)
-    except (ValueError, jsonschemas.jsonschema.SchemaError) as exc:
+    except (ValueError, jsonschema.SchemaError) as exc:
         LOG.error("Move action %s not loaded: its parameter schema is malformed: %s", name, exc)
         return False
     return True
