@@ -47,12 +47,12 @@ class Deployment:
     def engine(self, bin_dir, *extra, name):
         return processes.Process("vmove-engine", [self.conf, *extra], self.tmp / f"{name}.log", bin_dir, self.env)
 
-    def engines_up(self, n):
+    def engines_up(self, n, timeout=60):
         def up():
             code, body = self.client.call("GET", "/v1/engines", version="1.1")
             return code == 200 and sum(e["state"] == "up" for e in body["engines"]) == n
 
-        processes.wait_for(up, f"{n} engines up")
+        processes.wait_for(up, f"{n} engines up", timeout=timeout)
 
     def request(self, phase, n, seconds):
         for _ in range(n):
@@ -127,6 +127,9 @@ def test_rolling_upgrade(conf, tmp_path, old_bin):
 
         # 5. the old engine stopped (its moves in flight are taken over at once: it ends its leases)
         old_engine.stop()
+        # the previous release's engine once outlived SIGTERM by 60 s and was killed: it then counts as up
+        # until its last heartbeat is [engine] engine_down_time (60 s) old: wait until the API says one is up
+        d.engines_up(1, timeout=150)
         d.request("new-engines", 3, seconds=1)
         d.wait_all()
         code, report = d.status(processes.BIN, d.pin)
