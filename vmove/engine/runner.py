@@ -339,15 +339,15 @@ class MoveRunner:
                 self._taken_over.discard(move.uuid)
                 # a new intent, committed before the request leaves: if this engine dies too, the next one
                 # waits RESEND_AFTER from here, not from the first engine's intent
-                again = self._safe_transition(
+                intended = self._safe_transition(
                     move,
                     states.STARTING,
                     detail={"step": "execute", "resend": True},
                     message=None,
                     expected={"engine_id": self.engine_id},
                 )
-                if again is not None:
-                    self._execute(action, again, again=True)
+                if intended is not None:
+                    self._execute(action, intended, again=True)
                 return
             obs = None
         if obs is not None and (obs.phase != move.phase or obs.values):
