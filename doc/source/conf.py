@@ -5,8 +5,11 @@
 import os
 import sys
 
-# doc/ext: vmove_apiref (API reference tables from the handlers' JSON schemas)
+# doc/ext: vmove_apiref (API reference tables from the handlers' JSON schemas), vmove_sphinx (settings
+# shared with the release notes' build)
 sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "ext")))
+
+import vmove_sphinx  # noqa: E402
 
 extensions = [
     "openstackdocstheme",
@@ -17,26 +20,7 @@ extensions = [
     "vmove_apiref",
 ]
 
-project = "vmove"
-copyright = "vmove developers"
-
-# openstackdocstheme
-openstackdocs_repo_name = "openstack/vmove"
-openstackdocs_bug_project = "vmove"
-openstackdocs_bug_tag = "docs"
-openstackdocs_auto_name = False
-openstackdocs_auto_version = False
-version = ""
-release = ""
-
-html_theme = "openstackdocs"
-html_static_path = []
-templates_path = []
-exclude_patterns = ["_build"]
-master_doc = "index"
-source_suffix = {".rst": "restructuredtext"}
-pygments_style = "native"
-language = "en"
+globals().update(vmove_sphinx.common_settings("vmove", bug_tag="docs"))
 
 # cliff's autoprogram-cliff: "openstack vmove list", not "vmove list"
 autoprogram_cliff_application = "openstack"

@@ -2,27 +2,17 @@
 #
 # Built with warnings as errors: ``tox -e releasenotes`` or ``tools/build-docs releasenotes``.
 
+import os
+import sys
+
+# doc/ext: vmove_sphinx (the settings this build shares with the documentation's)
+sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "doc", "ext")))
+
+import vmove_sphinx  # noqa: E402
+
 extensions = [
     "openstackdocstheme",
     "reno.sphinxext",
 ]
 
-project = "vmove Release Notes"
-copyright = "vmove developers"
-
-openstackdocs_repo_name = "openstack/vmove"
-openstackdocs_bug_project = "vmove"
-openstackdocs_bug_tag = "releasenotes"
-openstackdocs_auto_name = False
-openstackdocs_auto_version = False
-version = ""
-release = ""
-
-html_theme = "openstackdocs"
-html_static_path = []
-templates_path = []
-exclude_patterns = ["_build"]
-master_doc = "index"
-source_suffix = {".rst": "restructuredtext"}
-pygments_style = "native"
-language = "en"
+globals().update(vmove_sphinx.common_settings("vmove Release Notes", bug_tag="releasenotes"))

@@ -1,7 +1,5 @@
 """Moves, their events, and engines.
 
-Revision ID: 0001
-Revises:
 Create Date: 2026-11-24
 """
 
@@ -12,8 +10,6 @@ from vmove.db.types import JSONDict, UTCDateTime
 
 revision = "0001"
 down_revision = None
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -1,7 +1,5 @@
 """A lock row that serializes dispatch across engines.
 
-Revision ID: 0002
-Revises: 0001
 Create Date: 2026-11-24
 """
 
@@ -10,8 +8,6 @@ import sqlalchemy as sa
 
 revision = "0002"
 down_revision = "0001"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

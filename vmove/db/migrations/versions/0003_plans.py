@@ -1,7 +1,5 @@
 """Migration plans, their items, runs and the runs' verdicts per item.
 
-Revision ID: 0003p
-Revises: 0002
 Create Date: 2026-11-25
 """
 
@@ -12,8 +10,6 @@ from vmove.db.types import JSONDict, UTCDateTime
 
 revision = "0003p"
 down_revision = "0002"
-branch_labels = None
-depends_on = None
 
 _TABLE = {"mysql_engine": "InnoDB", "mysql_charset": "utf8mb4"}
 

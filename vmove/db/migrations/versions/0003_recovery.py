@@ -1,7 +1,5 @@
 """Host recovery: notifications (their moves are moves with origin notification:/restore:).
 
-Revision ID: 0003r
-Revises: 0002
 Create Date: 2026-11-25
 """
 
@@ -12,8 +10,6 @@ from vmove.db.types import JSONDict, UTCDateTime
 
 revision = "0003r"
 down_revision = "0002"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

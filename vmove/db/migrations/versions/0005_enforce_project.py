@@ -1,7 +1,5 @@
 """moves.enforce_project: the engine checks the resource belongs to the move's project.
 
-Revision ID: 0005
-Revises: 0004
 Create Date: 2026-11-24
 """
 
@@ -10,8 +8,6 @@ import sqlalchemy as sa
 
 revision = "0005"
 down_revision = "0004"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

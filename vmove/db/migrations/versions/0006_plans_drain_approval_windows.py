@@ -1,7 +1,5 @@
 """Plans: drains (items by selector), cold fallback, recurring windows; per-item decisions; run events.
 
-Revision ID: 0006
-Revises: 0005
 Create Date: 2026-12-03
 """
 
@@ -12,8 +10,6 @@ from vmove.db.types import JSONDict, UTCDateTime
 
 revision = "0006"
 down_revision = "0005"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -13,8 +13,6 @@ NULL and simply ends).
 list of moves by default: a page after a marker is then one index range scan, no sort
 (:mod:`vmove.db.pagination`).
 
-Revision ID: 0007
-Revises: 0006
 Create Date: 2026-12-03
 """
 
@@ -23,8 +21,6 @@ import sqlalchemy as sa
 
 revision = "0007"
 down_revision = "0006"
-branch_labels = None
-depends_on = None
 
 MOVES_ACTIVE = ("pending", "ongoing")
 RUNS_ACTIVE = ("validating", "awaiting_approval", "approved", "running", "paused", "cancelling")

@@ -4,8 +4,6 @@ Expand only: two nullable columns. Engines and API processes of the previous
 release keep running on this schema (they neither read nor write them), so it
 may be applied before any of them is upgraded (see doc/source/admin/upgrades.rst).
 
-Revision ID: 0008
-Revises: 0007
 Create Date: 2026-12-03
 """
 
@@ -14,8 +12,6 @@ import sqlalchemy as sa
 
 revision = "0008"
 down_revision = "0007"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
