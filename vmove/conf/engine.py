@@ -42,7 +42,9 @@ opts = [
         "max_in_flight",
         default=10,
         min=1,
-        help="Moves in flight at once over all engines, for moves that no plan or recovery limits.",
+        help="Moves in flight at once over all engines, of every origin: a plan's or a recovery's own limits "
+        "apply within this one, never above it. Each engine holds at most its share (this limit over the "
+        "engines alive).",
     ),
     cfg.IntOpt("executor_workers", default=8, min=1, help="Threads that start moves on the backends."),
     cfg.IntOpt(

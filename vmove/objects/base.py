@@ -98,6 +98,34 @@ class VmoveObject(ovo_base.VersionedObject):
         return cls._from_db_object(context, cls(), row)
 
 
+class Row(VmoveObject, ovo_base.VersionedObjectDictCompat):
+    """An object of one table row (its ``id``), read as a dict too (Masakari's clients and the views do)."""
+
+    fields = {"id": fields.IntegerField()}
+
+
+# Groups of fields several objects share; a class names them among its bases and oslo.versionedobjects
+# merges their fields into its own (as Nova's NovaPersistentObject does).
+
+
+class Timestamps:
+    """When the row was made and last changed."""
+
+    fields = {"created_at": fields.DateTimeField(), "updated_at": fields.DateTimeField()}
+
+
+class Owner:
+    """The project the row belongs to, and the user who made it."""
+
+    fields = {"project_id": fields.StringField(), "user_id": fields.StringField(nullable=True)}
+
+
+class Lease:
+    """The engine driving the row, and until when its lease holds (another engine takes over after)."""
+
+    fields = {"engine_id": fields.StringField(nullable=True), "lease_until": fields.DateTimeField(nullable=True)}
+
+
 def _getter(names: tuple):
     """``values -> (values[name], ...)`` of ``names``, in one call (``operator.itemgetter`` of one name gives
     the value alone)."""

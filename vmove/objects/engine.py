@@ -1,13 +1,12 @@
 import datetime
 
 from oslo_utils import timeutils
-from oslo_versionedobjects import base as ovo_base
 
 from vmove.objects import base, fields
 
 
 @base.VmoveObjectRegistry.register
-class Engine(base.VmoveObject, ovo_base.VersionedObjectDictCompat):
+class Engine(base.Row):
     """A vmove engine process and its last heartbeat."""
 
     # Version 1.0: Initial version
@@ -16,7 +15,6 @@ class Engine(base.VmoveObject, ovo_base.VersionedObjectDictCompat):
     ADDED = {"1.1": ("rpc_version",)}
 
     fields = {
-        "id": fields.IntegerField(),
         "engine_id": fields.StringField(),
         "host": fields.StringField(),
         "topic": fields.StringField(),

@@ -1,10 +1,8 @@
-from oslo_versionedobjects import base as ovo_base
-
 from vmove.objects import base, fields
 
 
 @base.VmoveObjectRegistry.register
-class Move(base.VmoveObject, ovo_base.VersionedObjectDictCompat):
+class Move(base.Row, base.Timestamps, base.Owner, base.Lease):
     # Version 1.0: Initial version
     # Version 1.1: Added enforce_project
     # Version 1.2: Added global_request_id
@@ -12,7 +10,6 @@ class Move(base.VmoveObject, ovo_base.VersionedObjectDictCompat):
     ADDED = {"1.1": ("enforce_project",), "1.2": ("global_request_id",)}
 
     fields = {
-        "id": fields.IntegerField(),
         "uuid": fields.StringField(),
         "resource_type": fields.ResourceTypeField(),
         "resource_id": fields.StringField(),
@@ -34,15 +31,9 @@ class Move(base.VmoveObject, ovo_base.VersionedObjectDictCompat):
         "start_time": fields.DateTimeField(nullable=True),
         "end_time": fields.DateTimeField(nullable=True),
         "message": fields.StringField(nullable=True),
-        "project_id": fields.StringField(),
-        "user_id": fields.StringField(nullable=True),
         "origin": fields.StringField(),
         "enforce_project": fields.BooleanField(default=False),
-        "engine_id": fields.StringField(nullable=True),
-        "lease_until": fields.DateTimeField(nullable=True),
         "global_request_id": fields.StringField(nullable=True),
-        "created_at": fields.DateTimeField(),
-        "updated_at": fields.DateTimeField(),
     }
 
 

@@ -1,17 +1,14 @@
-from oslo_versionedobjects import base as ovo_base
-
 from vmove.objects import base, fields
 
 
 @base.VmoveObjectRegistry.register
-class MoveEvent(base.VmoveObject, ovo_base.VersionedObjectDictCompat):
+class MoveEvent(base.Row):
     """One state change of a move: when, from which phase/status to which, and why."""
 
     # Version 1.0: Initial version
     VERSION = "1.0"
 
     fields = {
-        "id": fields.IntegerField(),
         "move_id": fields.IntegerField(),
         "at": fields.DateTimeField(),
         "from_phase": fields.StringField(nullable=True),

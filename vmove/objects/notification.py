@@ -7,7 +7,6 @@ Their statuses and the edges between them are in
 import uuid
 
 from oslo_utils import versionutils
-from oslo_versionedobjects import base as ovo_base
 
 from vmove.objects import base, fields
 
@@ -21,7 +20,7 @@ def host_uuid(hostname: str) -> str:
 
 
 @base.VmoveObjectRegistry.register
-class Notification(base.VmoveObject, ovo_base.VersionedObjectDictCompat):
+class Notification(base.Row, base.Timestamps, base.Owner):
     # Version 1.0: Initial version
     # Version 1.1: engine_id renamed claim_token (the token of one set-up's claim, not an engine's id);
     #              active_key and restore_next_try added
@@ -29,7 +28,6 @@ class Notification(base.VmoveObject, ovo_base.VersionedObjectDictCompat):
     ADDED = {"1.1": ("active_key", "restore_next_try")}
 
     fields = {
-        "id": fields.IntegerField(),
         "uuid": fields.StringField(),
         "type": fields.StringField(),
         "hostname": fields.StringField(),
@@ -44,8 +42,6 @@ class Notification(base.VmoveObject, ovo_base.VersionedObjectDictCompat):
         "processed_at": fields.DateTimeField(nullable=True),
         "finished_at": fields.DateTimeField(nullable=True),
         "related_uuid": fields.StringField(nullable=True),
-        "project_id": fields.StringField(),
-        "user_id": fields.StringField(nullable=True),
         "active_key": fields.StringField(nullable=True),
         "claim_token": fields.StringField(nullable=True),
         "claimed_until": fields.DateTimeField(nullable=True),
@@ -56,8 +52,6 @@ class Notification(base.VmoveObject, ovo_base.VersionedObjectDictCompat):
         "restore_requested_at": fields.DateTimeField(nullable=True),
         "restore_finished_at": fields.DateTimeField(nullable=True),
         "restore_next_try": fields.DateTimeField(nullable=True),
-        "created_at": fields.DateTimeField(),
-        "updated_at": fields.DateTimeField(),
     }
 
     def obj_make_compatible(self, primitive, target_version):

@@ -1,43 +1,36 @@
 """Plans, their items, runs and the runs' verdicts as versioned objects."""
 
-from oslo_versionedobjects import base as ovo_base
 from oslo_versionedobjects import fields as ovo_fields
 
 from vmove.objects import base, fields
 
 
 @base.VmoveObjectRegistry.register
-class PlanItem(base.VmoveObject, ovo_base.VersionedObjectDictCompat):
+class PlanItem(base.Row, base.Timestamps):
     # Version 1.0: Initial version
     VERSION = "1.0"
 
     fields = {
-        "id": fields.IntegerField(),
         "uuid": fields.StringField(),
         "plan_id": fields.IntegerField(),
         "resource_type": fields.ResourceTypeField(),
         "resource_id": fields.StringField(),
         "move_type": fields.StringField(),
         "priority": fields.IntegerField(),
-        "created_at": fields.DateTimeField(),
-        "updated_at": fields.DateTimeField(),
     }
 
 
 @base.VmoveObjectRegistry.register
-class Plan(base.VmoveObject, ovo_base.VersionedObjectDictCompat):
+class Plan(base.Row, base.Timestamps, base.Owner):
     # Version 1.0: Initial version
     # Version 1.1: drains, cold_fallback, schedule
     VERSION = "1.1"
     ADDED = {"1.1": ("drains", "cold_fallback", "schedule")}
 
     fields = {
-        "id": fields.IntegerField(),
         "uuid": fields.StringField(),
         "name": fields.StringField(),
         "description": fields.StringField(nullable=True),
-        "project_id": fields.StringField(),
-        "user_id": fields.StringField(nullable=True),
         "mapping": fields.FlexibleDictField(nullable=True),
         "approval": fields.StringField(),
         "max_in_flight": fields.IntegerField(nullable=True),
@@ -50,8 +43,6 @@ class Plan(base.VmoveObject, ovo_base.VersionedObjectDictCompat):
         "cold_fallback": ovo_fields.BooleanField(),
         "schedule": fields.FlexibleDictField(nullable=True),
         "items": fields.ListOfObjectsField("PlanItem"),
-        "created_at": fields.DateTimeField(),
-        "updated_at": fields.DateTimeField(),
     }
 
     #: Plan version -> the PlanItem version it carries
@@ -73,19 +64,16 @@ PlanList = base.list_of(Plan)
 
 
 @base.VmoveObjectRegistry.register
-class Run(base.VmoveObject, ovo_base.VersionedObjectDictCompat):
+class Run(base.Row, base.Timestamps, base.Owner, base.Lease):
     # Version 1.0: Initial version
     # Version 1.1: estimate
     VERSION = "1.1"
     ADDED = {"1.1": ("estimate",)}
 
     fields = {
-        "id": fields.IntegerField(),
         "uuid": fields.StringField(),
         "plan_uuid": fields.StringField(),
         "plan_name": fields.StringField(),
-        "project_id": fields.StringField(),
-        "user_id": fields.StringField(nullable=True),
         "dry_run": ovo_fields.BooleanField(),
         "approval": fields.StringField(),
         "cross_project": ovo_fields.BooleanField(),
@@ -98,11 +86,7 @@ class Run(base.VmoveObject, ovo_base.VersionedObjectDictCompat):
         "finished_at": fields.DateTimeField(nullable=True),
         "counts": fields.FlexibleDictField(nullable=True),
         "progress": fields.IntegerField(),
-        "engine_id": fields.StringField(nullable=True),
-        "lease_until": fields.DateTimeField(nullable=True),
         "estimate": fields.FlexibleDictField(nullable=True),
-        "created_at": fields.DateTimeField(),
-        "updated_at": fields.DateTimeField(),
     }
 
 
@@ -110,7 +94,7 @@ RunList = base.list_of(Run)
 
 
 @base.VmoveObjectRegistry.register
-class RunItem(base.VmoveObject, ovo_base.VersionedObjectDictCompat):
+class RunItem(base.Row):
     """A run's verdict on one plan item, the decision on it, and the move made for it."""
 
     # Version 1.0: Initial version
@@ -119,7 +103,6 @@ class RunItem(base.VmoveObject, ovo_base.VersionedObjectDictCompat):
     ADDED = {"1.1": ("selector", "size", "decision", "decided_by", "decided_at")}
 
     fields = {
-        "id": fields.IntegerField(),
         "run_id": fields.IntegerField(),
         "item_uuid": fields.StringField(),
         "resource_type": fields.ResourceTypeField(),
@@ -148,14 +131,13 @@ RunItemList = base.list_of(RunItem)
 
 
 @base.VmoveObjectRegistry.register
-class RunEvent(base.VmoveObject, ovo_base.VersionedObjectDictCompat):
+class RunEvent(base.Row):
     """What happened to a run, or to one of its items (``item_uuid``)."""
 
     # Version 1.0: Initial version
     VERSION = "1.0"
 
     fields = {
-        "id": fields.IntegerField(),
         "run_id": fields.IntegerField(),
         "item_uuid": fields.StringField(nullable=True),
         "event": fields.StringField(),
