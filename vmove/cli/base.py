@@ -4,6 +4,8 @@ A command is a subclass that declares what differs (its arguments, columns and
 the client call); the parsing, paging, formatting and waiting are here.
 """
 
+import dataclasses
+
 from osc_lib.command import command
 
 from vmove.cli import common
@@ -51,30 +53,63 @@ class Waits:
         return super().run(parsed_args) or self.exit_status
 
 
-class List(command.Lister):
-    """A list of resources, every page unless ``--limit`` says how many, ``--long`` for more columns.
+@dataclasses.dataclass(frozen=True)
+class Rows:
+    """The rows of a list of one kind of resource.
 
-    A subclass declares ``arguments`` (its positional arguments, ``(name,
-    help)`` each), ``resource`` (what a row is, in the help of ``--limit``
-    and ``--marker``: "move"), ``sort_keys`` (and ``sort_default``, said in
-    the help of ``--sort``), ``columns`` and ``long_columns``; it adds its
-    filters in ``add_filters(parser)`` and lists with ``fetch(client,
-    parsed_args, **page)``, ``page`` being the ``sort_key``, ``sort_dir``,
-    ``limit`` and ``marker`` the client's list calls take.
+    ``resource`` is what a row is, in the help of ``--limit``, ``--marker``
+    and ``--project`` ("move"); ``sort_keys`` are the keys of ``--sort``;
+    ``columns`` and ``long_columns`` the columns without and with ``--long``.
+    """
+
+    resource: str
+    sort_keys: tuple
+    columns: tuple
+    long_columns: tuple
+
+
+class Calls:
+    """Mixin of a command that gets what it shows from one client call.
+
+    A subclass declares ``arguments``, its positional arguments (``(name,
+    help)`` each), and ``call``, the client's method given them in order
+    (``"runs.approve"``).
     """
 
     arguments = ()
-    resource = None
-    sort_keys = ()
+    call = None
+
+    def called(self, client, parsed_args, **kwargs):
+        """The answer of ``call`` given the positional arguments, then ``kwargs``."""
+        manager, method = self.call.split(".")
+        positional = (getattr(parsed_args, name) for name, _ in self.arguments)
+        return getattr(getattr(client, manager), method)(*positional, **kwargs)
+
+
+class List(Calls, command.Lister):
+    """A list of resources, every page unless ``--limit`` says how many, ``--long`` for more columns.
+
+    A subclass declares ``rows`` (a :class:`Rows`), ``sort_default`` (said in
+    the help of ``--sort``, if any) and what :class:`Calls` says: ``call``
+    lists, given the positional arguments, the filters and the page (the
+    ``sort_key``, ``sort_dir``, ``limit`` and ``marker`` the client's list
+    calls take). The filters are the options it adds in
+    ``add_filters(parser)``, each given to ``call`` under its dest; that of
+    :meth:`add_project_option` as the project's ID. A command whose filters
+    are not so simple lists in ``fetch(client, parsed_args, **page)``.
+    """
+
+    rows = None
     sort_default = None
-    columns = ()
-    long_columns = ()
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
         add_arguments(parser, self.arguments)
+        before = len(parser._actions)  # argparse's options of the parser, in the order they were added
         self.add_filters(parser)
-        common.add_list_options(parser, self.resource, self.sort_keys, self.sort_default)
+        #: the dests of the options add_filters added: the filters given to ``call``
+        self.filter_names = tuple(dict.fromkeys(action.dest for action in parser._actions[before:]))
+        common.add_list_options(parser, self.rows.resource, self.rows.sort_keys, self.sort_default)
         parser.add_argument("--long", action="store_true", help="List more fields")
         return parser
 
@@ -82,43 +117,47 @@ class List(command.Lister):
         pass
 
     def fetch(self, client, parsed_args, **page):
-        raise NotImplementedError
+        """``call``, given the positional arguments, the filters and ``page``."""
+        filters = {name: getattr(parsed_args, name) for name in self.filter_names}
+        if "project_id" in filters:
+            filters["project_id"] = self.project_id(parsed_args)
+        return self.called(client, parsed_args, **filters, **page)
 
     def take_action(self, parsed_args):
         sort_key, sort_dir = parsed_args.sort or (None, None)
         page = {"sort_key": sort_key, "sort_dir": sort_dir, "limit": parsed_args.limit, "marker": parsed_args.marker}
         found = self.fetch(self.app.client_manager.vmove, parsed_args, **page)
-        return common.listing(found, self.long_columns if parsed_args.long else self.columns)
+        return common.listing(found, self.rows.long_columns if parsed_args.long else self.rows.columns)
 
     def add_project_option(self, parser) -> None:
         """``--project`` (admin): only the resources of one project (see :meth:`project_id`)."""
         parser.add_argument(
-            "--project", metavar="<project>", help=f"Only {self.resource}s of this project (name or ID; admin)"
+            "--project",
+            metavar="<project>",
+            dest="project_id",
+            help=f"Only {self.rows.resource}s of this project (name or ID; admin)",
         )
 
     def project_id(self, parsed_args):
         """The ID of the project of ``--project`` (a name or an ID); None without it."""
-        if not parsed_args.project:
+        if not parsed_args.project_id:
             return None
-        return common.resolve_project(self.app.client_manager, parsed_args.project)
+        return common.resolve_project(self.app.client_manager, parsed_args.project_id)
 
 
-class Show(Waits, command.ShowOne):
+class Show(Waits, Calls, command.ShowOne):
     """One resource, after what the command asks of the API (creating it, approving it...), perhaps waited for.
 
-    A subclass declares ``arguments`` (its positional arguments, ``(name,
-    help)`` each), ``fields`` (the fields shown first, in this order; newer
-    ones follow, sorted) and ``hidden`` (fields never shown); it adds its
-    other options in ``add_options(parser)`` and gets the resource with
-    ``call``, the client's method given the positional arguments in order
-    (``"runs.approve"``), or else ``fetch(client, parsed_args)``.  A command
-    that can wait declares what :class:`Waits` says.
+    A subclass declares ``fields`` (the fields shown first, in this order;
+    newer ones follow, sorted) and ``hidden`` (fields never shown); it adds
+    its other options in ``add_options(parser)`` and gets the resource with
+    the ``call`` of its positional ``arguments`` (see :class:`Calls`), or
+    else ``fetch(client, parsed_args)``.  A command that can wait declares
+    what :class:`Waits` says.
     """
 
-    arguments = ()
     fields = ()
     hidden = ("links",)
-    call = None
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
@@ -131,9 +170,7 @@ class Show(Waits, command.ShowOne):
         pass
 
     def fetch(self, client, parsed_args):
-        manager, method = self.call.split(".")
-        call = getattr(getattr(client, manager), method)
-        return call(*(getattr(parsed_args, name) for name, _ in self.arguments))
+        return self.called(client, parsed_args)
 
     def take_action(self, parsed_args):
         client = self.app.client_manager.vmove

@@ -70,10 +70,35 @@ def split(values):
     return [v for value in values or [] for v in value.split(",") if v]
 
 
+class CommaList(argparse.Action):
+    """An option that may be repeated, its values comma lists: ``--status a,b --status c`` -> ['a', 'b', 'c'];
+    [] when not given."""
+
+    def __init__(self, option_strings, dest, default=(), **kwargs):
+        super().__init__(option_strings, dest, default=list(default), **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        setattr(namespace, self.dest, [*getattr(namespace, self.dest), *split([values])])
+
+
 def add_status_option(parser, only, statuses, repeat="repeat or comma-separate"):
     """``--status``, repeatable or a comma list: "``only`` in this status (<statuses>); ``repeat``"."""
     parser.add_argument(
-        "--status", metavar="<status>", action="append", help=f"{only} in this status ({', '.join(statuses)}); {repeat}"
+        "--status",
+        metavar="<status>",
+        action=CommaList,
+        help=f"{only} in this status ({', '.join(statuses)}); {repeat}",
+    )
+
+
+def add_type_option(parser, what, types, repeat):
+    """``--type`` (into ``<what>_type``), repeatable or a comma list: "Only ``what``s of this type (<types>); ..."."""
+    parser.add_argument(
+        "--type",
+        metavar="<type>",
+        action=CommaList,
+        dest=f"{what}_type",
+        help=f"Only {what}s of this type ({', '.join(types)}); {repeat}",
     )
 
 

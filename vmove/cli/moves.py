@@ -36,24 +36,18 @@ VOLUME_TYPE_OF = {"swap": "volume_swap", "retype": "volume_retype"}
 
 class ListMove(base.List):
     _description = "List moves.\n\nA user sees the moves of their project, an admin every project's; oldest first."
-    resource = "move"
-    sort_keys = client_moves.SORT_KEYS
+    rows = base.Rows("move", client_moves.SORT_KEYS, LIST_FIELDS, LONG_FIELDS)
     sort_default = "created_at:asc"
-    columns = LIST_FIELDS
-    long_columns = LONG_FIELDS
+    call = "moves.list"
 
     def add_filters(self, parser):
         common.add_status_option(
             parser, "Only moves", client_moves.STATUSES, "repeat or comma-separate for any of several"
         )
+        common.add_type_option(parser, "move", client_moves.TYPES, "repeat or comma-separate for several")
         parser.add_argument(
-            "--type",
-            metavar="<type>",
-            action="append",
-            dest="move_type",
-            help=f"Only moves of this type ({', '.join(client_moves.TYPES)}); repeat or comma-separate for several",
+            "--resource", metavar="<resource-id>", dest="resource_id", help="Only moves of this instance or volume (ID)"
         )
-        parser.add_argument("--resource", metavar="<resource-id>", help="Only moves of this instance or volume (ID)")
         parser.add_argument(
             "--resource-type", choices=client_moves.RESOURCE_TYPES, help="Only moves of instances, or of volumes"
         )
@@ -66,19 +60,6 @@ class ListMove(base.List):
             "--changes-since",
             metavar="<time>",
             help="Only moves changed since this ISO 8601 time (e.g. 2026-11-24T10:00:00Z)",
-        )
-
-    def fetch(self, client, parsed_args, **page):
-        return client.moves.list(
-            status=common.split(parsed_args.status),
-            move_type=common.split(parsed_args.move_type),
-            resource_type=parsed_args.resource_type,
-            resource_id=parsed_args.resource,
-            host=parsed_args.host,
-            origin=parsed_args.origin,
-            project_id=self.project_id(parsed_args),
-            changes_since=parsed_args.changes_since,
-            **page,
         )
 
 

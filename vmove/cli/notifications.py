@@ -159,25 +159,16 @@ class CreateNotification(NotificationShow):
 
 class ListNotification(base.List):
     _description = "List host notifications (admin).\n\nNewest first unless sorted otherwise."
-    resource = "notification"
-    sort_keys = client_notifications.SORT_KEYS
-    columns = LIST_FIELDS
-    long_columns = LONG_FIELDS
+    rows = base.Rows("notification", client_notifications.SORT_KEYS, LIST_FIELDS, LONG_FIELDS)
+    call = "notifications.list"
 
     def add_filters(self, parser):
         common.add_status_option(parser, "Only", client_notifications.STATUSES)
-        parser.add_argument("--event", metavar="<event>", action="append", help="Only of this event (STOPPED, STARTED)")
+        parser.add_argument(
+            "--event", metavar="<event>", action=common.CommaList, help="Only of this event (STOPPED, STARTED)"
+        )
         parser.add_argument("--hostname", metavar="<hostname>", help="Only about this host")
         parser.add_argument("--generated-since", metavar="<time>", help="Only generated since this ISO 8601 time")
-
-    def fetch(self, client, parsed_args, **page):
-        return client.notifications.list(
-            status=common.split(parsed_args.status),
-            event=common.split(parsed_args.event),
-            hostname=parsed_args.hostname,
-            generated_since=parsed_args.generated_since,
-            **page,
-        )
 
 
 class ShowNotification(NotificationShow):
@@ -217,20 +208,12 @@ class ListNotificationVMove(base.List):
         "Masakari's shape and options, as 'openstack notification vmove list'."
     )
     arguments = NOTIFICATION
-    resource = "vmove"
-    sort_keys = client_notifications.VMOVE_SORT_KEYS
-    columns = VMOVE_LIST_FIELDS
-    long_columns = VMOVE_LONG_FIELDS
+    rows = base.Rows("vmove", client_notifications.VMOVE_SORT_KEYS, VMOVE_LIST_FIELDS, VMOVE_LONG_FIELDS)
+    call = "notifications.vmoves"
 
     def add_filters(self, parser):
         common.add_status_option(parser, "Only vmoves", progress.STATUSES)
-        parser.add_argument(
-            "--type",
-            metavar="<type>",
-            action="append",
-            dest="vmove_type",
-            help=f"Only vmoves of this type ({', '.join(client_notifications.VMOVE_TYPES)}); repeatable",
-        )
+        common.add_type_option(parser, "vmove", client_notifications.VMOVE_TYPES, "repeatable")
         parser.add_argument(
             "--filters",
             metavar="<key=value>",
@@ -240,13 +223,13 @@ class ListNotificationVMove(base.List):
         )
 
     def fetch(self, client, parsed_args, **page):
-        statuses, types = common.split(parsed_args.status), common.split(parsed_args.vmove_type)
+        statuses, types = list(parsed_args.status), list(parsed_args.vmove_type)
         for key, value in parsed_args.filters or []:
             (statuses if key == "status" else types).append(value)
         for s in statuses:
             if s not in progress.STATUSES:
                 raise exceptions.CommandError(f"{s!r} is not a vmove status ({', '.join(progress.STATUSES)}).")
-        return client.notifications.vmoves(parsed_args.notification, status=statuses, vmove_type=types, **page)
+        return self.called(client, parsed_args, status=statuses, vmove_type=types, **page)
 
 
 class ShowNotificationVMove(base.Show):

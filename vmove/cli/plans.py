@@ -255,17 +255,12 @@ class CreatePlan(base.Show):
 
 class ListPlan(base.List):
     _description = "List migration plans.\n\nA user sees the plans of their project, an admin every project's."
-    resource = "plan"
-    sort_keys = client_plans.SORT_KEYS
-    columns = LIST_FIELDS
-    long_columns = LONG_FIELDS
+    rows = base.Rows("plan", client_plans.SORT_KEYS, LIST_FIELDS, LONG_FIELDS)
+    call = "plans.list"
 
     def add_filters(self, parser):
         parser.add_argument("--name", metavar="<name>", help="Only plans of this name")
         self.add_project_option(parser)
-
-    def fetch(self, client, parsed_args, **page):
-        return client.plans.list(name=parsed_args.name, project_id=self.project_id(parsed_args), **page)
 
 
 class ShowPlan(base.Show):

@@ -74,27 +74,16 @@ def report_run(client, run, stream) -> int:
 
 class ListRun(base.List):
     _description = "List runs of migration plans.\n\nA user sees the runs of their project, an admin every project's."
-    resource = "run"
-    sort_keys = client_runs.SORT_KEYS
-    columns = LIST_FIELDS
-    long_columns = LONG_FIELDS
+    rows = base.Rows("run", client_runs.SORT_KEYS, LIST_FIELDS, LONG_FIELDS)
+    call = "runs.list"
 
     def add_filters(self, parser):
-        parser.add_argument("--plan", metavar="<plan>", help="Only runs of this plan (ID)")
+        parser.add_argument("--plan", metavar="<plan>", dest="plan_id", help="Only runs of this plan (ID)")
         common.add_status_option(parser, "Only runs", client_runs.STATUSES)
         dry = parser.add_mutually_exclusive_group()
         dry.add_argument("--dry-run", action="store_true", default=None, help="Only dry runs")
         dry.add_argument("--no-dry-run", action="store_false", dest="dry_run", help="Only real runs")
         self.add_project_option(parser)
-
-    def fetch(self, client, parsed_args, **page):
-        return client.runs.list(
-            plan_id=parsed_args.plan,
-            status=common.split(parsed_args.status),
-            dry_run=parsed_args.dry_run,
-            project_id=self.project_id(parsed_args),
-            **page,
-        )
 
 
 class RunShow(base.Show):
@@ -179,16 +168,13 @@ class WaitRun(RunShow):
 class ListRunMove(base.List):
     _description = "List the moves a run made.\n\nEach move with its attempt number, oldest first."
     arguments = RUN
-    resource = "move"
-    sort_keys = client_moves.SORT_KEYS
-    columns = (*cli_moves.LIST_FIELDS, "attempt", "message")
-    long_columns = cli_moves.LONG_FIELDS
+    rows = base.Rows(
+        "move", client_moves.SORT_KEYS, (*cli_moves.LIST_FIELDS, "attempt", "message"), cli_moves.LONG_FIELDS
+    )
+    call = "runs.moves"
 
     def add_filters(self, parser):
         common.add_status_option(parser, "Only moves", client_moves.STATUSES)
-
-    def fetch(self, client, parsed_args, **page):
-        return client.runs.moves(parsed_args.run, status=common.split(parsed_args.status), **page)
 
 
 class ListRunEvent(command.Lister):

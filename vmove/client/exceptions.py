@@ -39,6 +39,12 @@ class ApiError(ClientError):
 
     code: int | None = None
 
+    def __init_subclass__(cls, code=None, **kwargs):
+        """``class NotFound(ApiError, code=404)``: the error of one HTTP code."""
+        super().__init_subclass__(**kwargs)
+        if code is not None:
+            cls.code = code
+
     def __init__(self, message, code=None, fault=None, method=None, url=None, request_id=None):
         super().__init__(message)
         self.message = message
@@ -52,28 +58,22 @@ class ApiError(ClientError):
         return f"{self.message} (HTTP {self.code})"
 
 
-class BadRequest(ApiError):
-    code = 400
+class BadRequest(ApiError, code=400): ...
 
 
-class Unauthorized(ApiError):
-    code = 401
+class Unauthorized(ApiError, code=401): ...
 
 
-class Forbidden(ApiError):
-    code = 403
+class Forbidden(ApiError, code=403): ...
 
 
-class NotFound(ApiError):
-    code = 404
+class NotFound(ApiError, code=404): ...
 
 
-class NotAcceptable(ApiError):
-    code = 406
+class NotAcceptable(ApiError, code=406): ...
 
 
-class Conflict(ApiError):
-    code = 409
+class Conflict(ApiError, code=409): ...
 
 
 _BY_CODE = {cls.code: cls for cls in (BadRequest, Unauthorized, Forbidden, NotFound, NotAcceptable, Conflict)}

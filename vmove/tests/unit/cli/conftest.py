@@ -2,6 +2,7 @@
 
 import io
 from unittest import mock
+import urllib.parse
 import uuid
 
 from keystoneauth1 import session
@@ -46,6 +47,11 @@ def move(status="pending", progress=0, **values):
 def header(request):
     """The microversion header of a request the fake API got."""
     return request.headers.get("OpenStack-API-Version")
+
+
+def query(text):
+    """A query string as the fake API records one: ``"a=1&a=2&b=3"`` -> ``{"a": ["1", "2"], "b": ["3"]}``."""
+    return urllib.parse.parse_qs(text, keep_blank_values=True)
 
 
 @pytest.fixture

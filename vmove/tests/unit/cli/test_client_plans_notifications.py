@@ -3,7 +3,7 @@
 import pytest
 
 from vmove.client import exceptions
-from vmove.tests.unit.cli.conftest import header
+from vmove.tests.unit.cli.conftest import header, query
 
 N = "11111111-2222-4333-8444-555555555555"
 P = "21111111-2222-4333-8444-555555555555"
@@ -53,14 +53,9 @@ def test_notification_list_filters_show_actions_and_vmoves(fake_api, client):
     client.notifications.list(status=["new", "failed"], event=["STOPPED"], hostname="h1",
                               generated_since="2026-11-24T00:00:00Z", sort_key="hostname", limit=3)  # fmt: skip
     (req,) = fake_api.made("GET", "/v1/notifications")
-    assert req.query == {
-        "status": ["new", "failed"],
-        "event": ["STOPPED"],
-        "hostname": ["h1"],
-        "generated-since": ["2026-11-24T00:00:00Z"],
-        "sort_key": ["hostname"],
-        "limit": ["3"],
-    }
+    assert req.query == query(
+        "status=new&status=failed&event=STOPPED&hostname=h1&generated-since=2026-11-24T00:00:00Z&sort_key=hostname&limit=3"
+    )
     assert client.notifications.get(N).vmoves_summary == {}
     assert client.notifications.restore(notification()).status == "running"
     client.notifications.retry(N)
@@ -69,10 +64,7 @@ def test_notification_list_filters_show_actions_and_vmoves(fake_api, client):
         {"retry": None},
     ]
     assert client.notifications.vmoves(N, status=["failed"], vmove_type=["migration"]) == [{"uuid": "v1"}]
-    assert fake_api.made("GET", f"/v1/notifications/{N}/vmoves")[0].query == {
-        "status": ["failed"],
-        "type": ["migration"],
-    }
+    assert fake_api.made("GET", f"/v1/notifications/{N}/vmoves")[0].query == query("status=failed&type=migration")
     assert client.notifications.get_vmove(N, "v1") == {"uuid": "v1"}
 
 

@@ -223,3 +223,21 @@ def test_run_items_approved_and_denied_one_by_one_and_the_events(app):
     client.runs.events.assert_called_once_with(R, item="i1")
     assert columns == ("At", "Event", "Item ID", "User ID", "Message")
     assert list(rows)[0][1:4] == ("approved", "x", "alice")
+
+
+@pytest.mark.parametrize(
+    ("cmd_class", "argv", "call", "args", "filters"),
+    [
+        (notifications.ListNotification, ["--status", "new,failed", "--event", "STOPPED", "--hostname", "h1",
+         "--generated-since", "t"], "notifications.list", (),
+         {"status": ["new", "failed"], "event": ["STOPPED"], "hostname": "h1", "generated_since": "t"}),
+        (plans.ListPlan, ["--name", "p"], "plans.list", (), {"name": "p", "project_id": None}),
+        (runs.ListRunMove, [R, "--status", "failed"], "runs.moves", (R,), {"status": ["failed"]}),
+    ],
+)  # fmt: skip
+def test_a_list_gives_its_filters_to_its_call(app, cmd_class, argv, call, args, filters):
+    manager, method = call.split(".")
+    listed = getattr(getattr(app.client_manager.vmove, manager), method)
+    listed.return_value = []
+    run_cmd(cmd_class, app, argv)
+    listed.assert_called_once_with(*args, **filters, sort_key=None, sort_dir=None, limit=None, marker=None)
