@@ -80,28 +80,39 @@ def detail_url(panel, uuid, dashboard="project"):
     return reverse(f"horizon:{dashboard}:vmove_{panel}:detail", args=(uuid,))
 
 
-def counted(singular, plural):
-    """A BatchAction's ``action_present`` or ``action_past``: ``ngettext_lazy(singular, plural, count)``.
-
-    (For a message catalog: ``makemessages --keyword=counted:1,2``.)
-    """
-    return staticmethod(lambda count: ngettext_lazy(singular, plural, count))
-
-
 class ModalLink(tables.LinkAction):
     """A link action opening its form in a modal."""
 
     classes = ("ajax-modal",)
 
 
+def modal_link(name, verbose_name, url, icon, rule, *mixins):
+    """A ModalLink class: the action ``name`` shown as ``verbose_name`` with ``icon``, opening the
+    form at ``url`` (a URL's name), offered where vmove's policy ``rule`` allows it; ``mixins``
+    come before ModalLink (``ProjectTarget``)."""
+    attrs = dict(
+        name=name, verbose_name=verbose_name, url=url, icon=icon, policy_rules=rules(rule), __module__=__name__
+    )
+    return type(ModalLink)(name.title().replace("_", ""), (*mixins, ModalLink), attrs)
+
+
 class ApiAction:
-    """A table action making one vmove call, ``call(request, obj_id)``: by default the method of the
-    action's ``name`` of the client's ``manager`` (``runs.approve``); vmove's refusal is shown in
-    vmove's words, after ``refusal(obj_id)`` ("Cancel Run: <message>"). Offered on a row whose
-    status is one of ``statuses`` (on every row without them)."""
+    """A confirmed table action (before a BatchAction) making one vmove call, ``call(request, obj_id)``:
+    by default the method of the action's ``name`` of the client's ``manager`` (``runs.approve``);
+    vmove's refusal is shown in vmove's words, after ``refusal(obj_id)`` ("Cancel Run: <message>").
+    Offered on a row whose status is one of ``statuses`` (on every row without them). Its ``texts``:
+    what its button says, then what its message says once done, each for one object and for several
+    (``("Approve Run", "Approve Runs", "Approved Run", "Approved Runs")``)."""
 
     manager = ""
     statuses = ()
+    texts = ("", "", "", "")
+
+    def action_present(self, count):
+        return ngettext_lazy(self.texts[0], self.texts[1], count)
+
+    def action_past(self, count):
+        return ngettext_lazy(self.texts[2], self.texts[3], count)
 
     def allowed(self, request, datum=None):
         return not self.statuses or datum is None or datum["status"] in self.statuses

@@ -35,19 +35,12 @@ class MoveFilter(tables.FilterAction):
     )
 
 
-class MoveInstance(common.ModalLink):
-    name = "move_instance"
-    verbose_name = _("Move Instance")
-    url = "horizon:project:vmove_moves:move_instance"
-    icon = "arrows"
-    policy_rules = common.rules("vmove:move:create")
-
-
-class MoveVolume(MoveInstance):
-    name = "move_volume"
-    verbose_name = _("Move Volume")
-    url = "horizon:project:vmove_moves:move_volume"
-    icon = "database"
+MoveInstance = common.modal_link(
+    "move_instance", _("Move Instance"), "horizon:project:vmove_moves:move_instance", "arrows", "vmove:move:create"
+)
+MoveVolume = common.modal_link(
+    "move_volume", _("Move Volume"), "horizon:project:vmove_moves:move_volume", "database", "vmove:move:create"
+)
 
 
 class CancelMove(common.ProjectTarget, common.ApiAction, tables.BatchAction):
@@ -60,8 +53,7 @@ class CancelMove(common.ProjectTarget, common.ApiAction, tables.BatchAction):
     action_type = "danger"
     policy_rules = common.rules("vmove:move:cancel")
 
-    action_present = common.counted("Cancel Move", "Cancel Moves")
-    action_past = common.counted("Cancelled Move", "Cancelled Moves")
+    texts = ("Cancel Move", "Cancel Moves", "Cancelled Move", "Cancelled Moves")
     statuses = common.ACTIVE_MOVE_STATUSES
 
     def refusal(self, obj_id):

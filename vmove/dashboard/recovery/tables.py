@@ -39,12 +39,9 @@ class NotificationFilter(tables.FilterAction):
     filter_choices = (("hostname", _("Host ="), True), ("status", _("Status ="), True))
 
 
-class ReportFailure(common.ModalLink):
-    name = "report"
-    verbose_name = _("Report Host Failure")
-    url = "horizon:admin:vmove_recovery:report"
-    icon = "bolt"
-    policy_rules = common.rules("vmove:notification:create")
+ReportFailure = common.modal_link(
+    "report", _("Report Host Failure"), "horizon:admin:vmove_recovery:report", "bolt", "vmove:notification:create"
+)
 
 
 class NotificationAction(common.ApiAction, tables.BatchAction):
@@ -58,8 +55,7 @@ class Restore(NotificationAction):
     help_text = _("Moves the instances this recovery evacuated back to their host (once it is up again).")
     policy_rules = common.rules("vmove:notification:restore")
 
-    action_present = common.counted("Restore Host", "Restore Hosts")
-    action_past = common.counted("Restore requested", "Restores requested")
+    texts = ("Restore Host", "Restore Hosts", "Restore requested", "Restores requested")
 
     def allowed(self, request, n=None):
         if n is None:
@@ -77,8 +73,7 @@ class Retry(NotificationAction):
     action_type = "danger"
     policy_rules = common.rules("vmove:notification:retry")
 
-    action_present = common.counted("Retry Recovery", "Retry Recoveries")
-    action_past = common.counted("Retry requested", "Retries requested")
+    texts = ("Retry Recovery", "Retry Recoveries", "Retry requested", "Retries requested")
 
     def allowed(self, request, n=None):
         return n is None or (n["status"] == "failed" and restore_status(n) not in RESTORE_ACTIVE)
