@@ -98,13 +98,12 @@ def modal_link(name, verbose_name, url, icon, rule, *mixins):
 
 class ApiAction:
     """A confirmed table action (before a BatchAction) making one vmove call, ``call(request, obj_id)``:
-    by default the method of the action's ``name`` of the client's ``manager`` (``runs.approve``);
+    by default the method of the action's ``name`` of the manager of its table (``runs.approve``);
     vmove's refusal is shown in vmove's words, after ``refusal(obj_id)`` ("Cancel Run: <message>").
     Offered on a row whose status is one of ``statuses`` (on every row without them). Its ``texts``:
     what its button says, then what its message says once done, each for one object and for several
     (``("Approve Run", "Approve Runs", "Approved Run", "Approved Runs")``)."""
 
-    manager = ""
     statuses = ()
     texts = ("", "", "", "")
 
@@ -118,7 +117,7 @@ class ApiAction:
         return not self.statuses or datum is None or datum["status"] in self.statuses
 
     def call(self, request, obj_id):
-        getattr(getattr(api.client(request), self.manager), self.name)(obj_id)
+        getattr(api.objects(request, self.table), self.name)(obj_id)
 
     def refusal(self, obj_id):
         return self._get_action_name(past=False)
@@ -132,17 +131,18 @@ class ApiAction:
 
 class ApiRow(tables.Row):
     """A row that refreshes itself while its status is not final: one GET of its object from
-    the client's ``manager`` (``moves``...) per poll."""
+    the manager of its table (``moves``...) per poll."""
 
     ajax = True
-    manager = ""
 
     def get_data(self, request, obj_id):
-        return getattr(api.client(request), self.manager).get(obj_id)
+        return api.objects(request, self.table).get(obj_id)
 
 
 class ObjectsTable(tables.DataTable):
-    """A table of what vmove answers, each row known by its field ``id_field``."""
+    """A table of what vmove answers, each row known by its field ``id_field``. A table of the
+    objects of one of the client's managers is named as it (``moves``): its ApiActions, ApiRows and
+    list page call that manager."""
 
     id_field = "uuid"
 

@@ -12,16 +12,16 @@ from vmove.dashboard import api
 
 
 class PagedIndexView(tables.DataTableView):
-    """A list page: one page of the client's ``manager.list`` with markers (one API call), the
-    server filters; the project's own objects only unless not ``project_scoped`` (an admin's page)."""
+    """A list page: one page of the ``list`` of the manager of ``table_class`` with markers (one API
+    call), the server filters; the project's own objects only unless not ``project_scoped`` (an
+    admin's page)."""
 
     template_name = "vmove_dashboard/table.html"
     list_error = _("Unable to list")
-    manager = ""
     project_scoped = True
 
     def list_call(self):
-        return getattr(api.client(self.request), self.manager).list
+        return api.objects(self.request, self.table_class).list
 
     def list_filters(self) -> dict:
         """The API filters of the table's server filter, a status as the API spells it ("awaiting_approval")."""

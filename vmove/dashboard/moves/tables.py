@@ -45,7 +45,6 @@ MoveVolume = common.modal_link(
 
 class CancelMove(common.ProjectTarget, common.ApiAction, tables.BatchAction):
     name = "cancel"
-    manager = "moves"
     help_text = _(
         "A pending move is cancelled at once; a running live migration is aborted through Nova. "
         "A move that cannot be aborted stays as it is, and vmove says why."
@@ -59,12 +58,6 @@ class CancelMove(common.ProjectTarget, common.ApiAction, tables.BatchAction):
     def refusal(self, obj_id):
         # followed by vmove's reason ("... cannot be aborted: Nova has no abort for an evacuation.")
         return _("Unable to cancel move %s") % obj_id
-
-
-class MoveRow(common.ApiRow):
-    """A move still pending or ongoing refreshes itself (one GET of that move per poll)."""
-
-    manager = "moves"
 
 
 class MovesTable(common.ObjectsTable):
@@ -87,7 +80,7 @@ class MovesTable(common.ObjectsTable):
         name = "moves"
         verbose_name = _("Moves")
         status_columns = ("status",)
-        row_class = MoveRow
+        row_class = common.ApiRow
         table_actions = (MoveFilter, MoveInstance, MoveVolume, CancelMove)
         row_actions = (CancelMove,)
 

@@ -13,7 +13,6 @@ class IndexView(pages.PagedIndexView):
     table_class = move_tables.MovesTable
     page_title = _("Moves")
     list_error = _("Unable to list moves")
-    manager = "moves"
 
     def list_filters(self):
         return {move_tables.FILTERS.get(k, k): v for k, v in super().list_filters().items()}

@@ -67,7 +67,6 @@ class RunPlan(OrderPlanRun):
 
 
 class DeletePlan(common.ProjectTarget, common.ApiAction, tables.DeleteAction):
-    manager = "plans"
     policy_rules = common.rules("vmove:plan:delete")
     help_text = _("Its runs and moves stay readable.")
 

@@ -15,7 +15,6 @@ class IndexView(pages.PagedIndexView):
     table_class = plan_tables.PlansTable
     page_title = _("Migration Plans")
     list_error = _("Unable to list migration plans")
-    manager = "plans"
 
 
 class ItemsTab(pages.TableTab):

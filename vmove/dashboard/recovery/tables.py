@@ -44,13 +44,7 @@ ReportFailure = common.modal_link(
 )
 
 
-class NotificationAction(common.ApiAction, tables.BatchAction):
-    """A confirmed POST action on a notification: the client's method of the action's name."""
-
-    manager = "notifications"
-
-
-class Restore(NotificationAction):
+class Restore(common.ApiAction, tables.BatchAction):
     name = "restore"
     help_text = _("Moves the instances this recovery evacuated back to their host (once it is up again).")
     policy_rules = common.rules("vmove:notification:restore")
@@ -67,7 +61,7 @@ class Restore(NotificationAction):
         )
 
 
-class Retry(NotificationAction):
+class Retry(common.ApiAction, tables.BatchAction):
     name = "retry"
     help_text = _("Runs the recovery again for the instances not evacuated yet.")
     action_type = "danger"
@@ -77,10 +71,6 @@ class Retry(NotificationAction):
 
     def allowed(self, request, n=None):
         return n is None or (n["status"] == "failed" and restore_status(n) not in RESTORE_ACTIVE)
-
-
-class NotificationRow(common.ApiRow):
-    manager = "notifications"
 
 
 class NotificationsTable(common.ObjectsTable):
@@ -100,7 +90,7 @@ class NotificationsTable(common.ObjectsTable):
         name = "notifications"
         verbose_name = _("Host failures")
         status_columns = ("status", "restore")
-        row_class = NotificationRow
+        row_class = common.ApiRow
         table_actions = (NotificationFilter, ReportFailure)
         row_actions = (Restore, Retry)
 

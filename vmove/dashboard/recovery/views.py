@@ -14,7 +14,6 @@ class IndexView(pages.PagedIndexView):
     table_class = recovery_tables.NotificationsTable
     page_title = _("Host Recovery")
     list_error = _("Unable to list host failures")
-    manager = "notifications"
     project_scoped = False
 
 

@@ -46,9 +46,7 @@ class RunFilter(tables.FilterAction):
 
 
 class RunAction(common.ProjectTarget, common.ApiAction, tables.BatchAction):
-    """A confirmed action on a run: the client's method of the action's name."""
-
-    manager = "runs"
+    """A confirmed action on a run (of the run's project)."""
 
 
 class Approve(RunAction):
@@ -115,10 +113,6 @@ class RunAgain(OrderRun):
         return run is None or (not run["dry_run"] and run["status"] in ("failed", "cancelled", "denied"))
 
 
-class RunRow(common.ApiRow):
-    manager = "runs"
-
-
 class RunsTable(common.ObjectsTable):
     run = tables.Column(lambda r: r["uuid"][:8], verbose_name=_("Run"), link="horizon:project:vmove_runs:detail")
     plan = tables.Column(
@@ -141,7 +135,7 @@ class RunsTable(common.ObjectsTable):
         name = "runs"
         verbose_name = _("Plan Runs")
         status_columns = ("status",)
-        row_class = RunRow
+        row_class = common.ApiRow
         table_actions = (RunFilter, CancelRun)
         row_actions = (Approve, Deny, CancelRun, RunAgain)
 

@@ -13,7 +13,6 @@ class IndexView(pages.PagedIndexView):
     table_class = run_tables.RunsTable
     page_title = _("Plan Runs")
     list_error = _("Unable to list runs")
-    manager = "runs"
 
 
 def page_of(request, items, table_class, key):
