@@ -57,10 +57,14 @@ class PagedIndexView(tables.DataTableView):
 
 class ObjectMixin:
     """A page about one vmove object of ``kind`` (``move``...): the client's manager ``<kind>s``
-    reads it by the URL's ``<kind>_id``; one that cannot be read sends back to ``index_url``."""
+    reads it by the URL's ``<kind>_id``; one that cannot be read sends back to the list of the page's
+    panel (``index_url``)."""
 
     kind = ""
-    index_url = ""
+
+    @property
+    def index_url(self):
+        return f"{self.request.resolver_match.namespace}:index"
 
     @memoized.memoized_method
     def get_object(self):

@@ -30,4 +30,3 @@ class IndexView(move_views.IndexView):
 
 class DetailView(move_views.DetailView):
     actions_table = AdminMovesTable
-    index_url = "horizon:admin:vmove_moves:index"

@@ -24,4 +24,3 @@ class IndexView(run_views.IndexView):
 
 class DetailView(run_views.DetailView):
     actions_table = AdminRunsTable
-    index_url = "horizon:admin:vmove_runs:index"

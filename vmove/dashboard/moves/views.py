@@ -22,7 +22,6 @@ class DetailView(pages.DetailView):
     kind = "move"
     tab_group_class = move_tabs.MoveTabs
     actions_table = move_tables.MovesTable
-    index_url = "horizon:project:vmove_moves:index"
 
     def object_context(self, move):
         return {

@@ -8,8 +8,6 @@ from vmove.dashboard import api, pages
 from vmove.dashboard.plans import tables as plan_tables
 from vmove.dashboard.plans import workflows as plan_workflows
 
-INDEX = "horizon:project:vmove_plans:index"
-
 
 class IndexView(pages.PagedIndexView):
     table_class = plan_tables.PlansTable
@@ -73,7 +71,6 @@ class DetailView(pages.DetailView):
     kind = "plan"
     tab_group_class = PlanTabs
     actions_table = plan_tables.PlansTable
-    index_url = INDEX
 
     def object_context(self, plan):
         return {"page_title": _("Plan %s") % plan["name"]}
@@ -89,7 +86,6 @@ class CreateView(workflows.WorkflowView):
 class UpdateView(pages.ObjectMixin, workflows.WorkflowView):
     workflow_class = plan_workflows.UpdatePlan
     kind = "plan"
-    index_url = INDEX
 
     def get_initial(self):
         plan = self.get_object()

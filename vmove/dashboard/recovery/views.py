@@ -7,8 +7,6 @@ from vmove.dashboard import api, common, pages
 from vmove.dashboard.recovery import forms as recovery_forms
 from vmove.dashboard.recovery import tables as recovery_tables
 
-INDEX = "horizon:admin:vmove_recovery:index"
-
 
 class IndexView(pages.PagedIndexView):
     table_class = recovery_tables.NotificationsTable
@@ -43,7 +41,6 @@ class DetailView(pages.DetailView):
     kind = "notification"
     tab_group_class = NotificationTabs
     actions_table = recovery_tables.NotificationsTable
-    index_url = INDEX
 
     def object_context(self, n):
         event = (n["payload"] or {}).get("event")
@@ -63,7 +60,7 @@ class ReportView(pages.ModalFormView):
     modal_header = page_title = _("Report Host Failure")
     submit_label = _("Report")
     submit_url = reverse_lazy("horizon:admin:vmove_recovery:report")
-    success_url = reverse_lazy(INDEX)
+    success_url = reverse_lazy("horizon:admin:vmove_recovery:index")
     help_text = _(
         "vmove evacuates the failed host's instances, most important first, and records a move per "
         "instance; what the cloud cannot take is marked ignored with the reason. The host must be "

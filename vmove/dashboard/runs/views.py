@@ -72,7 +72,6 @@ class DetailView(pages.DetailView):
     kind = "run"
     tab_group_class = RunTabs
     actions_table = run_tables.RunsTable
-    index_url = "horizon:project:vmove_runs:index"
 
     def object_context(self, run):
         kind = _("Validation") if run["dry_run"] else _("Run")
