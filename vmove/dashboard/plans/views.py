@@ -35,16 +35,13 @@ class ItemsTab(pages.TableTab):
         return [dict(item, resource_name=names.get(item["resource_id"])) for item in items]
 
 
-class RunsTab(pages.TableTab):
-    name = _("Runs")
-    slug = "runs"
-    table_classes = (plan_tables.PlanRunsTable,)
-
-    def get_plan_runs_data(self):
-        failure = _("Unable to list the runs of plan %(name)s")
-        return self.listing(
-            failure, lambda vmove, plan: vmove.runs.list(plan_id=plan["uuid"], sort_dir="desc", limit=api.MAX_PAGE)
-        )
+RunsTab = pages.listing_tab(
+    _("Runs"),
+    "runs",
+    plan_tables.PlanRunsTable,
+    _("Unable to list the runs of plan %(name)s"),
+    lambda vmove, plan: vmove.runs.list(plan_id=plan["uuid"], sort_dir="desc", limit=api.MAX_PAGE),
+)
 
 
 class SettingsTab(pages.ObjectTab):

@@ -1,6 +1,5 @@
 """Project > Plan Runs: the runs, a run's page (progress, counts, each item and its move), deny."""
 
-from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from horizon.utils import functions as hutils
 
@@ -90,16 +89,7 @@ class DenyView(pages.ModalFormView):
     slug = "deny_run"
     modal_header = page_title = _("Deny Run")
     submit_label = _("Deny Run")
-    success_url = reverse_lazy("horizon:project:vmove_runs:index")
     help_text = _("A denied run moves nothing. The plan can be ordered again.")
 
     def get_form_kwargs(self):
         return dict(super().get_form_kwargs(), run_id=self.kwargs["run_id"])
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["submit_url"] = reverse("horizon:project:vmove_runs:deny", args=(self.kwargs["run_id"],))
-        return context
-
-    def get_success_url_from_handled(self, run):
-        return common.detail_url("runs", run["uuid"])
