@@ -60,6 +60,21 @@ class PagedIndexView(tables.DataTableView):
         return self._prev
 
 
+def admin_views(project_views, table, title):
+    """The list page and object page of an admin's panel over a project's panel (``project_views``,
+    its views module): every project's objects, in ``table``; the list titled ``title``."""
+
+    class IndexView(project_views.IndexView):
+        table_class = table
+        page_title = title
+        project_scoped = False
+
+    class DetailView(project_views.DetailView):
+        actions_table = table
+
+    return IndexView, DetailView
+
+
 class ObjectMixin:
     """A page about one vmove object of ``kind`` (``move``...): the client's manager ``<kind>s``
     reads it by the URL's ``<kind>_id``; one that cannot be read sends back to the list of the page's
