@@ -20,16 +20,17 @@ SCOPE = "vmove"
 #: how long a detail page of something still in progress waits before reloading itself
 REFRESH_MS = 5000
 
-#: a move's statuses: (status, final, shown as); final is True (ended well), False (failed) or
-#: None (not over: its row refreshes itself)
-MOVE_STATUSES = (
-    ("pending", None, _("Pending")),
-    ("ongoing", None, _("Ongoing")),
-    ("succeeded", True, _("Succeeded")),
-    ("failed", False, _("Failed")),
-    ("cancelled", True, _("Cancelled")),
-    ("ignored", True, _("Ignored")),
-)
+
+def status_table(**finals) -> tuple:
+    """A table of statuses, ``(status, final, shown as)`` each, from ``status=final``: final is True
+    (ended well), False (failed) or None (not over: its row refreshes itself); each is shown as its
+    name capitalized (translated)."""
+    return tuple((status, final, _(status.capitalize())) for status, final in finals.items())
+
+
+#: a move's statuses
+MOVE_STATUSES = status_table(pending=None, ongoing=None, succeeded=True, failed=False, cancelled=True, ignored=True)
+
 MOVE_TYPE_DISPLAY = (
     ("live_migration", _("Live migration")),
     ("cold_migration", _("Cold migration")),

@@ -5,13 +5,7 @@ from horizon import tables
 
 from vmove.dashboard import api, common
 
-STATUSES = (
-    ("new", None, _("New")),
-    ("running", None, _("Running")),
-    ("finished", True, _("Finished")),
-    ("failed", False, _("Failed")),
-    ("ignored", True, _("Ignored")),
-)
+STATUSES = common.status_table(new=None, running=None, finished=True, failed=False, ignored=True)
 #: a restore in progress keeps the row refreshing; "none" is a notification never restored
 RESTORE_CHOICES = (("none", True), ("requested", None), ("waiting", None), ("running", None), ("finished", True),
                    ("failed", False))  # fmt: skip
