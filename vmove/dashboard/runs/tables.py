@@ -46,7 +46,7 @@ class RunFilter(tables.FilterAction):
 
 
 class RunAction(common.ProjectTarget, common.ApiAction, tables.BatchAction):
-    """A confirmed action on a run (of the run's project)."""
+    """A confirmed action on a run, which vmove's policy checks against the run's project."""
 
 
 class Approve(RunAction):
