@@ -46,6 +46,12 @@ def client(request) -> Client:
     return request._vmove_client
 
 
+def objects(request, table):
+    """The client's manager of what ``table`` (a DataTable) lists: the one named as the table
+    (``moves``, ``runs``...)."""
+    return getattr(client(request), table._meta.name)
+
+
 def page(request, list_call, *, marker=None, prev_marker=None, sort_dir="desc", **filters):
     """One page of a list: ``(items, has_prev, has_more)`` with ONE call of ``list_call``.
 

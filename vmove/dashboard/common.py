@@ -20,16 +20,17 @@ SCOPE = "vmove"
 #: how long a detail page of something still in progress waits before reloading itself
 REFRESH_MS = 5000
 
-#: a move's statuses: (status, final, shown as); final is True (ended well), False (failed) or
-#: None (not over: its row refreshes itself)
-MOVE_STATUSES = (
-    ("pending", None, _("Pending")),
-    ("ongoing", None, _("Ongoing")),
-    ("succeeded", True, _("Succeeded")),
-    ("failed", False, _("Failed")),
-    ("cancelled", True, _("Cancelled")),
-    ("ignored", True, _("Ignored")),
-)
+
+def status_table(**finals) -> tuple:
+    """A table of statuses, ``(status, final, shown as)`` each, from ``status=final``: final is True
+    (ended well), False (failed) or None (not over: its row refreshes itself); each is shown as its
+    name capitalized (translated)."""
+    return tuple((status, final, _(status.capitalize())) for status, final in finals.items())
+
+
+#: a move's statuses
+MOVE_STATUSES = status_table(pending=None, ongoing=None, succeeded=True, failed=False, cancelled=True, ignored=True)
+
 MOVE_TYPE_DISPLAY = (
     ("live_migration", _("Live migration")),
     ("cold_migration", _("Cold migration")),
@@ -80,34 +81,44 @@ def detail_url(panel, uuid, dashboard="project"):
     return reverse(f"horizon:{dashboard}:vmove_{panel}:detail", args=(uuid,))
 
 
-def counted(singular, plural):
-    """A BatchAction's ``action_present`` or ``action_past``: ``ngettext_lazy(singular, plural, count)``.
-
-    (For a message catalog: ``makemessages --keyword=counted:1,2``.)
-    """
-    return staticmethod(lambda count: ngettext_lazy(singular, plural, count))
-
-
 class ModalLink(tables.LinkAction):
     """A link action opening its form in a modal."""
 
     classes = ("ajax-modal",)
 
 
-class ApiAction:
-    """A table action making one vmove call, ``call(request, obj_id)``: by default the method of the
-    action's ``name`` of the client's ``manager`` (``runs.approve``); vmove's refusal is shown in
-    vmove's words, after ``refusal(obj_id)`` ("Cancel Run: <message>"). Offered on a row whose
-    status is one of ``statuses`` (on every row without them)."""
+def modal_link(name, verbose_name, url, icon, rule, *mixins):
+    """A ModalLink class: the action ``name`` shown as ``verbose_name`` with ``icon``, opening the
+    form at ``url`` (a URL's name), offered where vmove's policy ``rule`` allows it; ``mixins``
+    come before ModalLink (``ProjectTarget``)."""
+    attrs = dict(
+        name=name, verbose_name=verbose_name, url=url, icon=icon, policy_rules=rules(rule), __module__=__name__
+    )
+    return type(ModalLink)(name.title().replace("_", ""), (*mixins, ModalLink), attrs)
 
-    manager = ""
+
+class ApiAction:
+    """A confirmed table action (before a BatchAction) making one vmove call, ``call(request, obj_id)``:
+    by default the method of the action's ``name`` of the manager of its table (``runs.approve``);
+    vmove's refusal is shown in vmove's words, after ``refusal(obj_id)`` ("Cancel Run: <message>").
+    Offered on a row whose status is one of ``statuses`` (on every row without them). Its ``texts``:
+    what its button says, then what its message says once done, each for one object and for several
+    (``("Approve Run", "Approve Runs", "Approved Run", "Approved Runs")``)."""
+
     statuses = ()
+    texts = ("", "", "", "")
+
+    def action_present(self, count):
+        return ngettext_lazy(self.texts[0], self.texts[1], count)
+
+    def action_past(self, count):
+        return ngettext_lazy(self.texts[2], self.texts[3], count)
 
     def allowed(self, request, datum=None):
         return not self.statuses or datum is None or datum["status"] in self.statuses
 
     def call(self, request, obj_id):
-        getattr(getattr(api.client(request), self.manager), self.name)(obj_id)
+        getattr(api.objects(request, self.table), self.name)(obj_id)
 
     def refusal(self, obj_id):
         return self._get_action_name(past=False)
@@ -121,17 +132,18 @@ class ApiAction:
 
 class ApiRow(tables.Row):
     """A row that refreshes itself while its status is not final: one GET of its object from
-    the client's ``manager`` (``moves``...) per poll."""
+    the manager of its table (``moves``...) per poll."""
 
     ajax = True
-    manager = ""
 
     def get_data(self, request, obj_id):
-        return getattr(api.client(request), self.manager).get(obj_id)
+        return api.objects(request, self.table).get(obj_id)
 
 
 class ObjectsTable(tables.DataTable):
-    """A table of what vmove answers, each row known by its field ``id_field``."""
+    """A table of what vmove answers, each row known by its field ``id_field``. A table of the
+    objects of one of the client's managers is named as it (``moves``): its ApiActions, ApiRows and
+    list page call that manager."""
 
     id_field = "uuid"
 

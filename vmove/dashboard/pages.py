@@ -11,17 +11,22 @@ from horizon.utils import memoized
 from vmove.dashboard import api
 
 
+def panel_url(request, name, *args):
+    """The URL ``name`` (``index``, ``detail``...) of the panel of the page ``request`` asks for."""
+    return reverse(f"{request.resolver_match.namespace}:{name}", args=args)
+
+
 class PagedIndexView(tables.DataTableView):
-    """A list page: one page of the client's ``manager.list`` with markers (one API call), the
-    server filters; the project's own objects only unless not ``project_scoped`` (an admin's page)."""
+    """A list page: one page of the ``list`` of the manager of ``table_class`` with markers (one API
+    call), the server filters; the project's own objects only unless not ``project_scoped`` (an
+    admin's page)."""
 
     template_name = "vmove_dashboard/table.html"
     list_error = _("Unable to list")
-    manager = ""
     project_scoped = True
 
     def list_call(self):
-        return getattr(api.client(self.request), self.manager).list
+        return api.objects(self.request, self.table_class).list
 
     def list_filters(self) -> dict:
         """The API filters of the table's server filter, a status as the API spells it ("awaiting_approval")."""
@@ -55,12 +60,27 @@ class PagedIndexView(tables.DataTableView):
         return self._prev
 
 
+def admin_views(project_views, table, title):
+    """The list page and object page of an admin's panel over a project's panel (``project_views``,
+    its views module): every project's objects, in ``table``; the list titled ``title``."""
+
+    class IndexView(project_views.IndexView):
+        table_class = table
+        page_title = title
+        project_scoped = False
+
+    class DetailView(project_views.DetailView):
+        actions_table = table
+
+    return IndexView, DetailView
+
+
 class ObjectMixin:
     """A page about one vmove object of ``kind`` (``move``...): the client's manager ``<kind>s``
-    reads it by the URL's ``<kind>_id``; one that cannot be read sends back to ``index_url``."""
+    reads it by the URL's ``<kind>_id``; one that cannot be read sends back to the list of the page's
+    panel."""
 
     kind = ""
-    index_url = ""
 
     @memoized.memoized_method
     def get_object(self):
@@ -68,7 +88,7 @@ class ObjectMixin:
         try:
             return getattr(api.client(self.request), f"{self.kind}s").get(ident)
         except Exception:
-            api.fail(self.request, _("Unable to read %s") % ident, redirect=reverse(self.index_url))
+            api.fail(self.request, _("Unable to read %s") % ident, redirect=panel_url(self.request, "index"))
 
 
 class DetailActionsMixin(ObjectMixin):
@@ -118,7 +138,8 @@ class DetailView(DetailActionsMixin, tabs.TabbedTableView):
 
 class ModalFormView(forms.ModalFormView):
     """A form of the plugin in a modal, with ``help_text`` beside it; its ``slug`` names the form
-    (``<slug>_form``) and the modal (``<slug>_modal``)."""
+    (``<slug>_form``) and the modal (``<slug>_modal``). It posts to its own URL; Cancel goes back to
+    the list of its panel, success to the page (in its panel) of what the form made or changed."""
 
     template_name = "vmove_dashboard/form.html"
     help_text = ""
@@ -131,6 +152,17 @@ class ModalFormView(forms.ModalFormView):
     @property
     def modal_id(self):
         return f"{self.slug}_modal"
+
+    @property
+    def submit_url(self):
+        return self.request.path
+
+    @property
+    def success_url(self):
+        return panel_url(self.request, "index")
+
+    def get_success_url_from_handled(self, handled):
+        return panel_url(self.request, "detail", handled["uuid"])
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -154,12 +186,25 @@ class ObjectTab(tabs.Tab):
         return {self.tab_group.slug: self.tab_group.object}
 
 
+def object_tab(name, slug, template_name):
+    """An ObjectTab class: the tab ``slug`` titled ``name``, showing the page's object in ``template_name``."""
+    return type(f"{slug.title()}Tab", (ObjectTab,), {"name": name, "slug": slug, "template_name": template_name})
+
+
 class TableTab(tabs.TableTab):
     """A tab of an object's page showing a table."""
 
     template_name = "horizon/common/_detail_table.html"
 
-    def listing(self, failure, read):
-        """``read(client, obj)``, a list about the page's object; or none once ``failure % obj`` is reported."""
-        obj = self.tab_group.object
-        return api.listing(self.request, failure % obj, lambda vmove: read(vmove, obj))
+
+def listing_tab(name, slug, table_class, failure, read, **attrs):
+    """A TableTab class: the tab ``slug`` titled ``name``, showing in ``table_class`` what one vmove call,
+    ``read(client, obj)``, answers about the page's object; none once ``failure % obj`` is reported."""
+
+    def get_data(tab):
+        obj = tab.tab_group.object
+        return api.listing(tab.request, failure % obj, lambda vmove: read(vmove, obj))
+
+    attrs.update(name=name, slug=slug, table_classes=(table_class,))
+    attrs[f"get_{table_class._meta.name}_data"] = get_data
+    return type(f"{slug.title()}Tab", (TableTab,), attrs)

@@ -3,6 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 from horizon import tables
 
+from vmove.dashboard import pages
 from vmove.dashboard.moves import tables as move_tables
 from vmove.dashboard.moves import views as move_views
 
@@ -22,12 +23,4 @@ class AdminMovesTable(move_tables.MovesTable):
         table_actions = (AdminMoveFilter, move_tables.CancelMove)
 
 
-class IndexView(move_views.IndexView):
-    table_class = AdminMovesTable
-    page_title = _("All Moves")
-    project_scoped = False
-
-
-class DetailView(move_views.DetailView):
-    actions_table = AdminMovesTable
-    index_url = "horizon:admin:vmove_moves:index"
+IndexView, DetailView = pages.admin_views(move_views, AdminMovesTable, _("All Moves"))

@@ -3,6 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 from horizon import tables
 
+from vmove.dashboard import pages
 from vmove.dashboard.runs import tables as run_tables
 from vmove.dashboard.runs import views as run_views
 
@@ -16,12 +17,4 @@ class AdminRunsTable(run_tables.RunsTable):
         columns = ("run", "plan", "project", "kind", "approval", "status", "progress", "counts", "message", "created")
 
 
-class IndexView(run_views.IndexView):
-    table_class = AdminRunsTable
-    page_title = _("All Plan Runs")
-    project_scoped = False
-
-
-class DetailView(run_views.DetailView):
-    actions_table = AdminRunsTable
-    index_url = "horizon:admin:vmove_runs:index"
+IndexView, DetailView = pages.admin_views(run_views, AdminRunsTable, _("All Plan Runs"))

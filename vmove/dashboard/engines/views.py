@@ -6,7 +6,7 @@ from horizon.utils import filters as hfilters
 
 from vmove.dashboard import api, common
 
-STATES = (("up", True, _("Up")), ("down", False, _("Down")), ("stopped", True, _("Stopped")))
+STATES = common.status_table(up=True, down=False, stopped=True)
 TIMESINCE = (hfilters.parse_isotime, hfilters.timesince_or_never)
 
 

@@ -72,6 +72,11 @@ class MoveForm(forms.SelfHandlingForm):
         return move
 
 
+def _destination(label, help_text):
+    """A field of an optional destination of the move (a host, a pool), as Nova and Cinder name it."""
+    return forms.CharField(label=label, required=False, max_length=255, help_text=help_text)
+
+
 def _servers(request):
     servers, _more = nova.server_list(request)
     return servers
@@ -87,12 +92,7 @@ class MoveInstanceForm(MoveForm):
     error_fields = INSTANCE_FIELDS
     instance = forms.ThemableChoiceField(label=_("Instance"))
     move_type = forms.ThemableChoiceField(label=_("Move type"), choices=INSTANCE_MOVE_TYPES)
-    host = forms.CharField(
-        label=_("Destination host"),
-        required=False,
-        max_length=255,
-        help_text=_("Leave empty to let Nova's scheduler choose."),
-    )
+    host = _destination(_("Destination host"), _("Leave empty to let Nova's scheduler choose."))
     field_order = ("instance", "move_type", "host", "priority")
 
     def __init__(self, request, *args, **kwargs):
@@ -115,12 +115,7 @@ class MoveVolumeForm(MoveForm):
         choices=MIGRATION_KINDS,
         help_text=_("volume_retype defaults to retype, volume_swap to swap; volume_migration needs one."),
     )
-    destination_node = forms.CharField(
-        label=_("Destination pool"),
-        required=False,
-        max_length=255,
-        help_text=_("A Cinder pool, host@backend#pool (migrate, cold)."),
-    )
+    destination_node = _destination(_("Destination pool"), _("A Cinder pool, host@backend#pool (migrate, cold)."))
     destination_type = forms.ThemableChoiceField(label=_("Destination volume type"), required=False)
     field_order = ("volume", "move_type", "migration_type", "destination_node", "destination_type", "priority")
 

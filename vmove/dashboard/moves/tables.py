@@ -35,24 +35,16 @@ class MoveFilter(tables.FilterAction):
     )
 
 
-class MoveInstance(common.ModalLink):
-    name = "move_instance"
-    verbose_name = _("Move Instance")
-    url = "horizon:project:vmove_moves:move_instance"
-    icon = "arrows"
-    policy_rules = common.rules("vmove:move:create")
-
-
-class MoveVolume(MoveInstance):
-    name = "move_volume"
-    verbose_name = _("Move Volume")
-    url = "horizon:project:vmove_moves:move_volume"
-    icon = "database"
+MoveInstance = common.modal_link(
+    "move_instance", _("Move Instance"), "horizon:project:vmove_moves:move_instance", "arrows", "vmove:move:create"
+)
+MoveVolume = common.modal_link(
+    "move_volume", _("Move Volume"), "horizon:project:vmove_moves:move_volume", "database", "vmove:move:create"
+)
 
 
 class CancelMove(common.ProjectTarget, common.ApiAction, tables.BatchAction):
     name = "cancel"
-    manager = "moves"
     help_text = _(
         "A pending move is cancelled at once; a running live migration is aborted through Nova. "
         "A move that cannot be aborted stays as it is, and vmove says why."
@@ -60,19 +52,12 @@ class CancelMove(common.ProjectTarget, common.ApiAction, tables.BatchAction):
     action_type = "danger"
     policy_rules = common.rules("vmove:move:cancel")
 
-    action_present = common.counted("Cancel Move", "Cancel Moves")
-    action_past = common.counted("Cancelled Move", "Cancelled Moves")
+    texts = ("Cancel Move", "Cancel Moves", "Cancelled Move", "Cancelled Moves")
     statuses = common.ACTIVE_MOVE_STATUSES
 
     def refusal(self, obj_id):
         # followed by vmove's reason ("... cannot be aborted: Nova has no abort for an evacuation.")
         return _("Unable to cancel move %s") % obj_id
-
-
-class MoveRow(common.ApiRow):
-    """A move still pending or ongoing refreshes itself (one GET of that move per poll)."""
-
-    manager = "moves"
 
 
 class MovesTable(common.ObjectsTable):
@@ -95,7 +80,7 @@ class MovesTable(common.ObjectsTable):
         name = "moves"
         verbose_name = _("Moves")
         status_columns = ("status",)
-        row_class = MoveRow
+        row_class = common.ApiRow
         table_actions = (MoveFilter, MoveInstance, MoveVolume, CancelMove)
         row_actions = (CancelMove,)
 

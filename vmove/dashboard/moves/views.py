@@ -1,6 +1,5 @@
 """Project > Moves: the list, one move's page, the move instance / move volume forms."""
 
-from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from vmove.dashboard import common, pages
@@ -13,7 +12,6 @@ class IndexView(pages.PagedIndexView):
     table_class = move_tables.MovesTable
     page_title = _("Moves")
     list_error = _("Unable to list moves")
-    manager = "moves"
 
     def list_filters(self):
         return {move_tables.FILTERS.get(k, k): v for k, v in super().list_filters().items()}
@@ -23,7 +21,6 @@ class DetailView(pages.DetailView):
     kind = "move"
     tab_group_class = move_tabs.MoveTabs
     actions_table = move_tables.MovesTable
-    index_url = "horizon:project:vmove_moves:index"
 
     def object_context(self, move):
         return {
@@ -35,20 +32,13 @@ class DetailView(pages.DetailView):
 
 
 class MoveFormView(pages.ModalFormView):
-    """A modal form asking for a move, posted to the URL named as its ``slug``; success goes to the new move's page."""
+    """A modal form asking for a move (of the instance or volume of the URL's ``instance_id`` or
+    ``volume_id``, if given); success goes to the new move's page."""
 
     submit_label = _("Request Move")
-    success_url = reverse_lazy("horizon:project:vmove_moves:index")
-
-    @property
-    def submit_url(self):
-        return reverse(f"horizon:project:vmove_moves:{self.slug}")
 
     def get_initial(self):
         return {self.form_class.resource_type: self.request.GET.get(self.form_class.resource_type + "_id")}
-
-    def get_success_url_from_handled(self, move):
-        return common.detail_url("moves", move["uuid"])
 
 
 class MoveInstanceView(MoveFormView):

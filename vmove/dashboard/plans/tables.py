@@ -33,20 +33,12 @@ def window(plan):
     return f"{w.get('not_before') or '…'} – {w.get('not_after') or '…'}"
 
 
-class CreatePlan(common.ModalLink):
-    name = "create"
-    verbose_name = _("Create Plan")
-    url = "horizon:project:vmove_plans:create"
-    icon = "plus"
-    policy_rules = common.rules("vmove:plan:create")
-
-
-class EditPlan(common.ProjectTarget, common.ModalLink):
-    name = "edit"
-    verbose_name = _("Edit Plan")
-    url = "horizon:project:vmove_plans:update"
-    icon = "pencil"
-    policy_rules = common.rules("vmove:plan:update")
+CreatePlan = common.modal_link(
+    "create", _("Create Plan"), "horizon:project:vmove_plans:create", "plus", "vmove:plan:create"
+)
+EditPlan = common.modal_link(
+    "edit", _("Edit Plan"), "horizon:project:vmove_plans:update", "pencil", "vmove:plan:update", common.ProjectTarget
+)
 
 
 class OrderPlanRun(run_tables.OrderRun):
@@ -63,8 +55,7 @@ class ValidatePlan(OrderPlanRun):
     help_text = _("A dry run: vmove checks each item against the cloud as it is now and moves nothing.")
     policy_rules = common.rules("vmove:run:create")
 
-    action_present = common.counted("Validate Plan", "Validate Plans")
-    action_past = common.counted("Validation ordered", "Validations ordered")
+    texts = ("Validate Plan", "Validate Plans", "Validation ordered", "Validations ordered")
 
 
 class RunPlan(OrderPlanRun):
@@ -72,17 +63,14 @@ class RunPlan(OrderPlanRun):
     help_text = _("vmove validates every item, then (after approval if the plan asks for it) moves them.")
     policy_rules = common.rules("vmove:run:create")
 
-    action_present = common.counted("Run Plan", "Run Plans")
-    action_past = common.counted("Run ordered", "Runs ordered")
+    texts = ("Run Plan", "Run Plans", "Run ordered", "Runs ordered")
 
 
 class DeletePlan(common.ProjectTarget, common.ApiAction, tables.DeleteAction):
-    manager = "plans"
     policy_rules = common.rules("vmove:plan:delete")
     help_text = _("Its runs and moves stay readable.")
 
-    action_present = common.counted("Delete Plan", "Delete Plans")
-    action_past = common.counted("Deleted Plan", "Deleted Plans")
+    texts = ("Delete Plan", "Delete Plans", "Deleted Plan", "Deleted Plans")
 
     def refusal(self, obj_id):
         return _("Unable to delete plan")

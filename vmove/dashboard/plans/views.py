@@ -8,14 +8,11 @@ from vmove.dashboard import api, pages
 from vmove.dashboard.plans import tables as plan_tables
 from vmove.dashboard.plans import workflows as plan_workflows
 
-INDEX = "horizon:project:vmove_plans:index"
-
 
 class IndexView(pages.PagedIndexView):
     table_class = plan_tables.PlansTable
     page_title = _("Migration Plans")
     list_error = _("Unable to list migration plans")
-    manager = "plans"
 
 
 class ItemsTab(pages.TableTab):
@@ -38,16 +35,13 @@ class ItemsTab(pages.TableTab):
         return [dict(item, resource_name=names.get(item["resource_id"])) for item in items]
 
 
-class RunsTab(pages.TableTab):
-    name = _("Runs")
-    slug = "runs"
-    table_classes = (plan_tables.PlanRunsTable,)
-
-    def get_plan_runs_data(self):
-        failure = _("Unable to list the runs of plan %(name)s")
-        return self.listing(
-            failure, lambda vmove, plan: vmove.runs.list(plan_id=plan["uuid"], sort_dir="desc", limit=api.MAX_PAGE)
-        )
+RunsTab = pages.listing_tab(
+    _("Runs"),
+    "runs",
+    plan_tables.PlanRunsTable,
+    _("Unable to list the runs of plan %(name)s"),
+    lambda vmove, plan: vmove.runs.list(plan_id=plan["uuid"], sort_dir="desc", limit=api.MAX_PAGE),
+)
 
 
 class SettingsTab(pages.ObjectTab):
@@ -74,7 +68,6 @@ class DetailView(pages.DetailView):
     kind = "plan"
     tab_group_class = PlanTabs
     actions_table = plan_tables.PlansTable
-    index_url = INDEX
 
     def object_context(self, plan):
         return {"page_title": _("Plan %s") % plan["name"]}
@@ -90,7 +83,6 @@ class CreateView(workflows.WorkflowView):
 class UpdateView(pages.ObjectMixin, workflows.WorkflowView):
     workflow_class = plan_workflows.UpdatePlan
     kind = "plan"
-    index_url = INDEX
 
     def get_initial(self):
         plan = self.get_object()

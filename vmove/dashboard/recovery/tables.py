@@ -5,13 +5,7 @@ from horizon import tables
 
 from vmove.dashboard import api, common
 
-STATUSES = (
-    ("new", None, _("New")),
-    ("running", None, _("Running")),
-    ("finished", True, _("Finished")),
-    ("failed", False, _("Failed")),
-    ("ignored", True, _("Ignored")),
-)
+STATUSES = common.status_table(new=None, running=None, finished=True, failed=False, ignored=True)
 #: a restore in progress keeps the row refreshing; "none" is a notification never restored
 RESTORE_CHOICES = (("none", True), ("requested", None), ("waiting", None), ("running", None), ("finished", True),
                    ("failed", False))  # fmt: skip
@@ -39,27 +33,17 @@ class NotificationFilter(tables.FilterAction):
     filter_choices = (("hostname", _("Host ="), True), ("status", _("Status ="), True))
 
 
-class ReportFailure(common.ModalLink):
-    name = "report"
-    verbose_name = _("Report Host Failure")
-    url = "horizon:admin:vmove_recovery:report"
-    icon = "bolt"
-    policy_rules = common.rules("vmove:notification:create")
+ReportFailure = common.modal_link(
+    "report", _("Report Host Failure"), "horizon:admin:vmove_recovery:report", "bolt", "vmove:notification:create"
+)
 
 
-class NotificationAction(common.ApiAction, tables.BatchAction):
-    """A confirmed POST action on a notification: the client's method of the action's name."""
-
-    manager = "notifications"
-
-
-class Restore(NotificationAction):
+class Restore(common.ApiAction, tables.BatchAction):
     name = "restore"
     help_text = _("Moves the instances this recovery evacuated back to their host (once it is up again).")
     policy_rules = common.rules("vmove:notification:restore")
 
-    action_present = common.counted("Restore Host", "Restore Hosts")
-    action_past = common.counted("Restore requested", "Restores requested")
+    texts = ("Restore Host", "Restore Hosts", "Restore requested", "Restores requested")
 
     def allowed(self, request, n=None):
         if n is None:
@@ -71,21 +55,16 @@ class Restore(NotificationAction):
         )
 
 
-class Retry(NotificationAction):
+class Retry(common.ApiAction, tables.BatchAction):
     name = "retry"
     help_text = _("Runs the recovery again for the instances not evacuated yet.")
     action_type = "danger"
     policy_rules = common.rules("vmove:notification:retry")
 
-    action_present = common.counted("Retry Recovery", "Retry Recoveries")
-    action_past = common.counted("Retry requested", "Retries requested")
+    texts = ("Retry Recovery", "Retry Recoveries", "Retry requested", "Retries requested")
 
     def allowed(self, request, n=None):
         return n is None or (n["status"] == "failed" and restore_status(n) not in RESTORE_ACTIVE)
-
-
-class NotificationRow(common.ApiRow):
-    manager = "notifications"
 
 
 class NotificationsTable(common.ObjectsTable):
@@ -105,7 +84,7 @@ class NotificationsTable(common.ObjectsTable):
         name = "notifications"
         verbose_name = _("Host failures")
         status_columns = ("status", "restore")
-        row_class = NotificationRow
+        row_class = common.ApiRow
         table_actions = (NotificationFilter, ReportFailure)
         row_actions = (Restore, Retry)
 

@@ -1,38 +1,28 @@
 """Admin > Host Recovery: host failures, one recovery's page with its VM moves, the report form."""
 
-from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from vmove.dashboard import api, common, pages
 from vmove.dashboard.recovery import forms as recovery_forms
 from vmove.dashboard.recovery import tables as recovery_tables
 
-INDEX = "horizon:admin:vmove_recovery:index"
-
 
 class IndexView(pages.PagedIndexView):
     table_class = recovery_tables.NotificationsTable
     page_title = _("Host Recovery")
     list_error = _("Unable to list host failures")
-    manager = "notifications"
     project_scoped = False
 
 
-class VMovesTab(pages.TableTab):
-    name = _("VM Moves")
-    slug = "vmoves"
-    table_classes = (recovery_tables.VMovesTable,)
-    preload = True
-
-    def get_vmoves_data(self):
-        failure = _("Unable to list the VM moves of %(hostname)s")
-        return self.listing(failure, lambda vmove, n: vmove.notifications.vmoves(n["uuid"], page_size=api.MAX_PAGE))
-
-
-class OverviewTab(pages.ObjectTab):
-    name = _("Overview")
-    slug = "overview"
-    template_name = "vmove_dashboard/recovery/_overview.html"
+VMovesTab = pages.listing_tab(
+    _("VM Moves"),
+    "vmoves",
+    recovery_tables.VMovesTable,
+    _("Unable to list the VM moves of %(hostname)s"),
+    lambda vmove, n: vmove.notifications.vmoves(n["uuid"], page_size=api.MAX_PAGE),
+    preload=True,
+)
+OverviewTab = pages.object_tab(_("Overview"), "overview", "vmove_dashboard/recovery/_overview.html")
 
 
 class NotificationTabs(pages.ObjectTabs):
@@ -44,7 +34,6 @@ class DetailView(pages.DetailView):
     kind = "notification"
     tab_group_class = NotificationTabs
     actions_table = recovery_tables.NotificationsTable
-    index_url = INDEX
 
     def object_context(self, n):
         event = (n["payload"] or {}).get("event")
@@ -63,13 +52,8 @@ class ReportView(pages.ModalFormView):
     slug = "report_host_failure"
     modal_header = page_title = _("Report Host Failure")
     submit_label = _("Report")
-    submit_url = reverse_lazy("horizon:admin:vmove_recovery:report")
-    success_url = reverse_lazy(INDEX)
     help_text = _(
         "vmove evacuates the failed host's instances, most important first, and records a move per "
         "instance; what the cloud cannot take is marked ignored with the reason. The host must be "
         "down for Nova (fenced): vmove forces it down before evacuating."
     )
-
-    def get_success_url_from_handled(self, notification):
-        return common.detail_url("recovery", notification["uuid"], "admin")

@@ -46,9 +46,7 @@ class RunFilter(tables.FilterAction):
 
 
 class RunAction(common.ProjectTarget, common.ApiAction, tables.BatchAction):
-    """A confirmed action on a run: the client's method of the action's name."""
-
-    manager = "runs"
+    """A confirmed action on a run, which vmove's policy checks against the run's project."""
 
 
 class Approve(RunAction):
@@ -56,8 +54,7 @@ class Approve(RunAction):
     help_text = _("The run's moves start at once, under the plan's limits and window.")
     policy_rules = common.rules("vmove:run:approve")
 
-    action_present = common.counted("Approve Run", "Approve Runs")
-    action_past = common.counted("Approved Run", "Approved Runs")
+    texts = ("Approve Run", "Approve Runs", "Approved Run", "Approved Runs")
     statuses = ("awaiting_approval",)
 
 
@@ -78,8 +75,7 @@ class CancelRun(RunAction):
     action_type = "danger"
     policy_rules = common.rules("vmove:run:cancel")
 
-    action_present = common.counted("Cancel Run", "Cancel Runs")
-    action_past = common.counted("Cancelled Run", "Cancelled Runs")
+    texts = ("Cancel Run", "Cancel Runs", "Cancelled Run", "Cancelled Runs")
     statuses = ("validating", "awaiting_approval", "approved", "running")
 
 
@@ -111,15 +107,10 @@ class RunAgain(OrderRun):
     name = "run_again"
     policy_rules = common.rules("vmove:run:create")
 
-    action_present = common.counted("Run Failures Again", "Run Failures Again")
-    action_past = common.counted("Ordered a new run", "Ordered new runs")
+    texts = ("Run Failures Again", "Run Failures Again", "Ordered a new run", "Ordered new runs")
 
     def allowed(self, request, run=None):
         return run is None or (not run["dry_run"] and run["status"] in ("failed", "cancelled", "denied"))
-
-
-class RunRow(common.ApiRow):
-    manager = "runs"
 
 
 class RunsTable(common.ObjectsTable):
@@ -144,7 +135,7 @@ class RunsTable(common.ObjectsTable):
         name = "runs"
         verbose_name = _("Plan Runs")
         status_columns = ("status",)
-        row_class = RunRow
+        row_class = common.ApiRow
         table_actions = (RunFilter, CancelRun)
         row_actions = (Approve, Deny, CancelRun, RunAgain)
 

@@ -1,6 +1,5 @@
 """Project > Plan Runs: the runs, a run's page (progress, counts, each item and its move), deny."""
 
-from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from horizon.utils import functions as hutils
 
@@ -13,7 +12,6 @@ class IndexView(pages.PagedIndexView):
     table_class = run_tables.RunsTable
     page_title = _("Plan Runs")
     list_error = _("Unable to list runs")
-    manager = "runs"
 
 
 def page_of(request, items, table_class, key):
@@ -73,7 +71,6 @@ class DetailView(pages.DetailView):
     kind = "run"
     tab_group_class = RunTabs
     actions_table = run_tables.RunsTable
-    index_url = "horizon:project:vmove_runs:index"
 
     def object_context(self, run):
         kind = _("Validation") if run["dry_run"] else _("Run")
@@ -92,16 +89,7 @@ class DenyView(pages.ModalFormView):
     slug = "deny_run"
     modal_header = page_title = _("Deny Run")
     submit_label = _("Deny Run")
-    success_url = reverse_lazy("horizon:project:vmove_runs:index")
     help_text = _("A denied run moves nothing. The plan can be ordered again.")
 
     def get_form_kwargs(self):
         return dict(super().get_form_kwargs(), run_id=self.kwargs["run_id"])
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["submit_url"] = reverse("horizon:project:vmove_runs:deny", args=(self.kwargs["run_id"],))
-        return context
-
-    def get_success_url_from_handled(self, run):
-        return common.detail_url("runs", run["uuid"])
