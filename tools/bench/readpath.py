@@ -2,10 +2,12 @@
 """Benchmark: the API's read path against the same SQL run raw (PostgreSQL, 100,000 moves).
 
 vmove-api alone (a real process, its own server, production defaults: no response validation) over a
-keep-alive connection; each case is timed ``--repeat`` times in a row, ``--rounds`` rounds, and the
-median of the rounds' means is printed beside the same statements run with psycopg2 (and with the
-rows turned into JSON: the least any API must do). Goal: every page within 2x of its raw SQL plus
-serialization, at any marker depth.
+keep-alive connection; each case is timed ``--repeat`` times in a row, ``--rounds`` rounds (the API,
+then the same statements run with psycopg2, then those with their rows turned into JSON: the least any
+API must do, in turn at every round), and the median time of all those calls is printed for each.
+Goal: every page within 2x of its raw SQL plus serialization, at any marker depth. The first line is
+the floor: ``GET /``, the versions document, touches no database; what any request costs over HTTP
+through the middleware and pecan, whatever it reads.
 
     flock /tmp/vmove-heavy.lock .venv/bin/python tools/bench/readpath.py
 
@@ -121,16 +123,19 @@ def cases(raw):
     return out
 
 
-def timed(fn, rounds, repeat):
-    """Median over ``rounds`` of the mean time of ``repeat`` calls, in ms."""
-    fn()  # warm
-    means = []
+def timed(fns, rounds, repeat):
+    """The median time of a call of each of ``fns``, in ms: each called ``repeat`` times in a row, in turn,
+    ``rounds`` times (so that a slower moment of the machine falls on all of them alike)."""
+    samples = [[] for _ in fns]
+    for fn in fns:
+        fn()  # warm
     for _ in range(rounds):
-        t0 = time.perf_counter()
-        for _ in range(repeat):
-            fn()
-        means.append((time.perf_counter() - t0) / repeat * 1000)
-    return statistics.median(means)
+        for fn, times in zip(fns, samples, strict=True):
+            for _ in range(repeat):
+                t0 = time.perf_counter()
+                fn()
+                times.append((time.perf_counter() - t0) * 1000)
+    return [statistics.median(times) for times in samples]
 
 
 def main(argv=None):
@@ -157,10 +162,18 @@ def main(argv=None):
     print("-" * len(header))
     worst = 0.0
     try:
+        (floor_ms,) = timed([lambda: get("/")], args.rounds, args.repeat)
+        print(f"{'GET / (no database: the floor)':34} {floor_ms:8.2f} {'-':>8} {'-':>9} {'-':>17}", flush=True)
         for name, path, statements in cases(raw):
-            api_ms = timed(lambda path=path: get(path), args.rounds, args.repeat)
-            sql_ms = timed(lambda s=statements: raw.run(s, False), args.rounds, args.repeat)
-            ser_ms = timed(lambda s=statements: raw.run(s, True), args.rounds, args.repeat)
+            api_ms, sql_ms, ser_ms = timed(
+                [
+                    lambda path=path: get(path),
+                    lambda s=statements: raw.run(s, False),
+                    lambda s=statements: raw.run(s, True),
+                ],
+                args.rounds,
+                args.repeat,
+            )
             ratio = api_ms / ser_ms
             worst = max(worst, ratio)
             print(f"{name:34} {api_ms:8.2f} {sql_ms:8.2f} {ser_ms:9.2f} {ratio:16.1f}x", flush=True)

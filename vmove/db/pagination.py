@@ -37,10 +37,11 @@ def paginate(session, query, model, sort_key, sort_dir="asc", limit=None, marker
     query = query.order_by(*order)
     if limit is not None:
         query = query.limit(limit)
-    # select(model): ORM instances; select(model.__table__): plain rows, several times cheaper to load
+    # select(model): ORM instances; select(model.__table__): plain rows, several times cheaper to load (all
+    # fetched in one call: iterating a result fetches one row at a time)
     if len(query.column_descriptions) == 1:
-        return list(session.execute(query).scalars())
-    return list(api.plain_rows(session, query))
+        return session.execute(query).scalars().all()
+    return api.plain_rows(session, query).all()
 
 
 def _after(col, id_col, value, marker_id, asc, nullable):

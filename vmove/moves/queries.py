@@ -32,6 +32,12 @@ def to_obj(ctx, row):
     return move_obj.Move.from_row(ctx, row)
 
 
+def as_mapping(ctx, row):
+    """The row itself, read as a mapping of the moves table's columns (times naive UTC): what the API's list
+    pages make their views of (a hundred objects built only to be read once cost a page a fifth of its time)."""
+    return row._mapping
+
+
 def _filtered(query, filters):
     """``filters``: column values (a value or a list), ``host`` (source or destination), ``origin``
     (``kind`` for every move of that kind, ``kind:<uuid>`` for one), ``origins`` (a list of exact
@@ -63,8 +69,9 @@ def _filtered(query, filters):
 
 
 @main_context_manager.reader
-def get_all(context, filters=None, limit=None, marker=None, sort_key="created_at", sort_dir="asc"):
-    """Moves matching ``filters`` (see :func:`_filtered`), ``limit`` at most, after ``marker``.
+def get_all(context, filters=None, limit=None, marker=None, sort_key="created_at", sort_dir="asc", convert=to_obj):
+    """Moves matching ``filters`` (see :func:`_filtered`), ``limit`` at most, after ``marker``; each row as
+    ``convert(context, row)`` gives it (a :class:`Move`; :func:`as_mapping`: the row).
 
     ``marker`` is a move's uuid, or (Masakari's vmoves) its integer id; with ``origins`` in the
     filters it must be a move of those origins.
@@ -81,7 +88,7 @@ def get_all(context, filters=None, limit=None, marker=None, sort_key="created_at
     rows = pagination.paginate(
         context.session, _filtered(sa.select(m.__table__), filters), m, sort_key, sort_dir, limit, marker, marker_cond
     )
-    return [to_obj(context, r) for r in rows]
+    return [convert(context, r) for r in rows]
 
 
 @main_context_manager.reader

@@ -56,7 +56,12 @@ def engine_api():
 
 
 def isotime(value):
-    return value.isoformat() if value is not None else None
+    """ISO 8601 of a UTC time, ``...+00:00``: an object's (aware) or a row's (naive, as every database
+    gives it back)."""
+    if value is None:
+        return None
+    text = value.isoformat()
+    return text if value.tzinfo is not None else text + "+00:00"
 
 
 def parse_time(value: str, field: str):
@@ -128,12 +133,12 @@ def list_page(key: str, fetch, filters: dict, query: dict, view, *path, sort_dir
 def page(key: str, items: list, found: list, limit: int, *path) -> dict:
     """``{key: items}`` and, when the page is full, ``{key}_links`` with the link to the next page.
 
-    ``found`` are the objects listed (the last one's uuid is the next marker), ``path`` the
+    ``found`` are the objects (or rows) listed (the last one's uuid is the next marker), ``path`` the
     collection's path under ``/v1``; the next link keeps the request's other query parameters.
     """
     result = {key: items}
     if len(found) == limit:
         next_query = {k: v for k, v in pecan.request.GET.items() if k != "marker"}
-        next_query.update(marker=found[-1].uuid, limit=limit)
+        next_query.update(marker=found[-1]["uuid"], limit=limit)
         result[f"{key}_links"] = [links.make("next", "v1", *path, query=next_query)]
     return result

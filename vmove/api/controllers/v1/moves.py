@@ -1,5 +1,7 @@
 """``/v1/moves``: every move, and every state change of every move."""
 
+import functools
+
 import pecan
 from pecan import rest
 
@@ -10,14 +12,20 @@ from vmove.api.schemas import moves as schemas
 from vmove.moves import queries, service
 
 _FIELDS_1_0, _TIMES_1_0 = vocabulary.MOVE_FIELDS, vocabulary.MOVE_TIMES
+_ALL_1_0 = _FIELDS_1_0 + _TIMES_1_0
 
 
 def move_view(move, base: str | None = None) -> dict:
     """The move as the API shows it (``base``: the API's URL, :func:`links.base_url`, if the caller has it)."""
-    view = move.obj_values(_FIELDS_1_0)
-    for name, value in move.obj_values(_TIMES_1_0).items():
-        view[name] = common.isotime(value)
-    view["links"] = [links.make("self", "v1", "moves", move.uuid, base=base)]
+    return row_view(move.obj_values(_ALL_1_0), base)
+
+
+def row_view(values, base: str | None = None) -> dict:
+    """The move of ``values``, a mapping of its fields: an object's, or a row's (:func:`queries.as_mapping`)."""
+    view = {name: values[name] for name in _FIELDS_1_0}
+    for name in _TIMES_1_0:
+        view[name] = common.isotime(values[name])
+    view["links"] = [links.make("self", "v1", "moves", values["uuid"], base=base)]
     return view
 
 
@@ -42,9 +50,11 @@ def get_move_or_404(ctx, uuid, rule):
 
 
 def list_moves(query, filters, *path):
-    """A page of moves (``filters`` and the query's limit, marker and sort), with the next link."""
+    """A page of moves (``filters`` and the query's limit, marker and sort), with the next link; made of the rows
+    straight."""
     base = links.base_url()
-    return common.list_page("moves", queries.get_all, filters, query, lambda m: move_view(m, base), *path)
+    fetch = functools.partial(queries.get_all, convert=queries.as_mapping)
+    return common.list_page("moves", fetch, filters, query, lambda row: row_view(row, base), *path)
 
 
 class MoveEventsController(rest.RestController):

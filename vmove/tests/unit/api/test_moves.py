@@ -1,8 +1,10 @@
+import datetime
 import uuid
 
 import pytest
 import sqlalchemy as sa
 
+from vmove.api.controllers.v1 import common
 from vmove.db import models
 from vmove.tests.fixtures import make_move
 
@@ -170,3 +172,21 @@ def test_errors_write_nothing(api, db):
             c.execute(sa.select(sa.func.count()).select_from(models.MoveEvent)).scalar(),
         )
     assert before == after
+
+
+def test_list_shows_each_move_as_it_is_shown_alone(api):
+    """List pages make their views of the rows straight; a move must read the same there as on its own page
+    (every field, times in the same UTC form, links)."""
+    started = datetime.datetime(2026, 12, 4, 12, 0, 1, 250)
+    made = [make_move(project_id="p1"), make_move(project_id="p1", start_time=started, params={"block": True})]
+    alone = {m.uuid: api.get(f"/v1/moves/{m.uuid}", headers=P1).json_body_or_none["move"] for m in made}
+    listed = api.get("/v1/moves", headers=P1).json_body_or_none["moves"]
+    assert {m["uuid"]: m for m in listed} == alone
+    assert all(view["created_at"].endswith("+00:00") for view in listed)
+
+
+def test_isotime_gives_one_form_for_aware_and_naive_utc():
+    naive = datetime.datetime(2026, 12, 4, 12, 0, 1, 250)
+    aware = naive.replace(tzinfo=datetime.UTC)
+    assert common.isotime(naive) == common.isotime(aware) == "2026-12-04T12:00:01.000250+00:00"
+    assert common.isotime(None) is None
