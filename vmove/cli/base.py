@@ -53,6 +53,33 @@ class Waits:
         return super().run(parsed_args) or self.exit_status
 
 
+class Recorder:
+    """A parser, or a group of its arguments, that records the ``dest`` of each argument added to it.
+
+    Each argument is added to the real parser (or group), whose ``add_argument``
+    returns the argparse Action made; a group made through the recorder records
+    into the same ``dests``. Anything else is the real parser's.
+    """
+
+    def __init__(self, container, dests=None):
+        self._container = container
+        self.dests = [] if dests is None else dests
+
+    def add_argument(self, *args, **kwargs):
+        action = self._container.add_argument(*args, **kwargs)
+        self.dests.append(action.dest)
+        return action
+
+    def add_argument_group(self, *args, **kwargs):
+        return Recorder(self._container.add_argument_group(*args, **kwargs), self.dests)
+
+    def add_mutually_exclusive_group(self, *args, **kwargs):
+        return Recorder(self._container.add_mutually_exclusive_group(*args, **kwargs), self.dests)
+
+    def __getattr__(self, name):
+        return getattr(self._container, name)
+
+
 @dataclasses.dataclass(frozen=True)
 class Rows:
     """The rows of a list of one kind of resource.
@@ -94,9 +121,10 @@ class List(Calls, command.Lister):
     lists, given the positional arguments, the filters and the page (the
     ``sort_key``, ``sort_dir``, ``limit`` and ``marker`` the client's list
     calls take). The filters are the options it adds in
-    ``add_filters(parser)``, each given to ``call`` under its dest; that of
-    :meth:`add_project_option` as the project's ID. A command whose filters
-    are not so simple lists in ``fetch(client, parsed_args, **page)``.
+    ``add_filters(parser)`` (the parser, through a :class:`Recorder`), each
+    given to ``call`` under its dest; that of :meth:`add_project_option` as
+    the project's ID. A command whose filters are not so simple lists in
+    ``fetch(client, parsed_args, **page)``.
     """
 
     rows = None
@@ -105,10 +133,10 @@ class List(Calls, command.Lister):
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
         add_arguments(parser, self.arguments)
-        before = len(parser._actions)  # argparse's options of the parser, in the order they were added
-        self.add_filters(parser)
+        filters = Recorder(parser)
+        self.add_filters(filters)
         #: the dests of the options add_filters added: the filters given to ``call``
-        self.filter_names = tuple(dict.fromkeys(action.dest for action in parser._actions[before:]))
+        self.filter_names = tuple(dict.fromkeys(filters.dests))
         common.add_list_options(parser, self.rows.resource, self.rows.sort_keys, self.sort_default)
         parser.add_argument("--long", action="store_true", help="List more fields")
         return parser

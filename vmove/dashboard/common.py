@@ -2,11 +2,13 @@
 (actions making one vmove call, rows refreshing themselves, columns), progress bars,
 vmove's error messages beside form fields (the kinds of page are in ``pages``)."""
 
+import operator
+
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext_lazy
 from horizon import exceptions, tables
 from horizon.utils import filters as hfilters
 from openstack_auth import policy
@@ -21,15 +23,23 @@ SCOPE = "vmove"
 REFRESH_MS = 5000
 
 
-def status_table(**finals) -> tuple:
-    """A table of statuses, ``(status, final, shown as)`` each, from ``status=final``: final is True
-    (ended well), False (failed) or None (not over: its row refreshes itself); each is shown as its
-    name capitalized (translated)."""
-    return tuple((status, final, _(status.capitalize())) for status, final in finals.items())
+def status_table(**statuses) -> tuple:
+    """A table of statuses, ``(status, final, shown as)`` each, from ``status=(final, shown as)``:
+    final is True (ended well), False (failed) or None (not over: its row refreshes itself); shown
+    as is the label, a literal marked for translation where the table is declared
+    (``pending=(None, _("Pending"))``) so that makemessages finds it."""
+    return tuple((status, final, shown) for status, (final, shown) in statuses.items())
 
 
 #: a move's statuses
-MOVE_STATUSES = status_table(pending=None, ongoing=None, succeeded=True, failed=False, cancelled=True, ignored=True)
+MOVE_STATUSES = status_table(
+    pending=(None, _("Pending")),
+    ongoing=(None, _("Ongoing")),
+    succeeded=(True, _("Succeeded")),
+    failed=(False, _("Failed")),
+    cancelled=(True, _("Cancelled")),
+    ignored=(True, _("Ignored")),
+)
 
 MOVE_TYPE_DISPLAY = (
     ("live_migration", _("Live migration")),
@@ -97,22 +107,32 @@ def modal_link(name, verbose_name, url, icon, rule, *mixins):
     return type(ModalLink)(name.title().replace("_", ""), (*mixins, ModalLink), attrs)
 
 
+#: ``counted(texts, count)``: ``texts % count``, made when shown (in the language of the page showing
+#: it); ``texts`` is a lazy plural, ``ngettext_lazy(singular, plural)``, whose ``% count`` picks the form
+#: for ``count`` (a form without ``%d`` is kept as it is)
+counted = lazy(operator.mod, str)
+
+
 class ApiAction:
     """A confirmed table action (before a BatchAction) making one vmove call, ``call(request, obj_id)``:
     by default the method of the action's ``name`` of the manager of its table (``runs.approve``);
     vmove's refusal is shown in vmove's words, after ``refusal(obj_id)`` ("Cancel Run: <message>").
-    Offered on a row whose status is one of ``statuses`` (on every row without them). Its ``texts``:
-    what its button says, then what its message says once done, each for one object and for several
-    (``("Approve Run", "Approve Runs", "Approved Run", "Approved Runs")``)."""
+    Offered on a row whose status is one of ``statuses`` (on every row without them). A subclass
+    declares its ``texts``: what its button says, then what its message says once done, each a lazy
+    plural made where it is declared, so that makemessages finds its literals
+    (``(ngettext_lazy("Approve Run", "Approve Runs"), ngettext_lazy("Approved Run", "Approved Runs"))``).
+
+    Horizon makes its actions once per table class and keeps the names a POST made on them: the
+    names are lazy, translated when shown."""
 
     statuses = ()
-    texts = ("", "", "", "")
+    texts = ()
 
     def action_present(self, count):
-        return ngettext_lazy(self.texts[0], self.texts[1], count)
+        return counted(self.texts[0], count)
 
     def action_past(self, count):
-        return ngettext_lazy(self.texts[2], self.texts[3], count)
+        return counted(self.texts[1], count)
 
     def allowed(self, request, datum=None):
         return not self.statuses or datum is None or datum["status"] in self.statuses

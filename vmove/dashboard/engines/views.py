@@ -6,7 +6,7 @@ from horizon.utils import filters as hfilters
 
 from vmove.dashboard import api, common
 
-STATES = common.status_table(up=True, down=False, stopped=True)
+STATES = common.status_table(up=(True, _("Up")), down=(False, _("Down")), stopped=(True, _("Stopped")))
 TIMESINCE = (hfilters.parse_isotime, hfilters.timesince_or_never)
 
 

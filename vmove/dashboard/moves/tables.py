@@ -1,6 +1,7 @@
 """The moves table (Project > Moves, Admin > Moves) and a move's timeline."""
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 from horizon import tables
 
 from vmove.dashboard import common
@@ -52,7 +53,7 @@ class CancelMove(common.ProjectTarget, common.ApiAction, tables.BatchAction):
     action_type = "danger"
     policy_rules = common.rules("vmove:move:cancel")
 
-    texts = ("Cancel Move", "Cancel Moves", "Cancelled Move", "Cancelled Moves")
+    texts = (ngettext_lazy("Cancel Move", "Cancel Moves"), ngettext_lazy("Cancelled Move", "Cancelled Moves"))
     statuses = common.ACTIVE_MOVE_STATUSES
 
     def refusal(self, obj_id):

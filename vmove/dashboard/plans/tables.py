@@ -1,6 +1,7 @@
 """Migration plans: the table with its actions (create, edit, validate, run, delete) and a plan's items."""
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 from horizon import tables
 
 from vmove.dashboard import common
@@ -55,7 +56,10 @@ class ValidatePlan(OrderPlanRun):
     help_text = _("A dry run: vmove checks each item against the cloud as it is now and moves nothing.")
     policy_rules = common.rules("vmove:run:create")
 
-    texts = ("Validate Plan", "Validate Plans", "Validation ordered", "Validations ordered")
+    texts = (
+        ngettext_lazy("Validate Plan", "Validate Plans"),
+        ngettext_lazy("Validation ordered", "Validations ordered"),
+    )
 
 
 class RunPlan(OrderPlanRun):
@@ -63,14 +67,14 @@ class RunPlan(OrderPlanRun):
     help_text = _("vmove validates every item, then (after approval if the plan asks for it) moves them.")
     policy_rules = common.rules("vmove:run:create")
 
-    texts = ("Run Plan", "Run Plans", "Run ordered", "Runs ordered")
+    texts = (ngettext_lazy("Run Plan", "Run Plans"), ngettext_lazy("Run ordered", "Runs ordered"))
 
 
 class DeletePlan(common.ProjectTarget, common.ApiAction, tables.DeleteAction):
     policy_rules = common.rules("vmove:plan:delete")
     help_text = _("Its runs and moves stay readable.")
 
-    texts = ("Delete Plan", "Delete Plans", "Deleted Plan", "Deleted Plans")
+    texts = (ngettext_lazy("Delete Plan", "Delete Plans"), ngettext_lazy("Deleted Plan", "Deleted Plans"))
 
     def refusal(self, obj_id):
         return _("Unable to delete plan")

@@ -1,11 +1,18 @@
 """Host failure notifications and the VM moves each made (Masakari's vmoves columns)."""
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 from horizon import tables
 
 from vmove.dashboard import api, common
 
-STATUSES = common.status_table(new=None, running=None, finished=True, failed=False, ignored=True)
+STATUSES = common.status_table(
+    new=(None, _("New")),
+    running=(None, _("Running")),
+    finished=(True, _("Finished")),
+    failed=(False, _("Failed")),
+    ignored=(True, _("Ignored")),
+)
 #: a restore in progress keeps the row refreshing; "none" is a notification never restored
 RESTORE_CHOICES = (("none", True), ("requested", None), ("waiting", None), ("running", None), ("finished", True),
                    ("failed", False))  # fmt: skip
@@ -43,7 +50,7 @@ class Restore(common.ApiAction, tables.BatchAction):
     help_text = _("Moves the instances this recovery evacuated back to their host (once it is up again).")
     policy_rules = common.rules("vmove:notification:restore")
 
-    texts = ("Restore Host", "Restore Hosts", "Restore requested", "Restores requested")
+    texts = (ngettext_lazy("Restore Host", "Restore Hosts"), ngettext_lazy("Restore requested", "Restores requested"))
 
     def allowed(self, request, n=None):
         if n is None:
@@ -61,7 +68,7 @@ class Retry(common.ApiAction, tables.BatchAction):
     action_type = "danger"
     policy_rules = common.rules("vmove:notification:retry")
 
-    texts = ("Retry Recovery", "Retry Recoveries", "Retry requested", "Retries requested")
+    texts = (ngettext_lazy("Retry Recovery", "Retry Recoveries"), ngettext_lazy("Retry requested", "Retries requested"))
 
     def allowed(self, request, n=None):
         return n is None or (n["status"] == "failed" and restore_status(n) not in RESTORE_ACTIVE)

@@ -1,25 +1,23 @@
 """Runs of migration plans: the runs table with its decisions, and a run's items with their moves."""
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 from horizon import tables
 
 from vmove import vocabulary
 from vmove.dashboard import api, common
 
-STATUSES = tuple(
-    (status, final, status.replace("_", " ").capitalize())
-    for status, final in (
-        ("validating", None),
-        ("awaiting_approval", None),
-        ("approved", None),
-        ("running", None),
-        ("cancelling", None),
-        ("validated", True),
-        ("denied", True),
-        ("succeeded", True),
-        ("failed", False),
-        ("cancelled", True),
-    )
+STATUSES = common.status_table(
+    validating=(None, _("Validating")),
+    awaiting_approval=(None, _("Awaiting approval")),
+    approved=(None, _("Approved")),
+    running=(None, _("Running")),
+    cancelling=(None, _("Cancelling")),
+    validated=(True, _("Validated")),
+    denied=(True, _("Denied")),
+    succeeded=(True, _("Succeeded")),
+    failed=(False, _("Failed")),
+    cancelled=(True, _("Cancelled")),
 )
 COUNT_KEYS = ("items", "approved", "refused")
 
@@ -54,7 +52,7 @@ class Approve(RunAction):
     help_text = _("The run's moves start at once, under the plan's limits and window.")
     policy_rules = common.rules("vmove:run:approve")
 
-    texts = ("Approve Run", "Approve Runs", "Approved Run", "Approved Runs")
+    texts = (ngettext_lazy("Approve Run", "Approve Runs"), ngettext_lazy("Approved Run", "Approved Runs"))
     statuses = ("awaiting_approval",)
 
 
@@ -75,7 +73,7 @@ class CancelRun(RunAction):
     action_type = "danger"
     policy_rules = common.rules("vmove:run:cancel")
 
-    texts = ("Cancel Run", "Cancel Runs", "Cancelled Run", "Cancelled Runs")
+    texts = (ngettext_lazy("Cancel Run", "Cancel Runs"), ngettext_lazy("Cancelled Run", "Cancelled Runs"))
     statuses = ("validating", "awaiting_approval", "approved", "running")
 
 
@@ -107,7 +105,10 @@ class RunAgain(OrderRun):
     name = "run_again"
     policy_rules = common.rules("vmove:run:create")
 
-    texts = ("Run Failures Again", "Run Failures Again", "Ordered a new run", "Ordered new runs")
+    texts = (
+        ngettext_lazy("Run Failures Again", "Run Failures Again"),
+        ngettext_lazy("Ordered a new run", "Ordered new runs"),
+    )
 
     def allowed(self, request, run=None):
         return run is None or (not run["dry_run"] and run["status"] in ("failed", "cancelled", "denied"))

@@ -1,5 +1,6 @@
 """The commands' argument parsing and what they ask of the client (a fake one)."""
 
+import argparse
 import io
 from unittest import mock
 
@@ -7,7 +8,7 @@ from keystoneauth1 import exceptions as ksa_exc
 from osc_lib import exceptions
 import pytest
 
-from vmove.cli import common, engines, events, moves
+from vmove.cli import base, common, engines, events, moves, notifications, plans, runs
 from vmove.client import exceptions as client_exc
 from vmove.tests.unit.cli.conftest import move, parse, run
 
@@ -55,6 +56,52 @@ def test_list_resolves_a_project_name(app):
         run(moves.ListMove, app, ["--project", "demo"])
     resolve.assert_called_once_with(app.client_manager, "demo")
     assert app.client_manager.vmove.moves.list.call_args.kwargs["project_id"] == "p-id"
+
+
+@pytest.mark.parametrize(
+    "cmd_class, filters",
+    [
+        (
+            moves.ListMove,
+            ("status", "move_type", "resource_id", "resource_type", "host", "origin", "project_id", "changes_since"),
+        ),
+        (notifications.ListNotification, ("status", "event", "hostname", "generated_since")),
+        (notifications.ListNotificationVMove, ("status", "vmove_type", "filters")),
+        (plans.ListPlan, ("name", "project_id")),
+        (runs.ListRun, ("plan_id", "status", "dry_run", "project_id")),  # --dry-run/--no-dry-run: a group, one dest
+        (runs.ListRunMove, ("status",)),
+    ],
+)
+def test_list_filters_are_the_options_add_filters_adds(app, cmd_class, filters):
+    cmd = cmd_class(app, None)
+    cmd.get_parser("openstack vmove")
+    assert cmd.filter_names == filters
+
+
+def test_recorder_records_what_is_added_through_it_and_its_groups():
+    parser = argparse.ArgumentParser(prog="p")
+    parser.add_argument("--before")
+    recorder = base.Recorder(parser)
+    recorder.add_argument("--one")
+    group = recorder.add_argument_group("g")
+    group.add_argument("--two", dest="second")
+    either = group.add_mutually_exclusive_group()
+    either.add_argument("--yes", action="store_true", dest="answer")
+    either.add_argument("--no", action="store_false", dest="answer")
+    recorder.set_defaults(three=3)  # anything else is the parser's
+    parser.add_argument("--after")
+    assert recorder.dests == ["one", "second", "answer", "answer"]
+    assert recorder.prog == "p"
+    assert vars(parser.parse_args(["--two", "2", "--no"])) == {
+        "before": None,
+        "one": None,
+        "second": "2",
+        "answer": False,
+        "after": None,
+        "three": 3,
+    }
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--yes", "--no"])
 
 
 @pytest.mark.parametrize(
