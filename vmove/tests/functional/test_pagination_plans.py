@@ -138,3 +138,24 @@ def test_pages_of_a_nullable_key_cover_every_row_once(filled, sort_dir):
                 break
             marker = page[-1].uuid
     assert got == [r.id for r in expected]
+
+
+def test_a_page_made_of_rows_reads_as_one_made_of_objects(filled):
+    """List pages make their views of the rows straight: on every database (its own types for times, JSON and
+    booleans), each view equals the one made of the move's versioned object."""
+    from vmove import context as vmove_context
+    from vmove.api.controllers.v1 import moves as moves_api
+    from vmove.moves import queries
+
+    ctx = vmove_context.get_admin_context()
+    with filled.engine.begin() as c:  # a dict in the JSON column, a time with microseconds
+        c.execute(
+            sa.update(models.Move)
+            .where(models.Move.id == 2)
+            .values(params={"block_migration": True, "n": [1, "x"]}, end_time=datetime.datetime(2026, 1, 2, 3, 4, 5, 6))
+        )
+    rows = queries.get_all(ctx, {}, limit=7, convert=queries.as_mapping)  # ids 1 to 7, by created_at
+    objects = queries.get_all(ctx, {}, limit=7)
+    base = "http://vmove.example:8780"
+    assert [moves_api.row_view(r, base) for r in rows] == [moves_api.move_view(o, base) for o in objects]
+    assert any(r["params"] for r in rows) and any(r["end_time"] for r in rows)
