@@ -12,6 +12,7 @@ STATUSES = common.status_table(
     awaiting_approval=(None, _("Awaiting approval")),
     approved=(None, _("Approved")),
     running=(None, _("Running")),
+    paused=(None, _("Paused")),
     cancelling=(None, _("Cancelling")),
     validated=(True, _("Validated")),
     denied=(True, _("Denied")),
@@ -74,7 +75,8 @@ class CancelRun(RunAction):
     policy_rules = common.rules("vmove:run:cancel")
 
     texts = (ngettext_lazy("Cancel Run", "Cancel Runs"), ngettext_lazy("Cancelled Run", "Cancelled Runs"))
-    statuses = ("validating", "awaiting_approval", "approved", "running")
+    #: every run not over, but one already cancelling (a paused run too: its window closed)
+    statuses = tuple(status for status in vocabulary.RUN_ACTIVE if status != "cancelling")
 
 
 class OrderRun(RunAction):

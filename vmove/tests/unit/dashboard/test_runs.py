@@ -89,3 +89,20 @@ class AdminRunsTests(base.AdminTestCase):
         res = self.get_listing(ADMIN_INDEX, "runs", [base.run(project_id="demo-project", status="awaiting_approval")])
         self.assertContains(res, "demo-project")
         self.assertContains(res, "Approve Run")
+
+
+def test_every_status_of_a_run_has_a_label():
+    from vmove import vocabulary
+    from vmove.dashboard.runs import tables
+
+    assert [status for status, _final, _shown in tables.STATUSES] == list(vocabulary.RUN_STATUSES)
+
+
+def test_cancel_is_offered_on_every_run_the_api_cancels():
+    """A paused run (its window closed) can be cancelled too, as the lifecycle allows."""
+    from vmove.dashboard.runs import tables
+    from vmove.plans import lifecycle
+
+    cancellable = {source for (source, event) in lifecycle.RUN.edges if event in ("cancel", "cancel_moves")}
+    assert set(tables.CancelRun.statuses) == cancellable
+    assert "paused" in tables.CancelRun.statuses
