@@ -27,46 +27,32 @@ import os
 import pathlib
 import shutil
 import signal
-import subprocess
 import time
-import urllib.error
-import urllib.request
 
 from vmove.devcloud import base, infra
-from vmove.devcloud.base import HOST, PORTS, Component, DevCloud, DevCloudError, say
-
-HERE = pathlib.Path(__file__).resolve().parent
-LOCKFILE = HERE / "locks" / "cinder.txt"
-PEERS_DIR = HERE / "peers"
-
-ENDPOINT = f"http://{HOST}:{PORTS['cinder-api']}/v3"
-KEYSTONE_URL = f"http://{HOST}:{PORTS['keystone']}/v3"
-DB_NAME = "devcloud_cinder"
-#: a synced copy of DB_NAME (its comment: the lock file digest); makes a reset fast
-TEMPLATE_DB = "devcloud_cinder_tpl"
-#: the ``host`` of every cinder service; pools are ``devcloud@<backend>#<name>``
-HOST_NAME = "devcloud"
-#: backend (cinder.conf section) -> volume_backend_name
-BACKENDS = {"a1": "fileA", "a2": "fileA", "b": "fileB"}
-#: volume type -> volume_backend_name extra spec
-VOLUME_TYPES = {"A": "fileA", "B": "fileB"}
-#: what inject_fault() accepts; the driver reads them on every operation
-FAULT_KINDS = ("fail-create", "delay-create", "fail-connect", "delay-connect", "fail-delete", "delay-delete")
-#: microversion used for our own admin calls (3.67: no project id in URLs)
-API_VERSION = "3.71"
-
-
-def pool(backend: str) -> str:
-    """The pool name (``os-vol-host-attr:host``) of ``backend``: ``devcloud@a1#fileA``."""
-    return f"{HOST_NAME}@{backend}#{BACKENDS[backend]}"
+from vmove.devcloud.base import PORTS, Component, DevCloud, DevCloudError, say
+from vmove.devcloud.cinder_conf import (  # noqa: F401 - part of this module's interface
+    BACKENDS,
+    DB_NAME,
+    ENDPOINT,
+    FAULT_KINDS,
+    HERE,
+    HOST_NAME,
+    KEYSTONE_URL,
+    LOCKFILE,
+    PEERS_DIR,
+    TEMPLATE_DB,
+    VOLUME_TYPES,
+    CinderConf,
+    _write_if_changed,
+    backend_of,
+    pool,
+)
+from vmove.devcloud.cinder_db import CinderDatabase, _pg
+from vmove.devcloud.cinder_http import API_VERSION, CinderApi  # noqa: F401 - part of this module's interface
 
 
-def backend_of(host: str) -> str:
-    """``devcloud@a1#fileA`` (or ``devcloud@a1``) -> ``a1``."""
-    return host.split("@", 1)[1].split("#", 1)[0]
-
-
-class Cinder(Component):
+class Cinder(CinderConf, CinderDatabase, CinderApi, Component):
     name = "cinder"
     processes = ("cinder-api", "cinder-scheduler", "cinder-volume")
 
@@ -188,135 +174,6 @@ class Cinder(Component):
             infra.drop_database(DB_NAME)  # only ours: another state directory may own it now
         super().reset()
 
-    def _prepare_db(self) -> None:
-        """Reuse our database, or make a new one (a copy of the template when it matches).
-
-        The database has a fixed name on the machine's PostgreSQL, so its comment
-        says which dev cloud (state directory) made it for which lock file: a dev
-        cloud of another state directory may have recreated it since, and then our
-        volume files mean nothing.  ``cinder-manage db sync`` takes ~4 s; a copy of
-        the template database (kept after a sync) well under a second.
-        """
-        digest = _file_digest(LOCKFILE)[:32]
-        stamp = f"{digest} {self.cloud.root}"
-        comments = dict(
-            _pg(
-                "SELECT datname, shobj_description(oid, 'pg_database') FROM pg_database WHERE datname IN (%s, %s)",
-                (DB_NAME, TEMPLATE_DB),
-            )
-        )
-        if comments.get(DB_NAME) == stamp:
-            return
-        t0 = time.monotonic()
-        if DB_NAME in comments:
-            say(f"cinder: database {DB_NAME} is not this dev cloud's ({comments[DB_NAME]}); recreating it")
-        infra.drop_database(DB_NAME)
-        shutil.rmtree(self.data / "volumes", ignore_errors=True)  # they belonged to the old database
-        for backend in BACKENDS:
-            self.backend_dir(backend).mkdir(parents=True, exist_ok=True)
-        if comments.get(TEMPLATE_DB) == digest:
-            _pg(f'CREATE DATABASE "{DB_NAME}" TEMPLATE "{TEMPLATE_DB}"')
-            say(f"cinder: database {DB_NAME} copied from {TEMPLATE_DB} in {time.monotonic() - t0:.1f}s")
-        else:
-            infra.create_database(DB_NAME)
-            manage = str(self.venv / "bin" / "cinder-manage")
-            argv = [manage, "--config-file", str(self.conf_path), "db", "sync"]
-            log = self.cloud.logfile("cinder-dbsync")
-            with open(log, "ab") as out:
-                rc = subprocess.run(argv, stdout=out, stderr=subprocess.STDOUT, env=_child_env()).returncode
-            if rc:
-                raise DevCloudError(f"cinder: db sync failed (exit {rc}); see {log}")
-            say(f"cinder: database {DB_NAME} synced in {time.monotonic() - t0:.1f}s")
-            try:  # nobody is connected to the new database yet: keep a copy for the next time
-                infra.drop_database(TEMPLATE_DB)
-                _pg(f'CREATE DATABASE "{TEMPLATE_DB}" TEMPLATE "{DB_NAME}"')
-                _pg(f'COMMENT ON DATABASE "{TEMPLATE_DB}" IS %s', (digest,))
-            except Exception as e:  # only an optimisation
-                say(f"cinder: no template database ({str(e).strip()})")
-        _pg(f'COMMENT ON DATABASE "{DB_NAME}" IS %s', (stamp,))
-
-    def _write_conf(self) -> None:
-        _write_if_changed(self.conf_path, self.render_conf())
-
-    def render_conf(self) -> str:
-        """cinder.conf: keystone auth, RabbitMQ, PostgreSQL, 3 file backends."""
-        db = infra.database_url(DB_NAME)
-        conf = self.conf_path
-        privsep = f"{self.venv / 'bin' / 'privsep-helper'} --config-file {conf}"
-        password = base.USERS["cinder"][0]
-        # the cinder service user, as keystoneauth options (authtoken, nova, service token)
-        ksa = (
-            f"auth_type = password\nauth_url = {KEYSTONE_URL}\nusername = cinder\npassword = {password}\n"
-            "project_name = service\nuser_domain_name = Default\nproject_domain_name = Default\n"
-        )
-        backends = "".join(
-            f"\n[{b}]\nvolume_driver = vmove_file_driver.FileVolumeDriver\n"
-            f"volume_backend_name = {name}\nfile_volume_dir = {self.backend_dir(b)}\n"
-            f"file_faults_path = {self.faults_path}\n"
-            for b, name in BACKENDS.items()
-        )
-        quotas = "".join(
-            f"quota_{q} = -1\n" for q in ("volumes", "snapshots", "gigabytes", "backups", "backup_gigabytes", "groups")
-        )
-        return f"""# generated by vmove.devcloud.cinder: do not edit, it is rewritten on start
-[DEFAULT]
-debug = {str(self.debug).lower()}
-state_path = {self.data / "state"}
-host = {HOST_NAME}
-my_ip = {HOST}
-auth_strategy = keystone
-transport_url = {base.RABBIT_URL}
-control_exchange = cinder
-api_paste_config = {self.etc / "api-paste.ini"}
-rootwrap_config = {self.etc / "rootwrap.conf"}
-resource_query_filters_file = {self.etc / "resource_filters.json"}
-osapi_volume_listen = {HOST}
-osapi_volume_listen_port = {PORTS["cinder-api"]}
-osapi_volume_workers = 1
-enabled_backends = {",".join(BACKENDS)}
-default_volume_type = A
-# quotas lifted: db sync creates a default quota class of 10 volumes,
-# quota_volumes = -1 alone does not lift it
-use_default_quota_class = false
-per_volume_size_limit = -1
-{quotas}# fast capability reports: the scheduler knows all pools within seconds
-periodic_interval = 5
-periodic_fuzzy_delay = 0
-backend_stats_polling_interval = 5
-
-[database]
-connection = {db}
-max_pool_size = 3
-max_overflow = 4
-
-[oslo_concurrency]
-lock_path = {self.data / "state" / "lock"}
-
-[coordination]
-backend_url = file://{self.data / "state" / "coord"}
-
-[oslo_messaging_notifications]
-driver = noop
-
-[privsep_osbrick]
-helper_command = {privsep}
-
-[cinder_sys_admin]
-helper_command = {privsep}
-
-[keystone_authtoken]
-www_authenticate_uri = {KEYSTONE_URL}
-{ksa}service_token_roles_required = true
-
-[service_user]
-send_service_user_token = true
-{ksa}
-[nova]
-# Cinder -> Nova: swap of attached volumes during migrate/retype
-{ksa}region_name = RegionOne
-interface = public
-{backends}"""
-
     # --- readiness -----------------------------------------------------
     def wait_ready(self, timeout: float = 120.0) -> None:
         """Wait until the API answers and the scheduler knows every pool."""
@@ -353,63 +210,6 @@ interface = public
                 body = {"volume_type": {"name": name, "extra_specs": {"volume_backend_name": backend_name}}}
                 types[name] = self.api("POST", "/types", body)["volume_type"]["id"]
         return {n: types[n] for n in VOLUME_TYPES}
-
-    # --- admin REST calls (urllib only: no client library needed) -------
-    _token: tuple[str, float] | None = None
-
-    def token(self) -> str:
-        """A Keystone token of the dev cloud admin (cached for 10 minutes)."""
-        if self._token and self._token[1] > time.monotonic():
-            return self._token[0]
-        password, project, _roles = base.USERS["admin"]
-        user = {"name": "admin", "domain": {"id": "default"}, "password": password}
-        body = {
-            "auth": {
-                "identity": {"methods": ["password"], "password": {"user": user}},
-                "scope": {"project": {"name": project, "domain": {"id": "default"}}},
-            }
-        }
-        req = urllib.request.Request(
-            f"{KEYSTONE_URL}/auth/tokens",
-            data=json.dumps(body).encode(),
-            headers={"Content-Type": "application/json"},
-        )
-        try:
-            with urllib.request.urlopen(req, timeout=10) as r:
-                tok = r.headers["X-Subject-Token"]
-        except urllib.error.HTTPError as e:
-            raise DevCloudError(f"keystone refused the admin token: {e.code} {e.read()[:200]!r}") from e
-        self._token = (tok, time.monotonic() + 600)
-        return tok
-
-    def api(self, method: str, path: str, body: dict | None = None) -> dict:
-        """Call Cinder's API as the dev cloud admin; return the decoded JSON (or {})."""
-        try:
-            return self._api(method, path, body)
-        except urllib.error.HTTPError as e:
-            if e.code != 401:
-                raise DevCloudError(f"cinder {method} {path}: {e.code} {e.read()[:300]!r}") from e
-        self._token = None  # keystone was reset meanwhile: one more try with a new token
-        try:
-            return self._api(method, path, body)
-        except urllib.error.HTTPError as e:
-            raise DevCloudError(f"cinder {method} {path}: {e.code} {e.read()[:300]!r}") from e
-
-    def _api(self, method: str, path: str, body: dict | None) -> dict:
-        req = urllib.request.Request(
-            self.endpoint + path,
-            method=method,
-            data=json.dumps(body).encode() if body is not None else None,
-            headers={
-                "X-Auth-Token": self.token(),
-                "Content-Type": "application/json",
-                "Accept": "application/json",
-                "OpenStack-API-Version": f"volume {API_VERSION}",
-            },
-        )
-        with urllib.request.urlopen(req, timeout=30) as r:
-            raw = r.read()
-        return json.loads(raw) if raw else {}
 
     # --- fault injection -----------------------------------------------
     def inject_fault(self, backend: str, kind: str, seconds: float | None = None) -> None:
@@ -484,36 +284,3 @@ interface = public
         if st and all(st.values()):
             st["cinder-pools-ready"] = self.ready()
         return st
-
-
-def _file_digest(path: pathlib.Path) -> str:
-    import hashlib
-
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _pg(sql: str, params: tuple = ()) -> list[tuple]:
-    """Run one statement on the server's ``postgres`` database (autocommit); return its rows."""
-    import psycopg2
-
-    conn = psycopg2.connect(infra.pg_dsn(), connect_timeout=5)
-    conn.autocommit = True
-    try:
-        with conn.cursor() as cur:
-            cur.execute(sql, params)
-            return cur.fetchall() if cur.description else []
-    finally:
-        conn.close()
-
-
-def _child_env() -> dict[str, str]:
-    env = dict(os.environ)
-    env.pop("VIRTUAL_ENV", None)
-    env["PYTHONWARNINGS"] = "ignore"
-    env["PYTHONPATH"] = str(PEERS_DIR)
-    return env
-
-
-def _write_if_changed(path: pathlib.Path, text: str) -> None:
-    if not path.exists() or path.read_text() != text:
-        path.write_text(text)

@@ -31,23 +31,24 @@ host runs one outgoing live migration at a time, the others wait ``queued``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-import concurrent.futures
 import contextlib
 import functools
 import hashlib
-import json
 import os
 import pathlib
 import shutil
 import signal
-import subprocess
 import time
 
 from vmove.devcloud import base, nova_conf, nova_http
 from vmove.devcloud.base import HOST, PORTS, DevCloudError, say
-
-LOCKFILE = pathlib.Path(__file__).parent / "locks" / "nova.txt"
-PEERS = pathlib.Path(__file__).parent / "peers"
+from vmove.devcloud.nova_conf import LOCKFILE, PEERS
+from vmove.devcloud.nova_db import (
+    DATABASES,
+    TEMPLATE_PREFIX,  # noqa: F401 - part of this module's interface
+    NovaDatabases,
+)
+from vmove.devcloud.nova_hosts import FAULT_OPS, NovaHosts  # noqa: F401 - part of this module's interface
 
 #: The image every server can boot from (served by the glance stub).
 IMAGE_ID = "155d900f-4e14-4e4c-a73d-069cbf4541e6"
@@ -60,10 +61,6 @@ FLAVORS = (
     ("m1.medium", 4096, 2, 40, "3"),
     ("m1.large", 8192, 4, 80, "4"),
 )
-DATABASES = ("devcloud_nova_api", "devcloud_nova_cell0", "devcloud_nova", "devcloud_placement")
-TEMPLATE_PREFIX = "devcloud_nova_tpl_"
-#: What ``inject_failure`` can break (see peers/vmove_fake_virt.py).
-FAULT_OPS = ("live_migration", "live_migration_precheck", "cold_migration", "spawn")
 #: Nova API microversion used by this module's own calls.
 MICROVERSION = "2.96"
 
@@ -74,7 +71,7 @@ GLANCE_URL = f"http://{HOST}:{PORTS['glance-stub']}"
 NEUTRON_URL = f"http://{HOST}:{PORTS['neutron-stub']}"
 
 
-class Nova(base.Component):
+class Nova(NovaDatabases, NovaHosts, base.Component):
     """Nova + Placement with ``hosts`` fake compute hosts (an int N: host1..hostN, or names)."""
 
     name = "nova"
@@ -311,101 +308,6 @@ class Nova(base.Component):
                     {"flavor": {"name": name, "ram": ram, "vcpus": vcpus, "disk": disk, "id": flavor_id}},
                 )
 
-    # --- databases -------------------------------------------------------
-    def _pg(self, action: str, *args: str) -> str:
-        proc = subprocess.run(
-            [self._bin("python"), str(PEERS / "nova_dbtool.py"), base.PG_ADMIN_URL, action, *args],
-            capture_output=True,
-            text=True,
-        )
-        if proc.returncode != 0:
-            raise DevCloudError(
-                f"PostgreSQL {action} {' '.join(args)} failed at {base.PG_ADMIN_URL}:\n{proc.stderr[-2000:]}"
-            )
-        return proc.stdout
-
-    def _schema_digest(self) -> str:
-        """What the synced schema and the cell mappings depend on."""
-        blob = LOCKFILE.read_bytes() + f"|{base.PG_ADMIN_URL}|{self.transport_url}".encode()
-        return hashlib.sha256(blob).hexdigest()[:32]
-
-    def _ensure_databases(self) -> None:
-        """Reuse our databases, or make new ones (from the templates when they match).
-
-        Each database's comment says which dev cloud (state directory) made it
-        for which schema: the databases have fixed names on the machine's
-        PostgreSQL, and a dev cloud in another state directory may have
-        recreated them since.
-        """
-        digest = self._schema_digest()
-        stamp = f"{digest} {self.cloud.root}"
-        existing = json.loads(self._pg("list"))
-        if all(existing.get(d) == stamp for d in DATABASES):
-            return
-        t0 = time.monotonic()
-        self.stop()  # whatever of ours runs belongs to other databases
-        shutil.rmtree(self.layout.data / "hosts", ignore_errors=True)  # node identities, fake guests
-        nova_conf.write_all(self.layout, self.hosts, self.venv / "etc" / "nova" / "api-paste.ini")
-        self._pg("drop", *DATABASES)
-        templates = {d: TEMPLATE_PREFIX + d.removeprefix("devcloud_") for d in DATABASES}
-        if all(existing.get(t) == digest for t in templates.values()):
-            self._pg("create", *(f"{d}={t}" for d, t in templates.items()))
-            say(f"nova: databases created from templates ({time.monotonic() - t0:.1f}s)")
-        else:
-            say("nova: new databases: schema sync (first time only, ~20 s)")
-            self._pg("create", *DATABASES)
-            self._sync_schemas()
-            self._pg("drop", *templates.values())
-            self._pg("create", *(f"{t}={d}" for d, t in templates.items()))
-            self._pg("comment", *(f"{t}={digest}" for t in templates.values()))
-            say(f"nova: databases synced and kept as templates ({time.monotonic() - t0:.1f}s)")
-        self._pg("comment", *(f"{d}={stamp}" for d in DATABASES))
-
-    def _sync_schemas(self) -> None:
-        conf = ["--config-file", str(self.layout.nova_conf)]
-        nm = ["nova-manage", *conf]
-        api_steps = [
-            [*nm, "api_db", "sync"],
-            [*nm, "cell_v2", "map_cell0", "--database_connection", self.layout.db("devcloud_nova_cell0")],
-            [*nm, "cell_v2", "create_cell", "--name", "cell1"],
-        ]
-        chains = [
-            api_steps,
-            [[*nm, "db", "sync", "--local_cell"]],
-            [
-                [
-                    "nova-manage",
-                    *conf,
-                    "--config-file",
-                    str(self.layout.cell0_conf),
-                    "db",
-                    "sync",
-                    "--local_cell",
-                ]
-            ],
-            [["placement-manage", "--config-file", str(self.layout.placement_conf), "db", "sync"]],
-        ]
-        with concurrent.futures.ThreadPoolExecutor(len(chains)) as pool:
-            for future in [pool.submit(lambda c=c: [self._manage(step) for step in c]) for c in chains]:
-                future.result()
-
-    def _manage(self, argv: list[str]) -> None:
-        log = self.cloud.logfile("nova-manage")
-        with open(log, "ab") as out:
-            out.write(("$ " + " ".join(argv) + "\n").encode())
-            out.flush()
-            env = {**self._env(), "OS_PLACEMENT_CONFIG_DIR": str(self.layout.etc)}
-            proc = subprocess.run(
-                [self._bin(argv[0]), *argv[1:]],
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                env={**_clean_environ(), **env},
-            )
-        if proc.returncode != 0:
-            tail = "\n".join(log.read_text(errors="replace").splitlines()[-20:])
-            raise DevCloudError(f"{' '.join(argv[:6])} failed (exit {proc.returncode}); end of {log}:\n{tail}")
-
     # --- stop / reset ----------------------------------------------------
     def stop(self) -> None:
         """SIGTERM every nova process at once, SIGKILL what is left after 3 s."""
@@ -429,124 +331,6 @@ class Nova(base.Component):
         nova_conf.delete_vhost()
         shutil.rmtree(self.datadir, ignore_errors=True)
         self.datadir.mkdir(parents=True, exist_ok=True)
-
-    # --- host failure ----------------------------------------------------
-    def fail_host(self, host: str, lose_guests: bool = False) -> None:
-        """Kill ``host``'s nova-compute (SIGKILL) and force its service down, so Nova allows evacuation.
-
-        ``lose_guests``: the fake hypervisor forgets its guests too (a crashed
-        hypervisor); by default they are still there when the host comes back.
-        """
-        self._check_host(host)
-        self.cloud.stop(self.compute_proc(host), grace=0, sig=signal.SIGKILL)
-        if lose_guests:
-            (self.layout.state(host) / "fake_guests.json").unlink(missing_ok=True)
-        service = self.compute_service(host)
-        self.api("PUT", f"/os-services/{service['id']}", {"forced_down": True}, microversion="2.53")
-        say(f"nova: {host} failed (nova-compute killed, service forced down)")
-
-    def restore_host(self, host: str, timeout: float = 120) -> float:
-        """Restart ``host``'s nova-compute and unset forced_down once Nova allows it.
-
-        Nova refuses while 'done' evacuation records of the host remain: the
-        restarted compute cleans the evacuated guests and completes them.
-        Returns the seconds it took.
-        """
-        self._check_host(host)
-        t0 = time.monotonic()
-        proc = self.compute_proc(host)
-        self._wait_ready(self._spawn([proc]), timeout=timeout)
-        deadline = t0 + timeout
-        service_id = self.compute_service(host)["id"]
-        while True:
-            if not self.cloud.running(proc):
-                raise DevCloudError(f"nova-compute of {host} exited; end of its log:\n{self._log_tail(proc)}")
-            try:
-                self.api("PUT", f"/os-services/{service_id}", {"forced_down": False}, microversion="2.53")
-                if self.compute_service(host)["state"] == "up":
-                    break
-            except DevCloudError as exc:
-                if "HTTP 400" not in str(exc) or time.monotonic() > deadline:
-                    raise
-            if time.monotonic() > deadline:
-                raise DevCloudError(f"{host} did not come back up within {timeout:.0f}s")
-            time.sleep(0.5)
-        took = time.monotonic() - t0
-        say(f"nova: {host} restored ({took:.1f}s)")
-        return took
-
-    def restore_and_enable(self, host: str, timeout: float = 120) -> float:
-        """:meth:`restore_host`, then enable its nova-compute if a recovery (vmove's, Masakari's) left it
-        disabled, whatever happened to the restore."""
-        try:
-            return self.restore_host(host, timeout=timeout)
-        finally:
-            service = self.compute_service(host)
-            if service["status"] == "disabled":
-                self.api("PUT", f"/os-services/{service['id']}", {"status": "enabled"}, microversion="2.53")
-
-    def compute_service(self, host: str) -> dict:
-        """The ``os-services`` record of ``host``'s nova-compute (microversion 2.53: uuid ids)."""
-        found = self.api("GET", f"/os-services?binary=nova-compute&host={host}", microversion="2.53")["services"]
-        if not found:
-            raise DevCloudError(f"no nova-compute service for {host}")
-        return found[0]
-
-    def _check_host(self, host: str) -> None:
-        if host not in self.hosts:
-            raise DevCloudError(f"unknown host {host!r}; this Nova has {', '.join(self.hosts)}")
-
-    # --- fake driver controls -------------------------------------------
-    # Plain files under data/nova/control, read by the fake driver at each
-    # operation: no restart needed.  A server-scoped control does not disturb
-    # other test sessions sharing the dev cloud; a host-scoped one does.
-    def _control(self, name: str, host: str | None, server: str | None) -> pathlib.Path:
-        if host and server:
-            raise ValueError("give a host or a server, not both")
-        if host:
-            self._check_host(host)
-            return self.layout.control / host / name
-        if server:
-            return self.layout.control / "servers" / server / name
-        return self.layout.control / name
-
-    def set_live_migration_seconds(
-        self, seconds: float | None, host: str | None = None, server: str | None = None
-    ) -> None:
-        """How long a live migration of ``server``, or leaving ``host``, or any, stays 'running'.
-
-        The most specific setting wins.  ``seconds=None`` removes the setting
-        (with neither host nor server: every setting); the default is 0.
-        """
-        path = self._control("live_migration_seconds", host, server)
-        if seconds is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(f"{float(seconds)}\n")
-        elif host or server:
-            path.unlink(missing_ok=True)
-        else:
-            for found in self.layout.control.rglob("live_migration_seconds"):
-                found.unlink(missing_ok=True)
-
-    def inject_failure(self, host: str | None, op: str, times: int | None = 1, server: str | None = None) -> None:
-        """Make the next ``times`` ``op`` (one of FAULT_OPS) on ``host``, or of ``server``, fail.
-
-        ``times=None``: until cleared.  See peers/vmove_fake_virt.py for what
-        each failure looks like from the API.
-        """
-        if op not in FAULT_OPS:
-            raise ValueError(f"unknown fault {op!r}; known: {', '.join(FAULT_OPS)}")
-        if not (host or server):
-            raise ValueError("inject_failure needs a host or a server")
-        path = self._control(f"fail_{op}", host, server)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text("always" if times is None else str(int(times)))
-
-    def clear_failures(self, host: str | None = None, server: str | None = None) -> None:
-        """Remove injected failures: of ``host``, of ``server``, or (neither) all of them."""
-        pattern = f"{host}/fail_*" if host else f"servers/{server}/fail_*" if server else "**/fail_*"
-        for path in self.layout.control.glob(pattern):
-            path.unlink(missing_ok=True)
 
     # --- the APIs, as a test or the CLI calls them -----------------------
     def token(self, user: str = "admin") -> str:
@@ -576,7 +360,3 @@ class Nova(base.Component):
         if not log.exists():
             return "(no log)"
         return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
-
-
-def _clean_environ() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV" and not k.startswith("OS_")}

@@ -17,6 +17,10 @@ import urllib.parse
 
 from vmove.devcloud import base
 
+#: the Nova venv's lock file, and the directory of the files run in Nova's processes
+LOCKFILE = pathlib.Path(__file__).parent / "locks" / "nova.txt"
+PEERS = pathlib.Path(__file__).parent / "peers"
+
 RABBIT_VHOST = "devcloud_nova"
 
 # How many connections each process may open to one database.  The machine's

@@ -4,6 +4,8 @@ Loaded into nova-compute by ``nova_launch.py``, which registers this module as
 ``nova.virt.vmove_fake_virt`` (Nova only loads ``nova.virt.<compute_driver>``);
 nova.conf then says ``compute_driver = vmove_fake_virt.FakeVirtDriver``.
 It runs inside Nova's own venv and must not import vmove.
+Its run-time controls are read by ``nova_fake_controls.py`` and its guests kept
+by ``nova_fake_guests.py``, imported from this same directory.
 
 What it fixes in ``nova.virt.fake``:
 
@@ -50,8 +52,6 @@ Run-time controls, read from the directory ``$VMOVE_FAKE_VIRT_CONTROL``
 
 from __future__ import annotations
 
-import contextlib
-import json
 import os
 import threading
 import time
@@ -60,71 +60,17 @@ from nova import exception
 from nova.compute import power_state
 import nova.conf
 from nova.virt import fake
+from nova_fake_controls import live_migration_seconds, take_fault
+from nova_fake_guests import GuestTable
 from oslo_log import log as logging
 
 CONF = nova.conf.CONF
 LOG = logging.getLogger(__name__)
 
-CONTROL_ENV = "VMOVE_FAKE_VIRT_CONTROL"
 GUESTS_FILE = "fake_guests.json"
 PROGRESS_INTERVAL = 0.5
 POLL = 0.05
 BOOT_TIME = time.time()
-
-
-def _control_dir() -> str | None:
-    return os.environ.get(CONTROL_ENV) or None
-
-
-def _control_files(name: str, host: str, server: str | None) -> list[str]:
-    """Where a control ``name`` may be set, most specific first: server, host, everywhere."""
-    base = _control_dir()
-    if not base:
-        return []
-    paths = [os.path.join(base, "servers", server, name)] if server else []
-    return [*paths, os.path.join(base, host, name), os.path.join(base, name)]
-
-
-def live_migration_seconds(host: str, server: str | None = None) -> float:
-    """Duration of a live migration of ``server`` leaving ``host``."""
-    for path in _control_files("live_migration_seconds", host, server):
-        try:
-            with open(path) as f:
-                return max(0.0, float(f.read().strip() or 0))
-        except (OSError, ValueError):
-            continue
-    try:
-        return max(0.0, float(os.environ.get("FAKE_LIVE_MIGRATION_SECONDS", "0")))
-    except ValueError:
-        return 0.0
-
-
-_fault_lock = threading.Lock()
-
-
-def take_fault(host: str, op: str, server: str | None = None) -> bool:
-    """True if a failure of ``op`` was injected for ``server`` or ``host`` (and use it up)."""
-    for path in _control_files("fail_" + op, host, server)[:-1]:  # no machine-wide failures
-        with _fault_lock:
-            try:
-                with open(path) as f:
-                    content = f.read().strip()
-            except OSError:
-                continue
-            if content != "always":
-                try:
-                    left = int(content or 1) - 1
-                except ValueError:
-                    left = 0
-                with contextlib.suppress(OSError):
-                    if left > 0:
-                        with open(path, "w") as f:
-                            f.write(str(left))
-                    else:
-                        os.unlink(path)
-        LOG.warning("vmove_fake_virt: injected failure of %s on %s (server %s)", op, host, server)
-        return True
-    return False
 
 
 def _device_path(connection_info) -> str | None:
@@ -163,57 +109,6 @@ def _data_extents(fd: int, size: int):
         offset = end
 
 
-class _GuestTable(dict):
-    """The fake hypervisor's guests ({uuid: FakeInstance}), saved on change."""
-
-    def __init__(self, path: str | None):
-        super().__init__()
-        self.path = path
-        self.sizes: dict[str, tuple[int, int, int]] = {}
-        self.lock = threading.RLock()
-
-    def load(self) -> dict:
-        if not self.path or not os.path.exists(self.path):
-            return {}
-        try:
-            with open(self.path) as f:
-                return json.load(f)
-        except (OSError, ValueError):
-            LOG.warning("vmove_fake_virt: unreadable %s, starting empty", self.path)
-            return {}
-
-    def save(self) -> None:
-        if not self.path:
-            return
-        with self.lock:
-            data = {
-                uuid: {"name": g.name, "state": g.state, "size": self.sizes.get(uuid, (0, 0, 0))}
-                for uuid, g in self.items()
-            }
-            tmp = self.path + ".tmp"
-            with open(tmp, "w") as f:
-                json.dump(data, f)
-            os.replace(tmp, self.path)
-
-    def __setitem__(self, key, value):
-        with self.lock:
-            super().__setitem__(key, value)
-            self.save()
-
-    def __delitem__(self, key):
-        with self.lock:
-            super().__delitem__(key)
-            self.sizes.pop(key, None)
-            self.save()
-
-    def pop(self, key, *default):
-        with self.lock:
-            value = super().pop(key, *default)
-            self.sizes.pop(key, None)
-            self.save()
-            return value
-
-
 class _LiveMigration:
     """Per-instance state of a running live migration."""
 
@@ -230,7 +125,7 @@ class FakeVirtDriver(fake.FakeDriverWithoutFakeNodes):
         self._lm: dict[str, _LiveMigration] = {}
         self._lm_lock = threading.Lock()
         path = os.path.join(CONF.state_path, GUESTS_FILE) if CONF.state_path else None
-        self.instances = _GuestTable(path)
+        self.instances = GuestTable(path)
 
     # --- identity and host info --------------------------------------
     def init_host(self, host):
