@@ -25,6 +25,17 @@ globals().update(vmove_sphinx.common_settings("vmove", bug_tag="docs"))
 # cliff's autoprogram-cliff: "openstack vmove list", not "vmove list"
 autoprogram_cliff_application = "openstack"
 # options of the "openstack" command itself are described in cli/overview
-autoprogram_cliff_ignored = ["--help", "--format", "--column", "--max-width", "--fit-width",
-                             "--print-empty", "--noindent", "--prefix", "--quote", "--sort-column",
-                             "--sort-ascending", "--sort-descending"]
+autoprogram_cliff_ignored = [
+    "--help",
+    "--format",
+    "--column",
+    "--max-width",
+    "--fit-width",
+    "--print-empty",
+    "--noindent",
+    "--prefix",
+    "--quote",
+    "--sort-column",
+    "--sort-ascending",
+    "--sort-descending",
+]
