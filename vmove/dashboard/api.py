@@ -3,7 +3,7 @@
 The endpoint is the catalog's ``vmove`` endpoint of the user's region
 (Horizon's ``url_for``), the session a keystoneauth1 session carrying the
 user's token, as Horizon builds its own Nova and Neutron clients. The
-microversion is fixed (``VMOVE_API_VERSION``, default 1.4), so no page pays
+microversion is fixed (``VMOVE_API_VERSION``, default 1.5), so no page pays
 for a version discovery call.
 """
 
@@ -20,8 +20,9 @@ from openstack_dashboard.api import base
 from vmove.client import Client
 
 SERVICE_TYPE = "vmove"
-#: the microversion every call is made with: plans and runs need 1.4
-API_VERSION = "1.4"
+#: the microversion every call is made with: plans and runs need 1.4, the decision on each item of a run
+#: and the run's history 1.5
+API_VERSION = "1.5"
 #: largest page asked of the API at once (its [api] max_limit defaults to 1000)
 MAX_PAGE = 1000
 

@@ -135,6 +135,14 @@ class DetailView(DetailActionsMixin, tabs.TabbedTableView):
     def get_tabs(self, request, *args, **kwargs):
         return self.tab_group_class(request, **{self.kind: self.get_object()}, **kwargs)
 
+    def post(self, request, *args, **kwargs):
+        """An action of a table in one of the tabs (a run's items) goes to its tab's table, the others to
+        ``actions_table``'s."""
+        name = tables.DataTable.check_handler(request)[0]
+        if name and name != self.actions_table._meta.name:
+            return tabs.TabbedTableView.post(self, request, *args, **kwargs)
+        return super().post(request, *args, **kwargs)
+
 
 class ModalFormView(forms.ModalFormView):
     """A form of the plugin in a modal, with ``help_text`` beside it; its ``slug`` names the form

@@ -1,4 +1,4 @@
-"""Deny a run awaiting approval, saying why."""
+"""Deny a run awaiting approval (or one of its items), saying why."""
 
 from django.utils.translation import gettext_lazy as _
 from horizon import forms, messages
@@ -20,14 +20,34 @@ class DenyForm(forms.SelfHandlingForm):
         self.run_id = kwargs.pop("run_id")
         super().__init__(request, *args, **kwargs)
 
+    def deny(self, request, reason):
+        return api.client(request).runs.deny(self.run_id, reason=reason)
+
+    def denied(self):
+        return _("Denied run %s.") % self.run_id
+
     def handle(self, request, data):
         try:
-            run = api.client(request).runs.deny(self.run_id, reason=data.get("reason") or None)
+            run = self.deny(request, data.get("reason") or None)
         except (vmove_exc.BadRequest, vmove_exc.Conflict) as e:
             common.attach_api_error(self, e, {"reason": ("reason",)})
             return False
         except Exception:
             api.fail(request, _("Unable to deny the run"))
             return False
-        messages.success(request, _("Denied run %s.") % self.run_id)
+        messages.success(request, self.denied())
         return run
+
+
+class DenyItemForm(DenyForm):
+    """Deny one item of a run awaiting approval: its move is not made."""
+
+    def __init__(self, request, *args, **kwargs):
+        self.item_id = kwargs.pop("item_id")
+        super().__init__(request, *args, **kwargs)
+
+    def deny(self, request, reason):
+        return api.client(request).runs.deny(self.run_id, reason=reason, items=[self.item_id])
+
+    def denied(self):
+        return _("Denied item %(item)s of run %(run)s.") % {"item": self.item_id, "run": self.run_id}

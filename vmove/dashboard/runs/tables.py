@@ -1,10 +1,15 @@
-"""Runs of migration plans: the runs table with its decisions, and a run's items with their moves."""
+"""Runs of migration plans: the runs table with its decisions, a run's items with their moves and the
+decision on each (approve or deny them one by one), and the run's history."""
 
+from django import shortcuts
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
-from horizon import tables
+from horizon import messages, tables
+from horizon.utils import filters as hfilters
 
 from vmove import vocabulary
+from vmove.client import exceptions as vmove_exc
 from vmove.dashboard import api, common
 
 STATUSES = common.status_table(
@@ -21,6 +26,20 @@ STATUSES = common.status_table(
     cancelled=(True, _("Cancelled")),
 )
 COUNT_KEYS = ("items", "approved", "refused")
+#: the decision on an item (approval per item, API 1.5)
+DECISIONS = (("approved", _("Approved")), ("denied", _("Denied")))
+#: the kinds of a run's events (its history)
+EVENTS = (
+    ("drain", _("Drain resolved")),
+    ("validated", _("Validated")),
+    ("estimated", _("Estimated")),
+    ("approved", _("Approved")),
+    ("denied", _("Denied")),
+    ("host_disabled", _("Host disabled")),
+    ("host_not_disabled", _("Host not disabled")),
+    ("paused", _("Paused")),
+    ("resumed", _("Resumed")),
+)
 
 
 def is_active(run) -> bool:
@@ -147,8 +166,83 @@ def item_move(item, field, default=None):
     return (item.get("move") or {}).get(field, default)
 
 
+def awaits_approval(run) -> bool:
+    return run is not None and run["status"] == "awaiting_approval"
+
+
+def undecided(item) -> bool:
+    """An item found ok at validation that nobody approved or denied yet."""
+    return item.get("verdict") == "ok" and not item.get("decision")
+
+
+def decision(item) -> str:
+    """``Approved by <user> at 2026-11-24 10:00:00``; "-" when none."""
+    if not item.get("decision"):
+        return "-"
+    when = item.get("decided_at")
+    return _("%(decision)s by %(who)s at %(when)s") % {
+        "decision": dict(DECISIONS).get(item["decision"], item["decision"]),
+        "who": item.get("decided_by") or "-",
+        "when": common.seconds(hfilters.parse_isotime(when)) if when else "-",
+    }
+
+
+class ItemDecision(common.ProjectTarget):
+    """An action deciding items of the table's run: offered on an undecided item while the run awaits
+    approval (as a table action: while it does); vmove's policy checks it against the run's project."""
+
+    def allowed(self, request, item=None):
+        return awaits_approval(self.table.run) and (item is None or undecided(item))
+
+    def get_policy_target(self, request, datum=None):
+        return super().get_policy_target(request, self.table.run)
+
+
+class ApproveItems(ItemDecision, common.ApiAction, tables.BatchAction):
+    """Approve the items chosen, in ONE call (vmove decides them together: the run is approved once
+    none is left undecided)."""
+
+    name = "approve_item"
+    help_text = _("The run starts once every item found ok is approved or denied.")
+    policy_rules = common.rules("vmove:run:approve")
+
+    texts = (ngettext_lazy("Approve Item", "Approve Items"), ngettext_lazy("Approved Item", "Approved Items"))
+
+    def handle(self, table, request, obj_ids):
+        chosen = [table.get_object_by_id(obj_id) for obj_id in obj_ids]
+        chosen = [item for item in chosen if item is not None and table._filter_action(self, request, item)]
+        if chosen:
+            try:
+                api.client(request).runs.approve(table.run["uuid"], items=[i["item_uuid"] for i in chosen])
+            except vmove_exc.ApiError as e:
+                messages.error(request, f"{self.refusal(None)}: {e.message}")
+            else:
+                shown = ", ".join(table.get_object_display(i) for i in chosen)
+                messages.success(request, f"{self.action_past(len(chosen))}: {shown}")
+        return shortcuts.redirect(self.get_success_url(request))
+
+
+class DenyItem(ItemDecision, tables.LinkAction):
+    name = "deny_item"
+    verbose_name = _("Deny Item")
+    url = "horizon:project:vmove_runs:deny_item"
+    classes = ("ajax-modal", "btn-danger")
+    policy_rules = common.rules("vmove:run:deny")
+
+    def get_link_url(self, item=None):
+        return reverse(self.url, args=(self.table.run["uuid"], item["item_uuid"]))
+
+
+class ItemRow(tables.Row):
+    """An item's row: chosen (its box) for the table's action only where the action is offered."""
+
+    def can_be_selected(self, item):
+        return awaits_approval(self.table.run) and undecided(item)
+
+
 class ItemsTable(common.ObjectsTable):
-    """The verdict on each item of a run, and how its move stands now."""
+    """The verdict on each item of a run, the decision on it, and how its move stands now. The run's page
+    gives the run to its tabs' tables (``run``): its items are decided while it awaits approval."""
 
     id_field = "item_uuid"
 
@@ -173,6 +267,14 @@ class ItemsTable(common.ObjectsTable):
         lambda i: common.move_progress(i["move"]) if i.get("move") else "-", verbose_name=_("Progress")
     )
     attempt = tables.Column(lambda i: i.get("attempt") or "-", verbose_name=_("Attempt"))
+    decision = tables.Column(decision, verbose_name=_("Decision"))
+
+    @property
+    def run(self):
+        return self.kwargs.get("run")
+
+    def get_object_display(self, item):
+        return item.get("resource_name") or item["resource_id"]
 
     class Meta:
         name = "items"
@@ -180,3 +282,22 @@ class ItemsTable(common.ObjectsTable):
         status_columns = ("move_status",)
         pagination_param = "items_marker"
         prev_pagination_param = "items_prev_marker"
+        row_class = ItemRow
+        table_actions = (ApproveItems,)
+        row_actions = (ApproveItems, DenyItem)
+
+
+class HistoryTable(common.ObjectsTable):
+    """A run's events, oldest first: validated, decisions on its items, paused, resumed... who, when."""
+
+    id_field = "number"
+
+    at = tables.Column("at", verbose_name=_("When"), filters=common.TIME)
+    event = tables.Column("event", verbose_name=_("Event"), display_choices=EVENTS)
+    item = tables.Column(lambda e: e.get("item") or "-", verbose_name=_("Item"))
+    who = tables.Column(lambda e: e.get("user_id") or "-", verbose_name=_("By"))
+    message = tables.Column(lambda e: e.get("message") or "-", verbose_name=_("Message"))
+
+    class Meta:
+        name = "history"
+        verbose_name = _("History")

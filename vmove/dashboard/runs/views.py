@@ -1,4 +1,5 @@
-"""Project > Plan Runs: the runs, a run's page (progress, counts, each item and its move), deny."""
+"""Project > Plan Runs: the runs, a run's page (progress, counts, each item with its move and the decision on it,
+the run's history), deny a run or one of its items."""
 
 from django.utils.translation import gettext_lazy as _
 from horizon.utils import functions as hutils
@@ -62,9 +63,23 @@ class ItemsTab(pages.TableTab):
         return self._more
 
 
+def history(vmove, run):
+    """The run's events (ONE call), oldest first, numbered, each with its item's resource (the run names them)."""
+    names = {i["item_uuid"]: i.get("resource_name") or i["resource_id"] for i in run.get("items") or []}
+    return [
+        dict(event, number=n, item=names.get(event.get("item_uuid"), event.get("item_uuid")))
+        for n, event in enumerate(vmove.runs.events(run["uuid"]), 1)
+    ]
+
+
+HistoryTab = pages.listing_tab(
+    _("History"), "history", run_tables.HistoryTable, _("Unable to read the history of run %(uuid)s"), history
+)
+
+
 class RunTabs(pages.ObjectTabs):
     slug = "run"
-    tabs = (ItemsTab,)
+    tabs = (ItemsTab, HistoryTab)
 
 
 class DetailView(pages.DetailView):
@@ -93,3 +108,14 @@ class DenyView(pages.ModalFormView):
 
     def get_form_kwargs(self):
         return dict(super().get_form_kwargs(), run_id=self.kwargs["run_id"])
+
+
+class DenyItemView(DenyView):
+    form_class = run_forms.DenyItemForm
+    slug = "deny_item"
+    modal_header = page_title = _("Deny Item")
+    submit_label = _("Deny Item")
+    help_text = _("A denied item is not moved; the run starts once every item found ok is approved or denied.")
+
+    def get_form_kwargs(self):
+        return dict(super().get_form_kwargs(), item_id=self.kwargs["item_id"])

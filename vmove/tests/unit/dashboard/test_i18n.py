@@ -42,6 +42,7 @@ TEXTS = {
     recovery_tables.Restore: ("Restore Host", "Restore Hosts", "Restore requested", "Restores requested"),
     recovery_tables.Retry: ("Retry Recovery", "Retry Recoveries", "Retry requested", "Retries requested"),
     run_tables.Approve: ("Approve Run", "Approve Runs", "Approved Run", "Approved Runs"),
+    run_tables.ApproveItems: ("Approve Item", "Approve Items", "Approved Item", "Approved Items"),
     run_tables.CancelRun: ("Cancel Run", "Cancel Runs", "Cancelled Run", "Cancelled Runs"),
     run_tables.RunAgain: ("Run Failures Again", "Run Failures Again", "Ordered a new run", "Ordered new runs"),
 }

@@ -27,7 +27,7 @@ class ProjectMovesTests(base.TestCase):
         session = self.client_class.call_args.args[0]
         self.assertEqual(session.auth.get_token(session), self.token.id)
         self.assertEqual(session.get_endpoint(), base.VMOVE_URL)
-        self.assertEqual(self.client_class.call_args.kwargs["api_version"], "1.4")
+        self.assertEqual(self.client_class.call_args.kwargs["api_version"], "1.5")
 
     def test_pages_with_markers(self):
         moves = [base.move() for _ in range(21)]
