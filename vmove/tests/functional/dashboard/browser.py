@@ -77,8 +77,13 @@ class Browser:
         return re.sub(r"^https?://[^/]+", "", self.driver.current_url)
 
     def login(self, user: str, password: str):
-        """Log out whoever is logged in, log ``user`` in; wait for the page after the login."""
-        self.driver.delete_all_cookies()
+        """Log out whoever is logged in, log ``user`` in; wait for the page after the login.
+
+        The page is left first (about:blank ends its scripts and the row refreshes under way), then every
+        cookie of the browser is dropped: a row refresh answered after the cookies were cleared on the page
+        itself set the session cookie again, and the login page then went on to the logged-in user's."""
+        self.driver.get("about:blank")
+        self.driver.execute_cdp_cmd("Network.clearBrowserCookies", {})
         self.go("/auth/login/")
         self.find("#id_username").send_keys(user)
         self.find("#id_password").send_keys(password)
