@@ -199,6 +199,11 @@ def seconds(value):
     return defaultfilters.date(timezone.localtime(value) if timezone.is_aware(value) else value, "Y-m-d H:i:s")
 
 
+def api_time(text):
+    """An API timestamp (ISO 8601) shown to the second; "-" when none."""
+    return seconds(hfilters.parse_isotime(text)) if text else "-"
+
+
 #: column filters of an API timestamp shown to the second
 TIME = (hfilters.parse_isotime, seconds)
 

@@ -6,7 +6,6 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 from horizon import messages, tables
-from horizon.utils import filters as hfilters
 
 from vmove import vocabulary
 from vmove.client import exceptions as vmove_exc
@@ -179,11 +178,10 @@ def decision(item) -> str:
     """``Approved by <user> at 2026-11-24 10:00:00``; "-" when none."""
     if not item.get("decision"):
         return "-"
-    when = item.get("decided_at")
     return _("%(decision)s by %(who)s at %(when)s") % {
         "decision": dict(DECISIONS).get(item["decision"], item["decision"]),
         "who": item.get("decided_by") or "-",
-        "when": common.seconds(hfilters.parse_isotime(when)) if when else "-",
+        "when": common.api_time(item.get("decided_at")),
     }
 
 
